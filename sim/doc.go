@@ -1,0 +1,11 @@
+// Package sim is the deterministic world dynasim runs node logic in: a
+// scheduler over virtual time, named random streams derived from one master
+// seed, per-node clocks with offset, drift and jumps, the hosting of
+// processes through the node contract (node.Env / node.Process) with crash,
+// restart, pause and slow-node faults, and a running fingerprint over every
+// delivered event that proves a run replays exactly from its seed.
+//
+// One goroutine runs every node, client and fault. Events are ordered by
+// (virtual time, insertion sequence), so ties break by the order in which they
+// were scheduled — itself deterministic.
+package sim
