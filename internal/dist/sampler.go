@@ -48,7 +48,7 @@ func (s Spec) Compile() (*Sampler, error) {
 }
 
 func (s *Spec) compile() *Sampler {
-	out := &Sampler{spec: *s}
+	out := &Sampler{spec: s.clone()}
 	switch s.kind() {
 	case Constant:
 		out.kind, out.a = kConstant, s.Value

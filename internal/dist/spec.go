@@ -83,7 +83,7 @@ func (s *Spec) kind() string {
 
 // IsZero reports whether s is the zero Spec (nothing declared), so that
 // config defaults can fill it in.
-func (s *Spec) IsZero() bool {
+func (s Spec) IsZero() bool {
 	return s.Dist == "" && len(s.Mixture) == 0 && s.Weight == 0 && s.params() == [numParams]float64{}
 }
 
@@ -93,6 +93,19 @@ func (s Spec) String() string {
 	var b strings.Builder
 	s.write(&b)
 	return b.String()
+}
+
+// clone returns a deep copy of s, so a Sampler's Spec cannot be changed
+// through the caller's Mixture slice.
+func (s Spec) clone() Spec {
+	if s.Mixture != nil {
+		m := make([]Spec, len(s.Mixture))
+		for i := range s.Mixture {
+			m[i] = s.Mixture[i].clone()
+		}
+		s.Mixture = m
+	}
+	return s
 }
 
 func (s *Spec) write(b *strings.Builder) {

@@ -112,6 +112,12 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "exponential(mean=2)", s.String())
 	require.Equal(t, Spec{Dist: Exponential, Mean: 2}, s.Spec())
+
+	mix := Spec{Mixture: []Spec{{Weight: 1, Dist: Constant, Value: 1}}}
+	ms, err := mix.Compile()
+	require.NoError(t, err)
+	mix.Mixture[0].Value = 9
+	require.Equal(t, "mixture(1*constant(1))", ms.String(), "a Sampler keeps its own copy of the Spec")
 }
 
 func TestExpectedValue(t *testing.T) {
@@ -159,8 +165,8 @@ func TestLowerBound(t *testing.T) {
 }
 
 func TestIsZero(t *testing.T) {
-	require.True(t, (&Spec{}).IsZero())
-	require.False(t, (&Spec{Dist: Constant}).IsZero())
-	require.False(t, (&Spec{Sigma: 1}).IsZero())
-	require.False(t, (&Spec{Mixture: []Spec{{}}}).IsZero())
+	require.True(t, Spec{}.IsZero())
+	require.False(t, Spec{Dist: Constant}.IsZero())
+	require.False(t, Spec{Sigma: 1}.IsZero())
+	require.False(t, Spec{Mixture: []Spec{{}}}.IsZero())
 }
