@@ -237,7 +237,7 @@ func (n *SimNetwork) Transmit(nowNs int64, from, to Addr, kind Kind, sizeBytes i
 	if !n.added(from) || !n.added(to) {
 		return Arrivals{}, n.unknownEndpoint(from, to)
 	}
-	if sizeBytes < 0 || sizeBytes > MaxTransmitSizeBytes {
+	if sizeBytes < 0 || int64(sizeBytes) > MaxTransmitSizeBytes {
 		return Arrivals{}, fmt.Errorf("net: transmit %d->%d: size %d bytes outside [0, %d]", from, to, sizeBytes, MaxTransmitSizeBytes)
 	}
 	i := int(from)*n.stride + int(to)
