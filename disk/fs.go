@@ -65,6 +65,9 @@ var (
 	ErrClosed   = errors.New("disk: file already closed")
 	ErrReadOnly = errors.New("disk: file is read-only")
 	ErrNotEmpty = errors.New("disk: directory not empty")
+	ErrIsDir    = errors.New("disk: is a directory")
+	ErrNotDir   = errors.New("disk: not a directory")
+	ErrInvalid  = errors.New("disk: invalid argument")
 )
 
 // IOClock is implemented by filesystems that model I/O time (ErrorFS).
