@@ -108,9 +108,9 @@ type inode struct {
 	mark uint64
 
 	// Files.
-	data      []byte
-	synced    int64 // data[:synced] is durable
-	lastStart int64 // offset of the last write; CrashTornWrite tears [lastStart, len(data))
+	data      fileData
+	synced    int64 // the first synced bytes are durable
+	lastStart int64 // offset of the last write; CrashTornWrite tears [lastStart, data.size)
 
 	// Directories.
 	cur, dur map[string]*inode
@@ -195,8 +195,8 @@ func (fs *MemFS) unref(n *inode) {
 		n.cur, n.dur = nil, nil
 		return
 	}
-	fs.used -= int64(len(n.data))
-	n.data = nil
+	fs.used -= n.data.size
+	n.data = fileData{}
 }
 
 // link points the current entry name of d at n, releasing what it replaces.
@@ -366,7 +366,7 @@ func (fs *MemFS) Stat(name string) (FileInfo, error) {
 		return FileInfo{}, pathErr("stat", p, err)
 	}
 	_, base := splitParent(p)
-	return FileInfo{Name: base, Size: int64(len(n.data)), IsDir: n.dir}, nil
+	return FileInfo{Name: base, Size: n.data.size, IsDir: n.dir}, nil
 }
 
 // syncDir makes d's current entries its durable ones.
@@ -431,8 +431,8 @@ func (f *memFile) Write(p []byte) (int, error) {
 		return 0, pathErr("write", f.name, fmt.Errorf("%w: writing %d bytes with %d of %d bytes used",
 			ErrNoSpace, size, fs.used, c))
 	}
-	n.lastStart = int64(len(n.data))
-	n.data = append(n.data, p...)
+	n.lastStart = n.data.size
+	n.data.append(p)
 	fs.used += size
 	fs.stats.Writes++
 	fs.stats.BytesWritten += uint64(size)
@@ -450,11 +450,10 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, pathErr("read", f.name, fmt.Errorf("offset %d: %w", off, ErrInvalid))
 	}
-	d := f.ino.data
-	if off >= int64(len(d)) {
+	if off >= f.ino.data.size {
 		return 0, io.EOF
 	}
-	n := copy(p, d[off:])
+	n := f.ino.data.readAt(p, off)
 	if n < len(p) {
 		return n, io.EOF
 	}
@@ -471,7 +470,7 @@ func (f *memFile) Sync() error {
 		f.fs.syncDir(f.ino)
 		return nil
 	}
-	f.ino.synced = int64(len(f.ino.data))
+	f.ino.synced = f.ino.data.size
 	f.fs.stats.Syncs++
 	return nil
 }
@@ -484,7 +483,7 @@ func (f *memFile) Size() (int64, error) {
 	if f.kind == dirHandle {
 		return 0, pathErr("size", f.name, ErrIsDir)
 	}
-	return int64(len(f.ino.data)), nil
+	return f.ino.data.size, nil
 }
 
 // Close implements File. Closing a handle a crash invalidated reports

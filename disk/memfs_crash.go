@@ -106,7 +106,7 @@ func (fs *MemFS) recover(d *inode, mode CrashMode, rng *rand.Rand) {
 
 // crashFile applies mode to one surviving file.
 func (fs *MemFS) crashFile(n *inode, mode CrashMode, rng *rand.Rand) {
-	size := int64(len(n.data))
+	size := n.data.size
 	keep := n.synced
 	if unsynced := size - n.synced; unsynced > 0 {
 		switch mode {
@@ -117,7 +117,7 @@ func (fs *MemFS) crashFile(n *inode, mode CrashMode, rng *rand.Rand) {
 		}
 	}
 	fs.stats.BytesLost += uint64(size - keep)
-	n.data = n.data[:keep]
+	n.data.truncate(keep)
 	n.synced = keep
 	n.lastStart = keep
 	fs.used += keep
@@ -152,10 +152,10 @@ func (fs *MemFS) FlipBit(name string, bitOffset int64) error {
 	if n.dir {
 		return pathErr("flipbit", p, ErrIsDir)
 	}
-	if bitOffset < 0 || bitOffset >= 8*int64(len(n.data)) {
-		return pathErr("flipbit", p, fmt.Errorf("bit offset %d outside the file's %d bytes: %w", bitOffset, len(n.data), ErrInvalid))
+	if bitOffset < 0 || bitOffset >= 8*n.data.size {
+		return pathErr("flipbit", p, fmt.Errorf("bit offset %d outside the file's %d bytes: %w", bitOffset, n.data.size, ErrInvalid))
 	}
-	n.data[bitOffset/8] ^= 1 << (bitOffset % 8)
+	*n.data.at(bitOffset / 8) ^= 1 << (bitOffset % 8)
 	return nil
 }
 
@@ -200,7 +200,7 @@ func (fs *MemFS) dump(b *strings.Builder, d *inode, prefix string) {
 		if c.dir {
 			fmt.Fprintf(b, "d %s%s/", prefix, name)
 		} else {
-			fmt.Fprintf(b, "f %s%s size=%d synced=%d", prefix, name, len(c.data), c.synced)
+			fmt.Fprintf(b, "f %s%s size=%d synced=%d", prefix, name, c.data.size, c.synced)
 		}
 		if d.dur[name] != c {
 			b.WriteString(" volatile")
