@@ -17,7 +17,8 @@ import (
 // directory ("/x" and "../x" both mean root/x). File.Sync is fdatasync on
 // Linux (fsync elsewhere); a directory's Sync is fsync on the directory.
 // Errors wrap this package's errors (ErrNotExist, ...) as well as the
-// original *os.PathError. Safe for concurrent use as far as the kernel is.
+// original *os.PathError. Safe for concurrent use, each handle by one
+// goroutine at a time.
 type OS struct {
 	root string
 }
