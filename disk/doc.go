@@ -63,9 +63,10 @@
 // directory (sync both), and a directory cannot be moved to another parent
 // (ErrInvalid). Test helpers: FlipBit, Usage, DurableSize, Dump, Stats.
 //
-// File bytes are stored in 64 KiB chunks so that an append costs one copy and
-// no allocation beyond the occasional new chunk: the simulator performs
-// millions of small writes.
+// File bytes are stored in 64 KiB chunks so that an append costs one copy,
+// and the chunks of freed or truncated files are recycled through a
+// sync.Pool: the simulator performs millions of small writes, and an append
+// runs at memcpy speed with no allocation.
 //
 // # ErrorFS
 //

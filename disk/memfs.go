@@ -196,6 +196,7 @@ func (fs *MemFS) unref(n *inode) {
 		return
 	}
 	fs.used -= n.data.size
+	n.data.release(0)
 	n.data = fileData{}
 }
 
