@@ -326,8 +326,10 @@ func checkList(field string, ids []string) error {
 		return fieldErr(field, "has %d entries, the limit is %d", len(ids), MaxListLen)
 	}
 	for i, id := range ids {
-		if err := checkString(fmt.Sprintf("%s[%d]", field, i), id, MaxIDBytes); err != nil {
-			return err
+		if id == "" || len(id) > MaxIDBytes {
+			// Name the element only on failure: formatting it for every
+			// element would dominate validation time.
+			return checkString(fmt.Sprintf("%s[%d]", field, i), id, MaxIDBytes)
 		}
 	}
 	return nil
