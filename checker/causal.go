@@ -67,8 +67,8 @@ func effectiveReturn(o *history.Op) int64 {
 // values it superseded through its context, directly or transitively (the
 // context held v, v's put's context held u, ...).
 type keyCausality struct {
-	puts    []*history.Op   // by InvokeNs, then ID
-	deletes []*history.Op   // by InvokeNs, then ID
+	puts    []*history.Op    // by InvokeNs, then ID
+	deletes []*history.Op    // by InvokeNs, then ID
 	index   map[string]int32 // value ID -> put index
 	putPast []runs           // Past(puts[i]), excluding i itself
 	delPast []runs           // Past(deletes[i])
