@@ -1,0 +1,23 @@
+package replica
+
+// Engine is what the replica needs from a storage engine: point reads and
+// writes of byte strings, an explicit sync, and background work driven by
+// the host. node/lsm's DB is the production engine (adapted by the node
+// package); tests may supply doubles.
+//
+// Contract:
+//   - Put copies key and value; the caller may reuse both afterwards.
+//   - A Put is visible to Get at once and durable after the next Sync
+//     returns nil (or earlier, at the engine's discretion).
+//   - Get's value may alias engine memory; it stays valid until the next
+//     call on the engine. ok is false when the key is absent.
+//   - Maintain does up to about budgetBytes of background work (flushes,
+//     compactions) and reports whether more is waiting.
+//   - An error from Sync means earlier writes may not be durable.
+type Engine interface {
+	Get(key []byte) (value []byte, ok bool, err error)
+	Put(key, value []byte) error
+	Sync() error
+	Maintain(budgetBytes int64) (more bool, err error)
+	Close() error
+}

@@ -1,0 +1,160 @@
+package replica
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"dynasim/net"
+	"dynasim/node/versions"
+)
+
+// nsData is the namespace byte of data records (see the package comment).
+const nsData = 'd'
+
+// dataKeyLen is the storage key length for a user key of n bytes.
+func dataKeyLen(n int) int { return 1 + 8 + n }
+
+// appendDataKey appends the storage key of (key, hash) to dst.
+func appendDataKey(dst, key []byte, hash uint64) []byte {
+	dst = append(dst, nsData)
+	dst = binary.BigEndian.AppendUint64(dst, hash)
+	return append(dst, key...)
+}
+
+// Stats counts what a Store did in this incarnation.
+type Stats struct {
+	Reads         uint64 // Read calls (local and remote reads, merges)
+	Merges        uint64 // Merge calls
+	MergeNoChange uint64 // merges that found nothing new (no write)
+	Puts          uint64 // sets written to the engine (by Put or Merge)
+	BytesWritten  uint64 // encoded set bytes written
+	Syncs         uint64 // engine syncs
+	SyncErrors    uint64 // failed syncs
+}
+
+// Store keeps sibling sets in an Engine. It is single-threaded, like the
+// node that owns it.
+type Store struct {
+	eng   Engine
+	v     *versions.Versioner
+	kbuf  []byte
+	vbuf  []byte
+	dirty bool
+	stats Stats
+}
+
+// NewStore wraps an open engine.
+func NewStore(eng Engine, v *versions.Versioner) *Store {
+	return &Store{eng: eng, v: v}
+}
+
+// Engine is the underlying engine (for statistics and maintenance).
+func (s *Store) Engine() Engine { return s.eng }
+
+// Stats returns the counters.
+func (s *Store) Stats() Stats { return s.stats }
+
+// Dirty reports whether a write has happened since the last successful
+// Sync.
+func (s *Store) Dirty() bool { return s.dirty }
+
+func (s *Store) dataKey(key []byte, hash uint64) []byte {
+	if cap(s.kbuf) < dataKeyLen(len(key)) {
+		s.kbuf = make([]byte, 0, dataKeyLen(len(key))+32)
+	}
+	s.kbuf = appendDataKey(s.kbuf[:0], key, hash)
+	return s.kbuf
+}
+
+// Read returns the set stored for key (whose ring hash is hash); an empty
+// set when nothing is stored. The result does not alias engine memory.
+// Stored data that fails to decode or check is reported as an error, never
+// returned.
+func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
+	s.stats.Reads++
+	raw, ok, err := s.eng.Get(s.dataKey(key, hash))
+	if err != nil {
+		return net.SiblingSet{}, fmt.Errorf("replica: read %q: %w", key, err)
+	}
+	if !ok {
+		return net.SiblingSet{}, nil
+	}
+	set, err := net.DecodeSiblingSet(raw)
+	if err != nil {
+		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %q: %w", key, err)
+	}
+	if err := s.v.Check(set); err != nil {
+		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %q: %w", key, err)
+	}
+	return set, nil
+}
+
+// Put stores set as the key's whole state, replacing what was stored. The
+// coordinator calls it with the result of Versioner.Update over the current
+// stored set (or over a merge that includes it), so nothing is lost.
+func (s *Store) Put(key []byte, hash uint64, set net.SiblingSet) error {
+	s.vbuf = net.AppendSiblingSet(s.vbuf[:0], &set)
+	if err := s.eng.Put(s.dataKey(key, hash), s.vbuf); err != nil {
+		return fmt.Errorf("replica: write %q: %w", key, err)
+	}
+	s.dirty = true
+	s.stats.Puts++
+	s.stats.BytesWritten += uint64(len(s.vbuf))
+	return nil
+}
+
+// Merge joins an incoming set (from another node) into the stored one and
+// writes the result if it differs. It returns the merged set and whether
+// it was written. Errors matching versions.ErrInvalid or
+// versions.ErrTooMany mean the incoming set was refused (malformed, or the
+// merge would exceed the sibling limit) and nothing was written.
+func (s *Store) Merge(key []byte, hash uint64, in net.SiblingSet) (net.SiblingSet, bool, error) {
+	s.stats.Merges++
+	if err := s.v.Check(in); err != nil {
+		return net.SiblingSet{}, false, fmt.Errorf("replica: incoming set for %q: %w", key, err)
+	}
+	stored, err := s.Read(key, hash)
+	if err != nil {
+		return net.SiblingSet{}, false, err
+	}
+	merged, err := s.v.Merge(stored, in)
+	if err != nil {
+		return net.SiblingSet{}, false, fmt.Errorf("replica: merge for %q: %w", key, err)
+	}
+	if versions.EqualSets(stored, merged) {
+		s.stats.MergeNoChange++
+		return merged, false, nil
+	}
+	if err := s.Put(key, hash, merged); err != nil {
+		return net.SiblingSet{}, false, err
+	}
+	return merged, true, nil
+}
+
+// Sync makes every earlier write durable. After an error the writes since
+// the last successful Sync may or may not be durable, and Dirty stays true.
+func (s *Store) Sync() error {
+	if !s.dirty {
+		return nil
+	}
+	s.stats.Syncs++
+	if err := s.eng.Sync(); err != nil {
+		s.stats.SyncErrors++
+		return fmt.Errorf("replica: sync: %w", err)
+	}
+	s.dirty = false
+	return nil
+}
+
+// Maintain gives the engine up to budgetBytes of background work.
+func (s *Store) Maintain(budgetBytes int64) (bool, error) { return s.eng.Maintain(budgetBytes) }
+
+// Close closes the engine.
+func (s *Store) Close() error { return s.eng.Close() }
+
+// Refused reports whether err means the request's data was refused (a bad
+// request) rather than the replica failing.
+func Refused(err error) bool {
+	return errors.Is(err, versions.ErrInvalid) || errors.Is(err, versions.ErrTooMany)
+}

@@ -1,0 +1,164 @@
+package replica
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/net"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+)
+
+func versioner(t *testing.T, m versions.Mode) *versions.Versioner {
+	t.Helper()
+	v, err := versions.New(versions.Config{Mode: m, MaxSiblings: 3})
+	require.NoError(t, err)
+	return v
+}
+
+var (
+	actorA = net.ActorOf(1, 1)
+	actorB = net.ActorOf(2, 1)
+)
+
+func update(t *testing.T, v *versions.Versioner, stored net.SiblingSet, a net.ActorID, ctx net.Clock, val string) net.SiblingSet {
+	t.Helper()
+	s, err := v.Update(stored, versions.Write{Actor: a, Context: ctx, Value: []byte(val), NowNs: 1})
+	require.NoError(t, err)
+	return s
+}
+
+func TestStorageKeysSortInRingOrder(t *testing.T) {
+	keys := [][]byte{[]byte("a"), []byte("b"), []byte("zz"), []byte("k17")}
+	for i := range keys {
+		for j := range keys {
+			hi, hj := ring.HashKey(keys[i]), ring.HashKey(keys[j])
+			ki := appendDataKey(nil, keys[i], hi)
+			kj := appendDataKey(nil, keys[j], hj)
+			if hi < hj {
+				require.Negative(t, bytes.Compare(ki, kj), "storage order follows ring order")
+			}
+			require.Len(t, ki, dataKeyLen(len(keys[i])))
+		}
+	}
+}
+
+func TestReadOfAbsentKeyIsEmpty(t *testing.T) {
+	s := NewStore(newMapEngine(), versioner(t, versions.ModeDVV))
+	set, err := s.Read([]byte("k"), 7)
+	require.NoError(t, err)
+	require.Empty(t, set.Siblings)
+	require.Empty(t, set.Context)
+	require.False(t, s.Dirty())
+}
+
+func TestMergeKeepsConcurrentDropsDominatedAndSkipsNoOps(t *testing.T) {
+	for _, mode := range []versions.Mode{versions.ModeVClock, versions.ModeDVV} {
+		t.Run(mode.String(), func(t *testing.T) {
+			v := versioner(t, mode)
+			eng := newMapEngine()
+			s := NewStore(eng, v)
+			key, h := []byte("k"), ring.HashKey([]byte("k"))
+
+			a1 := update(t, v, net.SiblingSet{}, actorA, nil, "a1")
+			merged, wrote, err := s.Merge(key, h, a1)
+			require.NoError(t, err)
+			require.True(t, wrote)
+			require.True(t, versions.EqualSets(a1, merged))
+			require.True(t, s.Dirty())
+
+			// The same set again changes nothing and writes nothing.
+			puts := s.Stats().Puts
+			_, wrote, err = s.Merge(key, h, a1)
+			require.NoError(t, err)
+			require.False(t, wrote)
+			require.Equal(t, puts, s.Stats().Puts)
+
+			// A concurrent version from another coordinator is kept.
+			b1 := update(t, v, net.SiblingSet{}, actorB, nil, "b1")
+			merged, wrote, err = s.Merge(key, h, b1)
+			require.NoError(t, err)
+			require.True(t, wrote)
+			require.Equal(t, 2, versions.Live(merged))
+
+			// A version written with the merged context dominates both.
+			c := update(t, v, b1, actorB, v.Context(merged), "c")
+			merged, _, err = s.Merge(key, h, c)
+			require.NoError(t, err)
+			require.Equal(t, [][]byte{[]byte("c")}, versions.Values(merged, nil))
+
+			// A dominated (older) set leaves the stored one untouched.
+			_, wrote, err = s.Merge(key, h, a1)
+			require.NoError(t, err)
+			require.False(t, wrote)
+			got, err := s.Read(key, h)
+			require.NoError(t, err)
+			require.True(t, versions.EqualSets(merged, got))
+		})
+	}
+}
+
+func TestMergeRefusesMalformedAndOverLimitSets(t *testing.T) {
+	v := versioner(t, versions.ModeDVV)
+	s := NewStore(newMapEngine(), v)
+	key, h := []byte("k"), uint64(1)
+	bad := net.SiblingSet{Siblings: []net.Sibling{{Dot: net.Dot{Actor: actorA, Counter: 1}, Value: []byte("x")}}}
+	_, _, err := s.Merge(key, h, bad)
+	require.Error(t, err)
+	require.True(t, Refused(err), "a dot outside the context is malformed: %v", err)
+
+	// Four concurrent writers against a limit of three siblings.
+	for i := 0; i < 3; i++ {
+		_, _, err := s.Merge(key, h, update(t, v, net.SiblingSet{}, net.ActorOf(net.Addr(i), 1), nil, "v"))
+		require.NoError(t, err)
+	}
+	_, _, err = s.Merge(key, h, update(t, v, net.SiblingSet{}, net.ActorOf(9, 1), nil, "v"))
+	require.ErrorIs(t, err, versions.ErrTooMany)
+	require.True(t, Refused(err))
+	got, err := s.Read(key, h)
+	require.NoError(t, err)
+	require.Len(t, got.Siblings, 3, "nothing was written")
+}
+
+func TestSyncMakesWritesDurable(t *testing.T) {
+	v := versioner(t, versions.ModeDVV)
+	eng := newMapEngine()
+	s := NewStore(eng, v)
+	key, h := []byte("k"), uint64(3)
+	require.NoError(t, s.Put(key, h, update(t, v, net.SiblingSet{}, actorA, nil, "x")))
+	require.True(t, s.Dirty())
+	eng.crash()
+	got, err := s.Read(key, h)
+	require.NoError(t, err)
+	require.Empty(t, got.Siblings, "unsynced write lost by the crash")
+
+	require.NoError(t, s.Put(key, h, update(t, v, net.SiblingSet{}, actorA, nil, "y")))
+	require.NoError(t, s.Sync())
+	require.False(t, s.Dirty())
+	eng.crash()
+	got, err = s.Read(key, h)
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{[]byte("y")}, versions.Values(got, nil))
+
+	// A failing sync leaves the store dirty and says so.
+	require.NoError(t, s.Put(key, h, got))
+	eng.syncErr = errDisk
+	require.ErrorIs(t, s.Sync(), errDisk)
+	require.True(t, s.Dirty())
+	require.Equal(t, uint64(1), s.Stats().SyncErrors)
+}
+
+func TestCorruptStoredSetIsAnErrorNotData(t *testing.T) {
+	v := versioner(t, versions.ModeDVV)
+	eng := newMapEngine()
+	s := NewStore(eng, v)
+	key, h := []byte("k"), uint64(3)
+	eng.cur[string(appendDataKey(nil, key, h))] = []byte{0xff, 0xff}
+	_, err := s.Read(key, h)
+	require.ErrorIs(t, err, net.ErrMalformed)
+	eng.getErr = errDisk
+	_, err = s.Read(key, h)
+	require.ErrorIs(t, err, errDisk)
+}
