@@ -2,8 +2,40 @@
 // events (messages, timers) that touches the world only through the Env it is
 // given. Nothing under node/ knows whether it runs in the simulator or in a
 // real deployment; it uses no goroutines, channels, locks, wall-clock time,
-// global random numbers, os or net — a lint test (purity_test.go) enforces it.
+// global random numbers, os or net — a lint test (internal/purity) enforces
+// it.
 //
-// This file set holds the contract between a node and its host (Env, Event,
-// Timer, Process). The parts of the node live in sub-packages.
+// env.go is the contract between a node and its host (Env, Event, Timer,
+// Process, Factory). The rest of this package assembles a node from its
+// parts, which live in sub-packages:
+//
+//   - ring: consistent hashing, preference lists;
+//   - versions: vector clocks, dotted version vectors, last-write-wins;
+//   - coord: the coordinator (quorums, read repair, two-phase writes,
+//     forwarding, the membership View);
+//   - replica: the replica's store of sibling sets over a storage engine,
+//     and the durable epoch counter.
+//
+// # One node
+//
+// New (or a Factory from NewFactory) starts an incarnation: it bumps and
+// syncs the epoch (so versions minted after a crash never reuse a counter),
+// opens the engine (which recovers what was durable), and arms the
+// maintenance timer that drives the engine's flushes and compactions.
+// Handle dispatches each event — client requests and replica answers to the
+// coordinator, replica reads and writes to the store — and then settles:
+// if the event wrote anything, the store is synced before any
+// acknowledgement or data-bearing answer leaves (durable.go). The group-
+// commit window (Storage.SyncDelay) trades acknowledgement latency for
+// fewer syncs.
+//
+// # Seams for what comes next
+//
+//   - Failure detection: the coordinator asks a coord.View whether a node is
+//     believed up; today that is local suspicion from timeouts, later gossip.
+//   - Sloppy quorum and hinted handoff: WriteRequest.HintFor and
+//     ring.ExtendedList are in place; the replica stores data under a
+//     namespace byte so hints get their own.
+//   - Anti-entropy and range streaming: stored keys sort by ring hash
+//     (replica package), so a ring range is one engine range.
 package node

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"fmt"
+	"time"
+
+	"dynasim/disk"
+	"dynasim/node/coord"
+	"dynasim/node/replica"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+)
+
+// Config is everything a Dynamo node is configured with. Every node of a
+// cluster gets the same Config (the harness or the launcher builds it);
+// what differs per node — its address, clock, disk and random stream —
+// comes from its Env. Zero fields take the defaults documented on each
+// part; Validate checks the whole.
+type Config struct {
+	// Members are the ring's members: every node of the cluster with its
+	// datacenter, rack and weight. A node must find itself among them.
+	Members []ring.Member
+	// Ring is the consistent-hashing configuration: virtual nodes per unit
+	// of weight, token seed, and the replica placement (N, or N per
+	// datacenter). The placement's replica count is a request's default N.
+	Ring ring.Config
+	// Versions chooses the versioning mode (vclock, dvv, lww) and its
+	// limits.
+	Versions versions.Config
+	// Coordinator holds the quorum defaults, timeouts, read repair mode,
+	// two-phase writes and the client size limits.
+	Coordinator coord.Config
+	// Storage holds the data directory, the sync policy and the engine.
+	Storage StorageConfig
+}
+
+// StorageConfig configures a node's storage.
+type StorageConfig struct {
+	// Dir is the node's directory on its FS: the epoch file lives there and
+	// the engine under Dir/engine. Default "node".
+	Dir string
+	// SyncDelay is the group-commit window. 0 syncs at the end of every
+	// event that wrote, before its acknowledgements leave; a positive
+	// delay lets the writes of several events share one sync, and their
+	// acknowledgements (and any read that could reveal them) wait for it.
+	// Default 0.
+	SyncDelay time.Duration
+	// MaxDeferred bounds the acknowledgements and read answers waiting for
+	// a sync; when it is reached the node syncs at once. Default 10,000.
+	MaxDeferred int
+	// MaintenanceInterval is how often the engine's background work
+	// (memtable flushes, compactions) runs when it reports none pending.
+	// While it reports more, the node comes back after a millisecond.
+	// Default 100 ms.
+	MaintenanceInterval time.Duration
+	// MaintenanceBudgetBytes bounds the key and value bytes one round of
+	// background work may process, so that requests are not starved.
+	// Default 1 MiB.
+	MaintenanceBudgetBytes int64
+	// OpenEngine opens the storage engine in dir on fs; now is the node's
+	// clock. Required until node/lsm is wired in as the default.
+	OpenEngine func(fs disk.FS, dir string, now func() time.Time) (replica.Engine, error)
+}
+
+// Storage defaults and bounds.
+const (
+	DefaultDir                    = "node"
+	DefaultMaxDeferred            = 10_000
+	DefaultMaintenanceInterval    = 100 * time.Millisecond
+	DefaultMaintenanceBudgetBytes = 1 << 20
+	MaxMaxDeferred                = 1 << 20
+)
+
+// WithDefaults returns c with zero fields replaced by defaults.
+func (c StorageConfig) WithDefaults() StorageConfig {
+	if c.Dir == "" {
+		c.Dir = DefaultDir
+	}
+	if c.MaxDeferred == 0 {
+		c.MaxDeferred = DefaultMaxDeferred
+	}
+	if c.MaintenanceInterval == 0 {
+		c.MaintenanceInterval = DefaultMaintenanceInterval
+	}
+	if c.MaintenanceBudgetBytes == 0 {
+		c.MaintenanceBudgetBytes = DefaultMaintenanceBudgetBytes
+	}
+	return c
+}
+
+// Validate checks the storage configuration after defaults.
+func (c StorageConfig) Validate() error {
+	c = c.WithDefaults()
+	if disk.CleanPath(c.Dir) == "." {
+		return fmt.Errorf("node: Storage.Dir %q must name a directory below the root", c.Dir)
+	}
+	if c.SyncDelay < 0 {
+		return fmt.Errorf("node: Storage.SyncDelay %v is negative", c.SyncDelay)
+	}
+	if c.MaxDeferred < 1 || c.MaxDeferred > MaxMaxDeferred {
+		return fmt.Errorf("node: Storage.MaxDeferred %d outside [1, %d]", c.MaxDeferred, MaxMaxDeferred)
+	}
+	if c.MaintenanceInterval <= 0 {
+		return fmt.Errorf("node: Storage.MaintenanceInterval %v must be positive", c.MaintenanceInterval)
+	}
+	if c.MaintenanceBudgetBytes <= 0 {
+		return fmt.Errorf("node: Storage.MaintenanceBudgetBytes %d must be positive", c.MaintenanceBudgetBytes)
+	}
+	if c.OpenEngine == nil {
+		return fmt.Errorf("node: Storage.OpenEngine is required")
+	}
+	return nil
+}
+
+// WithDefaults returns c with every part's defaults applied.
+func (c Config) WithDefaults() Config {
+	c.Ring = c.Ring.WithDefaults()
+	c.Versions = c.Versions.WithDefaults()
+	c.Coordinator = c.Coordinator.WithDefaults()
+	c.Storage = c.Storage.WithDefaults()
+	return c
+}
+
+// Validate checks every part and the ring built from Members.
+func (c Config) Validate() error {
+	_, err := prepare(c)
+	return err
+}

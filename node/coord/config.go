@@ -1,0 +1,152 @@
+package coord
+
+import (
+	"fmt"
+	"time"
+
+	"dynasim/net"
+)
+
+// ReadRepair says what a get does about replicas it found stale.
+type ReadRepair uint8
+
+const (
+	// ReadRepairOff: stale replicas stay stale until a write or
+	// anti-entropy reaches them.
+	ReadRepairOff ReadRepair = iota + 1
+	// ReadRepairAsync: the get answers after R replies, then waits for the
+	// remaining replicas (up to the request timeout) and writes the merged
+	// set to every replica whose set differs. Nobody waits for the repair.
+	ReadRepairAsync
+	// ReadRepairBlocking: before answering, the get writes the merged set
+	// back until W replicas hold it (replicas that already hold it count),
+	// as the read phase of ABD does. With W+R>N this makes reads of a key
+	// never go back in time (no new/old inversion between readers).
+	ReadRepairBlocking
+)
+
+var readRepairNames = [...]string{"", "off", "async", "blocking"}
+
+func (r ReadRepair) String() string {
+	if r >= ReadRepairOff && r <= ReadRepairBlocking {
+		return readRepairNames[r]
+	}
+	return fmt.Sprintf("ReadRepair(%d)", uint8(r))
+}
+
+// ParseReadRepair parses "off", "async" or "blocking".
+func ParseReadRepair(s string) (ReadRepair, error) {
+	for i, n := range readRepairNames {
+		if n != "" && n == s {
+			return ReadRepair(i), nil
+		}
+	}
+	return 0, fmt.Errorf("coord: unknown read repair mode %q (want off, async or blocking)", s)
+}
+
+// Config holds the coordinator's knobs. Zero fields take the defaults
+// documented on each; Validate checks the result.
+type Config struct {
+	// R and W are the read and write quorums used when a request does not
+	// name its own (net.LevelDefault). Default QUORUM (N/2+1 of the
+	// request's N replicas). R is also the read quorum of a two-phase
+	// write's read phase, and W the quorum a blocking read repair writes
+	// back to.
+	R, W net.Need
+	// ReadRepair is off, async or blocking. Default async (Dynamo's).
+	ReadRepair ReadRepair
+	// TwoPhaseWrites makes every put and delete first read the key from R
+	// replicas, merge what they hold with the local set, and only then mint
+	// the new version over that merge. The new version then dominates
+	// everything a read quorum saw, and its timestamp is set past every
+	// timestamp it saw, so last-write-wins orders it after them even when
+	// the coordinator's clock is behind. Default false (one phase).
+	TwoPhaseWrites bool
+	// RequestTimeout bounds a request from its arrival: a get that has not
+	// reached R replies fails; a put that has not reached W acknowledgements
+	// ends with an unknown outcome. Default 500 ms.
+	RequestTimeout time.Duration
+	// ForwardTimeout is how long a node that is not a replica of a key waits
+	// for the replica it forwarded a put or delete to. It should exceed
+	// RequestTimeout plus a round trip, so that the replica's own answer
+	// (possibly "unknown outcome") arrives first. Default RequestTimeout +
+	// 250 ms.
+	ForwardTimeout time.Duration
+	// SuspectFor is how long a node that missed a reply stays suspected
+	// (skipped when choosing where to forward) unless it answers again.
+	// Default 2 s.
+	SuspectFor time.Duration
+	// MaxPending bounds the requests a node coordinates or forwards at
+	// once; beyond it requests are refused with status failed. Default
+	// 10,000.
+	MaxPending int
+	// Limits are the key and value size limits checked before anything is
+	// stored. Zero fields take net's defaults (1 KiB keys, 10 KiB values).
+	Limits net.Limits
+}
+
+// Defaults.
+const (
+	DefaultRequestTimeout = 500 * time.Millisecond
+	DefaultForwardSlack   = 250 * time.Millisecond
+	DefaultSuspectFor     = 2 * time.Second
+	DefaultMaxPending     = 10_000
+	// MaxMaxPending bounds MaxPending.
+	MaxMaxPending = 1 << 20
+)
+
+// WithDefaults returns c with zero fields replaced by defaults.
+func (c Config) WithDefaults() Config {
+	if c.R.Level == net.LevelDefault {
+		c.R = net.Need{Level: net.LevelQuorum}
+	}
+	if c.W.Level == net.LevelDefault {
+		c.W = net.Need{Level: net.LevelQuorum}
+	}
+	if c.ReadRepair == 0 {
+		c.ReadRepair = ReadRepairAsync
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ForwardTimeout == 0 {
+		c.ForwardTimeout = c.RequestTimeout + DefaultForwardSlack
+	}
+	if c.SuspectFor == 0 {
+		c.SuspectFor = DefaultSuspectFor
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = DefaultMaxPending
+	}
+	c.Limits = c.Limits.WithDefaults()
+	return c
+}
+
+// Validate checks the configuration after defaults.
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	for _, q := range []struct {
+		name string
+		need net.Need
+	}{{"R", c.R}, {"W", c.W}} {
+		if q.need.Level == net.LevelCount && q.need.Count == 0 {
+			return fmt.Errorf("coord: %s count must be at least 1", q.name)
+		}
+		if q.need.Level > net.LevelEachQuorum {
+			return fmt.Errorf("coord: %s has unknown level %d", q.name, q.need.Level)
+		}
+	}
+	if c.ReadRepair < ReadRepairOff || c.ReadRepair > ReadRepairBlocking {
+		return fmt.Errorf("coord: unknown read repair mode %d", c.ReadRepair)
+	}
+	if c.RequestTimeout < 0 || c.ForwardTimeout < 0 || c.SuspectFor < 0 {
+		return fmt.Errorf("coord: timeouts must be positive (request %v, forward %v, suspect %v)", c.RequestTimeout, c.ForwardTimeout, c.SuspectFor)
+	}
+	if c.ForwardTimeout < c.RequestTimeout {
+		return fmt.Errorf("coord: ForwardTimeout %v is below RequestTimeout %v: a forwarder would give up before the replica answers", c.ForwardTimeout, c.RequestTimeout)
+	}
+	if c.MaxPending < 1 || c.MaxPending > MaxMaxPending {
+		return fmt.Errorf("coord: MaxPending %d outside [1, %d]", c.MaxPending, MaxMaxPending)
+	}
+	return c.Limits.Validate()
+}

@@ -1,0 +1,358 @@
+package coord
+
+import (
+	"fmt"
+	"time"
+
+	"dynasim/net"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+)
+
+// Host is what the coordinator needs from the node that runs it. All calls
+// happen inside the node's event handler.
+type Host interface {
+	// Now is the node's clock.
+	Now() time.Time
+	// Send sends a message; the coordinator never touches it afterwards.
+	Send(to net.Addr, m net.Message)
+	// SetTimeout arranges for Coordinator.Timeout(id) after d.
+	SetTimeout(d time.Duration, id uint64)
+	// Stored is the local replica's current set for key, including writes
+	// not yet durable: the input of Versioner.Update when this node mints
+	// a version. It never waits.
+	Stored(key []byte, hash uint64) (net.SiblingSet, error)
+	// ReadLocal reads the local replica for request id. The host calls
+	// Coordinator.LocalRead with the result later in the same event, after
+	// any write the result may reveal is durable.
+	ReadLocal(id uint64, key []byte, hash uint64)
+	// WriteLocal writes set to the local replica: stored as is when
+	// replace is true (a set minted over Stored), merged otherwise. The
+	// host calls Coordinator.LocalAck for request id once the write is
+	// durable (or failed). id 0 asks for no acknowledgement.
+	WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool)
+}
+
+// Coordinator runs the client requests of one node: it resolves a key's
+// replicas, sends them reads and writes, counts the answers against the
+// request's quorum, and answers the client. It is a pure state machine
+// driven by the node (Handle* methods, LocalRead, LocalAck, Timeout).
+type Coordinator struct {
+	cfg   Config
+	self  net.Addr
+	dc    string
+	epoch uint32
+	actor net.ActorID
+	ring  *ring.Ring
+	v     *versions.Versioner
+	host  Host
+	view  View
+
+	dcByAddr map[net.Addr]string
+	ops      map[uint64]*op
+	free     []*op
+	counter  uint32
+	prefBuf  []net.Addr
+	valBuf   [][]byte
+	stats    Stats
+}
+
+// New returns a coordinator for node self in its incarnation epoch (which
+// makes its actor ID and keeps its request IDs distinct from those of
+// earlier incarnations).
+func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Versioner, host Host, view View) (*Coordinator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	me, ok := r.Member(self)
+	if !ok {
+		return nil, fmt.Errorf("coord: node %d is not a member of the ring", self)
+	}
+	c := &Coordinator{
+		cfg:      cfg.WithDefaults(),
+		self:     self,
+		dc:       me.DC,
+		epoch:    epoch,
+		actor:    net.ActorOf(self, epoch),
+		ring:     r,
+		v:        v,
+		host:     host,
+		view:     view,
+		dcByAddr: map[net.Addr]string{},
+		ops:      map[uint64]*op{},
+		prefBuf:  make([]net.Addr, 0, ring.MaxReplicas),
+	}
+	for _, m := range r.Members() {
+		c.dcByAddr[m.ID] = m.DC
+	}
+	return c, nil
+}
+
+// Actor is the actor ID this node mints versions under.
+func (c *Coordinator) Actor() net.ActorID { return c.actor }
+
+// Pending is the number of requests in flight.
+func (c *Coordinator) Pending() int { return len(c.ops) }
+
+func (c *Coordinator) dcOf(a net.Addr) string { return c.dcByAddr[a] }
+
+// nextID returns a request ID unique across this node's incarnations: the
+// epoch in the high 32 bits, a counter in the low 32 (which would wrap only
+// after 4 billion requests in one incarnation, long after the requests that
+// used the low values have finished).
+func (c *Coordinator) nextID() uint64 {
+	c.counter++
+	if c.counter == 0 {
+		c.counter = 1
+	}
+	return uint64(c.epoch)<<32 | uint64(c.counter)
+}
+
+// admit creates an op for a client request, or refuses it when too many
+// are in flight.
+func (c *Coordinator) admit(kind opKind, client net.Addr, reqID uint64) *op {
+	if len(c.ops) >= c.cfg.MaxPending {
+		c.stats.Overloaded++
+		c.sendReply(client, &net.ClientReply{ReqID: reqID, Status: net.StatusFailed,
+			Error: fmt.Sprintf("overloaded: %d requests in flight, the limit is %d", len(c.ops), c.cfg.MaxPending)})
+		return nil
+	}
+	var o *op
+	if n := len(c.free); n > 0 {
+		o, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		o = new(op)
+	}
+	o.id, o.kind, o.client, o.reqID, o.self = c.nextID(), kind, client, reqID, -1
+	c.ops[o.id] = o
+	return o
+}
+
+// finish forgets an op; later answers for it are counted as stray.
+func (c *Coordinator) finish(o *op) {
+	delete(c.ops, o.id)
+	o.reset()
+	if len(c.free) < 1024 {
+		c.free = append(c.free, o)
+	}
+}
+
+// placeReplicas fills the op's replicas with the first n entries of the
+// key's preference list (n = 0: all of them).
+func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
+	o.key, o.hash = key, ring.HashKey(key)
+	c.prefBuf = c.ring.PreferenceList(o.hash, c.prefBuf[:0])
+	want := int(n)
+	if want == 0 {
+		want = len(c.prefBuf)
+	}
+	if want > len(c.prefBuf) {
+		return fmt.Errorf("N=%d exceeds the %d replicas the placement provides", want, len(c.prefBuf))
+	}
+	if want == 0 {
+		return fmt.Errorf("the ring has no replicas for this key")
+	}
+	o.n = want
+	for i := 0; i < want; i++ {
+		o.replicas[i] = c.prefBuf[i]
+		if c.prefBuf[i] == c.self {
+			o.self = i
+		}
+	}
+	return nil
+}
+
+func (c *Coordinator) resolve(o *op, name string, req, def net.Need) (quorum, error) {
+	return resolveQuorum(name, req, def, o.replicas[:o.n], c.dcOf, c.dc)
+}
+
+// replyTo is where a request's answer goes.
+func replyTo(from, replyTo net.Addr) net.Addr {
+	if replyTo != net.None {
+		return replyTo
+	}
+	return from
+}
+
+func (c *Coordinator) sendReply(to net.Addr, r *net.ClientReply) {
+	if len(r.Error) > net.MaxErrorBytes {
+		r.Error = r.Error[:net.MaxErrorBytes]
+	}
+	if int(r.Status) < len(c.stats.Replies) {
+		c.stats.Replies[r.Status]++
+	}
+	c.host.Send(to, r)
+}
+
+// reply answers the op's client once.
+func (c *Coordinator) reply(o *op, r *net.ClientReply) {
+	if o.replied {
+		return
+	}
+	o.replied = true
+	r.ReqID = o.reqID
+	c.sendReply(o.client, r)
+}
+
+// refuse answers a request that was refused before anything happened.
+func (c *Coordinator) refuse(to net.Addr, reqID uint64, status net.Status, err error) {
+	c.sendReply(to, &net.ClientReply{ReqID: reqID, Status: status, Error: err.Error()})
+}
+
+func (c *Coordinator) fail(o *op, status net.Status, format string, args ...any) {
+	c.reply(o, &net.ClientReply{Status: status, Error: fmt.Sprintf(format, args...)})
+}
+
+// ---- events ----
+
+// HandleReadResponse takes a replica's answer to a read.
+func (c *Coordinator) HandleReadResponse(from net.Addr, m *net.ReadResponse) {
+	c.view.Answered(from, c.host.Now())
+	o := c.ops[m.OpID]
+	if o == nil {
+		c.stats.Stray++
+		return
+	}
+	i := o.index(from)
+	if i < 0 || i == o.self {
+		c.stats.Stray++
+		return
+	}
+	c.readResult(o, i, m.Set, m.Status, m.Error)
+}
+
+// HandleWriteAck takes a replica's acknowledgement of a write.
+func (c *Coordinator) HandleWriteAck(from net.Addr, m *net.WriteAck) {
+	c.view.Answered(from, c.host.Now())
+	if m.OpID == 0 {
+		return // the ack of a fire-and-forget read repair
+	}
+	o := c.ops[m.OpID]
+	if o == nil {
+		c.stats.Stray++
+		return
+	}
+	i := o.index(from)
+	if i < 0 || i == o.self {
+		c.stats.Stray++
+		return
+	}
+	c.writeResult(o, i, m.Status, m.Error)
+}
+
+// LocalRead takes the local replica's answer to ReadLocal.
+func (c *Coordinator) LocalRead(id uint64, set net.SiblingSet, err error) {
+	o := c.ops[id]
+	if o == nil || o.self < 0 {
+		return
+	}
+	if err != nil {
+		c.readResult(o, o.self, net.SiblingSet{}, net.StatusFailed, err.Error())
+		return
+	}
+	c.readResult(o, o.self, set, net.StatusOK, "")
+}
+
+// LocalAck takes the local replica's acknowledgement of WriteLocal.
+func (c *Coordinator) LocalAck(id uint64, err error) {
+	o := c.ops[id]
+	if o == nil || o.self < 0 {
+		return
+	}
+	if err != nil {
+		c.writeResult(o, o.self, net.StatusFailed, err.Error())
+		return
+	}
+	c.writeResult(o, o.self, net.StatusOK, "")
+}
+
+// Timeout ends request id if it is still running.
+func (c *Coordinator) Timeout(id uint64) {
+	o := c.ops[id]
+	if o == nil {
+		return
+	}
+	c.stats.Timeouts++
+	now := c.host.Now()
+	if o.kind == opProxy {
+		c.view.Missed(o.target, now)
+		c.fail(o, net.StatusUnknown, "forwarded to node %d, no answer within %v", o.target, c.cfg.ForwardTimeout)
+		c.finish(o)
+		return
+	}
+	for i := 0; i < o.n; i++ {
+		if i != o.self && (o.rd[i] == stPending || o.wr[i] == stPending) {
+			c.view.Missed(o.replicas[i], now)
+		}
+	}
+	switch o.phase {
+	case phaseRead:
+		c.fail(o, net.StatusFailed, "timeout after %v: %d of %d replicas answered, R needs %s%s",
+			c.cfg.RequestTimeout, tally(o.rd[:o.n], isOK), o.n, o.rq.describe(o.n), c.lastErr(o))
+	case phaseWriteBack:
+		c.fail(o, net.StatusFailed, "timeout after %v writing the read back: %d of %d replicas hold it, W needs %s%s",
+			c.cfg.RequestTimeout, tally(o.wr[:o.n], isOK), o.n, o.wq.describe(o.n), c.lastErr(o))
+	case phaseLinger:
+		c.repair(o)
+	case phaseTwoPhase:
+		// Only reads were sent: the write has had no effect.
+		c.fail(o, net.StatusFailed, "timeout after %v in the read phase: %d of %d replicas answered, R needs %s%s",
+			c.cfg.RequestTimeout, tally(o.rd[:o.n], isOK), o.n, o.rq.describe(o.n), c.lastErr(o))
+	case phaseWrite:
+		c.fail(o, net.StatusUnknown, "timeout after %v: %d of %d replicas acknowledged, W needs %s%s",
+			c.cfg.RequestTimeout, tally(o.wr[:o.n], isOK), o.n, o.wq.describe(o.n), c.lastErr(o))
+	}
+	c.finish(o)
+}
+
+func (c *Coordinator) lastErr(o *op) string {
+	if o.lastErr == "" {
+		return ""
+	}
+	return "; last replica error: " + o.lastErr
+}
+
+// readResult records one replica's read answer and moves the op on.
+func (c *Coordinator) readResult(o *op, i int, set net.SiblingSet, status net.Status, errText string) {
+	if o.rd[i] != stPending {
+		c.stats.Duplicates++
+		return
+	}
+	if status == net.StatusOK {
+		o.rd[i], o.sets[i] = stOK, set
+	} else {
+		o.rd[i], o.lastErr = stFailed, errText
+	}
+	switch o.phase {
+	case phaseRead, phaseLinger:
+		c.getProgress(o)
+	case phaseWriteBack:
+		// A late reader that already holds what is being written back
+		// counts as holding it: replicas only ever merge forward.
+		if o.rd[i] == stOK && o.wr[i] == stPending && versions.EqualSets(set, o.merged) {
+			o.wr[i] = stOK
+			c.writeBackProgress(o)
+		}
+	case phaseTwoPhase:
+		c.twoPhaseProgress(o)
+	}
+}
+
+// writeResult records one replica's write answer and moves the op on.
+func (c *Coordinator) writeResult(o *op, i int, status net.Status, errText string) {
+	if o.wr[i] != stPending {
+		c.stats.Duplicates++
+		return
+	}
+	if status == net.StatusOK {
+		o.wr[i] = stOK
+	} else {
+		o.wr[i], o.lastErr = stFailed, errText
+	}
+	switch o.phase {
+	case phaseWriteBack:
+		c.writeBackProgress(o)
+	case phaseWrite:
+		c.writeProgress(o)
+	}
+}

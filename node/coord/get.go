@@ -1,0 +1,183 @@
+package coord
+
+import (
+	"dynasim/net"
+	"dynasim/node/versions"
+)
+
+// HandleGet coordinates a client get: read the key from all N replicas,
+// answer after R of them with every causally maximal version, then repair
+// stale replicas as the read repair mode says.
+func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
+	to := replyTo(from, m.ReplyTo)
+	if err := c.cfg.Limits.CheckKey(m.Key); err != nil {
+		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
+		return
+	}
+	o := c.admit(opGet, to, m.ReqID)
+	if o == nil {
+		return
+	}
+	c.stats.Gets++
+	err := c.placeReplicas(o, m.Key, m.N)
+	if err == nil {
+		o.rq, err = c.resolve(o, "R", m.R, c.cfg.R)
+	}
+	if err == nil && c.cfg.ReadRepair == ReadRepairBlocking {
+		o.wq, err = c.resolve(o, "write-back W", net.Need{}, c.cfg.W)
+	}
+	if err != nil {
+		c.fail(o, net.StatusBadRequest, "%v", err)
+		c.finish(o)
+		return
+	}
+	o.phase = phaseRead
+	c.host.SetTimeout(c.cfg.RequestTimeout, o.id)
+	c.sendReads(o, net.PurposeClient)
+}
+
+// sendReads asks every replica of the op for its set.
+func (c *Coordinator) sendReads(o *op, purpose net.Purpose) {
+	for i := 0; i < o.n; i++ {
+		o.rd[i] = stPending
+		if i == o.self {
+			continue
+		}
+		c.host.Send(o.replicas[i], &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose})
+	}
+	if o.self >= 0 {
+		c.host.ReadLocal(o.id, o.key, o.hash)
+	}
+}
+
+// okSets merges the sets of the replicas that answered a read.
+func (c *Coordinator) okSets(o *op) (net.SiblingSet, error) {
+	var merged net.SiblingSet
+	first := true
+	for i := 0; i < o.n; i++ {
+		if o.rd[i] != stOK {
+			continue
+		}
+		if first {
+			merged, first = o.sets[i], false
+			continue
+		}
+		var err error
+		if merged, err = c.v.Merge(merged, o.sets[i]); err != nil {
+			return net.SiblingSet{}, err
+		}
+	}
+	return merged, nil
+}
+
+func (c *Coordinator) getProgress(o *op) {
+	if !o.replied {
+		if !o.rq.met(o.rd[:o.n]) {
+			if !o.rq.reachable(o.rd[:o.n]) {
+				c.fail(o, net.StatusFailed, "%d of %d replicas failed, R needs %s%s",
+					tally(o.rd[:o.n], func(s uint8) bool { return s == stFailed }), o.n, o.rq.describe(o.n), c.lastErr(o))
+				c.finish(o)
+			}
+			return
+		}
+		merged, err := c.okSets(o)
+		if err != nil {
+			c.fail(o, net.StatusFailed, "merging the replies: %v", err)
+			c.finish(o)
+			return
+		}
+		o.merged = merged
+		if c.cfg.ReadRepair == ReadRepairBlocking {
+			c.startWriteBack(o)
+			return
+		}
+		c.answerGet(o)
+		if c.cfg.ReadRepair == ReadRepairOff {
+			c.finish(o)
+			return
+		}
+		o.phase = phaseLinger
+	}
+	// Async read repair: once every replica has answered (or the request
+	// times out), bring the stale ones up to date.
+	if o.phase == phaseLinger && tally(o.rd[:o.n], func(s uint8) bool { return s == stPending }) == 0 {
+		c.repair(o)
+		c.finish(o)
+	}
+}
+
+// answerGet sends the merged result to the client.
+func (c *Coordinator) answerGet(o *op) {
+	r := &net.ClientReply{Status: net.StatusOK}
+	c.valBuf = versions.Values(o.merged, c.valBuf[:0])
+	if len(c.valBuf) == 0 {
+		r.Status = net.StatusNotFound
+	} else {
+		r.Values = append([][]byte(nil), c.valBuf...)
+	}
+	r.Context = versions.AppendContext(nil, c.v.Context(o.merged))
+	c.reply(o, r)
+}
+
+// repair writes the merge of every answer to each replica whose set
+// differs from it: exactly those need repair, since sets are canonical.
+func (c *Coordinator) repair(o *op) {
+	all, err := c.okSets(o)
+	if err != nil {
+		c.stats.RepairErrors++
+		return
+	}
+	for i := 0; i < o.n; i++ {
+		if o.rd[i] != stOK || versions.EqualSets(o.sets[i], all) {
+			continue
+		}
+		c.stats.ReadRepairs++
+		if i == o.self {
+			c.host.WriteLocal(0, o.key, o.hash, all, false)
+			continue
+		}
+		c.host.Send(o.replicas[i], &net.WriteRequest{Key: o.key, Purpose: net.PurposeReadRepair, HintFor: net.None, Set: all})
+	}
+}
+
+// startWriteBack begins a blocking read repair: replicas that answered
+// with exactly the merged set already hold it; the merged set is written
+// to all others, and the get answers once W replicas hold it.
+func (c *Coordinator) startWriteBack(o *op) {
+	o.phase = phaseWriteBack
+	for i := 0; i < o.n; i++ {
+		if o.rd[i] == stOK && versions.EqualSets(o.sets[i], o.merged) {
+			o.wr[i] = stOK
+		}
+	}
+	if o.wq.met(o.wr[:o.n]) {
+		c.answerGet(o)
+		c.finish(o)
+		return
+	}
+	for i := 0; i < o.n; i++ {
+		if o.wr[i] == stOK {
+			continue
+		}
+		o.wr[i] = stPending
+		c.stats.WriteBacks++
+		if i == o.self {
+			c.host.WriteLocal(o.id, o.key, o.hash, o.merged, false)
+			continue
+		}
+		c.host.Send(o.replicas[i], &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeWriteBack, HintFor: net.None, Set: o.merged})
+	}
+}
+
+func (c *Coordinator) writeBackProgress(o *op) {
+	if o.wq.met(o.wr[:o.n]) {
+		c.answerGet(o)
+		c.finish(o)
+		return
+	}
+	if !o.wq.reachable(o.wr[:o.n]) {
+		c.fail(o, net.StatusFailed, "writing the read back failed: %d of %d replicas hold it, W needs %s%s",
+			tally(o.wr[:o.n], isOK), o.n, o.wq.describe(o.n), c.lastErr(o))
+		c.finish(o)
+	}
+}

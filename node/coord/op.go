@@ -1,0 +1,80 @@
+package coord
+
+import (
+	"dynasim/net"
+)
+
+// opKind is what a coordinated request is.
+type opKind uint8
+
+const (
+	opGet   opKind = iota + 1
+	opWrite        // put or delete
+	opProxy        // a put or delete forwarded to a replica
+)
+
+// phase is where a request is.
+type phase uint8
+
+const (
+	phaseRead      phase = iota + 1 // get: reading replicas
+	phaseWriteBack                  // get, blocking read repair: writing the merged set back
+	phaseLinger                     // get answered, waiting for the other replicas to repair them
+	phaseTwoPhase                   // put/delete: the read phase of a two-phase write
+	phaseWrite                      // put/delete: waiting for W acknowledgements
+	phaseForward                    // proxy: waiting for the replica's answer
+)
+
+// op is one request in flight. Ops are recycled; reset clears everything.
+type op struct {
+	id    uint64
+	kind  opKind
+	phase phase
+
+	// Who asked, and under which request ID.
+	client  net.Addr
+	reqID   uint64
+	replied bool
+
+	key  []byte
+	hash uint64
+
+	// The request's replicas: a prefix of the key's preference list.
+	n        int
+	replicas [maxReplicas]net.Addr
+	self     int // index of this node in replicas, or -1
+
+	// rd and wr are per-replica progress of reads and writes.
+	rd   [maxReplicas]uint8
+	wr   [maxReplicas]uint8
+	sets [maxReplicas]net.SiblingSet // read responses
+
+	rq, wq quorum // read and write quorums
+
+	// Writes: what the client asked for, and the set that was written.
+	ctx       net.Clock
+	value     []byte
+	tombstone bool
+	written   net.SiblingSet
+	sent      bool // something was sent to (or written on) a replica
+
+	merged  net.SiblingSet // gets: what was answered
+	lastErr string         // the last failure a replica reported
+
+	// Proxies: the forwarded-to replica.
+	target net.Addr
+}
+
+func (o *op) reset() {
+	*o = op{}
+}
+
+// index returns the replica index of a, or -1.
+func (o *op) index(a net.Addr) int {
+	for i := 0; i < o.n; i++ {
+		if o.replicas[i] == a {
+			return i
+		}
+	}
+	return -1
+}

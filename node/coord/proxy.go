@@ -1,0 +1,42 @@
+package coord
+
+import (
+	"dynasim/net"
+)
+
+// forward sends a put or delete this node may not coordinate (it is not a
+// replica of the key) to the first replica believed up, and relays the
+// answer. If every replica is suspected it tries the first anyway: the
+// view may be wrong, and the alternative is certain failure.
+func (c *Coordinator) forward(o *op, orig net.Message) {
+	now := c.host.Now()
+	o.kind, o.phase, o.target = opProxy, phaseForward, o.replicas[0]
+	for i := 0; i < o.n; i++ {
+		if c.view.Up(o.replicas[i], now) {
+			o.target = o.replicas[i]
+			break
+		}
+	}
+	var fwd net.Message
+	switch m := orig.(type) {
+	case *net.ClientPut:
+		fwd = &net.ClientPut{ReqID: o.id, ReplyTo: net.None, Key: m.Key, Context: m.Context, Value: m.Value, N: m.N, W: m.W}
+	case *net.ClientDelete:
+		fwd = &net.ClientDelete{ReqID: o.id, ReplyTo: net.None, Key: m.Key, Context: m.Context, N: m.N, W: m.W}
+	}
+	c.stats.Forwarded++
+	c.host.Send(o.target, fwd)
+	c.host.SetTimeout(c.cfg.ForwardTimeout, o.id)
+}
+
+// HandleClientReply relays a replica's answer to a forwarded request.
+func (c *Coordinator) HandleClientReply(from net.Addr, m *net.ClientReply) {
+	o := c.ops[m.ReqID]
+	if o == nil || o.kind != opProxy || from != o.target {
+		c.stats.Stray++
+		return
+	}
+	c.view.Answered(from, c.host.Now())
+	c.reply(o, &net.ClientReply{Status: m.Status, Error: m.Error, Values: m.Values, Context: m.Context})
+	c.finish(o)
+}

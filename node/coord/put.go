@@ -1,0 +1,185 @@
+package coord
+
+import (
+	"errors"
+
+	"dynasim/net"
+	"dynasim/node/versions"
+)
+
+// HandlePut coordinates a client put.
+func (c *Coordinator) HandlePut(from net.Addr, m *net.ClientPut) {
+	to := replyTo(from, m.ReplyTo)
+	if err := c.cfg.Limits.CheckPut(m.Key, m.Value); err != nil {
+		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
+		return
+	}
+	c.stats.Puts++
+	c.write(to, m.ReqID, m.Key, m.Context, m.Value, false, m.N, m.W, m)
+}
+
+// HandleDelete coordinates a client delete: a write of a tombstone over
+// the versions the client's context covers.
+func (c *Coordinator) HandleDelete(from net.Addr, m *net.ClientDelete) {
+	to := replyTo(from, m.ReplyTo)
+	if err := c.cfg.Limits.CheckKey(m.Key); err != nil {
+		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
+		return
+	}
+	c.stats.Deletes++
+	c.write(to, m.ReqID, m.Key, m.Context, nil, true, m.N, m.W, m)
+}
+
+// write starts a put or delete. Only a replica of the key may mint its
+// version (versions: dots must be unique), so a node outside the key's
+// replicas forwards the request to one.
+func (c *Coordinator) write(to net.Addr, reqID uint64, key, rawCtx, value []byte, tombstone bool, n uint8, w net.Need, orig net.Message) {
+	ctx, err := versions.DecodeContext(rawCtx)
+	if err != nil {
+		c.refuse(to, reqID, net.StatusBadRequest, err)
+		return
+	}
+	o := c.admit(opWrite, to, reqID)
+	if o == nil {
+		return
+	}
+	err = c.placeReplicas(o, key, n)
+	if err == nil {
+		o.wq, err = c.resolve(o, "W", w, c.cfg.W)
+	}
+	if err == nil && c.cfg.TwoPhaseWrites {
+		o.rq, err = c.resolve(o, "read-phase R", net.Need{}, c.cfg.R)
+	}
+	if err != nil {
+		c.fail(o, net.StatusBadRequest, "%v", err)
+		c.finish(o)
+		return
+	}
+	if o.self < 0 {
+		c.forward(o, orig)
+		return
+	}
+	o.ctx, o.value, o.tombstone = ctx, value, tombstone
+	c.host.SetTimeout(c.cfg.RequestTimeout, o.id)
+	if !c.cfg.TwoPhaseWrites {
+		c.mint(o, net.SiblingSet{}, false)
+		return
+	}
+	// Read phase. The local replica counts as read at once: mint merges
+	// its state as it is then, which is at least as new.
+	c.stats.TwoPhaseReads++
+	o.phase = phaseTwoPhase
+	for i := 0; i < o.n; i++ {
+		if i == o.self {
+			o.rd[i] = stOK
+			continue
+		}
+		o.rd[i] = stPending
+		c.host.Send(o.replicas[i], &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeTwoPhase})
+	}
+	c.twoPhaseProgress(o)
+}
+
+func (c *Coordinator) twoPhaseProgress(o *op) {
+	if o.rq.met(o.rd[:o.n]) {
+		merged, err := c.okSets(o)
+		if err != nil {
+			c.fail(o, net.StatusFailed, "merging the read phase: %v", err)
+			c.finish(o)
+			return
+		}
+		c.mint(o, merged, true)
+		return
+	}
+	if !o.rq.reachable(o.rd[:o.n]) {
+		c.fail(o, net.StatusFailed, "read phase failed: %d of %d replicas failed, R needs %s%s",
+			tally(o.rd[:o.n], func(s uint8) bool { return s == stFailed }), o.n, o.rq.describe(o.n), c.lastErr(o))
+		c.finish(o)
+	}
+}
+
+// mint creates the new version over the local set (merged with what the
+// read phase found), stores it locally and sends the whole resulting set to
+// the other replicas.
+func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
+	stored, err := c.host.Stored(o.key, o.hash)
+	if err != nil {
+		c.fail(o, net.StatusFailed, "reading the local replica: %v", err)
+		c.finish(o)
+		return
+	}
+	if len(read.Siblings) > 0 || len(read.Context) > 0 {
+		if stored, err = c.v.Merge(stored, read); err != nil {
+			c.fail(o, net.StatusFailed, "merging the read phase: %v", err)
+			c.finish(o)
+			return
+		}
+	}
+	now := c.host.Now().UnixNano()
+	if twoPhase {
+		// Order the new version after everything the read phase saw, even
+		// if this node's clock is behind (last-write-wins compares these).
+		for i := range stored.Siblings {
+			now = max(now, stored.Siblings[i].TimestampNs+1)
+		}
+	}
+	set, err := c.v.Update(stored, versions.Write{Actor: c.actor, Context: o.ctx, Value: o.value, Tombstone: o.tombstone, NowNs: now})
+	if err != nil {
+		status := net.StatusFailed
+		if errors.Is(err, versions.ErrTooMany) || errors.Is(err, versions.ErrInvalid) {
+			status = net.StatusBadRequest
+		}
+		c.fail(o, status, "%v", err)
+		c.finish(o)
+		return
+	}
+	o.written = set
+	o.phase = phaseWrite
+	o.sent = true
+	for i := 0; i < o.n; i++ {
+		o.wr[i] = stPending
+		if i == o.self {
+			continue
+		}
+		c.host.Send(o.replicas[i], &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set})
+	}
+	c.host.WriteLocal(o.id, o.key, o.hash, set, true)
+}
+
+func (c *Coordinator) writeProgress(o *op) {
+	if o.wq.met(o.wr[:o.n]) {
+		c.reply(o, &net.ClientReply{Status: net.StatusOK, Context: c.putContext(o)})
+		c.finish(o)
+		return
+	}
+	if !o.wq.reachable(o.wr[:o.n]) {
+		c.fail(o, net.StatusUnknown, "%d of %d replicas failed the write, W needs %s; it may still be applied by the others%s",
+			tally(o.wr[:o.n], func(s uint8) bool { return s == stFailed }), o.n, o.wq.describe(o.n), c.lastErr(o))
+		c.finish(o)
+	}
+}
+
+// putContext is the context a put's reply carries: what a later write
+// passing it back would supersede. Only in vector-clock mode can it be
+// exact — the new version's own clock, which supersedes what the new
+// version already superseded. A dotted context covering the new dot would
+// also cover earlier dots of this node that the client never saw (another
+// client's concurrent write through the same node), so dotted and
+// last-write-wins replies carry none: the client reads again to get one.
+func (c *Coordinator) putContext(o *op) []byte {
+	if c.v.Mode() != versions.ModeVClock {
+		return nil
+	}
+	// The minted version is this actor's with the highest counter.
+	var fresh *net.Sibling
+	for i := range o.written.Siblings {
+		s := &o.written.Siblings[i]
+		if s.Dot.Actor == c.actor && (fresh == nil || s.Dot.Counter > fresh.Dot.Counter) {
+			fresh = s
+		}
+	}
+	if fresh == nil {
+		return nil
+	}
+	return versions.AppendContext(nil, fresh.Clock)
+}

@@ -1,0 +1,31 @@
+package coord
+
+// Stats counts what a coordinator did in this incarnation.
+type Stats struct {
+	// Requests this node accepted as coordinator or forwarder (size-checked
+	// requests; refusals for size are counted in Replies only).
+	Gets, Puts, Deletes uint64
+	// Forwarded are puts and deletes sent on to a replica of their key.
+	Forwarded uint64
+	// Replies by net.Status (index: the status value).
+	Replies [8]uint64
+	// TwoPhaseReads are read phases of two-phase writes.
+	TwoPhaseReads uint64
+	// ReadRepairs are repair writes sent after a get (async mode).
+	ReadRepairs uint64
+	// RepairErrors are repairs skipped because the answers could not be
+	// merged (sibling limit).
+	RepairErrors uint64
+	// WriteBacks are write-back writes of blocking read repair.
+	WriteBacks uint64
+	// Timeouts are requests that reached their timeout.
+	Timeouts uint64
+	// Overloaded are requests refused because MaxPending were in flight.
+	Overloaded uint64
+	// Stray are answers for requests that had finished, or from nodes
+	// that were not asked; Duplicates are repeated answers.
+	Stray, Duplicates uint64
+}
+
+// Stats returns the counters.
+func (c *Coordinator) Stats() Stats { return c.stats }

@@ -1,0 +1,148 @@
+package node
+
+import (
+	"fmt"
+	"time"
+
+	"dynasim/net"
+)
+
+// The node reveals nothing that is not durable. Every acknowledgement of a
+// write and every answer that carries stored data — to another node or to
+// this node's own coordinator — is deferred until the sync that covers the
+// writes made so far. With Storage.SyncDelay 0 the sync happens at the end
+// of the event, so deferral costs no virtual time; with a positive delay
+// it happens when the group-commit window closes (or when MaxDeferred
+// outputs are waiting).
+
+// deferred output kinds.
+const (
+	outSend      uint8 = iota + 1 // send msg to to
+	outLocalRead                  // Coordinator.LocalRead(id, set, err)
+	outLocalAck                   // Coordinator.LocalAck(id, err)
+)
+
+type deferred struct {
+	kind uint8
+	to   net.Addr
+	msg  net.Message
+	id   uint64
+	set  net.SiblingSet
+	err  error
+}
+
+func (n *Node) push(d deferred) {
+	n.deferred = append(n.deferred, d)
+	if len(n.deferred) > n.stats.MaxDeferred {
+		n.stats.MaxDeferred = len(n.deferred)
+	}
+}
+
+// settle syncs if outputs wait for it (now, or when the group-commit
+// window closes) and releases them. Releasing may make the coordinator act
+// again (a local read completes a quorum, which starts a write-back), so
+// it loops until nothing waits. windowClosed is true when the group-commit
+// timer fired.
+func (n *Node) settle(windowClosed bool) {
+	st := &n.cfg.Storage
+	for len(n.deferred) > 0 {
+		if n.store.Dirty() {
+			if st.SyncDelay > 0 && !windowClosed && len(n.deferred) < st.MaxDeferred {
+				if !n.syncArmed {
+					n.syncGen++
+					n.syncArmed = true
+					n.env.SetTimer(st.SyncDelay, Timer{Kind: timerSync, ID: n.syncGen})
+				}
+				return
+			}
+			n.stats.Syncs++
+			if err := n.store.Sync(); err != nil {
+				n.stats.SyncFailures++
+				n.failDeferred(err)
+			}
+		}
+		batch := n.deferred
+		n.deferred = n.spare[:0]
+		for i := range batch {
+			n.release(&batch[i])
+		}
+		clear(batch)
+		n.spare = batch[:0]
+	}
+}
+
+func (n *Node) release(d *deferred) {
+	switch d.kind {
+	case outSend:
+		n.env.Send(d.to, d.msg)
+	case outLocalRead:
+		n.coord.LocalRead(d.id, d.set, d.err)
+	case outLocalAck:
+		n.coord.LocalAck(d.id, d.err)
+	}
+}
+
+// failDeferred turns every waiting output into a failure: the sync that
+// should have covered them failed, so their writes may not be durable and
+// their reads may show writes that are not.
+func (n *Node) failDeferred(err error) {
+	text := clip(err.Error())
+	for i := range n.deferred {
+		d := &n.deferred[i]
+		switch d.kind {
+		case outSend:
+			switch m := d.msg.(type) {
+			case *net.WriteAck:
+				if m.Status == net.StatusOK {
+					m.Status, m.Error = net.StatusFailed, text
+				}
+			case *net.ReadResponse:
+				if m.Status == net.StatusOK {
+					m.Status, m.Error, m.Set = net.StatusFailed, text, net.SiblingSet{}
+				}
+			}
+		case outLocalRead, outLocalAck:
+			if d.err == nil {
+				d.err = fmt.Errorf("node: %s", text)
+				d.set = net.SiblingSet{}
+			}
+		}
+	}
+}
+
+// clip bounds an error text to what a message may carry.
+func clip(s string) string {
+	if len(s) > net.MaxErrorBytes {
+		return s[:net.MaxErrorBytes]
+	}
+	return s
+}
+
+// host adapts a Node to coord.Host.
+type host struct{ n *Node }
+
+func (h host) Now() time.Time                  { return h.n.env.Now() }
+func (h host) Send(to net.Addr, m net.Message) { h.n.env.Send(to, m) }
+
+func (h host) SetTimeout(d time.Duration, id uint64) {
+	h.n.env.SetTimer(d, Timer{Kind: timerRequest, ID: id})
+}
+
+func (h host) Stored(key []byte, hash uint64) (net.SiblingSet, error) {
+	return h.n.store.Read(key, hash)
+}
+
+func (h host) ReadLocal(id uint64, key []byte, hash uint64) {
+	set, err := h.n.store.Read(key, hash)
+	h.n.push(deferred{kind: outLocalRead, id: id, set: set, err: err})
+}
+
+func (h host) WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool) {
+	var err error
+	if replace {
+		err = h.n.store.Put(key, hash, set)
+	} else {
+		_, _, err = h.n.store.Merge(key, hash, set)
+	}
+	h.n.push(deferred{kind: outLocalAck, id: id, err: err})
+}

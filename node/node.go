@@ -1,0 +1,222 @@
+package node
+
+import (
+	"fmt"
+
+	"dynasim/net"
+	"dynasim/node/coord"
+	"dynasim/node/replica"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+)
+
+// shared is what every node of a cluster can share: the validated
+// configuration and the immutable ring and versioner built from it.
+type shared struct {
+	cfg     Config
+	ring    *ring.Ring
+	v       *versions.Versioner
+	maxAddr net.Addr
+}
+
+func prepare(cfg Config) (*shared, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Coordinator.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Storage.Validate(); err != nil {
+		return nil, err
+	}
+	v, err := versions.New(cfg.Versions)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ring.New(cfg.Ring, cfg.Members)
+	if err != nil {
+		return nil, err
+	}
+	sh := &shared{cfg: cfg, ring: r, v: v}
+	for _, m := range cfg.Members {
+		sh.maxAddr = max(sh.maxAddr, m.ID)
+	}
+	return sh, nil
+}
+
+// NewFactory validates cfg once and returns a Factory that starts nodes
+// with it; the ring and versioner are built once and shared.
+func NewFactory(cfg Config) (Factory, error) {
+	sh, err := prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return func(self net.Addr, env Env) (Process, error) { return sh.start(self, env) }, nil
+}
+
+// New starts one node: it takes a new epoch, opens its storage (recovering
+// what was durable) and is ready for events.
+func New(cfg Config, self net.Addr, env Env) (*Node, error) {
+	sh, err := prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return sh.start(self, env)
+}
+
+// Node is a Dynamo node: coordinator and replica in one single-threaded
+// state machine. It implements Process.
+type Node struct {
+	sh    *shared
+	cfg   *Config
+	self  net.Addr
+	env   Env
+	epoch uint32
+	store *replica.Store
+	coord *coord.Coordinator
+	view  *coord.Suspicion
+
+	// deferred are outputs waiting for the next sync (see durable.go).
+	deferred []deferred
+	spare    []deferred
+	// syncGen names the armed group-commit timer; syncArmed says one is.
+	syncGen   uint64
+	syncArmed bool
+
+	stats Stats
+}
+
+func (sh *shared) start(self net.Addr, env Env) (*Node, error) {
+	if _, ok := sh.ring.Member(self); !ok {
+		return nil, fmt.Errorf("node: address %d is not among the %d members", self, sh.ring.Len())
+	}
+	fs := env.FS()
+	if fs == nil {
+		return nil, fmt.Errorf("node %d: no disk", self)
+	}
+	st := &sh.cfg.Storage
+	epoch, err := replica.NextEpoch(fs, st.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: %w", self, err)
+	}
+	eng, err := st.OpenEngine(fs, st.Dir+"/engine", env.Now)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: open storage: %w", self, err)
+	}
+	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch}
+	n.store = replica.NewStore(eng, sh.v)
+	n.view = coord.NewSuspicion(sh.maxAddr, sh.cfg.Coordinator.SuspectFor)
+	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.ring, sh.v, host{n}, n.view)
+	if err != nil {
+		eng.Close()
+		return nil, err
+	}
+	n.stats.Epoch = epoch
+	env.SetTimer(st.MaintenanceInterval, Timer{Kind: timerMaintain})
+	return n, nil
+}
+
+// Timer kinds of a node.
+const (
+	timerRequest  uint8 = iota + 1 // a coordinated request's timeout; ID is the request
+	timerSync                      // the group-commit window closed; ID is the generation
+	timerMaintain                  // the engine's background work
+)
+
+// Handle implements Process: it processes one event, then makes durable
+// what the event wrote and releases the outputs that waited for it.
+func (n *Node) Handle(ev Event) {
+	n.stats.Events++
+	switch ev.Kind {
+	case MessageEvent:
+		n.handleMessage(ev.From, ev.Msg)
+	case TimerEvent:
+		n.handleTimer(ev.Timer)
+	}
+	n.settle(false)
+}
+
+func (n *Node) handleMessage(from net.Addr, msg net.Message) {
+	switch m := msg.(type) {
+	case *net.ClientGet:
+		n.coord.HandleGet(from, m)
+	case *net.ClientPut:
+		n.coord.HandlePut(from, m)
+	case *net.ClientDelete:
+		n.coord.HandleDelete(from, m)
+	case *net.ClientReply:
+		n.coord.HandleClientReply(from, m)
+	case *net.ReadRequest:
+		n.serveRead(from, m)
+	case *net.WriteRequest:
+		n.serveWrite(from, m)
+	case *net.ReadResponse:
+		n.coord.HandleReadResponse(from, m)
+	case *net.WriteAck:
+		n.coord.HandleWriteAck(from, m)
+	default:
+		n.stats.UnknownMessages++
+	}
+}
+
+func (n *Node) handleTimer(t Timer) {
+	switch t.Kind {
+	case timerRequest:
+		n.coord.Timeout(t.ID)
+	case timerSync:
+		if n.syncArmed && t.ID == n.syncGen {
+			n.syncArmed = false
+			n.settle(true)
+		}
+	case timerMaintain:
+		n.maintain()
+	}
+}
+
+// maintain gives the engine a bounded slice of background work and comes
+// back soon if it has more.
+func (n *Node) maintain() {
+	st := &n.cfg.Storage
+	more, err := n.store.Maintain(st.MaintenanceBudgetBytes)
+	n.stats.Maintenance++
+	if err != nil {
+		n.stats.MaintenanceErrors++
+		n.stats.LastMaintenanceError = err.Error()
+	}
+	next := st.MaintenanceInterval
+	if more && err == nil {
+		next = maintainSoon
+	}
+	n.env.SetTimer(next, Timer{Kind: timerMaintain})
+}
+
+// Self is the node's address.
+func (n *Node) Self() net.Addr { return n.self }
+
+// Epoch is this incarnation's epoch.
+func (n *Node) Epoch() uint32 { return n.epoch }
+
+// Actor is the actor ID this incarnation mints versions under.
+func (n *Node) Actor() net.ActorID { return n.coord.Actor() }
+
+// Ring is the ring the node places keys with.
+func (n *Node) Ring() *ring.Ring { return n.sh.ring }
+
+// Versioner is the node's versioning rules.
+func (n *Node) Versioner() *versions.Versioner { return n.sh.v }
+
+// ReadLocal returns what this node's replica stores for key, for
+// inspection by harnesses and tools (it sends nothing). After a crash and
+// restart it is exactly what was durable.
+func (n *Node) ReadLocal(key []byte) (net.SiblingSet, error) {
+	return n.store.Read(key, ring.HashKey(key))
+}
+
+// Close makes every write durable and closes the engine, for a graceful
+// shutdown. The node must not be used afterwards.
+func (n *Node) Close() error {
+	serr := n.store.Sync()
+	cerr := n.store.Close()
+	if serr != nil {
+		return serr
+	}
+	return cerr
+}

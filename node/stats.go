@@ -1,0 +1,42 @@
+package node
+
+import (
+	"time"
+
+	"dynasim/node/coord"
+	"dynasim/node/replica"
+)
+
+// maintainSoon is how soon background work resumes when the engine reports
+// more pending.
+const maintainSoon = time.Millisecond
+
+// Stats counts what one incarnation of a node did.
+type Stats struct {
+	Epoch  uint32 // this incarnation's epoch
+	Events uint64 // events handled
+	// ReplicaReads and ReplicaWrites are reads and writes served for
+	// coordinators on other nodes.
+	ReplicaReads, ReplicaWrites uint64
+	// UnknownMessages are messages of a kind a node does not handle.
+	UnknownMessages uint64
+	// Syncs and SyncFailures count storage syncs owed by deferred outputs.
+	Syncs, SyncFailures uint64
+	// MaxDeferred is the most outputs that waited for a sync at once.
+	MaxDeferred int
+	// Maintenance counts rounds of engine background work;
+	// MaintenanceErrors those that failed, the last with its error.
+	Maintenance, MaintenanceErrors uint64
+	LastMaintenanceError           string
+
+	Coordinator coord.Stats
+	Replica     replica.Stats
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	s := n.stats
+	s.Coordinator = n.coord.Stats()
+	s.Replica = n.store.Stats()
+	return s
+}

@@ -1,0 +1,93 @@
+package cluster
+
+import (
+	"fmt"
+	"math"
+
+	"dynasim/disk"
+	"dynasim/node"
+	"dynasim/node/ring"
+	"dynasim/sim"
+)
+
+// Member describes one Dynamo node of the cluster.
+type Member struct {
+	// Name is unique among the world's endpoints ("n1", "dc1-a", ...).
+	Name string
+	// DC and Rack place the node for the ring (replica placement) and the
+	// network model (datacenter latencies and partitions).
+	DC, Rack string
+	// Weight scales the node's virtual nodes (a node with twice the
+	// capacity gets weight 2). 0 means 1. Mutually exclusive with VNodes.
+	Weight float64
+	// VNodes, when set, gives the node exactly this many virtual nodes
+	// instead of Weight × Node.Ring.VNodes.
+	VNodes int
+	// Clock is the node's clock error (offset, drift).
+	Clock sim.ClockConfig
+	// Disk is the node's simulated disk. nil means an unlimited in-memory
+	// disk without faults whose crashes lose unsynced writes.
+	Disk *sim.DiskConfig
+}
+
+// Config describes a simulated cluster.
+type Config struct {
+	// World is the simulated world: seed, network model, event cost.
+	World sim.Config
+	// Members are the nodes, in address order: member i gets address i.
+	Members []Member
+	// Node is the configuration every node runs with. Leave Node.Members
+	// empty: the harness fills it from Members.
+	Node node.Config
+	// WireCheck makes every message a node sends travel as its decoded
+	// wire frame (net.Decode of AppendFrame) instead of the sender's
+	// object, so a run proves the codec round-trips every message it
+	// carries and that no receiver depends on the sender's memory. A frame
+	// that fails to decode is reported by Err. Costs CPU; default off.
+	WireCheck bool
+}
+
+// DefaultDisk is the disk a member without one gets.
+func DefaultDisk() sim.DiskConfig {
+	return sim.DiskConfig{Mem: disk.DefaultMemFSConfig(), CrashMode: disk.CrashLoseUnsynced}
+}
+
+// ringMembers turns the members into ring members with addresses 0..n-1.
+func (c *Config) ringMembers() ([]ring.Member, error) {
+	if len(c.Members) == 0 {
+		return nil, fmt.Errorf("cluster: no members")
+	}
+	if len(c.Node.Members) != 0 {
+		return nil, fmt.Errorf("cluster: leave Node.Members empty; the harness builds it from Members")
+	}
+	perWeight := c.Node.Ring.WithDefaults().VNodes
+	seen := map[string]bool{}
+	out := make([]ring.Member, len(c.Members))
+	for i, m := range c.Members {
+		if m.Name == "" {
+			return nil, fmt.Errorf("cluster: member %d has no name", i)
+		}
+		if seen[m.Name] {
+			return nil, fmt.Errorf("cluster: member name %q used twice", m.Name)
+		}
+		seen[m.Name] = true
+		w := m.Weight
+		if m.VNodes != 0 {
+			if m.Weight != 0 {
+				return nil, fmt.Errorf("cluster: member %q sets both Weight and VNodes", m.Name)
+			}
+			if m.VNodes < 0 || m.VNodes > ring.MaxVNodes {
+				return nil, fmt.Errorf("cluster: member %q VNodes %d outside [1, %d]", m.Name, m.VNodes, ring.MaxVNodes)
+			}
+			w = float64(m.VNodes) / float64(perWeight)
+			if w > ring.MaxWeight || math.Round(w*float64(perWeight)) != float64(m.VNodes) {
+				return nil, fmt.Errorf("cluster: member %q VNodes %d cannot be expressed with %d virtual nodes per weight", m.Name, m.VNodes, perWeight)
+			}
+		}
+		if err := m.Clock.Validate(); err != nil {
+			return nil, fmt.Errorf("cluster: member %q: %w", m.Name, err)
+		}
+		out[i] = ring.Member{ID: addrOf(i), DC: m.DC, Rack: m.Rack, Weight: w}
+	}
+	return out, nil
+}

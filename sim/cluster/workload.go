@@ -1,0 +1,137 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"dynasim/checker/history"
+	"dynasim/net"
+	"dynasim/sim"
+)
+
+// workloadState is the workload the cluster's clients run.
+type workloadState struct {
+	wl      *sim.Workload
+	rec     *history.Recorder
+	n       int // the requests' N (0: the placement's), for routing
+	clients int
+	final   *sim.Endpoint
+}
+
+// FinalReaderName is the endpoint name of the client that makes the final
+// reads; the workload's clients are "client0", "client1", ...
+const FinalReaderName = "final-reader"
+
+// AddWorkload adds the workload's clients (endpoints "client0"... in the
+// first datacenter of the members, started at once) and an idle final
+// reader, all recording into rec. A cluster runs one workload.
+func (c *Cluster) AddWorkload(cfg sim.WorkloadConfig, rec *history.Recorder) (*sim.Workload, error) {
+	if c.workload != nil {
+		return nil, fmt.Errorf("cluster: a workload was already added")
+	}
+	cfg = cfg.WithDefaults()
+	wl, err := sim.NewWorkload(cfg, rec, c, c.Consistency(cfg))
+	if err != nil {
+		return nil, err
+	}
+	ws := &workloadState{wl: wl, rec: rec, n: int(cfg.N), clients: cfg.Clients}
+	c.workload = ws
+	dc := c.cfg.Members[0].DC
+	for i := 0; i < cfg.Clients; i++ {
+		if _, err := c.world.AddEndpoint(sim.EndpointSpec{Name: fmt.Sprint("client", i), DC: dc, Factory: wl.ClientFactory(i, true)}); err != nil {
+			return nil, err
+		}
+	}
+	ws.final, err = c.world.AddEndpoint(sim.EndpointSpec{Name: FinalReaderName, DC: dc, Factory: wl.ClientFactory(cfg.Clients, false)})
+	if err != nil {
+		return nil, err
+	}
+	return wl, nil
+}
+
+// Consistency is what a workload's requests ask for, as the history
+// records it: N, and W and R as counts when they resolve to one (the
+// datacenter levels depend on the coordinator, and are left 0).
+func (c *Cluster) Consistency(cfg sim.WorkloadConfig) history.Consistency {
+	n := int(cfg.N)
+	if n == 0 {
+		n = c.ring.Replicas()
+	}
+	co := c.cfg.Node.Coordinator.WithDefaults()
+	resolve := func(req, def net.Need) (int, net.Need) {
+		if req.Level == net.LevelDefault {
+			req = def
+		}
+		k, _ := req.Fixed(n)
+		return k, req
+	}
+	w, wl := resolve(cfg.W, co.W)
+	r, rl := resolve(cfg.R, co.R)
+	level := strings.ToLower(rl.String())
+	if rl != wl {
+		level = "r=" + strings.ToLower(rl.String()) + ",w=" + strings.ToLower(wl.String())
+	}
+	return history.Consistency{Level: level, N: n, W: w, R: r}
+}
+
+// RunWorkload runs the world until the workload has spent its budget and
+// no operation is in flight, or until limit of virtual time has passed. It
+// reports whether the workload finished.
+func (c *Cluster) RunWorkload(limit time.Duration) (bool, error) {
+	ws := c.workload
+	if ws == nil {
+		return false, fmt.Errorf("cluster: no workload")
+	}
+	end := c.world.Now() + sim.Time(limit)
+	for {
+		if ws.wl.Exhausted(c.world.Now()) && ws.rec.Pending() == 0 {
+			return true, nil
+		}
+		if c.world.Now() >= end {
+			return false, nil
+		}
+		c.world.Run(sim.Limit{Until: min(end, c.world.Now()+sim.Time(checkEvery))})
+	}
+}
+
+// checkEvery is how often (virtual time) the harness checks whether a
+// phase is over.
+const checkEvery = 10 * time.Millisecond
+
+// FinalReads reads every key once through the final reader (recorded with
+// Final: true), at most parallel at a time, and runs the world until all
+// have completed or limit has passed. It reports whether all completed.
+func (c *Cluster) FinalReads(keys []string, parallel int, limit time.Duration) (bool, error) {
+	ws := c.workload
+	if ws == nil {
+		return false, fmt.Errorf("cluster: no workload")
+	}
+	if parallel < 1 {
+		return false, fmt.Errorf("cluster: final read parallelism %d must be at least 1", parallel)
+	}
+	next, done := 0, 0
+	var launch func()
+	launch = func() {
+		if next >= len(keys) {
+			return
+		}
+		reader, ok := ws.final.Process().(*sim.Client)
+		if !ok {
+			return
+		}
+		k := keys[next]
+		next++
+		reader.ReadFinal(k, func(bool) { done++; launch() })
+	}
+	c.world.At(c.world.Now(), "final reads", func() {
+		for i := 0; i < parallel; i++ {
+			launch()
+		}
+	})
+	end := c.world.Now() + sim.Time(limit)
+	for done < len(keys) && c.world.Now() < end {
+		c.world.Run(sim.Limit{Until: min(end, c.world.Now()+sim.Time(checkEvery))})
+	}
+	return done == len(keys), nil
+}
