@@ -1,0 +1,68 @@
+package node
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/disk"
+	"dynasim/net"
+	"dynasim/node/replica"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+)
+
+func noEngine(disk.FS, string, func() time.Time) (replica.Engine, error) { return nil, nil }
+
+func validConfig() Config {
+	return Config{
+		Members: []ring.Member{{ID: 0}, {ID: 1}, {ID: 2}},
+		Storage: StorageConfig{OpenEngine: noEngine},
+	}
+}
+
+func TestConfigDefaultsAndValidation(t *testing.T) {
+	require.NoError(t, validConfig().Validate())
+	c := validConfig().WithDefaults()
+	require.Equal(t, DefaultDir, c.Storage.Dir)
+	require.Equal(t, versions.ModeDVV, c.Versions.Mode)
+	require.Equal(t, ring.DefaultN, c.Ring.Placement.N)
+
+	for name, mutate := range map[string]func(*Config){
+		"no members":        func(c *Config) { c.Members = nil },
+		"duplicate member":  func(c *Config) { c.Members = append(c.Members, ring.Member{ID: 1}) },
+		"root dir":          func(c *Config) { c.Storage.Dir = "/" },
+		"negative delay":    func(c *Config) { c.Storage.SyncDelay = -time.Second },
+		"no engine":         func(c *Config) { c.Storage.OpenEngine = nil },
+		"bad mode":          func(c *Config) { c.Versions.Mode = 7 },
+		"bad quorum":        func(c *Config) { c.Coordinator.R = net.Need{Level: 42} },
+		"bad maintenance":   func(c *Config) { c.Storage.MaintenanceInterval = -1 },
+		"too many deferred": func(c *Config) { c.Storage.MaxDeferred = MaxMaxDeferred + 1 },
+	} {
+		cfg := validConfig()
+		mutate(&cfg)
+		require.Error(t, cfg.Validate(), name)
+		_, err := NewFactory(cfg)
+		require.Error(t, err, name)
+	}
+}
+
+type fakeEnv struct{ fs disk.FS }
+
+func (e fakeEnv) Now() time.Time                { return time.Unix(0, 0) }
+func (e fakeEnv) Send(net.Addr, net.Message)    {}
+func (e fakeEnv) SetTimer(time.Duration, Timer) {}
+func (e fakeEnv) Rand() Rand                    { return nil }
+func (e fakeEnv) FS() disk.FS                   { return e.fs }
+
+func TestStartRefusesStrangersAndDisklessHosts(t *testing.T) {
+	f, err := NewFactory(validConfig())
+	require.NoError(t, err)
+	fs, err := disk.NewMemFS(disk.DefaultMemFSConfig())
+	require.NoError(t, err)
+	_, err = f(7, fakeEnv{fs: fs})
+	require.ErrorContains(t, err, "address 7 is not among the 3 members")
+	_, err = f(1, fakeEnv{})
+	require.ErrorContains(t, err, "no disk")
+}

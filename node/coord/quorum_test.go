@@ -1,0 +1,113 @@
+package coord
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/net"
+)
+
+var dcs = map[net.Addr]string{1: "a", 2: "a", 3: "b", 4: "b", 5: "b", 6: "c"}
+
+func dcOf(a net.Addr) string { return dcs[a] }
+
+func TestCountLevelsResolveAgainstN(t *testing.T) {
+	reps := []net.Addr{1, 2, 3, 4, 5}
+	for _, tc := range []struct {
+		need net.Need
+		want int
+	}{
+		{net.Need{Level: net.LevelOne}, 1},
+		{net.Need{Level: net.LevelTwo}, 2},
+		{net.Need{Level: net.LevelQuorum}, 3},
+		{net.Need{Level: net.LevelAll}, 5},
+		{net.Need{Level: net.LevelCount, Count: 4}, 4},
+	} {
+		q, err := resolveQuorum("W", tc.need, net.Need{}, reps, dcOf, "a")
+		require.NoError(t, err)
+		require.Equal(t, tc.want, q.total, "%v", tc.need)
+		st := make([]uint8, 5)
+		for i := 0; i < tc.want; i++ {
+			require.False(t, q.met(st))
+			st[i] = stOK
+		}
+		require.True(t, q.met(st))
+	}
+	q, err := resolveQuorum("R", net.Need{}, net.Need{Level: net.LevelTwo}, reps, dcOf, "a")
+	require.NoError(t, err)
+	require.Equal(t, 2, q.total, "the default applies to LevelDefault")
+
+	_, err = resolveQuorum("W", net.Need{Level: net.LevelCount, Count: 6}, net.Need{}, reps, dcOf, "a")
+	require.EqualError(t, err, "W=6 exceeds N=5")
+}
+
+func TestLocalQuorumCountsOnlyTheLocalDatacenter(t *testing.T) {
+	reps := []net.Addr{1, 3, 4, 5, 2} // a, b, b, b, a
+	q, err := resolveQuorum("W", net.Need{Level: net.LevelLocalQuorum}, net.Need{}, reps, dcOf, "b")
+	require.NoError(t, err)
+	st := []uint8{stOK, stOK, stFailed, stPending, stOK}
+	require.False(t, q.met(st), "only one of b's three replicas succeeded")
+	require.True(t, q.reachable(st))
+	st[3] = stOK
+	require.True(t, q.met(st), "two of three in b")
+	st[3] = stFailed
+	require.False(t, q.reachable(st))
+	require.Equal(t, `LOCAL_QUORUM (2 in "b")`, q.describe(5))
+
+	_, err = resolveQuorum("W", net.Need{Level: net.LevelLocalQuorum}, net.Need{}, reps, dcOf, "c")
+	require.ErrorContains(t, err, `none of the N=5 replicas is in datacenter "c"`)
+}
+
+func TestEachQuorumNeedsAMajorityInEveryDatacenter(t *testing.T) {
+	reps := []net.Addr{1, 3, 6, 4, 2, 5} // a, b, c, b, a, b
+	q, err := resolveQuorum("R", net.Need{Level: net.LevelEachQuorum}, net.Need{}, reps, dcOf, "a")
+	require.NoError(t, err)
+	require.Equal(t, `EACH_QUORUM (2 in "a", 2 in "b", 1 in "c")`, q.describe(6))
+	st := []uint8{stOK, stOK, stPending, stOK, stOK, stPending}
+	require.False(t, q.met(st), "c has not answered")
+	st[2] = stOK
+	require.True(t, q.met(st))
+	st[4] = stFailed
+	require.False(t, q.met(st), "a lost its majority")
+	require.False(t, q.reachable(st))
+}
+
+func TestSuspicionForgetsAfterAnAnswerOrTheTimeout(t *testing.T) {
+	s := NewSuspicion(3, time.Second)
+	t0 := time.Unix(100, 0)
+	require.True(t, s.Up(2, t0), "unknown nodes are believed up")
+	s.Missed(2, t0)
+	require.False(t, s.Up(2, t0.Add(500*time.Millisecond)))
+	require.True(t, s.Up(2, t0.Add(time.Second)), "suspicion expires")
+	s.Missed(2, t0.Add(2*time.Second))
+	s.Answered(2, t0.Add(2100*time.Millisecond))
+	require.True(t, s.Up(2, t0.Add(2200*time.Millisecond)), "an answer clears it")
+	s.Missed(9, t0)
+	require.True(t, s.Up(9, t0), "addresses beyond the bound are not tracked")
+}
+
+func TestConfigValidation(t *testing.T) {
+	require.NoError(t, Config{}.Validate())
+	c := Config{}.WithDefaults()
+	require.Equal(t, DefaultRequestTimeout+DefaultForwardSlack, c.ForwardTimeout)
+	require.Equal(t, ReadRepairAsync, c.ReadRepair)
+	for name, bad := range map[string]Config{
+		"forward below request": {RequestTimeout: time.Second, ForwardTimeout: time.Millisecond},
+		"negative timeout":      {RequestTimeout: -1},
+		"read repair":           {ReadRepair: 9},
+		"pending":               {MaxPending: -1},
+		"limits":                {Limits: net.Limits{ValueSizeBytes: net.MaxValueBytes + 1}},
+		"level":                 {W: net.Need{Level: 99}},
+	} {
+		require.Error(t, bad.Validate(), name)
+	}
+	for _, s := range []string{"off", "async", "blocking"} {
+		m, err := ParseReadRepair(s)
+		require.NoError(t, err)
+		require.Equal(t, s, m.String())
+	}
+	_, err := ParseReadRepair("sometimes")
+	require.Error(t, err)
+}
