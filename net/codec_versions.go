@@ -162,6 +162,23 @@ func DecodeSiblingSet(b []byte) (SiblingSet, error) {
 	return s, nil
 }
 
+// DecodeSiblingSetOwned is DecodeSiblingSet for a buffer the caller hands
+// over: the result aliases b (values and nothing else point into it), so
+// b must not be modified afterwards. It saves the copy when b is already a
+// private copy, such as a storage engine's Get result.
+func DecodeSiblingSetOwned(b []byte) (SiblingSet, error) {
+	var s SiblingSet
+	d := decoder{b: b}
+	d.siblingSet(&s)
+	if d.err == nil && d.off != len(d.b) {
+		d.fail("%d trailing bytes after the sibling set", len(d.b)-d.off)
+	}
+	if d.err != nil {
+		return SiblingSet{}, malformed(nil, "sibling set: %v", d.err)
+	}
+	return s, nil
+}
+
 // AppendClock appends a clock's encoding (used for opaque client contexts).
 func AppendClock(b []byte, c Clock) []byte { return appendClock(b, c) }
 

@@ -57,6 +57,10 @@ type StorageConfig struct {
 	// background work may process, so that requests are not starved.
 	// Default 1 MiB.
 	MaintenanceBudgetBytes int64
+	// RowCacheBytes bounds the cache of decoded sibling sets of recently
+	// used keys (a row cache: reads and merges of hot keys skip the engine
+	// and the decoding). Default 8 MiB; -1 disables it.
+	RowCacheBytes int64
 	// OpenEngine opens the storage engine in dir on fs; now is the node's
 	// clock. Required until node/lsm is wired in as the default.
 	OpenEngine func(fs disk.FS, dir string, now func() time.Time) (replica.Engine, error)
@@ -68,6 +72,7 @@ const (
 	DefaultMaxDeferred            = 10_000
 	DefaultMaintenanceInterval    = 100 * time.Millisecond
 	DefaultMaintenanceBudgetBytes = 1 << 20
+	DefaultRowCacheBytes          = 8 << 20
 	MaxMaxDeferred                = 1 << 20
 )
 
@@ -84,6 +89,9 @@ func (c StorageConfig) WithDefaults() StorageConfig {
 	}
 	if c.MaintenanceBudgetBytes == 0 {
 		c.MaintenanceBudgetBytes = DefaultMaintenanceBudgetBytes
+	}
+	if c.RowCacheBytes == 0 {
+		c.RowCacheBytes = DefaultRowCacheBytes
 	}
 	return c
 }
@@ -105,6 +113,9 @@ func (c StorageConfig) Validate() error {
 	}
 	if c.MaintenanceBudgetBytes <= 0 {
 		return fmt.Errorf("node: Storage.MaintenanceBudgetBytes %d must be positive", c.MaintenanceBudgetBytes)
+	}
+	if c.RowCacheBytes < -1 {
+		return fmt.Errorf("node: Storage.RowCacheBytes %d must be positive, or -1 for no cache", c.RowCacheBytes)
 	}
 	if c.OpenEngine == nil {
 		return fmt.Errorf("node: Storage.OpenEngine is required")

@@ -102,7 +102,7 @@ func (sh *shared) start(self net.Addr, env Env) (*Node, error) {
 		return nil, fmt.Errorf("node %d: open storage: %w", self, err)
 	}
 	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch}
-	n.store = replica.NewStore(eng, sh.v)
+	n.store = replica.NewStore(eng, sh.v, st.RowCacheBytes)
 	n.view = coord.NewSuspicion(sh.maxAddr, sh.cfg.Coordinator.SuspectFor)
 	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.ring, sh.v, host{n}, n.view)
 	if err != nil {

@@ -38,12 +38,15 @@ func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
 
 // sendReads asks every replica of the op for its set.
 func (c *Coordinator) sendReads(o *op, purpose net.Purpose) {
+	// One message serves every replica: messages are never modified
+	// after sending.
+	m := &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose}
 	for i := 0; i < o.n; i++ {
 		o.rd[i] = stPending
 		if i == o.self {
 			continue
 		}
-		c.host.Send(o.replicas[i], &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose})
+		c.host.Send(o.replicas[i], m)
 	}
 	if o.self >= 0 {
 		c.host.ReadLocal(o.id, o.key, o.hash)
@@ -127,6 +130,7 @@ func (c *Coordinator) repair(o *op) {
 		c.stats.RepairErrors++
 		return
 	}
+	var m *net.WriteRequest
 	for i := 0; i < o.n; i++ {
 		if o.rd[i] != stOK || versions.EqualSets(o.sets[i], all) {
 			continue
@@ -136,7 +140,10 @@ func (c *Coordinator) repair(o *op) {
 			c.host.WriteLocal(0, o.key, o.hash, all, false)
 			continue
 		}
-		c.host.Send(o.replicas[i], &net.WriteRequest{Key: o.key, Purpose: net.PurposeReadRepair, HintFor: net.None, Set: all})
+		if m == nil {
+			m = &net.WriteRequest{Key: o.key, Purpose: net.PurposeReadRepair, HintFor: net.None, Set: all}
+		}
+		c.host.Send(o.replicas[i], m)
 	}
 }
 
@@ -155,6 +162,7 @@ func (c *Coordinator) startWriteBack(o *op) {
 		c.finish(o)
 		return
 	}
+	m := &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeWriteBack, HintFor: net.None, Set: o.merged}
 	for i := 0; i < o.n; i++ {
 		if o.wr[i] == stOK {
 			continue
@@ -165,7 +173,7 @@ func (c *Coordinator) startWriteBack(o *op) {
 			c.host.WriteLocal(o.id, o.key, o.hash, o.merged, false)
 			continue
 		}
-		c.host.Send(o.replicas[i], &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeWriteBack, HintFor: net.None, Set: o.merged})
+		c.host.Send(o.replicas[i], m)
 	}
 }
 

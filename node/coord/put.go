@@ -69,13 +69,14 @@ func (c *Coordinator) write(to net.Addr, reqID uint64, key, rawCtx, value []byte
 	// its state as it is then, which is at least as new.
 	c.stats.TwoPhaseReads++
 	o.phase = phaseTwoPhase
+	read := &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeTwoPhase}
 	for i := 0; i < o.n; i++ {
 		if i == o.self {
 			o.rd[i] = stOK
 			continue
 		}
 		o.rd[i] = stPending
-		c.host.Send(o.replicas[i], &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeTwoPhase})
+		c.host.Send(o.replicas[i], read)
 	}
 	c.twoPhaseProgress(o)
 }
@@ -136,12 +137,13 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 	o.written = set
 	o.phase = phaseWrite
 	o.sent = true
+	m := &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set}
 	for i := 0; i < o.n; i++ {
 		o.wr[i] = stPending
 		if i == o.self {
 			continue
 		}
-		c.host.Send(o.replicas[i], &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set})
+		c.host.Send(o.replicas[i], m)
 	}
 	c.host.WriteLocal(o.id, o.key, o.hash, set, true)
 }

@@ -9,8 +9,8 @@ package replica
 //   - Put copies key and value; the caller may reuse both afterwards.
 //   - A Put is visible to Get at once and durable after the next Sync
 //     returns nil (or earlier, at the engine's discretion).
-//   - Get's value may alias engine memory; it stays valid until the next
-//     call on the engine. ok is false when the key is absent.
+//   - Get returns a value the caller owns (a copy; the replica decodes it
+//     in place and keeps slices of it). ok is false when the key is absent.
 //   - Maintain does up to about budgetBytes of background work (flushes,
 //     compactions) and reports whether more is waiting.
 //   - An error from Sync means earlier writes may not be durable.

@@ -31,6 +31,11 @@ type Stats struct {
 	BytesWritten  uint64 // encoded set bytes written
 	Syncs         uint64 // engine syncs
 	SyncErrors    uint64 // failed syncs
+	// CacheHits and CacheMisses count row-cache lookups (reads that
+	// skipped the engine, and reads that went to it).
+	CacheHits, CacheMisses uint64
+	// CacheBytes is the row cache's current size.
+	CacheBytes int64
 }
 
 // Store keeps sibling sets in an Engine. It is single-threaded, like the
@@ -41,19 +46,27 @@ type Store struct {
 	kbuf  []byte
 	vbuf  []byte
 	dirty bool
+	cache *rowCache
 	stats Stats
 }
 
-// NewStore wraps an open engine.
-func NewStore(eng Engine, v *versions.Versioner) *Store {
-	return &Store{eng: eng, v: v}
+// NewStore wraps an open engine. cacheBytes bounds the row cache of decoded
+// sets (0 or less: no cache).
+func NewStore(eng Engine, v *versions.Versioner, cacheBytes int64) *Store {
+	return &Store{eng: eng, v: v, cache: newRowCache(cacheBytes)}
 }
 
 // Engine is the underlying engine (for statistics and maintenance).
 func (s *Store) Engine() Engine { return s.eng }
 
 // Stats returns the counters.
-func (s *Store) Stats() Stats { return s.stats }
+func (s *Store) Stats() Stats {
+	st := s.stats
+	if s.cache != nil {
+		st.CacheHits, st.CacheMisses, st.CacheBytes = s.cache.hits, s.cache.misses, s.cache.bytes
+	}
+	return st
+}
 
 // Dirty reports whether a write has happened since the last successful
 // Sync.
@@ -68,24 +81,33 @@ func (s *Store) dataKey(key []byte, hash uint64) []byte {
 }
 
 // Read returns the set stored for key (whose ring hash is hash); an empty
-// set when nothing is stored. The result does not alias engine memory.
-// Stored data that fails to decode or check is reported as an error, never
-// returned.
+// set when nothing is stored. The result does not alias engine memory and
+// may be shared with the row cache: treat it as immutable. Stored data
+// that fails to decode or check is reported as an error, never returned.
 func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
 	s.stats.Reads++
-	raw, ok, err := s.eng.Get(s.dataKey(key, hash))
+	dk := s.dataKey(key, hash)
+	if s.cache != nil {
+		if set, ok := s.cache.get(dk); ok {
+			return set, nil
+		}
+	}
+	raw, ok, err := s.eng.Get(dk)
 	if err != nil {
 		return net.SiblingSet{}, fmt.Errorf("replica: read %q: %w", key, err)
 	}
 	if !ok {
 		return net.SiblingSet{}, nil
 	}
-	set, err := net.DecodeSiblingSet(raw)
+	set, err := net.DecodeSiblingSetOwned(raw)
 	if err != nil {
 		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %q: %w", key, err)
 	}
 	if err := s.v.Check(set); err != nil {
 		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %q: %w", key, err)
+	}
+	if s.cache != nil {
+		s.cache.put(dk, set, len(raw))
 	}
 	return set, nil
 }
@@ -95,8 +117,15 @@ func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
 // stored set (or over a merge that includes it), so nothing is lost.
 func (s *Store) Put(key []byte, hash uint64, set net.SiblingSet) error {
 	s.vbuf = net.AppendSiblingSet(s.vbuf[:0], &set)
-	if err := s.eng.Put(s.dataKey(key, hash), s.vbuf); err != nil {
+	dk := s.dataKey(key, hash)
+	if err := s.eng.Put(dk, s.vbuf); err != nil {
+		if s.cache != nil {
+			s.cache.drop(dk) // the engine's state for the key is now unknown
+		}
 		return fmt.Errorf("replica: write %q: %w", key, err)
+	}
+	if s.cache != nil {
+		s.cache.put(dk, set, len(s.vbuf))
 	}
 	s.dirty = true
 	s.stats.Puts++

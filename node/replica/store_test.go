@@ -2,6 +2,8 @@ package replica
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -46,7 +48,7 @@ func TestStorageKeysSortInRingOrder(t *testing.T) {
 }
 
 func TestReadOfAbsentKeyIsEmpty(t *testing.T) {
-	s := NewStore(newMapEngine(), versioner(t, versions.ModeDVV))
+	s := NewStore(newMapEngine(), versioner(t, versions.ModeDVV), 0)
 	set, err := s.Read([]byte("k"), 7)
 	require.NoError(t, err)
 	require.Empty(t, set.Siblings)
@@ -59,7 +61,7 @@ func TestMergeKeepsConcurrentDropsDominatedAndSkipsNoOps(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			v := versioner(t, mode)
 			eng := newMapEngine()
-			s := NewStore(eng, v)
+			s := NewStore(eng, v, 1<<20)
 			key, h := []byte("k"), ring.HashKey([]byte("k"))
 
 			a1 := update(t, v, net.SiblingSet{}, actorA, nil, "a1")
@@ -102,7 +104,7 @@ func TestMergeKeepsConcurrentDropsDominatedAndSkipsNoOps(t *testing.T) {
 
 func TestMergeRefusesMalformedAndOverLimitSets(t *testing.T) {
 	v := versioner(t, versions.ModeDVV)
-	s := NewStore(newMapEngine(), v)
+	s := NewStore(newMapEngine(), v, 1<<20)
 	key, h := []byte("k"), uint64(1)
 	bad := net.SiblingSet{Siblings: []net.Sibling{{Dot: net.Dot{Actor: actorA, Counter: 1}, Value: []byte("x")}}}
 	_, _, err := s.Merge(key, h, bad)
@@ -125,11 +127,12 @@ func TestMergeRefusesMalformedAndOverLimitSets(t *testing.T) {
 func TestSyncMakesWritesDurable(t *testing.T) {
 	v := versioner(t, versions.ModeDVV)
 	eng := newMapEngine()
-	s := NewStore(eng, v)
+	s := NewStore(eng, v, 1<<20)
 	key, h := []byte("k"), uint64(3)
 	require.NoError(t, s.Put(key, h, update(t, v, net.SiblingSet{}, actorA, nil, "x")))
 	require.True(t, s.Dirty())
 	eng.crash()
+	s = NewStore(eng, v, 1<<20) // a crash takes the process, row cache included
 	got, err := s.Read(key, h)
 	require.NoError(t, err)
 	require.Empty(t, got.Siblings, "unsynced write lost by the crash")
@@ -138,6 +141,7 @@ func TestSyncMakesWritesDurable(t *testing.T) {
 	require.NoError(t, s.Sync())
 	require.False(t, s.Dirty())
 	eng.crash()
+	s = NewStore(eng, v, 1<<20)
 	got, err = s.Read(key, h)
 	require.NoError(t, err)
 	require.Equal(t, [][]byte{[]byte("y")}, versions.Values(got, nil))
@@ -153,7 +157,7 @@ func TestSyncMakesWritesDurable(t *testing.T) {
 func TestCorruptStoredSetIsAnErrorNotData(t *testing.T) {
 	v := versioner(t, versions.ModeDVV)
 	eng := newMapEngine()
-	s := NewStore(eng, v)
+	s := NewStore(eng, v, 1<<20)
 	key, h := []byte("k"), uint64(3)
 	eng.cur[string(appendDataKey(nil, key, h))] = []byte{0xff, 0xff}
 	_, err := s.Read(key, h)
@@ -161,4 +165,33 @@ func TestCorruptStoredSetIsAnErrorNotData(t *testing.T) {
 	eng.getErr = errDisk
 	_, err = s.Read(key, h)
 	require.ErrorIs(t, err, errDisk)
+}
+
+func TestRowCacheAgreesWithTheEngineAndStaysWithinItsBound(t *testing.T) {
+	v := versioner(t, versions.ModeDVV)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, limit := range []int64{1200, 64 << 10} {
+		eng := newMapEngine()
+		cached := NewStore(eng, v, limit)
+		plain := NewStore(eng, v, 0)
+		for i := 0; i < 2000; i++ {
+			key := []byte(fmt.Sprint("k", rng.IntN(40)))
+			h := ring.HashKey(key)
+			if rng.IntN(2) == 0 {
+				stored, err := cached.Read(key, h)
+				require.NoError(t, err)
+				next := update(t, v, stored, net.ActorOf(net.Addr(rng.IntN(3)), 1), v.Context(stored), fmt.Sprint("v", i))
+				require.NoError(t, cached.Put(key, h, next))
+			}
+			a, err := cached.Read(key, h)
+			require.NoError(t, err)
+			b, err := plain.Read(key, h)
+			require.NoError(t, err)
+			require.True(t, versions.EqualSets(a, b), "the cache returns what the engine holds")
+			require.LessOrEqual(t, cached.Stats().CacheBytes, limit)
+		}
+		st := cached.Stats()
+		require.Positive(t, st.CacheHits)
+		require.Positive(t, st.CacheMisses)
+	}
 }

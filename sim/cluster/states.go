@@ -63,7 +63,7 @@ func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster: open the disk of crashed %s: %w", s.member.Name, err)
 	}
-	store := replica.NewStore(eng, v)
+	store := replica.NewStore(eng, v, 0)
 	read := func(key []byte) (net.SiblingSet, error) { return store.Read(key, hashKey(key)) }
 	return read, func() { store.Close() }, nil
 }

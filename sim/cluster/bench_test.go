@@ -1,0 +1,48 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/checker/history"
+	"dynasim/internal/dist"
+	"dynasim/net"
+	"dynasim/node/versions"
+	"dynasim/sim"
+)
+
+// BenchmarkStandardWorkload is the standard workload: 5 nodes,
+// N=3 R=2 W=2, 50 % get / 50 % put of 1 KB values over 1,000 keys, storage
+// on the in-memory disk, no faults, 32 closed-loop clients. One benchmark
+// op is one simulated client operation; simops/s is simulated operations
+// per wall-clock second.
+func BenchmarkStandardWorkload(b *testing.B) {
+	benchWorkload(b, versions.ModeLWW)
+}
+
+func benchWorkload(b *testing.B, mode versions.Mode) {
+	cfg := testConfig(1, 5, mode)
+	c := newCluster(b, cfg)
+	rec, err := history.NewRecorder(history.RecorderConfig{MaxOps: b.N + 1000})
+	require.NoError(b, err)
+	wl, err := c.AddWorkload(sim.WorkloadConfig{
+		Clients: 32, MaxOps: b.N, Mix: sim.OpMix{Get: 1, Put: 1},
+		Keys:           sim.KeyConfig{Count: 1000},
+		ValueSizeBytes: dist.Spec{Dist: dist.Constant, Value: 1024},
+		N:              3, R: net.Need{Level: net.LevelCount, Count: 2}, W: net.Need{Level: net.LevelCount, Count: 2},
+	}, rec)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	done, err := c.RunWorkload(time.Duration(b.N+1000) * time.Second)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	require.NoError(b, err)
+	require.True(b, done)
+	require.NoError(b, wl.Err())
+	ops := wl.Stats().Started
+	b.ReportMetric(float64(ops)/elapsed.Seconds(), "simops/s")
+}
