@@ -89,11 +89,14 @@ type htmlPage struct {
 // link to Porcupine's visualisation when the report names one. No
 // JavaScript, no external assets; every string from the report is escaped.
 func WriteHTML(w io.Writer, r *Report) error {
+	if r == nil {
+		return fmt.Errorf("reports: WriteHTML of a nil report")
+	}
 	v, st := verdict(r)
 	page := htmlPage{
 		R: r, Verdict: v, VerdictClass: st.class(),
 		Run: toHTML(summaryTable(r)), Expectations: toHTML(expectationsTable(r)), Checks: toHTML(checksTable(r)),
-		Ops: toHTML(opsTable(r)), Faults: toHTML(faultTable(r)), TVis: toHTML(tVisTable(r, 0)), K: toHTML(kTable(r)),
+		Ops: toHTML(opsTable(r)), Faults: toHTML(faultTable(r)), TVis: toHTML(tVisTable(r, 0)), K: toHTML(kTable(r, 0)),
 		Siblings: toHTML(siblingsTable(r)), Messages: toHTML(messagesTable(r)), Nodes: toHTML(nodesTable(r)),
 	}
 	for _, f := range []struct {

@@ -143,6 +143,10 @@ func (log1pScale) Normalize(lo, hi, x float64) float64 {
 	return (math.Log1p(x) - math.Log1p(lo)) / (math.Log1p(hi) - math.Log1p(lo))
 }
 
+// minSolidReads is the fewest reads behind a t-visibility point drawn
+// solid: below it, the estimate's standard error can exceed 10 points.
+const minSolidReads = 30
+
 // tVisibilityPlot: P(consistent | t >= τ) against τ.
 func tVisibilityPlot(r *Report) (string, bool, error) {
 	pts := r.Staleness.TVisibility
@@ -151,6 +155,7 @@ func tVisibilityPlot(r *Report) (string, bool, error) {
 	}
 	p := newPlot("t-visibility: P(read reflects the newest acknowledged write | t ≥ τ)", "τ: time since that write was acknowledged (ms)", "P(consistent)")
 	xys := make(plotter.XYs, 0, len(pts))
+	var reads []int
 	pmin := 1.0
 	var ticks []plot.Tick
 	for _, q := range pts {
@@ -158,6 +163,7 @@ func tVisibilityPlot(r *Report) (string, bool, error) {
 			continue
 		}
 		xys = append(xys, plotter.XY{X: q.TMs, Y: q.PConsistent})
+		reads = append(reads, q.Reads)
 		pmin = min(pmin, q.PConsistent)
 	}
 	if len(xys) == 0 {
@@ -179,12 +185,39 @@ func tVisibilityPlot(r *Report) (string, bool, error) {
 	p.Y.Min, p.Y.Max = math.Max(0, math.Floor((pmin-0.02)*10)/10), 1
 	p.Y.Tick.Marker = plot.DefaultTicks{}
 	l := line(xys, colorGet, 1.6, false)
-	sc, err := plotter.NewScatter(xys)
-	if err != nil {
-		return "", false, err
+	p.Add(l)
+	// A point estimated from few reads is drawn hollow: the tail of the
+	// curve often rests on a handful of reads.
+	var solid, hollow plotter.XYs
+	for i, xy := range xys {
+		if reads[i] >= minSolidReads {
+			solid = append(solid, xy)
+		} else {
+			hollow = append(hollow, xy)
+		}
 	}
-	sc.GlyphStyle.Color, sc.GlyphStyle.Radius = colorGet, vg.Points(2.5)
-	p.Add(l, sc)
+	for _, g := range []struct {
+		pts   plotter.XYs
+		shape draw.GlyphDrawer
+		name  string
+	}{
+		{solid, draw.CircleGlyph{}, fmt.Sprintf("%d reads or more", minSolidReads)},
+		{hollow, draw.RingGlyph{}, fmt.Sprintf("fewer than %d reads", minSolidReads)},
+	} {
+		if len(g.pts) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(g.pts)
+		if err != nil {
+			return "", false, err
+		}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = colorGet, vg.Points(2.5), g.shape
+		p.Add(sc)
+		if len(hollow) > 0 {
+			p.Legend.Add(g.name, sc)
+		}
+	}
+	p.Legend.Top, p.Legend.Left = false, false
 	s, err := renderSVG("t-visibility", 7.5*vg.Inch, 3.2*vg.Inch, drawOne(p))
 	return s, err == nil, err
 }
@@ -304,6 +337,7 @@ func timelinePlot(r *Report) (string, bool, error) {
 	mk := func(title, ylabel string, shade faultShade) *plot.Plot {
 		p := newPlot(title, "", ylabel)
 		p.X.Min, p.X.Max = 0, xMax
+		p.X.Tick.Marker = stepTicks{}
 		p.Add(shade)
 		p.Legend.Top, p.Legend.Left = true, false
 		p.Legend.TextStyle.Font.Size = vg.Points(8)
@@ -499,6 +533,34 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			ts = append(ts, t)
 		}
+	}
+	return ts
+}
+
+// stepTicks label every multiple of a 1-2-5 step that gives at most ten
+// labels, with four minor ticks between: a time axis one can read off.
+type stepTicks struct{}
+
+func (stepTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return nil
+	}
+	step := math.Pow(10, math.Floor(math.Log10((hi-lo)/10)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if (hi-lo)/(m*step) <= 10 {
+			step *= m
+			break
+		}
+	}
+	var ts []plot.Tick
+	minor := step / 5
+	for i := math.Ceil(lo / minor); i*minor <= hi; i++ {
+		v := i * minor
+		t := plot.Tick{Value: v}
+		if k := math.Round(v / step); math.Abs(v-k*step) < minor/2 {
+			t.Label = fmtCompact(k * step)
+		}
+		ts = append(ts, t)
 	}
 	return ts
 }

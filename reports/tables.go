@@ -301,10 +301,25 @@ func tVisTable(r *Report, few int) *table {
 	return t
 }
 
-func kTable(r *Report) *table {
+// kTable shows the k-staleness histogram; with maxRows > 1 and a longer
+// histogram, the last row adds up the tail ("k >= x").
+func kTable(r *Report, maxRows int) *table {
 	t := &table{Title: "Staleness: versions missed per read (k)", Header: []string{"k", "reads", "share"}, Right: rightFrom(3, 0)}
-	for _, k := range r.Staleness.KStaleness {
-		t.add(c(fmt.Sprint(k.K), fmtInt(k.Reads), fmtPct(float64(k.Reads)/float64(max(r.Staleness.Reads, 1))))...)
+	hist := r.Staleness.KStaleness
+	share := func(n int) string { return fmtPct(float64(n) / float64(max(r.Staleness.Reads, 1))) }
+	shown := hist
+	if maxRows > 1 && len(hist) > maxRows {
+		shown = hist[:maxRows-1]
+	}
+	for _, k := range shown {
+		t.add(c(fmt.Sprint(k.K), fmtInt(k.Reads), share(k.Reads))...)
+	}
+	if tail := hist[len(shown):]; len(tail) > 0 {
+		n := 0
+		for _, k := range tail {
+			n += k.Reads
+		}
+		t.add(c(fmt.Sprintf(">= %d", tail[0].K), fmtInt(n), share(n))...)
 	}
 	if len(t.Rows) == 0 {
 		t.Notes = []string{"no reads were measured"}

@@ -45,6 +45,9 @@ const (
 // staleness, messages, nodes) and the repro command. The output depends on
 // r and opts alone.
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
+	if r == nil {
+		return fmt.Errorf("reports: WriteText of a nil report")
+	}
 	if err := opts.Validate(); err != nil {
 		return err
 	}
@@ -57,7 +60,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	tx.line(tx.paint(ansiBold, "dynasim report: "+r.Scenario+"  ") + tx.status(v, st))
 	for _, t := range []*table{
 		summaryTable(r), expectationsTable(r), checksTable(r), opsTable(r), faultTable(r),
-		tVisTable(r, opts.TVisibilityPoints), kTable(r), messagesTable(r), nodesTable(r),
+		tVisTable(r, opts.TVisibilityPoints), kTable(r, 8), messagesTable(r), nodesTable(r),
 	} {
 		tx.table(t)
 	}

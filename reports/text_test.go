@@ -125,6 +125,20 @@ func TestTextShowsAFewTVisibilityPoints(t *testing.T) {
 	require.Equal(t, 14+4, len(strings.Split(block, "\n")))
 }
 
+func TestTextSumsTheKStalenessTail(t *testing.T) {
+	r := sampleReport(t, 500)
+	r.Staleness.KStaleness = nil
+	for k := range 12 {
+		r.Staleness.KStaleness = append(r.Staleness.KStaleness, KCount{K: k * 2, Reads: 10 + k})
+	}
+	r.Staleness.Reads = 1000
+	block := lineBlock(text(t, r, TextOptions{}), "VERSIONS MISSED")
+	require.Equal(t, 8+4, len(strings.Split(block, "\n")), block)
+	require.Contains(t, block, "|    12 |    16 | 1.60% |")
+	// k = 14, 16, ..., 22 with 17 + 18 + ... + 21 reads.
+	require.Contains(t, block, "| >= 14 |    95 | 9.50% |")
+}
+
 // Empty and one-sided runs render and say what is missing.
 func TestTextEdgeCases(t *testing.T) {
 	t.Run("empty history", func(t *testing.T) {
