@@ -221,6 +221,25 @@ func TestBuildIsDeterministic(t *testing.T) {
 	require.Equal(t, want, render(rev))
 }
 
+// Runs of one seed differ only in wall-clock figures; ZeroWallClock
+// removes them.
+func TestZeroWallClockMakesReplaysIdentical(t *testing.T) {
+	in := sampleInput(t, 500)
+	a, err := Build(in)
+	require.NoError(t, err)
+	in.Meta.Wall = 7 * time.Second
+	b, err := Build(in)
+	require.NoError(t, err)
+	require.NotEqual(t, a.OpsPerWallSecond, b.OpsPerWallSecond)
+	a.ZeroWallClock()
+	b.ZeroWallClock()
+	var ja, jb bytes.Buffer
+	require.NoError(t, a.WriteJSON(&ja))
+	require.NoError(t, b.WriteJSON(&jb))
+	require.Equal(t, ja.String(), jb.String())
+	require.Contains(t, ja.String(), `"wall_seconds": 0,`)
+}
+
 func TestBuildDerivedFigures(t *testing.T) {
 	in := sampleInput(t, 1000)
 	// Node 7 coordinated nothing the simulator reports, but the history says

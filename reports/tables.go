@@ -86,6 +86,19 @@ func verdict(r *Report) (string, status) {
 	}
 }
 
+// SummaryLine is the one-line outcome of a run, for a CLI running many
+// scenarios or a CI log: verdict, scenario, seed, fingerprint, the headline
+// checks and the repro command.
+func SummaryLine(r *Report) string {
+	word := "PASS"
+	if !r.Passed {
+		word = "FAIL"
+	}
+	return fmt.Sprintf("%s %s seed=%d fingerprint=%s ops=%d availability=%s linearizability=%s lost_acked_writes=%d converged=%t get_p99_ms=%s put_p99_ms=%s | %s",
+		word, r.Scenario, r.Seed, r.Fingerprint, r.Ops.Total, fmtPct(r.Checks.Availability), r.Checks.Linearizability.Result,
+		r.Checks.LostAckedWrites, r.Checks.Converged, fmtSig(r.LatencyMs.Get.P99), fmtSig(r.LatencyMs.Put.P99), r.Repro)
+}
+
 func summaryTable(r *Report) *table {
 	t := &table{Title: "Run"}
 	t.add(c("scenario", r.Scenario)...)

@@ -202,3 +202,12 @@ func TestFormatting(t *testing.T) {
 	require.Equal(t, `dynasim run 'it'\''s.yaml' --seed 2`, repro(Meta{Scenario: "it's.yaml", Seed: 2}))
 	require.Equal(t, "custom", repro(Meta{Repro: "custom", ResolvedPath: "x"}))
 }
+
+func TestSummaryLine(t *testing.T) {
+	r := sampleReport(t, 1000)
+	want := "FAIL baseline seed=42 fingerprint=00abcdef01234567 ops=1000 availability=" + fmtPct(r.Checks.Availability) +
+		" linearizability=ok lost_acked_writes=0 converged=true get_p99_ms=" + fmtSig(r.LatencyMs.Get.P99) +
+		" put_p99_ms=" + fmtSig(r.LatencyMs.Put.P99) + " | dynasim run out/baseline/resolved.yaml --seed 42"
+	require.Equal(t, want, SummaryLine(r))
+	require.NotContains(t, SummaryLine(r), "\n")
+}
