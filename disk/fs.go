@@ -45,7 +45,8 @@ type FS interface {
 	// directory is synced.
 	Remove(name string) error
 	// Rename atomically replaces newname with oldname. Durable after the
-	// parent directory is synced.
+	// parent directory is synced. An existing directory is never replaced
+	// (ErrExist).
 	Rename(oldname, newname string) error
 	// MkdirAll creates a directory and its parents. Durable after the parent
 	// directory is synced.
@@ -56,7 +57,8 @@ type FS interface {
 	Stat(name string) (FileInfo, error)
 }
 
-// Errors every FS reports through errors.Is.
+// Errors every FS reports through errors.Is. ErrIsDir, ErrNotDir and
+// ErrInvalid were added with the implementations; see the package doc.
 var (
 	ErrNotExist = errors.New("disk: file does not exist")
 	ErrExist    = errors.New("disk: file already exists")
@@ -65,6 +67,9 @@ var (
 	ErrClosed   = errors.New("disk: file already closed")
 	ErrReadOnly = errors.New("disk: file is read-only")
 	ErrNotEmpty = errors.New("disk: directory not empty")
+	ErrIsDir    = errors.New("disk: is a directory")
+	ErrNotDir   = errors.New("disk: not a directory")
+	ErrInvalid  = errors.New("disk: invalid argument")
 )
 
 // IOClock is implemented by filesystems that model I/O time (ErrorFS).

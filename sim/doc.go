@@ -5,6 +5,12 @@
 // restart, pause and slow-node faults, and a running fingerprint over every
 // delivered event that proves a run replays exactly from its seed.
 //
+// Simulated clients (client.go, workload.go) are processes too: they draw
+// operations from a WorkloadConfig, send them to nodes, time out and retry,
+// and record every operation in a checker/history Recorder. That leaf
+// package holds the history model the checkers read; sim imports it so that
+// what it records is exactly what they check.
+//
 // One goroutine runs every node, client and fault. Events are ordered by
 // (virtual time, insertion sequence), so ties break by the order in which they
 // were scheduled — itself deterministic.

@@ -1,0 +1,114 @@
+package checker
+
+import (
+	"fmt"
+	"time"
+
+	"dynasim/checker/history"
+)
+
+// Options configures Check. Zero fields take the defaults of the check they
+// belong to.
+type Options struct {
+	// Model is the specification for linearizability, lost writes and
+	// staleness: Register for single-value reads, MultiValue for siblings.
+	// Required.
+	Model Model
+	// Linearizability runs Porcupine. The caller decides (W+R>N); when
+	// false the linearizability result says "skipped".
+	Linearizability bool
+	// LinTimeLimit, VisualizationPath and Workers: see
+	// LinearizabilityOptions.
+	LinTimeLimit      time.Duration
+	VisualizationPath string
+	Workers           int
+	// ReplicasPerKey: see ConvergenceOptions.
+	ReplicasPerKey int
+	// TVisibilityMs: see StalenessOptions.
+	TVisibilityMs []float64
+	// MaxExamples bounds every list of examples. Default 20.
+	MaxExamples int
+}
+
+func (o Options) lin() LinearizabilityOptions {
+	return LinearizabilityOptions{Model: o.Model, TimeLimit: o.LinTimeLimit, VisualizationPath: o.VisualizationPath, Workers: o.Workers}
+}
+func (o Options) lost() LostWritesOptions {
+	return LostWritesOptions{Model: o.Model, MaxExamples: o.MaxExamples}
+}
+func (o Options) convergence() ConvergenceOptions {
+	return ConvergenceOptions{ReplicasPerKey: o.ReplicasPerKey, MaxExamples: o.MaxExamples}
+}
+func (o Options) staleness() StalenessOptions {
+	return StalenessOptions{Model: o.Model, TVisibilityMs: o.TVisibilityMs, MaxExamples: o.MaxExamples}
+}
+
+// Validate reports a knob out of range.
+func (o Options) Validate() error {
+	if err := o.lin().Validate(); err != nil {
+		return err
+	}
+	if err := o.lost().Validate(); err != nil {
+		return err
+	}
+	if err := o.convergence().Validate(); err != nil {
+		return err
+	}
+	return o.staleness().Validate()
+}
+
+// LinSkipped is the linearizability result when the check was not run.
+const LinSkipped LinResult = "skipped"
+
+// Results is everything Check found.
+type Results struct {
+	Ops             OpCounts                `json:"ops"`
+	Linearizability *LinearizabilityResult  `json:"linearizability"`
+	LostWrites      *LostWritesResult       `json:"lost_writes"`
+	Convergence     *ConvergenceResult      `json:"convergence"`
+	Staleness       *StalenessResult        `json:"staleness"`
+	Siblings        SiblingsResult          `json:"siblings"`
+	Availability    AvailabilityResult      `json:"availability"`
+	LatencyMs       map[string]LatencyStats `json:"latency_ms"`
+	Throughput      ThroughputResult        `json:"throughput"`
+}
+
+// Check validates h once and runs every check on it: linearizability (if
+// asked), lost writes against the history's final reads (FinalReads),
+// convergence of its replica states, staleness, and the workload
+// statistics. If only the visualisation could not be written, the complete
+// results are returned with the error.
+func Check(h *history.History, opt Options) (*Results, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if err := h.Validate(); err != nil {
+		return nil, fmt.Errorf("checker: %w", err)
+	}
+	res := &Results{
+		Ops:          CountOps(h),
+		Siblings:     Siblings(h),
+		Availability: Availability(h),
+		LatencyMs:    Latency(h),
+		Throughput:   Throughput(h),
+	}
+	var err error
+	if res.LostWrites, err = LostWrites(h, FinalReads(h), opt.lost()); err != nil {
+		return nil, err
+	}
+	if res.Convergence, err = Convergence(h, opt.convergence()); err != nil {
+		return nil, err
+	}
+	if res.Staleness, err = Staleness(h, opt.staleness()); err != nil {
+		return nil, err
+	}
+	if !opt.Linearizability {
+		res.Linearizability = &LinearizabilityResult{Model: opt.Model, Result: LinSkipped}
+		return res, nil
+	}
+	res.Linearizability, err = CheckLinearizability(h, opt.lin())
+	if err != nil && res.Linearizability == nil {
+		return nil, err
+	}
+	return res, err
+}

@@ -1,0 +1,419 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+)
+
+// The JSON Lines form of a History:
+//
+//	{"type":"header","format":"dynasim-history","version":1}
+//	{"type":"op","id":1,"client":0,"op":"put","key":"k1","value":"v1",...}
+//	{"type":"replica","at_ns":...,"key":"k1","node":2,"value_ids":["v1"]}
+//	{"type":"fault","label":"partition","start_ns":...,"end_ns":...}
+//
+// The header comes first; the other records may come in any order (Write puts
+// ops, then replica states, then fault windows). Field names are exactly the
+// json tags of Op, ReplicaState and FaultWindow.
+const (
+	// Format is the header's "format" value.
+	Format = "dynasim-history"
+	// Version is the only header "version" this package reads and writes.
+	Version = 1
+)
+
+const (
+	typeHeader  = "header"
+	typeOp      = "op"
+	typeReplica = "replica"
+	typeFault   = "fault"
+)
+
+type header struct {
+	Type    string `json:"type"`
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+}
+
+type opLine struct {
+	Type string `json:"type"`
+	Op
+}
+
+type replicaLine struct {
+	Type string `json:"type"`
+	ReplicaState
+}
+
+type faultLine struct {
+	Type string `json:"type"`
+	FaultWindow
+}
+
+// Write validates h and writes it as JSON Lines. It refuses an invalid
+// history rather than write a file that Read would reject.
+func Write(w io.Writer, h *History) error {
+	if err := h.Validate(); err != nil {
+		return fmt.Errorf("history: refusing to write an invalid history: %w", err)
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(header{typeHeader, Format, Version}); err != nil {
+		return err
+	}
+	for i := range h.Ops {
+		if err := enc.Encode(opLine{typeOp, h.Ops[i]}); err != nil {
+			return err
+		}
+	}
+	for i := range h.Replicas {
+		if err := enc.Encode(replicaLine{typeReplica, h.Replicas[i]}); err != nil {
+			return err
+		}
+	}
+	for i := range h.Faults {
+		if err := enc.Encode(faultLine{typeFault, h.Faults[i]}); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadOptions bounds what Read accepts.
+type ReadOptions struct {
+	// MaxLineBytes is the longest line accepted. Default 1 MiB.
+	MaxLineBytes int
+	// MaxRecords is the most records (lines after the header) accepted.
+	// Default 20,000,000.
+	MaxRecords int
+}
+
+// DefaultReadOptions returns the defaults documented on ReadOptions.
+func DefaultReadOptions() ReadOptions {
+	return ReadOptions{MaxLineBytes: 1 << 20, MaxRecords: 20_000_000}
+}
+
+// Validate reports a knob out of range.
+func (o ReadOptions) Validate() error {
+	if o.MaxLineBytes < 1024 {
+		return fmt.Errorf("history: ReadOptions.MaxLineBytes must be at least 1024, got %d", o.MaxLineBytes)
+	}
+	if o.MaxRecords < 1 {
+		return fmt.Errorf("history: ReadOptions.MaxRecords must be at least 1, got %d", o.MaxRecords)
+	}
+	return nil
+}
+
+// ParseError is a problem at one line of a JSON Lines history.
+type ParseError struct {
+	Line  int    // 1-based
+	Field string // JSON field name, or "" when the line as a whole is bad
+	Msg   string
+}
+
+func (e *ParseError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("history line %d: %s", e.Line, e.Msg)
+	}
+	return fmt.Sprintf("history line %d: field %q: %s", e.Line, e.Field, e.Msg)
+}
+
+// Read parses a JSON Lines history with DefaultReadOptions.
+func Read(r io.Reader) (*History, error) { return ReadWith(r, DefaultReadOptions()) }
+
+// ReadWith parses a JSON Lines history strictly: the first problem found is
+// returned as a *ParseError naming the line and the field.
+func ReadWith(r io.Reader, opt ReadOptions) (*History, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	p := parser{
+		br:     bufio.NewReaderSize(r, 64*1024),
+		opt:    opt,
+		h:      &History{},
+		ids:    make(map[uint64]int),
+		values: make(map[string]int),
+	}
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	return p.h, nil
+}
+
+type parser struct {
+	br      *bufio.Reader
+	opt     ReadOptions
+	h       *History
+	line    int
+	ids     map[uint64]int // op id -> line
+	values  map[string]int // put value id -> line
+	buf     []byte         // reused line buffer
+	members members        // reused top-level members of the line
+}
+
+func (p *parser) run() error {
+	sawHeader := false
+	records := 0
+	for {
+		line, err := p.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		raw, typ, err := p.split(line)
+		if err != nil {
+			return err
+		}
+		if !sawHeader {
+			if typ != typeHeader {
+				return p.errf("type", "the first line must be the header {\"type\":\"header\",\"format\":%q,\"version\":%d}, got type %q", Format, Version, typ)
+			}
+			if err := p.header(line, raw); err != nil {
+				return err
+			}
+			sawHeader = true
+			continue
+		}
+		records++
+		if records > p.opt.MaxRecords {
+			return p.errf("", "more than %d records, the limit (ReadOptions.MaxRecords)", p.opt.MaxRecords)
+		}
+		switch typ {
+		case typeOp:
+			err = p.op(line, raw)
+		case typeReplica:
+			err = p.replica(line, raw)
+		case typeFault:
+			err = p.fault(line, raw)
+		case typeHeader:
+			err = p.errf("type", "a second header")
+		default:
+			err = p.errf("type", "must be op, replica or fault, got %q", typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !sawHeader {
+		return &ParseError{Line: 0, Msg: "empty input: no header line"}
+	}
+	return nil
+}
+
+// next returns the next line without its newline, refusing lines longer than
+// the limit before buffering them whole.
+func (p *parser) next() ([]byte, error) {
+	p.buf = p.buf[:0]
+	for {
+		chunk, err := p.br.ReadSlice('\n')
+		p.buf = append(p.buf, chunk...)
+		if len(p.buf) > p.opt.MaxLineBytes+1 {
+			return nil, &ParseError{Line: p.line + 1, Msg: fmt.Sprintf("line longer than %d bytes, the limit (ReadOptions.MaxLineBytes)", p.opt.MaxLineBytes)}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF {
+			if len(p.buf) == 0 {
+				return nil, io.EOF
+			}
+		} else if err != nil {
+			return nil, fmt.Errorf("history: reading line %d: %w", p.line+1, err)
+		}
+		break
+	}
+	p.line++
+	b := bytes.TrimSuffix(p.buf, []byte("\n"))
+	b = bytes.TrimSuffix(b, []byte("\r"))
+	if len(b) > p.opt.MaxLineBytes {
+		return nil, p.errf("", "line is %d bytes, the limit (ReadOptions.MaxLineBytes) is %d", len(b), p.opt.MaxLineBytes)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, p.errf("", "empty line")
+	}
+	return b, nil
+}
+
+// split checks the line is one JSON object and returns its top-level
+// members and its type. Keys are matched exactly later (encoding/json alone
+// would accept "Key" for "key"), duplicate keys are refused, and so is null
+// everywhere, so a missing value cannot pass as a zero.
+func (p *parser) split(line []byte) (members, string, error) {
+	if !json.Valid(line) {
+		var v any
+		err := json.Unmarshal(line, &v)
+		return nil, "", p.errf("", "not a JSON object: %v", err)
+	}
+	ms, err := scanObject(line, p.members[:0])
+	if err != nil {
+		return nil, "", p.errf("", "%v", err)
+	}
+	p.members = ms
+	for i, m := range ms {
+		if string(m.value) == "null" {
+			return nil, "", p.errf(m.key, "must not be null")
+		}
+		for _, prev := range ms[:i] {
+			if prev.key == m.key {
+				return nil, "", p.errf(m.key, "appears twice")
+			}
+		}
+	}
+	t, ok := ms.get("type")
+	if !ok {
+		return nil, "", p.errf("type", "missing")
+	}
+	var typ string
+	if err := json.Unmarshal(t, &typ); err != nil {
+		return nil, "", p.errf("type", "must be a string, got %s", t)
+	}
+	return ms, typ, nil
+}
+
+func (p *parser) header(line []byte, raw members) error {
+	var h header
+	if err := p.decode(line, raw, &h, headerFields, []string{"format", "version"}); err != nil {
+		return err
+	}
+	if h.Format != Format {
+		return p.errf("format", "must be %q, got %q", Format, h.Format)
+	}
+	if h.Version != Version {
+		return p.errf("version", "this reader understands version %d, got %d", Version, h.Version)
+	}
+	return nil
+}
+
+func (p *parser) op(line []byte, raw members) error {
+	var l opLine
+	if err := p.decode(line, raw, &l, opFields, []string{"id", "client", "op", "key", "invoke_ns", "return_ns", "coordinator", "outcome"}); err != nil {
+		return err
+	}
+	if err := l.Op.Validate(); err != nil {
+		return p.wrap(err)
+	}
+	if prev, dup := p.ids[l.ID]; dup {
+		return p.errf("id", "%d is also the id of the op on line %d", l.ID, prev)
+	}
+	p.ids[l.ID] = p.line
+	if l.Kind == Put {
+		if prev, dup := p.values[l.Value]; dup {
+			return p.errf("value", "%q is also written by the put on line %d; every put must write a unique value", l.Value, prev)
+		}
+		p.values[l.Value] = p.line
+	}
+	p.h.Ops = append(p.h.Ops, l.Op)
+	return nil
+}
+
+func (p *parser) replica(line []byte, raw members) error {
+	var l replicaLine
+	if err := p.decode(line, raw, &l, replicaFields, []string{"at_ns", "key", "node"}); err != nil {
+		return err
+	}
+	if err := l.ReplicaState.Validate(); err != nil {
+		return p.wrap(err)
+	}
+	p.h.Replicas = append(p.h.Replicas, l.ReplicaState)
+	return nil
+}
+
+func (p *parser) fault(line []byte, raw members) error {
+	var l faultLine
+	if err := p.decode(line, raw, &l, faultFields, []string{"label", "start_ns", "end_ns"}); err != nil {
+		return err
+	}
+	if err := l.FaultWindow.Validate(); err != nil {
+		return p.wrap(err)
+	}
+	p.h.Faults = append(p.h.Faults, l.FaultWindow)
+	return nil
+}
+
+// decode checks field names and presence against the record's schema, then
+// decodes the line into dst.
+func (p *parser) decode(line []byte, raw members, dst any, known map[string]bool, required []string) error {
+	for _, m := range raw {
+		if !known[m.key] {
+			return p.errf(m.key, "unknown field")
+		}
+	}
+	for _, k := range required {
+		if _, ok := raw.get(k); !ok {
+			return p.errf(k, "missing")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// The path names the embedded Go struct first ("Op.client").
+			field := te.Field
+			for _, embedded := range []string{"Op.", "ReplicaState.", "FaultWindow."} {
+				field = strings.TrimPrefix(field, embedded)
+			}
+			return p.errf(field, "want %s, got JSON %s", te.Type, te.Value)
+		}
+		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+			return p.errf(strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`), "unknown field")
+		}
+		return p.errf("", "%v", err)
+	}
+	return nil
+}
+
+func (p *parser) errf(field, format string, args ...any) error {
+	return &ParseError{Line: p.line, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) wrap(err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &ParseError{Line: p.line, Field: fe.Field, Msg: fe.Msg}
+	}
+	return &ParseError{Line: p.line, Msg: err.Error()}
+}
+
+var (
+	headerFields  = jsonFields(reflect.TypeFor[header]())
+	opFields      = jsonFields(reflect.TypeFor[opLine]())
+	replicaFields = jsonFields(reflect.TypeFor[replicaLine]())
+	faultFields   = jsonFields(reflect.TypeFor[faultLine]())
+)
+
+// jsonFields lists the JSON names of a struct's fields, descending into
+// embedded structs as encoding/json does.
+func jsonFields(t reflect.Type) map[string]bool {
+	names := make(map[string]bool)
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			for n := range jsonFields(f.Type) {
+				names[n] = true
+			}
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
+}

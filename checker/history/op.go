@@ -1,0 +1,336 @@
+package history
+
+import (
+	"fmt"
+	"slices"
+)
+
+// OpKind is what a client operation did.
+//
+// A read-modify-write is recorded as two operations, a get and then a put
+// whose Context is the get's Values: the store does not execute it
+// atomically, so the checks must not assume it was atomic either.
+type OpKind string
+
+const (
+	// Get reads a key; Values holds the sibling value IDs returned.
+	Get OpKind = "get"
+	// Put writes the value whose unique ID is Value, passing back Context.
+	Put OpKind = "put"
+	// Delete writes a tombstone, passing back Context.
+	Delete OpKind = "delete"
+)
+
+// Valid reports whether k is one of the defined kinds.
+func (k OpKind) Valid() bool { return k == Get || k == Put || k == Delete }
+
+// Outcome is what the client learned about its operation.
+type Outcome string
+
+const (
+	// OK: the operation completed and the client got an answer.
+	OK Outcome = "ok"
+	// Failed: the operation definitely did not take effect, e.g. it was
+	// refused before any replica saw it.
+	Failed Outcome = "failed"
+	// Unknown: the operation may or may not have taken effect, e.g. the
+	// client timed out after the coordinator had sent it to replicas.
+	Unknown Outcome = "unknown"
+)
+
+// Valid reports whether o is one of the defined outcomes.
+func (o Outcome) Valid() bool { return o == OK || o == Failed || o == Unknown }
+
+// NoCoordinator is the Coordinator of an operation that reached no node.
+const NoCoordinator int32 = -1
+
+// Format limits. They bound what one record may hold so that a corrupt or
+// hostile file is refused with a message instead of exhausting memory.
+const (
+	// MaxKeyBytes bounds a key (the store's key-value pairs are at most 10 KB).
+	MaxKeyBytes = 10 * 1024
+	// MaxIDBytes bounds a value ID, a version string and a label.
+	MaxIDBytes = 256
+	// MaxListLen bounds Context, Values, Versions and ValueIDs.
+	MaxListLen = 10_000
+)
+
+// Consistency is what an operation asked of the store. Zero fields mean "not
+// recorded".
+type Consistency struct {
+	// Level is the consistency level's name as the workload spelled it, e.g.
+	// "one", "quorum", "all", "local_quorum".
+	Level string `json:"level,omitempty"`
+	// N, W and R are the replication factor and the write and read quorums
+	// in force for this operation.
+	N int `json:"n,omitempty"`
+	W int `json:"w,omitempty"`
+	R int `json:"r,omitempty"`
+}
+
+// Op is one client operation.
+type Op struct {
+	// ID is unique in the history and at least 1.
+	ID uint64 `json:"id"`
+	// Client is the dense, zero-based index of the client that issued it.
+	Client int `json:"client"`
+	// Kind is get, put or delete (JSON "op").
+	Kind OpKind `json:"op"`
+	Key  string `json:"key"`
+	// Value is the unique ID of the value a put wrote; empty otherwise.
+	Value string `json:"value,omitempty"`
+	// Context is the set of value IDs the client had read and passed back
+	// with a put or delete (its causal context); empty for a blind write.
+	Context []string `json:"context,omitempty"`
+	// Values are the sibling value IDs an ok get returned; tombstones are
+	// not values, so a get that found only tombstones has none.
+	Values []string `json:"values,omitempty"`
+	// Versions are opaque version strings the store returned (e.g. encoded
+	// vector clocks); recorded for debugging, not interpreted.
+	Versions []string `json:"versions,omitempty"`
+	// InvokeNs and ReturnNs are virtual times in nanoseconds since the start
+	// of the run; 0 <= InvokeNs < ReturnNs. For an unknown outcome ReturnNs
+	// is when the client stopped waiting.
+	InvokeNs int64 `json:"invoke_ns"`
+	ReturnNs int64 `json:"return_ns"`
+	// Coordinator is the node that coordinated the operation (the last one
+	// tried, after retries), or NoCoordinator.
+	Coordinator int32       `json:"coordinator"`
+	Consistency Consistency `json:"consistency,omitzero"`
+	Outcome     Outcome     `json:"outcome"`
+	// Error says why an operation failed or is unknown ("timeout",
+	// "unavailable: 1 of 2 replicas", ...).
+	Error string `json:"error,omitempty"`
+	// Final marks the reads made after the quiet period to check durability
+	// and convergence. The workload statistics (latency, availability,
+	// throughput, staleness, siblings) leave them out; linearizability and
+	// the lost-write check use them.
+	Final bool `json:"final,omitempty"`
+}
+
+// FieldError is a validation failure of one field of one record.
+type FieldError struct {
+	Field string // JSON name, e.g. "return_ns" or "values[2]"
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Msg) }
+
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the operation on its own (not against the rest of the
+// history).
+func (o *Op) Validate() error {
+	if o.ID < 1 {
+		return fieldErr("id", "must be at least 1")
+	}
+	if o.Client < 0 {
+		return fieldErr("client", "must be non-negative, got %d", o.Client)
+	}
+	if !o.Kind.Valid() {
+		return fieldErr("op", "must be get, put or delete, got %q", o.Kind)
+	}
+	if err := checkString("key", o.Key, MaxKeyBytes); err != nil {
+		return err
+	}
+	if !o.Outcome.Valid() {
+		return fieldErr("outcome", "must be ok, failed or unknown, got %q", o.Outcome)
+	}
+	switch o.Kind {
+	case Put:
+		if err := checkString("value", o.Value, MaxIDBytes); err != nil {
+			return err
+		}
+	default:
+		if o.Value != "" {
+			return fieldErr("value", "only a put writes a value, this is a %s", o.Kind)
+		}
+	}
+	if o.Kind == Get && len(o.Context) > 0 {
+		return fieldErr("context", "a get passes no context")
+	}
+	if len(o.Values) > 0 && (o.Kind != Get || o.Outcome != OK) {
+		return fieldErr("values", "only an ok get returns values, this is a %s with outcome %s", o.Kind, o.Outcome)
+	}
+	if o.Final && o.Kind != Get {
+		return fieldErr("final", "only a get can be a final read, this is a %s", o.Kind)
+	}
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"context", o.Context}, {"values", o.Values}, {"versions", o.Versions}} {
+		if err := checkList(l.name, l.ids); err != nil {
+			return err
+		}
+	}
+	if o.InvokeNs < 0 {
+		return fieldErr("invoke_ns", "must be non-negative, got %d", o.InvokeNs)
+	}
+	if o.ReturnNs <= o.InvokeNs {
+		return fieldErr("return_ns", "must be greater than invoke_ns (%d <= %d)", o.ReturnNs, o.InvokeNs)
+	}
+	if o.Coordinator < NoCoordinator {
+		return fieldErr("coordinator", "must be a node index or -1, got %d", o.Coordinator)
+	}
+	c := o.Consistency
+	if c.N < 0 || c.W < 0 || c.R < 0 {
+		return fieldErr("consistency", "n, w and r must be non-negative, got n=%d w=%d r=%d", c.N, c.W, c.R)
+	}
+	if len(c.Level) > MaxIDBytes {
+		return fieldErr("consistency.level", "is %d bytes, the limit is %d", len(c.Level), MaxIDBytes)
+	}
+	if len(o.Error) > MaxKeyBytes {
+		return fieldErr("error", "is %d bytes, the limit is %d", len(o.Error), MaxKeyBytes)
+	}
+	return nil
+}
+
+// ReplicaState is what one replica held for one key at one probe time.
+//
+// The caller reports every replica that should hold the key (its preference
+// list, plus any node holding a hint for it), including those holding
+// nothing (empty ValueIDs): a replica left out cannot be seen to disagree.
+type ReplicaState struct {
+	// AtNs is the probe's virtual time; the states sharing the largest AtNs
+	// are the final state.
+	AtNs int64  `json:"at_ns"`
+	Key  string `json:"key"`
+	Node int32  `json:"node"`
+	// ValueIDs are the live (non-tombstone) sibling values held.
+	ValueIDs []string `json:"value_ids,omitempty"`
+	// Versions are the opaque versions held, tombstones' included.
+	Versions []string `json:"versions,omitempty"`
+	// Tombstone is true when the replica holds a tombstone for the key.
+	Tombstone bool `json:"tombstone,omitempty"`
+}
+
+// Validate checks the record on its own.
+func (s *ReplicaState) Validate() error {
+	if s.AtNs < 0 {
+		return fieldErr("at_ns", "must be non-negative, got %d", s.AtNs)
+	}
+	if err := checkString("key", s.Key, MaxKeyBytes); err != nil {
+		return err
+	}
+	if s.Node < 0 {
+		return fieldErr("node", "must be non-negative, got %d", s.Node)
+	}
+	if err := checkList("value_ids", s.ValueIDs); err != nil {
+		return err
+	}
+	return checkList("versions", s.Versions)
+}
+
+// FaultWindow is the virtual-time interval [StartNs, EndNs) during which a
+// fault was active. A fault never healed ends at the end of the run.
+type FaultWindow struct {
+	Label   string `json:"label"` // e.g. "partition {n1,n2} | {n3,n4,n5}"
+	StartNs int64  `json:"start_ns"`
+	EndNs   int64  `json:"end_ns"`
+}
+
+// Validate checks the record on its own.
+func (f *FaultWindow) Validate() error {
+	if err := checkString("label", f.Label, MaxKeyBytes); err != nil {
+		return err
+	}
+	if f.StartNs < 0 {
+		return fieldErr("start_ns", "must be non-negative, got %d", f.StartNs)
+	}
+	if f.EndNs <= f.StartNs {
+		return fieldErr("end_ns", "must be greater than start_ns (%d <= %d)", f.EndNs, f.StartNs)
+	}
+	return nil
+}
+
+// History is everything a run recorded.
+type History struct {
+	// Ops in the order they were invoked.
+	Ops      []Op
+	Replicas []ReplicaState
+	Faults   []FaultWindow
+}
+
+// RecordError locates a validation failure inside a History.
+type RecordError struct {
+	Kind  string // "op", "replica" or "fault"
+	Index int    // position in the slice of that kind
+	Err   error  // usually a *FieldError
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("%s #%d: %v", e.Kind, e.Index, e.Err) }
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// Validate checks every record and the rules that span records: operation
+// IDs are unique, and each value ID is written by exactly one put.
+func (h *History) Validate() error {
+	ids := make(map[uint64]int, len(h.Ops))
+	values := make(map[string]int, len(h.Ops))
+	for i := range h.Ops {
+		o := &h.Ops[i]
+		if err := o.Validate(); err != nil {
+			return &RecordError{"op", i, err}
+		}
+		if j, dup := ids[o.ID]; dup {
+			return &RecordError{"op", i, fieldErr("id", "%d is also the id of op #%d", o.ID, j)}
+		}
+		ids[o.ID] = i
+		if o.Kind == Put {
+			if j, dup := values[o.Value]; dup {
+				return &RecordError{"op", i, fieldErr("value", "%q is also written by op #%d; every put must write a unique value", o.Value, j)}
+			}
+			values[o.Value] = i
+		}
+	}
+	for i := range h.Replicas {
+		if err := h.Replicas[i].Validate(); err != nil {
+			return &RecordError{"replica", i, err}
+		}
+	}
+	for i := range h.Faults {
+		if err := h.Faults[i].Validate(); err != nil {
+			return &RecordError{"fault", i, err}
+		}
+	}
+	return nil
+}
+
+// Keys returns the distinct keys the operations touched, sorted.
+func (h *History) Keys() []string {
+	seen := make(map[string]struct{})
+	var keys []string
+	for i := range h.Ops {
+		if _, ok := seen[h.Ops[i].Key]; !ok {
+			seen[h.Ops[i].Key] = struct{}{}
+			keys = append(keys, h.Ops[i].Key)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func checkString(field, s string, limit int) error {
+	if s == "" {
+		return fieldErr(field, "must not be empty")
+	}
+	if len(s) > limit {
+		return fieldErr(field, "is %d bytes, the limit is %d", len(s), limit)
+	}
+	return nil
+}
+
+func checkList(field string, ids []string) error {
+	if len(ids) > MaxListLen {
+		return fieldErr(field, "has %d entries, the limit is %d", len(ids), MaxListLen)
+	}
+	for i, id := range ids {
+		if id == "" || len(id) > MaxIDBytes {
+			// Name the element only on failure: formatting it for every
+			// element would dominate validation time.
+			return checkString(fmt.Sprintf("%s[%d]", field, i), id, MaxIDBytes)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package history
+
+import (
+	"fmt"
+	"slices"
+)
+
+// RecorderConfig bounds a Recorder.
+type RecorderConfig struct {
+	// MaxOps is the most operations one run may record; Invoke fails beyond
+	// it. Default 10,000,000 (about 2 GB of history at worst).
+	MaxOps int
+}
+
+// DefaultRecorderConfig returns the defaults documented on RecorderConfig.
+func DefaultRecorderConfig() RecorderConfig { return RecorderConfig{MaxOps: 10_000_000} }
+
+// Validate reports a knob out of range.
+func (c RecorderConfig) Validate() error {
+	if c.MaxOps < 1 {
+		return fmt.Errorf("history: RecorderConfig.MaxOps must be at least 1, got %d", c.MaxOps)
+	}
+	return nil
+}
+
+// Invocation is what is known when a client issues an operation.
+type Invocation struct {
+	Client  int
+	Kind    OpKind
+	Key     string
+	Value   string   // put: the new value's unique ID
+	Context []string // put/delete: value IDs the client read and passes back
+	// Coordinator is the node the client sent the request to, or
+	// NoCoordinator. Retries move it with Reroute.
+	Coordinator int32
+	Consistency Consistency
+	Final       bool // a final read after the quiet period
+}
+
+// Result is what the client learned when the operation ended.
+type Result struct {
+	Outcome  Outcome
+	Values   []string // ok get: sibling value IDs returned
+	Versions []string // opaque versions returned, if any
+	Error    string   // why it failed or is unknown
+}
+
+// Recorder builds a History as the simulator runs: Invoke when a client
+// issues an operation, Return when its outcome is known, Close at the end.
+//
+// Timestamps: the simulator calls the Recorder in event order, so the times
+// it passes never decrease (a decreasing time is refused). The Recorder turns
+// them into distinct, strictly increasing timestamps: a call at the same
+// virtual nanosecond as the previous one (or earlier than a timestamp already
+// bumped) is stamped one nanosecond after the previous stamp. The order of
+// events that share a nanosecond — which the scheduler fixed — therefore
+// survives into the history, and every operation gets InvokeNs < ReturnNs.
+// Stamps run ahead of virtual time by at most the number of calls in one
+// burst of same-time events, a few nanoseconds in practice.
+//
+// A Recorder is used from the simulator's single goroutine; it is not safe
+// for concurrent use.
+type Recorder struct {
+	cfg      RecorderConfig
+	h        History
+	pending  map[uint64]int // op id -> index in h.Ops
+	values   map[string]struct{}
+	lastRaw  int64 // last time passed in
+	lastSeen int64 // last stamp handed out
+	started  bool
+	closed   bool
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Recorder{
+		cfg:     cfg,
+		pending: make(map[uint64]int),
+		values:  make(map[string]struct{}),
+	}, nil
+}
+
+func (r *Recorder) stamp(atNs int64) (int64, error) {
+	if r.closed {
+		return 0, fmt.Errorf("history: recorder is closed")
+	}
+	if atNs < 0 {
+		return 0, fmt.Errorf("history: negative time %d", atNs)
+	}
+	if r.started && atNs < r.lastRaw {
+		return 0, fmt.Errorf("history: time went backwards: %d after %d", atNs, r.lastRaw)
+	}
+	ts := atNs
+	if r.started && ts <= r.lastSeen {
+		ts = r.lastSeen + 1
+	}
+	r.started, r.lastRaw, r.lastSeen = true, atNs, ts
+	return ts, nil
+}
+
+// Invoke records the start of an operation at virtual time atNs and returns
+// its ID (IDs count from 1 in invoke order).
+func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
+	if r.closed {
+		return 0, fmt.Errorf("history: recorder is closed")
+	}
+	if len(r.h.Ops) >= r.cfg.MaxOps {
+		return 0, fmt.Errorf("history: %d operations recorded, the limit (RecorderConfig.MaxOps) is %d", len(r.h.Ops), r.cfg.MaxOps)
+	}
+	op := Op{
+		ID:          uint64(len(r.h.Ops)) + 1,
+		Client:      inv.Client,
+		Kind:        inv.Kind,
+		Key:         inv.Key,
+		Value:       inv.Value,
+		Context:     slices.Clone(inv.Context),
+		Coordinator: inv.Coordinator,
+		Consistency: inv.Consistency,
+		Final:       inv.Final,
+		// Provisional, so Validate can run now: a bad invocation is refused
+		// here, where the simulator can tell which call made it.
+		Outcome: Unknown,
+	}
+	op.InvokeNs = max(atNs, 0)
+	op.ReturnNs = op.InvokeNs + 1
+	if err := op.Validate(); err != nil {
+		return 0, fmt.Errorf("history: invalid invocation: %w", err)
+	}
+	if op.Kind == Put {
+		if _, dup := r.values[op.Value]; dup {
+			return 0, fmt.Errorf("history: invalid invocation: value %q was already written; every put must write a unique value", op.Value)
+		}
+	}
+	ts, err := r.stamp(atNs)
+	if err != nil {
+		return 0, err
+	}
+	if op.Kind == Put {
+		r.values[op.Value] = struct{}{}
+	}
+	op.InvokeNs, op.ReturnNs = ts, 0
+	r.pending[op.ID] = len(r.h.Ops)
+	r.h.Ops = append(r.h.Ops, op)
+	return op.ID, nil
+}
+
+// Reroute records that a pending operation moved to another coordinator (a
+// client retry).
+func (r *Recorder) Reroute(id uint64, coordinator int32) error {
+	i, ok := r.pending[id]
+	if !ok {
+		return fmt.Errorf("history: reroute of operation %d, which is not pending", id)
+	}
+	if coordinator < NoCoordinator {
+		return fmt.Errorf("history: reroute of operation %d to invalid coordinator %d", id, coordinator)
+	}
+	r.h.Ops[i].Coordinator = coordinator
+	return nil
+}
+
+// Return records the outcome of a pending operation at virtual time atNs.
+func (r *Recorder) Return(atNs int64, id uint64, res Result) error {
+	i, ok := r.pending[id]
+	if !ok {
+		return fmt.Errorf("history: return of operation %d, which is not pending", id)
+	}
+	op := r.h.Ops[i]
+	op.Outcome = res.Outcome
+	op.Values = slices.Clone(res.Values)
+	op.Versions = slices.Clone(res.Versions)
+	op.Error = res.Error
+	op.ReturnNs = max(atNs, op.InvokeNs+1) // provisional, for Validate
+	if err := op.Validate(); err != nil {
+		return fmt.Errorf("history: invalid result for operation %d: %w", id, err)
+	}
+	ts, err := r.stamp(atNs)
+	if err != nil {
+		return err
+	}
+	op.ReturnNs = ts
+	r.h.Ops[i] = op
+	delete(r.pending, id)
+	return nil
+}
+
+// Pending returns how many operations are invoked and not yet returned.
+func (r *Recorder) Pending() int { return len(r.pending) }
+
+// AddReplicaState records one replica's state for one key at a probe.
+func (r *Recorder) AddReplicaState(s ReplicaState) error {
+	if r.closed {
+		return fmt.Errorf("history: recorder is closed")
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("history: invalid replica state: %w", err)
+	}
+	s.ValueIDs = slices.Clone(s.ValueIDs)
+	s.Versions = slices.Clone(s.Versions)
+	r.h.Replicas = append(r.h.Replicas, s)
+	return nil
+}
+
+// AddFaultWindow records the interval during which a fault was active.
+func (r *Recorder) AddFaultWindow(f FaultWindow) error {
+	if r.closed {
+		return fmt.Errorf("history: recorder is closed")
+	}
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("history: invalid fault window: %w", err)
+	}
+	r.h.Faults = append(r.h.Faults, f)
+	return nil
+}
+
+// Close ends the recording at virtual time atNs: every operation still
+// pending becomes unknown (it may have taken effect; the client never
+// learned) and returns at atNs. It returns the validated history; the
+// Recorder accepts nothing afterwards.
+func (r *Recorder) Close(atNs int64) (*History, error) {
+	if r.closed {
+		return nil, fmt.Errorf("history: recorder is already closed")
+	}
+	ids := make([]uint64, 0, len(r.pending))
+	for id := range r.pending {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // stamp in invoke order, not map order
+	for _, id := range ids {
+		if err := r.Return(atNs, id, Result{Outcome: Unknown, Error: "still pending when the history closed"}); err != nil {
+			return nil, err
+		}
+	}
+	r.closed = true
+	h := r.h
+	if err := h.Validate(); err != nil {
+		return nil, fmt.Errorf("history: recorded history is invalid: %w", err)
+	}
+	return &h, nil
+}

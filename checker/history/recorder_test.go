@@ -1,0 +1,107 @@
+package history
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func newRec(t *testing.T) *Recorder {
+	t.Helper()
+	r, err := NewRecorder(DefaultRecorderConfig())
+	require.NoError(t, err)
+	return r
+}
+
+func TestRecorderStampsDistinctIncreasingTimes(t *testing.T) {
+	r := newRec(t)
+	// Three events in the same virtual nanosecond, then one at an earlier
+	// raw time than the bumped stamps but not earlier than the last raw time.
+	a, err := r.Invoke(100, Invocation{Client: 0, Kind: Put, Key: "k", Value: "v1", Coordinator: 2})
+	require.NoError(t, err)
+	b, err := r.Invoke(100, Invocation{Client: 1, Kind: Get, Key: "k", Coordinator: 3})
+	require.NoError(t, err)
+	require.NoError(t, r.Return(100, a, Result{Outcome: OK}))
+	require.NoError(t, r.Return(101, b, Result{Outcome: OK, Values: []string{"v1"}}))
+	h, err := r.Close(200)
+	require.NoError(t, err)
+
+	require.Equal(t, uint64(1), h.Ops[0].ID)
+	require.Equal(t, uint64(2), h.Ops[1].ID)
+	require.Equal(t, int64(100), h.Ops[0].InvokeNs)
+	require.Equal(t, int64(101), h.Ops[1].InvokeNs)
+	require.Equal(t, int64(102), h.Ops[0].ReturnNs) // same raw time, bumped
+	require.Equal(t, int64(103), h.Ops[1].ReturnNs) // raw 101 <= last stamp
+	require.Equal(t, []string{"v1"}, h.Ops[1].Values)
+	require.Equal(t, OK, h.Ops[1].Outcome)
+}
+
+func TestRecorderRefusesTimeGoingBackwards(t *testing.T) {
+	r := newRec(t)
+	_, err := r.Invoke(50, Invocation{Kind: Get, Key: "k"})
+	require.NoError(t, err)
+	_, err = r.Invoke(49, Invocation{Kind: Get, Key: "k"})
+	require.ErrorContains(t, err, "time went backwards: 49 after 50")
+}
+
+func TestRecorderRefusesBadInvocationsAndResults(t *testing.T) {
+	r := newRec(t)
+	_, err := r.Invoke(1, Invocation{Kind: Put, Key: "k"})
+	require.ErrorContains(t, err, `field "value": must not be empty`)
+	_, err = r.Invoke(1, Invocation{Kind: "cas", Key: "k"})
+	require.ErrorContains(t, err, `field "op"`)
+	id, err := r.Invoke(1, Invocation{Kind: Put, Key: "k", Value: "v"})
+	require.NoError(t, err)
+	_, err = r.Invoke(2, Invocation{Kind: Put, Key: "k2", Value: "v"})
+	require.ErrorContains(t, err, `value "v" was already written`)
+	require.ErrorContains(t, r.Return(3, id, Result{Outcome: OK, Values: []string{"x"}}), `field "values"`)
+	require.ErrorContains(t, r.Return(3, id, Result{Outcome: "maybe"}), `field "outcome"`)
+	require.ErrorContains(t, r.Return(3, 99, Result{Outcome: OK}), "not pending")
+	require.NoError(t, r.Return(3, id, Result{Outcome: OK}))
+	require.ErrorContains(t, r.Return(4, id, Result{Outcome: OK}), "not pending")
+}
+
+func TestRecorderCloseLeavesPendingUnknownAndCopiesInputs(t *testing.T) {
+	r := newRec(t)
+	ctx := []string{"a"}
+	id1, err := r.Invoke(10, Invocation{Client: 0, Kind: Put, Key: "k", Value: "v2", Context: ctx, Coordinator: 1})
+	require.NoError(t, err)
+	ctx[0] = "mutated"
+	id2, err := r.Invoke(11, Invocation{Client: 1, Kind: Delete, Key: "k", Coordinator: 0})
+	require.NoError(t, err)
+	require.NoError(t, r.Reroute(id1, 4))
+	require.NoError(t, r.AddFaultWindow(FaultWindow{Label: "crash n1", StartNs: 5, EndNs: 15}))
+	require.NoError(t, r.AddReplicaState(ReplicaState{AtNs: 20, Key: "k", Node: 1, ValueIDs: []string{"v2"}}))
+	require.Equal(t, 2, r.Pending())
+	h, err := r.Close(20)
+	require.NoError(t, err)
+	require.Equal(t, 0, r.Pending())
+	require.Len(t, h.Ops, 2)
+	for i, id := range []uint64{id1, id2} {
+		require.Equal(t, id, h.Ops[i].ID)
+		require.Equal(t, Unknown, h.Ops[i].Outcome)
+	}
+	require.Equal(t, []string{"a"}, h.Ops[0].Context)
+	require.Equal(t, int32(4), h.Ops[0].Coordinator)
+	require.Equal(t, int64(20), h.Ops[0].ReturnNs)
+	require.Equal(t, int64(21), h.Ops[1].ReturnNs)
+	require.Len(t, h.Faults, 1)
+	require.Len(t, h.Replicas, 1)
+	_, err = r.Invoke(30, Invocation{Kind: Get, Key: "k"})
+	require.ErrorContains(t, err, "closed")
+	_, err = r.Close(30)
+	require.ErrorContains(t, err, "already closed")
+}
+
+func TestRecorderMaxOps(t *testing.T) {
+	r, err := NewRecorder(RecorderConfig{MaxOps: 2})
+	require.NoError(t, err)
+	for i := range 2 {
+		_, err := r.Invoke(int64(i), Invocation{Kind: Get, Key: "k"})
+		require.NoError(t, err)
+	}
+	_, err = r.Invoke(5, Invocation{Kind: Get, Key: "k"})
+	require.ErrorContains(t, err, "2 operations recorded, the limit (RecorderConfig.MaxOps) is 2")
+	_, err = NewRecorder(RecorderConfig{})
+	require.ErrorContains(t, err, "MaxOps must be at least 1")
+}

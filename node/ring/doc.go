@@ -1,0 +1,57 @@
+// Package ring is the consistent-hashing ring: which nodes store a key.
+//
+// # Hash
+//
+// Keys and tokens live on a 64-bit ring. A key's position is xxHash64 of the
+// key bytes (github.com/cespare/xxhash/v2, seed 0): fast, well mixed, and
+// stable across processes and releases, which a placement function must be.
+// Changing it would move every key.
+//
+// # Tokens
+//
+// Every member owns virtual nodes ("vnodes"): Config.VNodes per unit of
+// weight, so a server with Weight 2 gets twice the tokens and, on average,
+// twice the data (the design's answer to heterogeneous servers). Token j of
+// member m is xxHash64 of (Config.Seed, m.ID, j) in little-endian bytes: the
+// placement depends only on the seed and member IDs, never on the order in
+// which members joined, and a member keeps its tokens when others come and
+// go, so a join or leave moves only the ranges next to the changed tokens.
+//
+// With random tokens a member's share of the ring is a sum of its vnodes'
+// gaps; for M equal members with v vnodes each the shares are Dirichlet
+// distributed and their coefficient of variation (population std-dev over
+// mean) is sqrt((M-1)/(M·v+1)) ≈ 1/sqrt(v): about 0.095 for 100 vnodes over
+// 10 members, 0.067 for 200. More vnodes buy balance with a larger table.
+//
+// # Preference lists
+//
+// A key's preference list is found by walking clockwise from the key's
+// position (the first token >= it, wrapping) and picking distinct physical
+// members. With Placement.PerDC each listed datacenter gets its own replica
+// count (Cassandra's NetworkTopologyStrategy); members of unlisted
+// datacenters are never replicas. Within a datacenter the walk prefers
+// members on racks it has not used yet; only when every rack of that
+// datacenter is used does it take the skipped members, clockwise from the
+// key. A member without a rack is a rack of its own. The list is returned
+// in clockwise order of the chosen members, so its head is the natural
+// coordinator. If a datacenter has fewer members than its count, the list is
+// shorter than Replicas(): the caller sees that and decides.
+//
+// The extended list continues the walk past the preference list with every
+// other member in clockwise order: the fallbacks a sloppy quorum uses when
+// replicas are unreachable.
+//
+// Lookups are a binary search over the sorted token array and a short walk,
+// with bitsets on the stack: no allocation when the caller's buffer is large
+// enough.
+//
+// # Membership and statistics
+//
+// A Ring is immutable; Add, Remove and WithPlacement return new rings, so a
+// node can keep serving from the old ring while it builds the next.
+// Ownership reports each member's fraction of the hash space (as the first
+// token owner and as any replica) with its spread; Movement compares two
+// rings exactly over the hash space: the fraction of keys whose primary,
+// replica set or replica slots change, which is what a join or leave costs
+// in data transfer.
+package ring

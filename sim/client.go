@@ -1,0 +1,399 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"dynasim/checker/history"
+	"dynasim/internal/dist"
+	"dynasim/net"
+	"dynasim/node"
+)
+
+// Router picks the node a client sends a request for key to. The cluster
+// harness implements it from the ring.
+type Router interface {
+	Route(key []byte, policy Routing, r *rand.Rand) net.Addr
+}
+
+// Workload is the state simulated clients share: the config, the history
+// recorder and the global operation budget.
+type Workload struct {
+	cfg         WorkloadConfig
+	keys        *keyChooser
+	valueSize   *dist.Sampler
+	think       *dist.Sampler
+	rec         *history.Recorder
+	router      Router
+	consistency history.Consistency
+	started     int // operations started, for MaxOps
+	stats       WorkloadStats
+	err         error
+}
+
+// WorkloadStats counts what the clients did beyond the history.
+type WorkloadStats struct {
+	Started  uint64 // operations started (RMW parts and final reads included)
+	Shed     uint64 // open-loop arrivals not started: too many in flight
+	Retries  uint64 // attempts after the first
+	Timeouts uint64 // attempts that timed out
+	Late     uint64 // replies that arrived after the client gave up
+}
+
+// NewWorkload prepares a workload that records into rec and routes with
+// router. consistency is recorded with every operation.
+func NewWorkload(cfg WorkloadConfig, rec *history.Recorder, router Router, consistency history.Consistency) (*Workload, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	vs, err := cfg.ValueSizeBytes.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("workload: value size: %w", err)
+	}
+	wl := &Workload{cfg: cfg, keys: newKeyChooser(cfg.Keys, cfg.Clients), valueSize: vs, rec: rec, router: router, consistency: consistency}
+	if !cfg.ThinkTimeMs.IsZero() {
+		if wl.think, err = cfg.ThinkTimeMs.Compile(); err != nil {
+			return nil, fmt.Errorf("workload: think time: %w", err)
+		}
+	}
+	return wl, nil
+}
+
+// Config is the workload's config with defaults applied.
+func (wl *Workload) Config() WorkloadConfig { return wl.cfg }
+
+// Stats returns the clients' counters.
+func (wl *Workload) Stats() WorkloadStats { return wl.stats }
+
+// Err is the first recording error (a bug, not a workload outcome).
+func (wl *Workload) Err() error { return wl.err }
+
+// KeyNames lists every key the workload may touch, in order.
+func (wl *Workload) KeyNames() []string { return wl.keys.names }
+
+func (wl *Workload) fail(err error) {
+	if wl.err == nil {
+		wl.err = err
+	}
+}
+
+// Timer kinds a client uses.
+const (
+	timerNextOp  uint8 = iota + 1 // closed loop: think time over; open loop: next arrival
+	timerTimeout                  // an attempt's reply is overdue
+)
+
+// opKind is what a client operation does.
+type opKind uint8
+
+const (
+	opGet opKind = iota + 1
+	opPut
+	opDelete
+)
+
+// clientOp is one operation in flight.
+type clientOp struct {
+	histID  uint64
+	kind    opKind
+	key     []byte
+	value   []byte
+	valueID string
+	ctx     []byte // opaque context sent with a put or delete
+	// ctxIDs are the value IDs ctx covers: what the client had read (the
+	// history's Context).
+	ctxIDs []string
+	// then is what to do after a get succeeds: 0, opPut (read-modify-write)
+	// or opDelete (read-then-delete).
+	then opKind
+	// attempts so far; mayHaveApplied is set once any attempt of a write
+	// might have reached a replica (timeout or unknown-outcome reply).
+	attempts       int
+	mayHaveApplied bool
+	final          bool
+	onDone         func(ok bool)
+}
+
+// cachedContext is the context of a client's last successful read of a key.
+type cachedContext struct {
+	ctx []byte
+	ids []string
+}
+
+// Client is a simulated client: a process that issues operations, waits
+// for replies or timeouts, and records every operation in the history.
+type Client struct {
+	id      int
+	ep      *Endpoint
+	wl      *Workload
+	rng     *rand.Rand
+	pending map[uint64]*clientOp // by request ID of the current attempt
+	nextReq uint64
+	seq     uint64 // operations started, for sequential keys and value IDs
+	ctx     map[string]cachedContext
+	// idle reports the closed-loop client has nothing in flight.
+	idle bool
+}
+
+// ClientFactory returns a factory for client number id of the workload. If
+// start is false the client issues nothing by itself (a final reader).
+func (wl *Workload) ClientFactory(id int, start bool) node.Factory {
+	return func(self net.Addr, env node.Env) (node.Process, error) {
+		ep, ok := env.(*Endpoint)
+		if !ok {
+			return nil, fmt.Errorf("sim: a client must be hosted by the simulator")
+		}
+		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: map[string]cachedContext{}}
+		if start {
+			c.scheduleNext(true)
+		}
+		return c, nil
+	}
+}
+
+// now is the virtual time the history records: where this client's work
+// has got to.
+func (c *Client) now() int64 { return int64(c.ep.localNow()) }
+
+func (c *Client) budgetSpent() bool {
+	cfg := &c.wl.cfg
+	if cfg.MaxOps > 0 && c.wl.started >= cfg.MaxOps {
+		return true
+	}
+	return cfg.Duration > 0 && c.ep.localNow() >= Time(cfg.Duration)
+}
+
+// scheduleNext sets the timer for the next operation (closed loop: after
+// think time; open loop: the next Poisson arrival).
+func (c *Client) scheduleNext(first bool) {
+	var after time.Duration
+	if rate := c.wl.cfg.RatePerClient; rate > 0 {
+		after = time.Duration(c.rng.ExpFloat64() / rate * float64(time.Second))
+	} else if c.wl.think != nil && !first {
+		after = time.Duration(c.wl.think.Sample(c.rng) * float64(time.Millisecond))
+	}
+	c.ep.SetTimer(after, node.Timer{Kind: timerNextOp})
+}
+
+// Handle implements node.Process.
+func (c *Client) Handle(ev node.Event) {
+	switch ev.Kind {
+	case node.TimerEvent:
+		switch ev.Timer.Kind {
+		case timerNextOp:
+			c.arrival()
+		case timerTimeout:
+			if op, ok := c.pending[ev.Timer.ID]; ok {
+				delete(c.pending, ev.Timer.ID)
+				c.wl.stats.Timeouts++
+				if op.kind != opGet {
+					op.mayHaveApplied = true
+				}
+				c.retryOrFinish(op, "timeout after "+c.wl.cfg.Timeout.String())
+			}
+		}
+	case node.MessageEvent:
+		reply, ok := ev.Msg.(*net.ClientReply)
+		if !ok {
+			return
+		}
+		op, ok := c.pending[reply.ReqID]
+		if !ok {
+			c.wl.stats.Late++
+			return
+		}
+		delete(c.pending, reply.ReqID)
+		c.onReply(op, reply)
+	}
+}
+
+// arrival starts the next operation if the workload allows it.
+func (c *Client) arrival() {
+	if c.budgetSpent() {
+		return
+	}
+	open := c.wl.cfg.RatePerClient > 0
+	if open {
+		c.scheduleNext(false)
+		if len(c.pending) >= c.wl.cfg.MaxOutstanding {
+			c.wl.stats.Shed++
+			return
+		}
+	}
+	c.wl.started++
+	c.startRandomOp(func(bool) {
+		if !open {
+			c.scheduleNext(false)
+		}
+	})
+}
+
+func (c *Client) startRandomOp(onDone func(bool)) {
+	m := c.wl.cfg.Mix
+	x := c.rng.Float64() * (m.Get + m.Put + m.Delete + m.ReadModifyWrite)
+	key := []byte(c.wl.keys.names[c.wl.keys.choose(c.rng, c.id, c.seq)])
+	switch {
+	case x < m.Get:
+		c.start(&clientOp{kind: opGet, key: key, onDone: onDone})
+	case x < m.Get+m.Put:
+		cached := c.ctx[string(key)]
+		c.start(&clientOp{kind: opPut, key: key, ctx: cached.ctx, ctxIDs: cached.ids, onDone: onDone})
+	case x < m.Get+m.Put+m.Delete:
+		c.start(&clientOp{kind: opGet, key: key, then: opDelete, onDone: onDone})
+	default:
+		c.start(&clientOp{kind: opGet, key: key, then: opPut, onDone: onDone})
+	}
+}
+
+// ReadFinal issues a final read of key (after the quiet period) and calls
+// onDone when it completes.
+func (c *Client) ReadFinal(key string, onDone func(ok bool)) {
+	c.start(&clientOp{kind: opGet, key: []byte(key), final: true, onDone: onDone})
+}
+
+// start records an operation's invocation and sends its first attempt.
+func (c *Client) start(op *clientOp) {
+	c.seq++
+	c.wl.stats.Started++
+	inv := history.Invocation{Client: c.id, Key: string(op.key), Coordinator: history.NoCoordinator, Consistency: c.wl.consistency, Final: op.final}
+	switch op.kind {
+	case opGet:
+		inv.Kind = history.Get
+	case opPut:
+		inv.Kind = history.Put
+		op.valueID = "c" + strconv.Itoa(c.id) + "." + strconv.FormatUint(c.seq, 10)
+		op.value = c.makeValue(op.valueID)
+		inv.Value = op.valueID
+		inv.Context = op.ctxIDs
+	case opDelete:
+		inv.Kind = history.Delete
+		inv.Context = op.ctxIDs
+	}
+	id, err := c.wl.rec.Invoke(c.now(), inv)
+	if err != nil {
+		c.wl.fail(err)
+		return
+	}
+	op.histID = id
+	c.attempt(op)
+}
+
+// makeValue builds a unique value: its ID, a separator, and filler up to
+// the drawn size. The ID lets the history name any value a get returns.
+func (c *Client) makeValue(id string) []byte {
+	size := int(c.wl.valueSize.Sample(c.rng))
+	size = max(size, len(id)+1)
+	v := make([]byte, size)
+	n := copy(v, id)
+	v[n] = valueSeparator
+	for i := n + 1; i < size; i++ {
+		v[i] = byte('a' + (i % 26))
+	}
+	return v
+}
+
+const valueSeparator = '|'
+
+// ValueID recovers a value's unique ID. A value not written by a
+// simulated client (corruption) gets an ID that no put wrote, so the
+// checkers flag it.
+func ValueID(v []byte) string {
+	if i := bytes.IndexByte(v, valueSeparator); i > 0 && i <= history.MaxIDBytes-1 {
+		return string(v[:i])
+	}
+	return fmt.Sprintf("unrecognised:%d-bytes", len(v))
+}
+
+// attempt sends one attempt of op to a routed node and arms its timeout.
+func (c *Client) attempt(op *clientOp) {
+	op.attempts++
+	if op.attempts > 1 {
+		c.wl.stats.Retries++
+	}
+	to := c.wl.router.Route(op.key, c.wl.cfg.Routing, c.rng)
+	if err := c.wl.rec.Reroute(op.histID, int32(to)); err != nil {
+		c.wl.fail(err)
+	}
+	c.nextReq++
+	req := c.nextReq
+	cfg := &c.wl.cfg
+	var m net.Message
+	switch op.kind {
+	case opGet:
+		m = &net.ClientGet{ReqID: req, ReplyTo: net.None, Key: op.key, N: cfg.N, R: cfg.R}
+	case opPut:
+		m = &net.ClientPut{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, Value: op.value, N: cfg.N, W: cfg.W}
+	case opDelete:
+		m = &net.ClientDelete{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, N: cfg.N, W: cfg.W}
+	}
+	c.pending[req] = op
+	c.ep.Send(to, m)
+	c.ep.SetTimer(cfg.Timeout, node.Timer{Kind: timerTimeout, ID: req})
+}
+
+func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
+	switch r.Status {
+	case net.StatusOK, net.StatusNotFound:
+		res := history.Result{Outcome: history.OK}
+		if op.kind == opGet {
+			res.Values = make([]string, len(r.Values))
+			for i, v := range r.Values {
+				res.Values[i] = ValueID(v)
+			}
+			c.ctx[string(op.key)] = cachedContext{ctx: r.Context, ids: res.Values}
+		} else if len(r.Context) > 0 {
+			// A write's reply context covers what the write's context
+			// covered plus the value it wrote.
+			ids := op.ctxIDs
+			if op.kind == opPut {
+				ids = append(append([]string(nil), ids...), op.valueID)
+			}
+			c.ctx[string(op.key)] = cachedContext{ctx: r.Context, ids: ids}
+		}
+		c.finish(op, res)
+		if op.kind == opGet && op.then != 0 {
+			c.start(&clientOp{kind: op.then, key: op.key, ctx: r.Context, ctxIDs: res.Values, onDone: op.onDone})
+			return
+		}
+		c.done(op, true)
+	case net.StatusUnknown:
+		op.mayHaveApplied = true
+		c.retryOrFinish(op, r.Error)
+	case net.StatusBadRequest:
+		c.finish(op, history.Result{Outcome: history.Failed, Error: "bad request: " + r.Error})
+		c.done(op, false)
+	default:
+		c.retryOrFinish(op, r.Error)
+	}
+}
+
+// retryOrFinish retries a failed attempt or ends the operation: failed if
+// no attempt can have taken effect, unknown otherwise.
+func (c *Client) retryOrFinish(op *clientOp, why string) {
+	if op.attempts <= c.wl.cfg.Retries {
+		c.attempt(op)
+		return
+	}
+	out := history.Failed
+	if op.mayHaveApplied {
+		out = history.Unknown
+	}
+	c.finish(op, history.Result{Outcome: out, Error: why})
+	c.done(op, false)
+}
+
+func (c *Client) finish(op *clientOp, res history.Result) {
+	if err := c.wl.rec.Return(c.now(), op.histID, res); err != nil {
+		c.wl.fail(err)
+	}
+}
+
+func (c *Client) done(op *clientOp, ok bool) {
+	if op.onDone != nil {
+		op.onDone(ok)
+	}
+}

@@ -1,0 +1,132 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"dynasim/disk"
+	"dynasim/net"
+)
+
+// Process and clock faults. Each takes effect at the current virtual time;
+// schedule them with World.At. Network faults are methods of Network().
+
+func (w *World) endpointFor(a net.Addr) (*Endpoint, error) {
+	ep := w.Endpoint(a)
+	if ep == nil {
+		return nil, fmt.Errorf("%w: address %d", errUnknownEndpoint, a)
+	}
+	return ep, nil
+}
+
+// Crash stops an endpoint: its memory (the process instance) is dropped, its
+// queued events and pending timers are discarded, messages to it are dropped
+// until it restarts, and its disk loses unsynced data according to mode.
+func (w *World) Crash(a net.Addr, mode disk.CrashMode) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if !ep.up {
+		return fmt.Errorf("sim: crash %s: already down", ep.spec.Name)
+	}
+	if ep.mem != nil {
+		if err := ep.mem.Crash(mode, ep.crashRG); err != nil {
+			return fmt.Errorf("sim: crash %s: %w", ep.spec.Name, err)
+		}
+	}
+	ep.up, ep.paused, ep.proc = false, false, nil
+	ep.inc++
+	ep.inbox.clear()
+	ep.busyUntil = w.Now()
+	w.fp.Add(w.Now(), fpCrash, int32(a), -1, uint64(mode))
+	return nil
+}
+
+// CrashDefault crashes an endpoint with its disk's configured crash mode.
+func (w *World) CrashDefault(a net.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	var mode disk.CrashMode
+	if ep.spec.Disk != nil {
+		mode = ep.spec.Disk.CrashMode
+	}
+	return w.Crash(a, mode)
+}
+
+// Restart starts a fresh process instance on a crashed endpoint; it recovers
+// from the same disk. If the process fails to start (say its disk is
+// corrupt) the endpoint stays down and the error is returned and kept in
+// StartErr.
+func (w *World) Restart(a net.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if ep.up {
+		return fmt.Errorf("sim: restart %s: not down", ep.spec.Name)
+	}
+	w.fp.Add(w.Now(), fpRestart, int32(a), -1, uint64(ep.inc))
+	return ep.start(w.Now())
+}
+
+// Pause freezes an endpoint: events addressed to it queue up (messages and
+// timers alike) until Resume, as with a long GC pause or SIGSTOP.
+func (w *World) Pause(a net.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if !ep.up {
+		return fmt.Errorf("sim: pause %s: down", ep.spec.Name)
+	}
+	ep.paused = true
+	return nil
+}
+
+// Resume unfreezes a paused endpoint; its queued events are delivered in
+// arrival order.
+func (w *World) Resume(a net.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if !ep.paused {
+		return fmt.Errorf("sim: resume %s: not paused", ep.spec.Name)
+	}
+	ep.paused = false
+	if ep.busyUntil < w.Now() {
+		ep.busyUntil = w.Now()
+	}
+	w.scheduleWake(ep)
+	return nil
+}
+
+// MaxSlowFactor bounds SetSlow.
+const MaxSlowFactor = 1e6
+
+// SetSlow multiplies the endpoint's processing time (event cost and disk
+// time) by factor; 1 is normal speed.
+func (w *World) SetSlow(a net.Addr, factor float64) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if !(factor >= 1 && factor <= MaxSlowFactor) {
+		return fmt.Errorf("sim: slow factor %g for %s must be within [1, %g]", factor, ep.spec.Name, float64(MaxSlowFactor))
+	}
+	ep.slow = factor
+	return nil
+}
+
+// JumpClock steps the endpoint's clock by d (negative: backwards).
+func (w *World) JumpClock(a net.Addr, d time.Duration) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	ep.clock.Jump(d)
+	return nil
+}

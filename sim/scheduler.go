@@ -1,0 +1,231 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Time is virtual time: nanoseconds since the start of a run.
+type Time int64
+
+// Duration converts t to a time.Duration since the start of the run.
+func (t Time) Duration() time.Duration { return time.Duration(t) }
+
+func (t Time) String() string { return time.Duration(t).String() }
+
+// At converts a duration since the start of the run to a Time.
+func At(d time.Duration) Time { return Time(d) }
+
+// Scheduler is a priority queue of events of type E ordered by (time,
+// insertion sequence). Events are stored in a slab and the heap orders small
+// fixed-size keys, so sifting never copies an event; the slab recycles slots
+// so a steady-state run does not allocate.
+//
+// It is the kernel of the simulator and knows nothing about nodes or
+// messages.
+type Scheduler[E any] struct {
+	now  Time
+	seq  uint64
+	heap []heapKey
+	slab []E
+	free []uint32
+	done uint64 // events popped so far
+}
+
+type heapKey struct {
+	at   Time
+	seq  uint64
+	slot uint32
+}
+
+func (a heapKey) less(b heapKey) bool {
+	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+}
+
+// Now is the time of the event being processed (or of the last one).
+func (s *Scheduler[E]) Now() Time { return s.now }
+
+// Len is the number of pending events.
+func (s *Scheduler[E]) Len() int { return len(s.heap) }
+
+// Processed is the number of events popped so far.
+func (s *Scheduler[E]) Processed() uint64 { return s.done }
+
+// NextAt is the time of the earliest pending event; ok is false when none is
+// pending.
+func (s *Scheduler[E]) NextAt() (at Time, ok bool) {
+	if len(s.heap) == 0 {
+		return 0, false
+	}
+	return s.heap[0].at, true
+}
+
+// Schedule adds an event at time at. An event in the past is scheduled now:
+// virtual time never goes backwards.
+func (s *Scheduler[E]) Schedule(at Time, e E) {
+	if at < s.now {
+		at = s.now
+	}
+	var slot uint32
+	if n := len(s.free); n > 0 {
+		slot = s.free[n-1]
+		s.free = s.free[:n-1]
+		s.slab[slot] = e
+	} else {
+		slot = uint32(len(s.slab))
+		s.slab = append(s.slab, e)
+	}
+	s.seq++
+	s.heap = append(s.heap, heapKey{at: at, seq: s.seq, slot: slot})
+	s.up(len(s.heap) - 1)
+}
+
+// Pop removes the earliest event, advances Now to its time and returns it.
+func (s *Scheduler[E]) Pop() (Time, E, bool) {
+	var zero E
+	if len(s.heap) == 0 {
+		return s.now, zero, false
+	}
+	slot := s.popKey()
+	e := s.slab[slot]
+	s.release(slot)
+	return s.now, e, true
+}
+
+// popKey removes the earliest key from the heap, advances Now and returns
+// the event's slot, which stays allocated until release.
+func (s *Scheduler[E]) popKey() uint32 {
+	top := s.heap[0]
+	last := len(s.heap) - 1
+	s.heap[0] = s.heap[last]
+	s.heap = s.heap[:last]
+	if last > 0 {
+		s.down(0)
+	}
+	s.now = top.at
+	s.done++
+	return top.slot
+}
+
+func (s *Scheduler[E]) release(slot uint32) {
+	var zero E
+	s.slab[slot] = zero // drop references for the GC
+	s.free = append(s.free, slot)
+}
+
+// up and down implement a 4-ary heap: shallower than a binary heap, and the
+// four children of a node share a cache line or two.
+func (s *Scheduler[E]) up(i int) {
+	h := s.heap
+	k := h[i]
+	for i > 0 {
+		p := (i - 1) / 4
+		if !k.less(h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = k
+}
+
+func (s *Scheduler[E]) down(i int) {
+	h := s.heap
+	n := len(h)
+	k := h[i]
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		end := c + 4
+		if end > n {
+			end = n
+		}
+		for j := c + 1; j < end; j++ {
+			if h[j].less(h[m]) {
+				m = j
+			}
+		}
+		if !h[m].less(k) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = k
+}
+
+// Limit bounds a run. The zero value runs until no event is pending.
+type Limit struct {
+	// Until stops before the first event later than this time; 0 means no
+	// deadline.
+	Until Time
+	// MaxEvents stops after this many events in this call; 0 means no
+	// budget.
+	MaxEvents uint64
+}
+
+// StopReason says why Run returned.
+type StopReason uint8
+
+const (
+	// Quiescent: no event is pending.
+	Quiescent StopReason = iota + 1
+	// Deadline: the next event lies beyond Limit.Until.
+	Deadline
+	// Budget: Limit.MaxEvents events were processed.
+	Budget
+	// Stopped: the handler asked to stop.
+	Stopped
+)
+
+func (r StopReason) String() string {
+	switch r {
+	case Quiescent:
+		return "quiescent"
+	case Deadline:
+		return "deadline"
+	case Budget:
+		return "event budget spent"
+	case Stopped:
+		return "stopped"
+	}
+	return fmt.Sprintf("StopReason(%d)", uint8(r))
+}
+
+// Run pops events in order and hands each to handle until the limit is
+// reached. handle returns false to stop the run after that event. When Run
+// stops at a deadline, Now advances to the deadline.
+func (s *Scheduler[E]) Run(lim Limit, handle func(at Time, e *E) bool) StopReason {
+	var count uint64
+	for {
+		if lim.MaxEvents > 0 && count >= lim.MaxEvents {
+			return Budget
+		}
+		if len(s.heap) == 0 {
+			if lim.Until > s.now {
+				s.now = lim.Until
+			}
+			return Quiescent
+		}
+		if lim.Until > 0 && s.heap[0].at > lim.Until {
+			if lim.Until > s.now {
+				s.now = lim.Until
+			}
+			return Deadline
+		}
+		// The handler gets a pointer into the slab, saving a copy of the
+		// event. The slot is released only after the handler returns, so
+		// events it schedules cannot overwrite it; if they grow the slab the
+		// pointer still refers to the old array, whose copy is intact.
+		slot := s.popKey()
+		count++
+		ok := handle(s.now, &s.slab[slot])
+		s.release(slot)
+		if !ok {
+			return Stopped
+		}
+	}
+}
