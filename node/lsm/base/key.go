@@ -68,7 +68,7 @@ func Trailer(ikey []byte) uint64 {
 func Seq(ikey []byte) uint64 { return Trailer(ikey) >> 8 }
 
 // KindOf returns the kind of an internal key.
-func KindOf(ikey []byte) Kind { return Kind(ikey[len(ikey)-1]) }
+func KindOf(ikey []byte) Kind { return Kind(ikey[len(ikey)-TrailerLen]) }
 
 // CompareInternal orders internal keys: user key ascending, then trailer
 // descending (newest first). Both keys must be at least TrailerLen long.

@@ -19,6 +19,9 @@ func TestInternalKeyOrder(t *testing.T) {
 	require.Negative(t, CompareInternal(SearchKey(nil, []byte("a"), 2), a2), "search key sorts before the entry at its sequence")
 	require.Equal(t, uint64(2), Seq(a2))
 	require.Equal(t, KindDelete, KindOf(a2))
+	require.Equal(t, KindSet, KindOf(a1))
+	require.Equal(t, KindSet, KindOf(AppendInternalKey(nil, []byte("x"), MaxSeq, KindSet)))
+	require.Equal(t, uint64(MaxSeq), Seq(AppendInternalKey(nil, []byte("x"), MaxSeq, KindSet)))
 	require.Equal(t, []byte("ab"), UserKey(ab))
 }
 
