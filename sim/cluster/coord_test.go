@@ -1,0 +1,56 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/disk"
+	"dynasim/net"
+	"dynasim/node/versions"
+)
+
+func TestACoordinatorRefusesRequestsBeyondMaxPending(t *testing.T) {
+	cfg := testConfig(50, 5, versions.ModeDVV)
+	cfg.Node.Coordinator.MaxPending = 2
+	c := newCluster(t, cfg)
+	p := addProbe(t, c, "probe")
+	reps := c.Replicas([]byte("k"), 0)
+	// Cut the coordinator off from the other replicas: its gets hang
+	// until their timeout.
+	require.NoError(t, c.World().Network().Partition("cut", []net.Addr{reps[0]}, []net.Addr{reps[1], reps[2]}, false))
+	ids := []uint64{p.sendGet(reps[0], "k", req{}), p.sendGet(reps[0], "k", req{}), p.sendGet(reps[0], "k", req{})}
+	r := p.wait(t, ids[2])
+	require.Equal(t, net.StatusFailed, r.Status)
+	require.Equal(t, "overloaded: 2 requests in flight, the limit is 2", r.Error)
+	require.Nil(t, p.replies[ids[0]], "the first two are still waiting for their quorum")
+	require.Equal(t, net.StatusFailed, p.wait(t, ids[0]).Status)
+	require.Contains(t, p.replies[ids[0]].Error, "timeout after 500ms")
+	require.Equal(t, uint64(1), c.Node(reps[0]).Stats().Coordinator.Overloaded)
+}
+
+func TestAnswersForAnEarlierIncarnationAreIgnored(t *testing.T) {
+	cfg := testConfig(51, 5, versions.ModeDVV)
+	cfg.World.Network.Default.LatencyMs = constMs(20)
+	c := newCluster(t, cfg)
+	p := addProbe(t, c, "probe")
+	reps := c.Replicas([]byte("k"), 0)
+	p.sendPut(reps[0], "k", "lost", req{})
+	// Let the put reach its coordinator and the write requests leave,
+	// then crash the coordinator before the acknowledgements return.
+	c.World().RunFor(25 * time.Millisecond)
+	require.NoError(t, c.World().Crash(reps[0], disk.CrashLoseUnsynced))
+	require.NoError(t, c.World().Restart(reps[0]))
+	first := c.Node(reps[0])
+	require.Equal(t, uint32(2), first.Epoch())
+	c.World().RunFor(100 * time.Millisecond)
+	st := first.Stats().Coordinator
+	require.Equal(t, uint64(2), st.Stray, "both acknowledgements belonged to the dead incarnation")
+	require.Zero(t, st.Replies[net.StatusOK])
+
+	r := p.put(t, reps[0], "k", "new", req{w: all})
+	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	g := p.get(t, reps[1], "k", req{r: all})
+	require.Equal(t, []string{"lost", "new"}, sorted(g), "the earlier put survived on the other replicas; the new one is its sibling")
+}
