@@ -53,7 +53,9 @@ func (c *Coordinator) sendReads(o *op, purpose net.Purpose) {
 	}
 }
 
-// okSets merges the sets of the replicas that answered a read.
+// okSets merges the sets of the replicas that answered a read. Replicas
+// usually agree, and sets are canonical, so equal sets are not merged
+// again (a merge of equal sets is the set itself).
 func (c *Coordinator) okSets(o *op) (net.SiblingSet, error) {
 	var merged net.SiblingSet
 	first := true
@@ -63,6 +65,9 @@ func (c *Coordinator) okSets(o *op) (net.SiblingSet, error) {
 		}
 		if first {
 			merged, first = o.sets[i], false
+			continue
+		}
+		if versions.EqualSets(merged, o.sets[i]) {
 			continue
 		}
 		var err error
