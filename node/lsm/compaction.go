@@ -226,10 +226,8 @@ func (d *DB) finishCompaction() error {
 			return err
 		}
 		size = n
-		if err := d.syncDir(); err != nil {
-			d.abortCompaction()
-			return err
-		}
+		// The directory sync after the manifest's rename also makes the
+		// output's entry durable.
 		if out, err = d.openTable(metaFromProps(j.num, size, &props)); err != nil {
 			d.abortCompaction()
 			return err

@@ -201,6 +201,13 @@ func (d *DB) apply(b *Batch) error {
 	if err := d.makeRoom(); err != nil {
 		return err
 	}
+	// SyncPeriodic: a due sync runs before the write, so that its failure
+	// fails this write rather than one that is already visible.
+	if d.opts.Sync == SyncPeriodic && d.syncDue() {
+		if err := d.Sync(); err != nil {
+			return err
+		}
+	}
 	seq := d.lastSeq + 1
 	if seq+uint64(b.count) > base.MaxSeq {
 		return fmt.Errorf("lsm: sequence numbers exhausted")
@@ -215,6 +222,16 @@ func (d *DB) apply(b *Batch) error {
 		return d.err
 	}
 	d.stats.WALBytesWritten += uint64(len(b.data) + wal.HeaderLen)
+	d.lastSeq += uint64(b.count)
+	d.stats.Batches++
+	// With SyncEveryWrite the write becomes visible only once durable, so a
+	// write that returns an error is never seen by reads (a crash may still
+	// bring it back: its outcome is unknown, as for any failed write).
+	if d.opts.Sync == SyncEveryWrite {
+		if err := d.Sync(); err != nil {
+			return err
+		}
+	}
 	tomb := b.data[12:20]
 	r, _ := newBatchReader(b.data)
 	for s := seq; ; s++ {
@@ -230,16 +247,6 @@ func (d *DB) apply(b *Batch) error {
 			d.stats.Deletes++
 		}
 		d.stats.BytesIngested += uint64(len(e.key) + len(e.value))
-	}
-	d.lastSeq += uint64(b.count)
-	d.stats.Batches++
-	switch d.opts.Sync {
-	case SyncEveryWrite:
-		return d.Sync()
-	case SyncPeriodic:
-		if d.syncDue() {
-			return d.Sync()
-		}
 	}
 	return nil
 }

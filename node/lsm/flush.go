@@ -80,10 +80,8 @@ func (d *DB) finishFlush() error {
 		d.abortFlush()
 		return err
 	}
-	if err := d.syncDir(); err != nil {
-		d.abortFlush()
-		return err
-	}
+	// The table's directory entry becomes durable with the manifest's
+	// rename: writeManifest syncs the directory after it.
 	t, err := d.openTable(metaFromProps(j.num, size, &props))
 	if err != nil {
 		d.abortFlush()
