@@ -223,20 +223,28 @@ func TestWritesContinueDuringIncrementalFlush(t *testing.T) {
 	require.Greater(t, st.WriteAmplification, 1.0)
 }
 
-// TestLogSegmentsRecycled: a segment is removed once its memtable's flush
-// is durable, so the log does not grow without bound.
+// TestLogSegmentsRecycled: a segment is removed once a checkpoint makes
+// its memtable's flush durable, so the log stays bounded; tables that a
+// compaction replaced before the checkpoint were never synced.
 func TestLogSegmentsRecycled(t *testing.T) {
 	c := newClock()
 	fs := newMemFS(t)
-	d := mustOpen(t, fs, Options{Now: c.Now, Sync: SyncGroupCommit, MemtableSizeBytes: MinMemtableSizeBytes, InlineMaintenance: true})
+	o := Options{Now: c.Now, Sync: SyncGroupCommit, MemtableSizeBytes: MinMemtableSizeBytes,
+		CheckpointLogBytes: 4 * MinMemtableSizeBytes, InlineMaintenance: true}
+	d := mustOpen(t, fs, o)
 	for i := 0; i < 5000; i++ {
 		k, v := kv(i)
 		require.NoError(t, d.Put(k, v))
+		require.LessOrEqual(t, len(listKind(t, fs, kindLog)), 2*4+2, "retained log is bounded")
 	}
 	st := d.Stats()
-	require.Greater(t, st.WALSegmentsCreated, uint64(10))
-	require.Equal(t, st.WALSegmentsCreated, st.WALSegmentsRemoved)
-	require.Len(t, listKind(t, fs, kindLog), 1)
+	require.Greater(t, st.WALSegmentsCreated, uint64(20))
+	require.Greater(t, st.Checkpoints, uint64(3))
+	require.GreaterOrEqual(t, st.WALSegmentsRemoved+2*4+1, st.WALSegmentsCreated)
+	require.Less(t, st.TableSyncs, st.Flushes+st.Compactions, "some tables were never synced")
+	require.NoError(t, d.Flush())
+	require.Len(t, listKind(t, fs, kindLog), 1, "a checkpoint after a full flush leaves only the live segment")
+	require.Equal(t, d.LastSeq(), d.DurableSeq())
 	require.NoError(t, d.Close())
 }
 

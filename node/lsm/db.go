@@ -35,6 +35,8 @@ type table struct {
 	refs         int  // the table list's reference plus one per iterator or job
 	obsolete     bool // no longer in the table list; delete when refs reach 0
 	zombie       bool // obsolete but still referenced (listed in DB.zombies)
+	synced       bool // the file is durable
+	listed       bool // the durable manifest lists it
 	smallestUser []byte
 	largestUser  []byte
 }
@@ -77,6 +79,12 @@ type DB struct {
 	tables []*table      // newest first; sequence ranges are disjoint
 	// zombies are obsolete tables that iterators still read.
 	zombies []*table
+	// pendingDeletes are obsolete tables the durable manifest still lists;
+	// their files go at the next checkpoint.
+	pendingDeletes []*table
+	// dirty: the table list or flushed sequence changed since the last
+	// checkpoint.
+	dirty bool
 
 	nextFileNum uint64
 	flushedSeq  uint64
@@ -276,6 +284,10 @@ func (d *DB) makeRoom() error {
 		if _, _, err := d.stepCompaction(unlimited); err != nil {
 			return err
 		}
+	}
+	if d.dirty && d.retainedLogBytes() >= 2*d.opts.CheckpointLogBytes {
+		d.stats.WriteStalls++
+		return d.checkpoint()
 	}
 	return nil
 }

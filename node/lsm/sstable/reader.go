@@ -224,5 +224,14 @@ func (r *Reader) miss() {
 	}
 }
 
+// Sync makes the table file durable (a table may be written without a
+// sync and synced later, when it is about to be listed in a manifest).
+func (r *Reader) Sync() error {
+	if err := r.f.Sync(); err != nil {
+		return fmt.Errorf("sstable: syncing %s: %w", r.name, err)
+	}
+	return nil
+}
+
 // Close closes the table file.
 func (r *Reader) Close() error { return r.f.Close() }
