@@ -18,12 +18,22 @@
 // into steps the host drives:
 //
 //   - NeedsMaintenance reports pending work: immutable memtables waiting to
-//     be flushed, a compaction running or due, a periodic sync due.
+//     be flushed, a compaction running or due, a checkpoint or a periodic
+//     sync due.
 //   - Maintain(budgetBytes) does about that many bytes of it — a flush or
 //     compaction advances incrementally across calls, keeping its state —
 //     and installs a job when it completes. The node calls it from a timer
 //     between requests, so no request pays for a whole flush.
 //   - Flush, Compact and CompactAll do the work synchronously.
+//   - A checkpoint (checkpoint.go) makes the in-memory table list durable:
+//     it syncs the tables that are not yet synced, rewrites the manifest
+//     and recycles the log segments and replaced tables it no longer needs.
+//     Flushes and compactions only install their tables in memory; the log
+//     keeps the flushed writes recoverable until the checkpoint, which runs
+//     once CheckpointLogBytes of such log has accumulated and compaction
+//     has settled. So a table that a compaction replaces within that window
+//     is never synced — and, deleted before the kernel writes it back,
+//     usually never reaches the disk at all.
 //   - Options.InlineMaintenance makes the write that fills the memtable run
 //     all due work before it proceeds: the simple mode for benchmarks and
 //     tools.
@@ -35,7 +45,8 @@
 // (MaxImmutableMemtables): a write that would exceed it flushes inline first
 // (a write stall, counted in Stats), so memory stays bounded even if the
 // host never calls Maintain. Likewise more than 2*MaxTables tables make
-// writes compact inline.
+// writes compact inline, and twice CheckpointLogBytes of retained log makes
+// a write checkpoint inline.
 //
 // The clock comes in as Options.Now (the node passes env.Now): it stamps
 // tombstones and paces SyncPeriodic.
@@ -47,8 +58,8 @@
 // nil, except as noted for SyncEveryWrite. DurableSeq is the largest s such
 // that every write with a sequence number <= s survives a crash. It advances
 // only when a log sync (covering every log segment with unsynced records,
-// oldest first, and their directory entries) or a flush (table synced,
-// manifest installed) completes. So:
+// oldest first, and their directory entries) or a checkpoint (below)
+// completes. So:
 //
 //   - SyncEveryWrite: the write's record is synced before it is applied;
 //     nil means durable (DurableSeq >= its sequence). A write that fails is
@@ -62,8 +73,8 @@
 //     has passed, run by Maintain or before the next write (so that a sync
 //     failure fails that write, not one already visible).
 //
-// A flush also makes every write up to its memtable's last sequence number
-// durable. Close syncs. Recovery leaves DurableSeq == LastSeq.
+// A checkpoint also makes every flushed write durable; Flush and Close
+// checkpoint. Recovery leaves DurableSeq == LastSeq.
 //
 // After an I/O error whose effect on disk is unknown (a failed log write or
 // sync, a failed directory sync after a manifest rename) the engine stops
@@ -140,19 +151,22 @@
 // checksummed data blocks, index, Bloom filter (package bloom), meta block,
 // footer with magic number and format version), and MANIFEST, the list of
 // live tables with the flushed sequence number and the oldest live log
-// segment. The manifest is rewritten whole and replaced atomically: write
-// MANIFEST.tmp, sync it, rename it over MANIFEST, sync the directory. A log
-// segment is recycled (removed) once the flush of its memtable is durable.
+// segment. The manifest is rewritten whole and replaced atomically at every
+// checkpoint: write MANIFEST.tmp, sync it, rename it over MANIFEST, sync the
+// directory (which also makes the new tables' entries durable). A log
+// segment is recycled (removed) once the flush of its memtable is durable,
+// that is, at the checkpoint after the flush.
 // (disk.FS files are append-only, so segments cannot be reused in place as
 // Pebble does; a new segment costs one directory sync at its first Sync.)
 //
 // # Recovery
 //
 // Open reads the manifest, opens its tables (checking each against its
-// manifest entry), removes orphan files left by interrupted flushes and
-// compactions, replays the log segments from the manifest's log number in
-// order into memtables, and flushes them — so that a torn tail never sits
-// in front of new records. Rules (see package wal):
+// manifest entry), removes orphan files (tables written after the last
+// checkpoint, interrupted flushes and compactions), replays the log
+// segments from the manifest's log number in order into memtables, flushes
+// them and checkpoints — so that a torn tail never sits in front of new
+// records. Rules (see package wal):
 //
 //   - A damaged or truncated record with no valid record after it in its
 //     segment is a torn tail: the log ends there, silently (Stats.TornTails,

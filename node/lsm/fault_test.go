@@ -204,10 +204,15 @@ func TestLogTornTailTruncated(t *testing.T) {
 	})
 }
 
-// copyFS copies the "db" directory of fs into a fresh MemFS, so one
-// prepared state can be damaged in several ways.
+// copyFS copies the "db" directory of fs into a fresh FS of the same kind
+// (MemFS or OS), so one prepared state can be damaged in several ways.
 func copyFS(t *testing.T, fs disk.FS) disk.FS {
-	out := newMemFS(t)
+	var out disk.FS
+	if _, ok := fs.(*disk.OS); ok {
+		out = osWorld().newFS(t)
+	} else {
+		out = newMemFS(t)
+	}
 	require.NoError(t, out.MkdirAll("db"))
 	names, err := fs.List("db")
 	require.NoError(t, err)
@@ -324,9 +329,17 @@ func TestManifestBitFlip(t *testing.T) {
 // TestDiskFullDuringFlush: a flush that runs out of space fails cleanly —
 // its partial table is removed, its memtable stays readable, a later
 // Maintain retries it — and after a crash every synced write is there.
+// Runs on MemFS (power failure) and on the OS (process kill), each wrapped
+// in an ErrorFS whose disk-full switch the test flips.
 func TestDiskFullDuringFlush(t *testing.T) {
-	mem := newMemFS(t)
-	efs, err := disk.NewErrorFS(mem, disk.ErrorFSConfig{}, rand.New(rand.NewPCG(1, 2)))
+	for _, w := range []crashWorld{memWorld(disk.CrashLoseUnsynced), osWorld()} {
+		t.Run(w.name, func(t *testing.T) { testDiskFullDuringFlush(t, w) })
+	}
+}
+
+func testDiskFullDuringFlush(t *testing.T, w crashWorld) {
+	inner := w.newFS(t)
+	efs, err := disk.NewErrorFS(inner, disk.ErrorFSConfig{}, rand.New(rand.NewPCG(1, 2)))
 	require.NoError(t, err)
 	c := newClock()
 	o := Options{Now: c.Now, MemtableSizeBytes: MinMemtableSizeBytes}
@@ -337,14 +350,14 @@ func TestDiskFullDuringFlush(t *testing.T) {
 		require.NoError(t, d.Put(k, v))
 		n++
 	}
-	tablesBefore := len(listKind(t, mem, kindTable))
+	tablesBefore := len(listKind(t, inner, kindTable))
 	require.NoError(t, efs.SetEnabled(disk.FaultDiskFull, true))
 	_, err = d.Maintain(1 << 30)
 	require.ErrorIs(t, err, disk.ErrNoSpace)
 	st := d.Stats()
 	require.Equal(t, uint64(1), st.FlushesFailed)
 	require.Equal(t, 1, st.ImmutableMemtables, "the memtable waits for a retry")
-	require.Len(t, listKind(t, mem, kindTable), tablesBefore, "the partial table was removed")
+	require.Len(t, listKind(t, inner, kindTable), tablesBefore, "the partial table was removed")
 	checkKeys := func(d *DB) {
 		for i := 0; i < n; i++ {
 			k, v := kv(i)
@@ -371,15 +384,18 @@ func TestDiskFullDuringFlush(t *testing.T) {
 	require.Equal(t, 0, d.Stats().ImmutableMemtables)
 	checkKeys(d)
 
-	// Full again while writing: the write fails, nothing acknowledged is
-	// lost across a crash.
+	// Full again while writing: the write fails and is not visible; nothing
+	// acknowledged is lost across a crash.
 	require.NoError(t, efs.SetEnabled(disk.FaultDiskFull, true))
 	k, v := kv(n)
 	require.ErrorIs(t, d.Put(k, v), disk.ErrNoSpace)
+	_, err = d.Get(k)
+	require.ErrorIs(t, err, ErrNotFound)
 	checkKeys(d)
 	require.NoError(t, efs.SetEnabled(disk.FaultDiskFull, false))
-	require.NoError(t, mem.Crash(disk.CrashLoseUnsynced, nil))
-	d = mustOpen(t, mem, o)
+	d.closeFiles()
+	w.crash(t, inner, rand.New(rand.NewPCG(7, 7)))
+	d = mustOpen(t, inner, o)
 	checkKeys(d)
 	require.NoError(t, d.Close())
 }
@@ -413,8 +429,11 @@ func TestMemFSCapacity(t *testing.T) {
 // read returns the right data or a corruption error — never wrong data —
 // and a failed compaction leaves the engine working.
 func TestRandomReadFlips(t *testing.T) {
-	mem := newMemFS(t)
-	efs, err := disk.NewErrorFS(mem, disk.ErrorFSConfig{BitFlips: []disk.BitFlipFault{{
+	forEachFS(t, testRandomReadFlips)
+}
+
+func testRandomReadFlips(t *testing.T, inner disk.FS) {
+	efs, err := disk.NewErrorFS(inner, disk.ErrorFSConfig{BitFlips: []disk.BitFlipFault{{
 		Target:      disk.Target{Ops: disk.OpRead, PathFunc: func(p string) bool { k, _ := parseName(path.Base(p)); return k == kindTable }},
 		Probability: 0.02,
 	}}}, rand.New(rand.NewPCG(3, 4)))

@@ -6,8 +6,8 @@ import "math"
 const unlimited = math.MaxInt64
 
 // NeedsMaintenance reports whether Maintain has work: a memtable waiting
-// for its flush, a compaction running or due, or (SyncPeriodic) unsynced
-// writes older than SyncInterval.
+// for its flush, a compaction running or due, a checkpoint due, or
+// (SyncPeriodic) unsynced writes older than SyncInterval.
 func (d *DB) NeedsMaintenance() bool {
 	if d.closed || d.err != nil {
 		return false
