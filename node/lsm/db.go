@@ -82,7 +82,7 @@ type DB struct {
 	// pendingDeletes are obsolete tables the durable manifest still lists;
 	// their files go at the next checkpoint.
 	pendingDeletes []*table
-	// dirty: the table list or flushed sequence changed since the last
+	// dirty: the table list or flushed sequence was modified since the last
 	// checkpoint.
 	dirty bool
 
@@ -178,6 +178,9 @@ func (d *DB) Apply(b *Batch) error {
 	}
 	if len(b.data) > d.opts.MaxBatchSizeBytes {
 		return fmt.Errorf("%w: batch of %d bytes is over the limit of %d bytes", ErrTooLarge, len(b.data), d.opts.MaxBatchSizeBytes)
+	}
+	if b.count > maxBatchEntries {
+		return fmt.Errorf("%w: batch of %d entries is over the limit of %d entries", ErrTooLarge, b.count, maxBatchEntries)
 	}
 	if len(b.data) < batchHeaderLen {
 		return fmt.Errorf("lsm: malformed batch: %d bytes", len(b.data))
@@ -349,7 +352,9 @@ func (d *DB) Sync() error {
 		d.stats.WALSyncs++
 	}
 	d.durableSeq = d.lastSeq
-	d.lastSync = d.opts.Now()
+	if d.opts.Sync == SyncPeriodic {
+		d.lastSync = d.opts.Now()
+	}
 	return nil
 }
 

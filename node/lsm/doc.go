@@ -1,7 +1,7 @@
 // Package lsm is the storage engine of a dynasim node: a log-structured
 // merge tree with a checksummed commit log, a skiplist memtable, SSTables
 // with Bloom filters, size-tiered compaction and crash recovery, written
-// against disk.FS so it runs unchanged on the simulated disk (with its
+// against disk.FS so it runs as is on the simulated disk (with its
 // crashes and faults) and on the OS filesystem.
 //
 // It follows the write and read paths of the design (kv-store-design.ko.md,

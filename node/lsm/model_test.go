@@ -190,7 +190,7 @@ func (mr *modelRun) step(o Options) {
 		require.Equal(t, want, got)
 		require.NoError(t, it.Close())
 	case op < 83:
-		// An iterator held while the engine keeps changing.
+		// An iterator held while the engine keeps evolving.
 		if len(mr.iters) < 3 {
 			lo, hi := mr.bounds()
 			it, err := d.NewIter(IterOptions{LowerBound: lo, UpperBound: hi})
@@ -232,7 +232,7 @@ func (mr *modelRun) closeIters() {
 }
 
 // TestModel runs random operation sequences — puts, deletes, batches, gets,
-// bounded scans, iterators held across changes, flushes, compactions,
+// bounded scans, iterators held across writes, flushes, compactions,
 // maintenance steps, clock jumps past the tombstone grace period, clean
 // reopens — against a sorted map, over many seeds and option sets.
 func TestModel(t *testing.T) {
