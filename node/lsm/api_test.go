@@ -313,3 +313,44 @@ func TestIteratorSurvivesCompaction(t *testing.T) {
 	require.Len(t, listKind(t, fs, kindTable), 1, "and go when it closes")
 	require.NoError(t, d.Close())
 }
+
+// TestReadStats: the read path consults Bloom filters before blocks and
+// counts what it did.
+func TestReadStats(t *testing.T) {
+	c := newClock()
+	d := mustOpen(t, newMemFS(t), Options{Now: c.Now, Sync: SyncGroupCommit, CompactionMinWidth: 8, CompactionMaxWidth: 8})
+	defer d.Close()
+	// Four tables with interleaved keys, so every key range spans them all.
+	for tbl := 0; tbl < 4; tbl++ {
+		for i := 0; i < 5000; i++ {
+			k, v := kv(4*i + tbl)
+			require.NoError(t, d.Put(k, v))
+		}
+		require.NoError(t, d.Flush())
+	}
+	require.Equal(t, 4, d.Stats().Tables)
+	// Absent keys inside every table's key range: four filter checks each.
+	for i := 10; i < 5010; i++ {
+		_, err := d.Get([]byte(fmt.Sprintf("key%05d-absent", i)))
+		require.ErrorIs(t, err, ErrNotFound)
+	}
+	st := d.Stats()
+	require.Equal(t, uint64(5000*4), st.BloomChecks)
+	fp := float64(st.BloomFalsePositives) / float64(st.BloomChecks)
+	require.Less(t, fp, 0.02, "about 1 %% false positives")
+	require.Equal(t, st.BloomChecks, st.BloomNegatives+st.BloomFalsePositives)
+	require.Equal(t, st.BloomFalsePositives, st.BlocksRead+st.CacheHits, "only false positives touch blocks")
+
+	// Present keys: found in the first table whose filter says maybe.
+	before := d.Stats()
+	for i := 0; i < 20000; i += 7 {
+		k, v := kv(i)
+		got, err := d.Get(k)
+		require.NoError(t, err)
+		require.Equal(t, v, got)
+	}
+	st = d.Stats()
+	require.Equal(t, uint64((20000+6)/7), st.BloomTruePositives-before.BloomTruePositives)
+	require.Greater(t, st.CacheMisses, before.CacheMisses)
+	require.Greater(t, st.GetHits, before.GetHits)
+}
