@@ -127,13 +127,22 @@ func (d *decoder) deref(n ast.Node) ast.Node {
 	return nil
 }
 
-// decode stores the value of n into v, reporting every problem under path.
-// It returns false if anything in the value was refused.
-func (d *decoder) decode(n ast.Node, v reflect.Value, path string) bool {
+// visit counts a node against maxNodeVisits; false once the budget is
+// spent (reported once).
+func (d *decoder) visit(n ast.Node, path string) bool {
 	if d.visits++; d.visits > maxNodeVisits {
 		if d.visits == maxNodeVisits+1 {
 			d.fail(n, path, "the file expands to more than %d values (aliases nested too deeply?)", maxNodeVisits)
 		}
+		return false
+	}
+	return true
+}
+
+// decode stores the value of n into v, reporting every problem under path.
+// It returns false if anything in the value was refused.
+func (d *decoder) decode(n ast.Node, v reflect.Value, path string) bool {
+	if !d.visit(n, path) {
 		return false
 	}
 	if _, seen := d.pos[path]; !seen {
@@ -354,6 +363,9 @@ func (d *decoder) entries(m *ast.MappingNode, path string) []entry {
 }
 
 func (d *decoder) mergeEntries(n ast.Node, path string) []entry {
+	if !d.visit(n, path) {
+		return nil
+	}
 	switch v := d.deref(n).(type) {
 	case *ast.MappingNode:
 		return d.entries(v, path)
@@ -441,6 +453,9 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) bool {
 	}
 	good := true
 	for _, e := range d.entries(m, path) {
+		if path == "" && strings.HasPrefix(e.key, "x-") {
+			continue // extension fields (as in Compose files) hold anchors
+		}
 		i := slices.IndexFunc(fields, func(f fieldInfo) bool { return f.name == e.key })
 		if i < 0 {
 			names := make([]string, len(fields))

@@ -18,6 +18,10 @@ type Expect struct {
 	// LostAckedWrites is the most acknowledged writes the final reads may
 	// miss (usually 0).
 	LostAckedWrites *int `yaml:"lost_acked_writes,omitempty"`
+	// LostAckedWritesMin is the fewest lost acknowledged writes the run must
+	// show: a scenario demonstrating that a configuration loses writes (LWW
+	// under clock skew) asserts at least 1.
+	LostAckedWritesMin *int `yaml:"lost_acked_writes_min,omitempty"`
 	// Converged asserts whether every key's replicas agree after the quiet
 	// period.
 	Converged *bool `yaml:"converged,omitempty"`
@@ -95,6 +99,9 @@ func (e Expect) List() []Expectation {
 	eqBool("linearizable", e.Linearizable)
 	if e.LostAckedWrites != nil {
 		out = append(out, Expectation{"lost_acked_writes", "<=", float64(*e.LostAckedWrites)})
+	}
+	if e.LostAckedWritesMin != nil {
+		out = append(out, Expectation{"lost_acked_writes_min", ">=", float64(*e.LostAckedWritesMin)})
 	}
 	eqBool("converged", e.Converged)
 	bound("availability_min", ">=", e.AvailabilityMin)

@@ -9,7 +9,6 @@ import (
 
 	"dynasim/internal/dist"
 	"dynasim/internal/streams"
-	"dynasim/net"
 )
 
 // DefaultSeed returns the seed the file gives, or DefaultSeed.
@@ -116,6 +115,11 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 	pr, st := &nc.VClockPruning, &nc.Storage
 	small := pr.SmallVClock.pick(src, "node.vclock_pruning.small_vclock", DefaultSmallVClock)
 	young := pr.YoungVClock.pick(src, "node.vclock_pruning.young_vclock", DefaultYoungVClock)
+	sync := st.Sync.pick(src, "node.storage.sync", DefaultSync)
+	var interval Duration
+	if sync != "every" {
+		interval = st.SyncInterval.pick(src, "node.storage.sync_interval", DefaultSyncInterval)
+	}
 	r.Node = NodeConfig{
 		N:                     n,
 		R:                     nc.R.pick(src, "node.r", n/2+1),
@@ -133,8 +137,8 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 			OldVClock:   pr.OldVClock.pick(src, "node.vclock_pruning.old_vclock", max(DefaultOldVClock, young)),
 		},
 		Storage: Storage{
-			Sync:                st.Sync.pick(src, "node.storage.sync", DefaultSync),
-			SyncInterval:        st.SyncInterval.pick(src, "node.storage.sync_interval", DefaultSyncInterval),
+			Sync:                sync,
+			SyncInterval:        interval,
 			MemtableSizeBytes:   st.MemtableSizeBytes.pick(src, "node.storage.memtable_size_bytes", DefaultMemtableSize),
 			BloomBitsPerKey:     st.BloomBitsPerKey.pick(src, "node.storage.bloom_bits_per_key", DefaultBloomBits),
 			BlockCacheSizeBytes: st.BlockCacheSizeBytes.pick(src, "node.storage.block_cache_size_bytes", DefaultBlockCacheSize),
@@ -144,7 +148,7 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 
 func (s *Scenario) resolveNetwork(src streams.Source, r *Resolved) {
 	n := &s.Network
-	def := resolveLink(&n.Default, "network.default", src, net.LinkConfig{LatencyMs: DefaultLatencyMs})
+	def := resolveLink(&n.Default, "network.default", src, Link{LatencyMs: DefaultLatencyMs})
 	r.Network = Network{
 		Default:      def,
 		FIFO:         n.FIFO.pick(src, "network.fifo", false),
@@ -161,23 +165,21 @@ func (s *Scenario) resolveNetwork(src streams.Source, r *Resolved) {
 }
 
 // resolveLink picks a link's knobs; fields it leaves out come from base.
-func resolveLink(l *LinkSpec, path string, src streams.Source, base net.LinkConfig) net.LinkConfig {
-	out := net.LinkConfig{
+func resolveLink(l *LinkSpec, path string, src streams.Source, base Link) Link {
+	out := Link{
 		LatencyMs:            cloneSpec(l.LatencyMs.pick(src, path+".latency_ms", base.LatencyMs)),
+		KindLatencyMs:        map[string]dist.Spec{},
 		LossProb:             l.LossProb.pick(src, path+".loss_prob", base.LossProb),
 		DupProb:              l.DupProb.pick(src, path+".dup_prob", base.DupProb),
 		BandwidthBytesPerSec: int64(l.BandwidthBytesPerSec.pick(src, path+".bandwidth_bytes_per_sec", Bytes(base.BandwidthBytesPerSec))),
 	}
 	if l.KindLatencyMs == nil {
-		out.KindLatencyMs = cloneSpecs(base.KindLatencyMs)
-	} else {
-		out.KindLatencyMs = map[string]dist.Spec{}
-		for kind, k := range l.KindLatencyMs {
-			out.KindLatencyMs[kind] = cloneSpec(k.pick(src, path+".kind_latency_ms."+kind, dist.Spec{}))
+		for kind, s := range base.KindLatencyMs {
+			out.KindLatencyMs[kind] = cloneSpec(s)
 		}
 	}
-	if len(out.KindLatencyMs) == 0 {
-		out.KindLatencyMs = nil
+	for kind, k := range l.KindLatencyMs {
+		out.KindLatencyMs[kind] = cloneSpec(k.pick(src, path+".kind_latency_ms."+kind, dist.Spec{}))
 	}
 	return out
 }
@@ -331,20 +333,9 @@ func cloneSpec(s dist.Spec) dist.Spec {
 	return s
 }
 
-func cloneSpecs(m map[string]dist.Spec) map[string]dist.Spec {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]dist.Spec, len(m))
-	for k, s := range m {
-		out[k] = cloneSpec(s)
-	}
-	return out
-}
-
 func (e Expect) clone() Expect {
 	e.Linearizable, e.Converged = clonePtr(e.Linearizable), clonePtr(e.Converged)
-	e.LostAckedWrites = clonePtr(e.LostAckedWrites)
+	e.LostAckedWrites, e.LostAckedWritesMin = clonePtr(e.LostAckedWrites), clonePtr(e.LostAckedWritesMin)
 	e.AvailabilityMin, e.StaleFractionMax = clonePtr(e.AvailabilityMin), clonePtr(e.StaleFractionMax)
 	e.AvailabilityInFaultsMin, e.AvailabilityInFaultsMax = clonePtr(e.AvailabilityInFaultsMin), clonePtr(e.AvailabilityInFaultsMax)
 	cp := func(b LatencyBound) LatencyBound {

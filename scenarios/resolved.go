@@ -78,7 +78,7 @@ type Pruning struct {
 // Storage holds the storage engine's knobs.
 type Storage struct {
 	Sync                SyncPolicy `yaml:"sync"`
-	SyncInterval        Duration   `yaml:"sync_interval"`
+	SyncInterval        Duration   `yaml:"sync_interval,omitempty"` // 0 for sync: every
 	MemtableSizeBytes   Bytes      `yaml:"memtable_size_bytes"`
 	BloomBitsPerKey     int        `yaml:"bloom_bits_per_key"`
 	BlockCacheSizeBytes Bytes      `yaml:"block_cache_size_bytes"`
@@ -87,27 +87,49 @@ type Storage struct {
 // Network is the network model, ready for net.SimConfig once node names are
 // mapped to addresses. Every override carries its complete link model.
 type Network struct {
-	Default      net.LinkConfig `yaml:"default"`
+	Default      Link           `yaml:"default"`
 	DCPairs      []DCPair       `yaml:"dc_pairs,omitempty"`
 	Links        []LinkOverride `yaml:"links,omitempty"`
 	FIFO         bool           `yaml:"fifo"`
 	MaxLatencyMs float64        `yaml:"max_latency_ms"`
 }
 
+// Link is one link model. Unlike net.LinkConfig it writes every field, zero
+// or not, so an override that sets a field to zero stays zero when read back
+// instead of inheriting network.default.
+type Link struct {
+	LatencyMs dist.Spec `yaml:"latency_ms"`
+	// KindLatencyMs is never nil in a resolved scenario (empty: no
+	// per-kind latencies).
+	KindLatencyMs        map[string]dist.Spec `yaml:"kind_latency_ms"`
+	LossProb             float64              `yaml:"loss_prob"`
+	DupProb              float64              `yaml:"dup_prob"`
+	BandwidthBytesPerSec int64                `yaml:"bandwidth_bytes_per_sec"`
+}
+
+// Net returns the link as net.SimConfig takes it.
+func (l Link) Net() net.LinkConfig {
+	c := net.LinkConfig{LatencyMs: l.LatencyMs, LossProb: l.LossProb, DupProb: l.DupProb, BandwidthBytesPerSec: l.BandwidthBytesPerSec}
+	if len(l.KindLatencyMs) > 0 {
+		c.KindLatencyMs = l.KindLatencyMs
+	}
+	return c
+}
+
 // DCPair overrides the link model between two datacenters.
 type DCPair struct {
-	From     string         `yaml:"from"`
-	To       string         `yaml:"to"`
-	BothWays bool           `yaml:"both_ways,omitempty"`
-	Link     net.LinkConfig `yaml:",inline"`
+	From     string `yaml:"from"`
+	To       string `yaml:"to"`
+	BothWays bool   `yaml:"both_ways,omitempty"`
+	Link     Link   `yaml:",inline"`
 }
 
 // LinkOverride overrides the link model between two nodes, by name.
 type LinkOverride struct {
-	From     string         `yaml:"from"`
-	To       string         `yaml:"to"`
-	BothWays bool           `yaml:"both_ways,omitempty"`
-	Link     net.LinkConfig `yaml:",inline"`
+	From     string `yaml:"from"`
+	To       string `yaml:"to"`
+	BothWays bool   `yaml:"both_ways,omitempty"`
+	Link     Link   `yaml:",inline"`
 }
 
 // Disks holds every node's disk, by node name.

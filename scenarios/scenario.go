@@ -65,8 +65,7 @@ type MemberSpec struct {
 	Name       string        `yaml:"name"`
 	Datacenter string        `yaml:"datacenter"`
 	Rack       string        `yaml:"rack"`
-	Weight     Knob[float64] `yaml:"weight"`
-	VNodes     Knob[int]     `yaml:"vnodes"`
+	Weight     Knob[float64] `yaml:"weight"` // scales cluster.vnodes
 }
 
 // NodeConfigSpec is `node:`, the configuration every node runs with.

@@ -495,6 +495,15 @@ func (v *validator) expect() {
 	if e.LostAckedWrites != nil && *e.LostAckedWrites < 0 {
 		v.bad("expect.lost_acked_writes", "must be >= 0, got %d", *e.LostAckedWrites)
 	}
+	if e.LostAckedWritesMin != nil && *e.LostAckedWritesMin < 1 {
+		v.bad("expect.lost_acked_writes_min", "must be >= 1 (it asserts that writes are lost), got %d", *e.LostAckedWritesMin)
+	}
+	if e.LostAckedWrites != nil && e.LostAckedWritesMin != nil && *e.LostAckedWritesMin > *e.LostAckedWrites {
+		v.bad("expect.lost_acked_writes_min", "%d is above lost_acked_writes (%d): no run can satisfy both", *e.LostAckedWritesMin, *e.LostAckedWrites)
+	}
+	if e.AvailabilityInFaultsMin != nil && e.AvailabilityInFaultsMax != nil && *e.AvailabilityInFaultsMin > *e.AvailabilityInFaultsMax {
+		v.bad("expect.availability_in_faults_min", "%v is above availability_in_faults_max (%v): no run can satisfy both", *e.AvailabilityInFaultsMin, *e.AvailabilityInFaultsMax)
+	}
 	if (e.AvailabilityInFaultsMin != nil || e.AvailabilityInFaultsMax != nil) && len(v.s.Faults) == 0 {
 		v.bad("expect", "availability_in_faults_min/max need faults, and the schedule is empty")
 	}
