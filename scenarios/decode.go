@@ -397,6 +397,9 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value, path string) bool {
 			good = false
 			continue
 		}
+		// Problems with a map entry (an unknown node in disks.nodes, ...)
+		// concern its key: point there rather than at a block value below.
+		d.pos[join(path, e.key)] = posOf(e.kn)
 		val := reflect.New(v.Type().Elem()).Elem()
 		if !d.decode(e.value, val, join(path, e.key)) {
 			good = false

@@ -54,10 +54,18 @@ type NodesSpec struct {
 }
 
 func (s *NodesSpec) unmarshalNode(d *decoder, n ast.Node, path string) bool {
-	if _, ok := n.(*ast.SequenceNode); ok {
+	switch v := n.(type) {
+	case *ast.SequenceNode:
 		return d.decode(n, reflectOf(&s.List), path)
+	case *ast.IntegerNode:
+		return s.Count.unmarshalNode(d, n, path)
+	case *ast.MappingNode:
+		if hasKey(v, "range", "choice") {
+			return s.Count.unmarshalNode(d, n, path)
+		}
 	}
-	return s.Count.unmarshalNode(d, n, path)
+	d.fail(n, path, "expected a node count (5, or {range: [3, 7]}) or a list of nodes ([{name: a1, datacenter: east}, ...]), got %s", describe(n))
+	return false
 }
 
 // MemberSpec is one entry of an explicit `cluster.nodes` list.

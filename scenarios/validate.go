@@ -504,8 +504,13 @@ func (v *validator) expect() {
 	if e.AvailabilityInFaultsMin != nil && e.AvailabilityInFaultsMax != nil && *e.AvailabilityInFaultsMin > *e.AvailabilityInFaultsMax {
 		v.bad("expect.availability_in_faults_min", "%v is above availability_in_faults_max (%v): no run can satisfy both", *e.AvailabilityInFaultsMin, *e.AvailabilityInFaultsMax)
 	}
-	if (e.AvailabilityInFaultsMin != nil || e.AvailabilityInFaultsMax != nil) && len(v.s.Faults) == 0 {
-		v.bad("expect", "availability_in_faults_min/max need faults, and the schedule is empty")
+	for _, f := range []struct {
+		name string
+		x    *float64
+	}{{"availability_in_faults_min", e.AvailabilityInFaultsMin}, {"availability_in_faults_max", e.AvailabilityInFaultsMax}} {
+		if f.x != nil && len(v.s.Faults) == 0 {
+			v.bad("expect."+f.name, "needs faults, and the schedule is empty")
+		}
 	}
 	for _, lb := range []struct {
 		name string
