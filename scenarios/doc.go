@@ -34,8 +34,10 @@
 // durations and sizes, ranges and choices that do not fit their field —
 // each at its own line and column, then goes on to the cross-field checks
 // (Validate), which skip fields already refused so one typo does not cascade.
-// Anchors, aliases and merge keys (<<: *base) work; alias expansion is
-// bounded.
+// Anchors, aliases and merge keys (<<: *base) work, and top-level fields
+// whose names start with "x-" are ignored so they can hold anchors (as in
+// Compose files); alias expansion is bounded. Problems about a map entry
+// (an unknown node under disks.nodes) point at its key.
 //
 // # Knobs: ranges and choices
 //
@@ -48,6 +50,12 @@
 //	at: {range: [2s, 8s]}                # uniform duration in [2s, 8s] (ns steps)
 //	version_mode: {choice: [vclock, dvv]}
 //	nodes: {choice: [[n1], [n2, n3]]}
+//
+// The fields that are not knobs are the ones that name or structure things:
+// name, description, seed, cluster.datacenters, the names, datacenters and
+// racks of listed nodes, from/to/both_ways of network overrides, a fault's
+// action, name, datacenters, one_way and kinds, checks.t_visibility_ms, and
+// expect.
 //
 // Each knob draws from its own stream (internal/streams) named
 // "scenario/<field path>", so adding, removing or reordering other knobs
@@ -95,7 +103,7 @@
 // Names of nodes, datacenters and racks are 1-64 letters, digits, '_', '-'
 // or '.', starting with a letter or digit.
 //
-//	name: quorum-partition        # default: the file name without extension
+//	name: quorum-partition        # default: the file name without extension; no / \
 //	description: text
 //	seed: 42                      # the seed when `dynasim run` gets no --seed
 //

@@ -179,6 +179,9 @@ func TestEachMistakeGivesOnePreciseProblem(t *testing.T) {
 		{"latency bound for an unknown operation",
 			"expect:\n  p99_ms_max: {gets: 10}\n",
 			"gets", `expect.p99_ms_max.gets: unknown value "gets" (want get, put, delete or all); did you mean "get"?`},
+		{"a name that cannot name files",
+			"name: ../etc\n",
+			"../etc", `name: a name is at most 128 bytes, without / \ or control characters (it names output files)`},
 		{"missing value",
 			"workload:\n  clients:\n  duration: 5s\n",
 			"\n  duration", `workload.clients: missing value`},
@@ -246,9 +249,9 @@ func TestParseReportsAllProblemsAtOnce(t *testing.T) {
 		`t.yaml:5:6: node.w: must be within [1, 16], got 20`,
 		`t.yaml:6:16: node.read_repair: unknown value "sometimes" (want off, async or blocking)`,
 		`t.yaml:8:13: workload.duration: a duration needs a unit, e.g. 5ms or 5s; got integer 5`,
-		`t.yaml:9:14: workload.mix.get: must be within [0, 1e+06], got -1`,
+		`t.yaml:9:14: workload.mix.get: must be within [0, 1000000], got -1`,
 		`t.yaml:11:37: faults[0].nodes[0]: unknown node "n4" (nodes: n1, n2, n3)`,
-		`t.yaml:12:49: faults[1].factor: must be within [1, 1e+06], got 0.5`,
+		`t.yaml:12:49: faults[1].factor: must be within [1, 1000000], got 0.5`,
 		`t.yaml:13:1: bogus: unknown field (fields here: name, description, seed, cluster, node, network, disks, clocks, workload, faults, quiet_period, final_read_level, heal_at_end, checks, expect, sim)`,
 	}, got)
 }

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"dynasim/net"
 )
@@ -43,6 +46,9 @@ func (s *Scenario) Validate() error {
 
 func (s *Scenario) validate(probs *problemList) {
 	v := &validator{s: s, probs: probs}
+	if len(s.Name) > 128 || strings.ContainsAny(s.Name, "/\\") || strings.ContainsFunc(s.Name, unicode.IsControl) {
+		v.bad("name", "a name is at most 128 bytes, without / \\ or control characters (it names output files)")
+	}
 	v.enums()
 	v.cluster()
 	v.nodeConfig()
@@ -138,16 +144,25 @@ func lohi[T cmp.Ordered](k Knob[T], def T) (T, T) {
 func within[T cmp.Ordered](v *validator, k Knob[T], path string, lo, hi T) {
 	eachValue(k, path, func(x T, p string) {
 		if x < lo || x > hi {
-			v.bad(p, "must be within [%v, %v], got %v", lo, hi, x)
+			v.bad(p, "must be within [%s, %s], got %s", num(lo), num(hi), num(x))
 		}
 	})
+}
+
+// num formats a value for a message: floats in plain notation where that
+// stays short (1000000, not 1e+06), everything else as %v.
+func num(x any) string {
+	if f, ok := x.(float64); ok && (f == 0 || math.Abs(f) >= 1e-4 && math.Abs(f) < 1e15) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return fmt.Sprint(x)
 }
 
 // fraction checks that every value of k is a probability in [0, 1].
 func fraction(v *validator, k Knob[float64], path string) {
 	eachValue(k, path, func(x float64, p string) {
 		if x < 0 || x > 1 {
-			v.bad(p, "must be a fraction within [0, 1], got %v", x)
+			v.bad(p, "must be a fraction within [0, 1], got %s", num(x))
 		}
 	})
 }
