@@ -297,6 +297,15 @@ func TestResolvedValidate(t *testing.T) {
 	require.Contains(t, err.Error(), "faults[0].at: 20s is not before the workload ends")
 }
 
+// Majority quorums overlap for every N, so expecting a linearizability
+// verdict under auto is fine however N is picked.
+func TestMajorityQuorumsOverlapForEveryN(t *testing.T) {
+	s := mustParse(t, "cluster: {nodes: 7}\nnode: {n: {range: [1, 7]}}\nexpect: {linearizable: true}\n")
+	for seed := range uint64(20) {
+		require.True(t, mustResolve(t, s, seed).LinearizabilityEnabled())
+	}
+}
+
 // Scenarios built in code go through the same checks, enums included.
 func TestValidateScenarioBuiltInCode(t *testing.T) {
 	s := &Scenario{}

@@ -559,7 +559,9 @@ func (v *validator) linearizable() {
 }
 
 // quorumsOverlap reports whether R+W > N holds for every combination of
-// the knobs' extreme values, or the first combination where it fails.
+// the knobs' extreme values, or the first combination where it fails. N is
+// the request's replica count: workload.n, or else node.n, on which the
+// node's default quorums (a majority) then depend.
 func (v *validator) quorumsOverlap() (n, r, w int, ok bool) {
 	wl, nc := &v.s.Workload, &v.s.Node
 	ns := []int{v.nLo, v.nHi}
@@ -567,8 +569,12 @@ func (v *validator) quorumsOverlap() (n, r, w int, ok bool) {
 		ns = wl.N.Possible(0)
 	}
 	for _, n := range ns {
-		rs := effective(wl.ReadLevel, nc.R, n)
-		ws := effective(wl.WriteLevel, nc.W, n)
+		nodeNs := []int{n}
+		if wl.N.Set {
+			nodeNs = []int{v.nLo, v.nHi}
+		}
+		rs := effective(wl.ReadLevel, nc.R, nodeNs, n)
+		ws := effective(wl.WriteLevel, nc.W, nodeNs, n)
 		if rs == nil || ws == nil {
 			return n, 0, 0, false
 		}
@@ -584,16 +590,21 @@ func (v *validator) quorumsOverlap() (n, r, w int, ok bool) {
 }
 
 // effective lists the replica counts a request level can require out of n:
-// the workload's level when set, else the node's R or W (default a
-// majority). nil when a level depends on datacenters.
-func effective(level Knob[Level], node Knob[int], n int) []int {
+// the workload's level when set, else the node's R or W (by default a
+// majority of node.n, which takes the values nodeNs). nil when a level
+// depends on datacenters.
+func effective(level Knob[Level], node Knob[int], nodeNs []int, n int) []int {
+	var nodeVals []int
+	for _, nn := range nodeNs {
+		nodeVals = append(nodeVals, node.Possible(nn/2+1)...)
+	}
 	if !level.Set {
-		return node.Possible(n/2 + 1)
+		return nodeVals
 	}
 	var out []int
 	for _, l := range level.Possible("") {
 		if l == LevelDefault {
-			out = append(out, node.Possible(n/2+1)...)
+			out = append(out, nodeVals...)
 			continue
 		}
 		c, ok := l.Count(n)
