@@ -62,18 +62,6 @@ func effectiveReturn(o *history.Op) int64 {
 	return o.ReturnNs
 }
 
-// keyCausality is the causal structure of one key's writes. Puts are indexed
-// by invocation order; the causal past of a write is the set of puts whose
-// values it superseded through its context, directly or transitively (the
-// context held v, v's put's context held u, ...).
-type keyCausality struct {
-	puts    []*history.Op    // by InvokeNs, then ID
-	deletes []*history.Op    // by InvokeNs, then ID
-	index   map[string]int32 // value ID -> put index
-	putPast []runs           // Past(puts[i]), excluding i itself
-	delPast []runs           // Past(deletes[i])
-}
-
 // byKey groups the operations of h by key (keys sorted), each group in
 // invocation order.
 func byKey(h *history.History) ([]string, map[string][]*history.Op) {
@@ -98,18 +86,58 @@ func byInvoke(a, b *history.Op) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// newKeyCausality builds the causal structure of one key's operations
-// (given in invocation order). Every put is indexed whatever its outcome: a
-// value that shows up in a context took effect, whatever its client was told.
+// keyCausality is the causal structure of one key's writes, for the
+// MultiValue staleness measure. The causal past of a write is the set of
+// puts whose values it superseded through its context, directly or
+// transitively (its context held v, v's put's context held u, ...).
+//
+// Representation. Pasts are sets of "named" puts only — puts whose value
+// some context names. An unnamed put is superseded by nothing, so a read
+// reflects it only by returning it; leaving unnamed puts out of the index
+// space keeps lost and never-applied values from punching permanent holes
+// into every later past. Deleted values would punch the same holes (a
+// tombstone is not a value, so nothing later has it in its past); so each
+// put's stored past is augmented with the pasts of the possibly-applied
+// deletes invoked before it. A read r reflects exactly
+// Reach(S) ∪ Exc(r), where Exc(r) is the union of the pasts of the
+// possibly-applied deletes invoked no later than r returned; those deletes
+// include every one the augmentation adds (the puts behind S were invoked
+// before r returned), so the augmentation changes no answer, only the
+// number of runs.
+type keyCausality struct {
+	puts    []*history.Op    // every put, by invocation
+	deletes []*history.Op    // every delete, by invocation
+	writer  map[string]int32 // value ID -> position in puts
+	idx     []int32          // per put: index among named puts, or -1
+	named   int32            // how many named puts
+	putPast []runs           // per put: augmented past
+	delPast []runs           // per delete: past (augmented through its chain)
+}
+
+// newKeyCausality builds the causal structure of one key's operations,
+// given in invocation order. Every put counts whatever its outcome: a value
+// that shows up in a context took effect, whatever its client was told.
 func newKeyCausality(ops []*history.Op) *keyCausality {
-	kc := &keyCausality{index: make(map[string]int32)}
+	kc := &keyCausality{writer: make(map[string]int32)}
+	namedSet := make(map[string]bool)
 	for _, o := range ops {
 		switch o.Kind {
 		case history.Put:
-			kc.index[o.Value] = int32(len(kc.puts))
+			kc.writer[o.Value] = int32(len(kc.puts))
 			kc.puts = append(kc.puts, o)
 		case history.Delete:
 			kc.deletes = append(kc.deletes, o)
+		}
+		for _, v := range o.Context {
+			namedSet[v] = true
+		}
+	}
+	kc.idx = make([]int32, len(kc.puts))
+	for i, p := range kc.puts {
+		kc.idx[i] = -1
+		if namedSet[p.Value] {
+			kc.idx[i] = kc.named
+			kc.named++
 		}
 	}
 	// A context only names values read before the write was invoked, written
@@ -117,26 +145,35 @@ func newKeyCausality(ops []*history.Op) *keyCausality {
 	// context refers to is already computed. (A context naming a later put
 	// — impossible in a real run — contributes that put alone.)
 	kc.putPast = make([]runs, len(kc.puts))
-	for i, p := range kc.puts {
-		kc.putPast[i] = kc.pastOf(p.Context, int32(i))
-	}
 	kc.delPast = make([]runs, len(kc.deletes))
-	for i, d := range kc.deletes {
-		kc.delPast[i] = kc.pastOf(d.Context, int32(len(kc.puts)))
+	var excused runs // pasts of the possibly-applied deletes so far
+	nPut, nDel := 0, 0
+	for _, o := range ops {
+		switch o.Kind {
+		case history.Put:
+			kc.putPast[nPut] = union(kc.pastOf(o.Context, int32(nPut)), excused)
+			nPut++
+		case history.Delete:
+			kc.delPast[nDel] = kc.pastOf(o.Context, int32(nPut))
+			if o.Outcome != history.Failed {
+				excused = union(excused, kc.delPast[nDel])
+			}
+			nDel++
+		}
 	}
 	return kc
 }
 
-// pastOf is the causal past of a write with context ctx; only puts with index
+// pastOf is the past of a write with context ctx; only puts at positions
 // below limit have their own pasts computed yet.
 func (kc *keyCausality) pastOf(ctx []string, limit int32) runs {
 	var past runs
 	for _, v := range ctx {
-		j, ok := kc.index[v]
+		j, ok := kc.writer[v]
 		if !ok {
 			continue // a value of another key, or never written: no causal link here
 		}
-		past = union(past, single(j))
+		past = union(past, single(kc.idx[j])) // named: a context names it
 		if j < limit {
 			past = union(past, kc.putPast[j])
 		}
@@ -144,16 +181,44 @@ func (kc *keyCausality) pastOf(ctx []string, limit int32) runs {
 	return past
 }
 
-// reflected is the set of puts a read returning vals reflects: the returned
-// values and everything in their causal pasts.
+// reflected is the set of named puts a read returning vals reflects: the
+// returned values and (augmented) everything in their causal pasts.
 func (kc *keyCausality) reflected(vals []string) runs {
 	var r runs
 	for _, v := range vals {
-		if j, ok := kc.index[v]; ok {
-			r = union(r, union(single(j), kc.putPast[j]))
+		j, ok := kc.writer[v]
+		if !ok {
+			continue
 		}
+		if kc.idx[j] >= 0 {
+			r = union(r, single(kc.idx[j]))
+		}
+		r = union(r, kc.putPast[j])
 	}
 	return r
+}
+
+// supersedes reports exactly whether the value v is in the causal past of
+// a write with context ctx, by walking the contexts back. It answers the
+// rare question the augmented pasts cannot.
+func (kc *keyCausality) supersedes(ctx []string, v string) bool {
+	seen := make(map[string]bool)
+	stack := slices.Clone(ctx)
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x == v {
+			return true
+		}
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		if j, ok := kc.writer[x]; ok {
+			stack = append(stack, kc.puts[j].Context...)
+		}
+	}
+	return false
 }
 
 // fenwick counts marked put indices in ranges.

@@ -33,6 +33,17 @@
 // Siblings per read, availability overall and inside each fault window,
 // latency quantiles per operation kind, throughput.
 //
+// # Choosing the model
+//
+// Register for last-write-wins stores (and for any mode whose reads never
+// returned siblings); MultiValue for vector clocks and dotted version
+// vectors. The model also decides what "superseded" means for the lost-write
+// and staleness checks: by context only (MultiValue), or by context or real
+// time (Register).
+//
 // Results are plain structs with snake_case json tags; the reports package
-// serialises them as they are. Check runs everything at once.
+// serialises them as they are. Check runs everything at once. Package
+// checker/synth generates deterministic synthetic histories (an ideal store,
+// optionally with injected stale reads and lost writes) for tests and
+// benchmarks.
 package checker

@@ -159,13 +159,11 @@ type readSample struct {
 }
 
 // measureKey sweeps one key's reads in invocation order while marking, in a
-// Fenwick tree over put indices, the ok puts acknowledged before each read.
+// Fenwick tree, the ok puts acknowledged before each read.
 func measureKey(ops []*history.Op, m Model) []readSample {
 	kc := newKeyCausality(ops)
 	var acked []*history.Op // ok puts and deletes by return time
 	var reads []*history.Op
-	var deletes []*history.Op // possibly-applied deletes, by invocation
-	var delIdx []int          // their index in kc.deletes
 	for _, o := range ops {
 		switch {
 		case o.Kind == history.Get:
@@ -176,33 +174,39 @@ func measureKey(ops []*history.Op, m Model) []readSample {
 			acked = append(acked, o)
 		}
 	}
-	for i, d := range kc.deletes {
-		if d.Outcome != history.Failed {
-			deletes = append(deletes, d)
-			delIdx = append(delIdx, i)
-		}
-	}
 	slices.SortStableFunc(acked, func(a, b *history.Op) int {
 		if c := cmp.Compare(a.ReturnNs, b.ReturnNs); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	// excused[j]: union of the pasts of the first j possibly-applied deletes.
-	var excused []runs
-	if m == MultiValue {
-		excused = make([]runs, len(deletes)+1)
-		for j, i := range delIdx {
-			excused[j+1] = union(excused[j], kc.delPast[i])
+	// Possibly-applied deletes by invocation, with the running union of
+	// their pasts: excused[j] covers the first j.
+	var deletes []*history.Op
+	excused := []runs{nil}
+	delPast := make(map[*history.Op]runs, len(kc.deletes))
+	for i, d := range kc.deletes {
+		delPast[d] = kc.delPast[i]
+		if d.Outcome != history.Failed {
+			deletes = append(deletes, d)
+			if m == MultiValue {
+				excused = append(excused, union(excused[len(excused)-1], kc.delPast[i]))
+			}
 		}
 	}
-	delPastOf := make(map[*history.Op]runs, len(kc.deletes))
-	for i, d := range kc.deletes {
-		delPastOf[d] = kc.delPast[i]
+	pos := make(map[*history.Op]int32, len(kc.puts))
+	for i, p := range kc.puts {
+		pos[p] = int32(i)
 	}
 
-	tree := make(fenwick, len(kc.puts))
-	marked := 0
+	// MultiValue marks named puts by named index and counts unnamed ones;
+	// Register marks every put by position.
+	size := kc.named
+	if m == Register {
+		size = int32(len(kc.puts))
+	}
+	tree := make(fenwick, size)
+	marked, unnamed := 0, 0
 	var wn *history.Op
 	next := 0
 	samples := make([]readSample, 0, len(reads))
@@ -210,8 +214,16 @@ func measureKey(ops []*history.Op, m Model) []readSample {
 		for next < len(acked) && acked[next].ReturnNs < r.InvokeNs {
 			w := acked[next]
 			if w.Kind == history.Put {
-				tree.add(kc.index[w.Value])
-				marked++
+				switch i := pos[w]; {
+				case m == Register:
+					tree.add(i)
+					marked++
+				case kc.idx[i] >= 0:
+					tree.add(kc.idx[i])
+					marked++
+				default:
+					unnamed++
+				}
 			}
 			wn = w
 			next++
@@ -220,19 +232,7 @@ func measureKey(ops []*history.Op, m Model) []readSample {
 		nDel := sort.Search(len(deletes), func(i int) bool { return deletes[i].InvokeNs > r.ReturnNs })
 		s := readSample{op: r}
 		if m == MultiValue {
-			refl := union(kc.reflected(r.Values), excused[nDel])
-			covered := 0
-			for _, x := range refl {
-				covered += tree.count(x.lo, x.hi)
-			}
-			s.k = marked - covered
-			if wn != nil {
-				if wn.Kind == history.Put {
-					s.consistent = refl.contains(kc.index[wn.Value])
-				} else {
-					s.consistent = !anyIn(kc, r.Values, delPastOf[wn])
-				}
-			}
+			s.k, s.consistent = measureMultiValue(kc, r, wn, tree, marked, unnamed, excused[nDel], pos, delPast)
 		} else {
 			x := registerHorizon(kc, r, deletes[:nDel])
 			// Missed: acknowledged puts invoked after the horizon.
@@ -256,6 +256,47 @@ func measureKey(ops []*history.Op, m Model) []readSample {
 	return samples
 }
 
+// measureMultiValue returns k and consistency of read r under MultiValue:
+// marked named puts and unnamed acknowledged puts precede r; exc is the
+// union of the pasts of the deletes that may precede r.
+func measureMultiValue(kc *keyCausality, r, wn *history.Op, tree fenwick, marked, unnamed int, exc runs,
+	pos map[*history.Op]int32, delPast map[*history.Op]runs) (int, bool) {
+	refl := union(kc.reflected(r.Values), exc)
+	covered := 0
+	for _, x := range refl {
+		covered += tree.count(x.lo, x.hi)
+	}
+	// An unnamed put is reflected only by being returned.
+	unnamedSeen := 0
+	for _, v := range r.Values {
+		if j, ok := kc.writer[v]; ok && kc.idx[j] < 0 {
+			if p := kc.puts[j]; p.Outcome == history.OK && p.ReturnNs < r.InvokeNs {
+				unnamedSeen++
+			}
+		}
+	}
+	k := marked - covered + unnamed - unnamedSeen
+	switch {
+	case wn == nil:
+		return k, false
+	case wn.Kind == history.Put:
+		if i := kc.idx[pos[wn]]; i >= 0 {
+			return k, refl.contains(i)
+		}
+		return k, slices.Contains(r.Values, wn.Value)
+	default:
+		// Consistent unless r returned a value wn superseded. The stored
+		// past is augmented, so confirm a hit exactly.
+		past := delPast[wn]
+		for _, v := range r.Values {
+			if j, ok := kc.writer[v]; ok && kc.idx[j] >= 0 && past.contains(kc.idx[j]) && kc.supersedes(wn.Context, v) {
+				return k, false
+			}
+		}
+		return k, true
+	}
+}
+
 // registerHorizon is the register-model horizon X of a read: it reflects or
 // is excused for exactly the puts invoked no later than X. With values, X is
 // the latest effective return of their puts (a put not returned before w was
@@ -265,7 +306,7 @@ func registerHorizon(kc *keyCausality, r *history.Op, deletes []*history.Op) int
 	x := int64(-1)
 	if len(r.Values) > 0 {
 		for _, v := range r.Values {
-			if j, ok := kc.index[v]; ok {
+			if j, ok := kc.writer[v]; ok {
 				x = max(x, effectiveReturn(kc.puts[j]))
 			}
 		}
@@ -275,15 +316,6 @@ func registerHorizon(kc *keyCausality, r *history.Op, deletes []*history.Op) int
 		x = max(x, effectiveReturn(d))
 	}
 	return x
-}
-
-func anyIn(kc *keyCausality, vals []string, past runs) bool {
-	for _, v := range vals {
-		if j, ok := kc.index[v]; ok && past.contains(j) {
-			return true
-		}
-	}
-	return false
 }
 
 func summarizeStaleness(samples []readSample, opt StalenessOptions) *StalenessResult {

@@ -125,8 +125,14 @@ func TestStalenessUnknownWriterMayComeLater(t *testing.T) {
 	require.Equal(t, 1, stale(t, &b, MultiValue).Stale, "a blind b must survive as a sibling")
 }
 
-// bruteK computes k for every measured read straight from the definition.
-func bruteK(h *history.History, m Model) map[uint64]int {
+type bruteSample struct {
+	k          int
+	consistent bool
+}
+
+// brute computes k and consistency for every measured read straight from
+// the definitions, in O(n²) or worse.
+func brute(h *history.History, m Model) map[uint64]bruteSample {
 	writer := map[string]*history.Op{}
 	for i := range h.Ops {
 		if h.Ops[i].Kind == history.Put {
@@ -156,19 +162,14 @@ func bruteK(h *history.History, m Model) map[uint64]int {
 		}
 		return o.ReturnNs
 	}
-	ks := map[uint64]int{}
+	out := map[uint64]bruteSample{}
 	for i := range h.Ops {
 		r := &h.Ops[i]
 		if r.Kind != history.Get || r.Outcome != history.OK || r.Final {
 			continue
 		}
 		refl := closure(r.Values)
-		k := 0
-		for j := range h.Ops {
-			w := &h.Ops[j]
-			if w.Key != r.Key || w.Kind != history.Put || w.Outcome != history.OK || w.ReturnNs >= r.InvokeNs {
-				continue
-			}
+		missed := func(w *history.Op) bool {
 			ok := false
 			if m == MultiValue {
 				ok = refl[w.Value]
@@ -190,39 +191,75 @@ func bruteK(h *history.History, m Model) map[uint64]int {
 					ok = len(r.Values) == 0 && eff(del) >= w.InvokeNs
 				}
 			}
-			if !ok {
-				k++
+			return !ok
+		}
+		var s bruteSample
+		var wn *history.Op
+		for j := range h.Ops {
+			w := &h.Ops[j]
+			if w.Key != r.Key || w.Kind == history.Get || w.Outcome != history.OK || w.ReturnNs >= r.InvokeNs {
+				continue
+			}
+			if wn == nil || w.ReturnNs > wn.ReturnNs || (w.ReturnNs == wn.ReturnNs && w.ID > wn.ID) {
+				wn = w
+			}
+			if w.Kind == history.Put && missed(w) {
+				s.k++
 			}
 		}
-		ks[r.ID] = k
+		switch {
+		case wn == nil:
+		case wn.Kind == history.Put:
+			s.consistent = !missed(wn)
+		case m == MultiValue:
+			s.consistent = true
+			gone := closure(wn.Context)
+			for _, v := range r.Values {
+				if gone[v] {
+					s.consistent = false
+				}
+			}
+		default:
+			s.consistent = len(r.Values) == 0
+			for _, v := range r.Values {
+				if p := writer[v]; p != nil && eff(p) >= wn.InvokeNs {
+					s.consistent = true
+				}
+			}
+		}
+		out[r.ID] = s
 	}
-	return ks
+	return out
 }
 
 func TestStalenessMatchesBruteForce(t *testing.T) {
-	for _, mv := range []bool{false, true} {
+	for i, mv := range []bool{false, true, false, true} {
 		m := Register
 		if mv {
 			m = MultiValue
 		}
-		h, err := synth.Generate(synth.Config{Seed: 11, Ops: 1500, Keys: 4, Clients: 12, MultiValue: mv, DeleteFraction: 0.1,
-			StaleReadFraction: 0.3, UnknownFraction: 0.05, FailedFraction: 0.05, LatencyMaxNs: 3_000_000})
+		h, err := synth.Generate(synth.Config{Seed: 11 + uint64(i), Ops: 1500, Keys: 4, Clients: 12, MultiValue: mv, DeleteFraction: 0.1,
+			StaleReadFraction: 0.3, LostWriteFraction: 0.1 * float64(i/2), UnknownFraction: 0.05, FailedFraction: 0.05, LatencyMaxNs: 3_000_000})
 		require.NoError(t, err)
-		want := bruteK(h, m)
+		want := brute(h, m)
 		keys, groups := byKey(h)
-		got := map[uint64]int{}
+		got := map[uint64]bruteSample{}
 		for _, k := range keys {
 			for _, s := range measureKey(groups[k], m) {
-				got[s.op.ID] = s.k
+				got[s.op.ID] = bruteSample{k: s.k, consistent: s.consistent}
 			}
 		}
 		require.Equal(t, want, got, "model %s", m)
-		stale := 0
-		for _, k := range got {
-			if k > 0 {
+		stale, inconsistent := 0, 0
+		for _, s := range got {
+			if s.k > 0 {
 				stale++
+			}
+			if !s.consistent {
+				inconsistent++
 			}
 		}
 		require.Positive(t, stale, "the injected stale reads must show")
+		require.Positive(t, inconsistent)
 	}
 }

@@ -83,9 +83,12 @@ func endFrame(b []byte, start int) []byte {
 }
 
 // Decode parses one complete frame. It checks the length, the checksum, the
-// format version, the kind and every field's limits before allocating, and
-// refuses trailing bytes. The returned message owns its memory: it does not
-// alias frame, so the caller may reuse frame.
+// format version and the kind first; then every count and length field
+// against its limit and against the bytes actually left, before allocating
+// for it, so memory stays within a small multiple of the frame's size. It
+// refuses trailing bytes and non-minimal varints. The returned message owns
+// its memory (one copy of the payload): it does not alias frame, so the
+// caller may reuse frame.
 func Decode(frame []byte) (Message, error) {
 	if len(frame) < FrameOverheadBytes {
 		return nil, malformed(nil, "frame of %d bytes is shorter than the %d-byte minimum", len(frame), FrameOverheadBytes)

@@ -67,6 +67,8 @@ type World struct {
 	stats   Stats
 	// firstErr is the first internal error (see Err).
 	firstErr error
+	// faultErrs are scheduled faults that failed when they fired.
+	faultErrs []FaultError
 	// trace, when set, sees every event the world delivers (tests, debugging).
 	trace func(Trace)
 }

@@ -148,13 +148,14 @@ func ReadWith(r io.Reader, opt ReadOptions) (*History, error) {
 }
 
 type parser struct {
-	br     *bufio.Reader
-	opt    ReadOptions
-	h      *History
-	line   int
-	ids    map[uint64]int // op id -> line
-	values map[string]int // put value id -> line
-	buf    []byte         // reused line buffer
+	br      *bufio.Reader
+	opt     ReadOptions
+	h       *History
+	line    int
+	ids     map[uint64]int // op id -> line
+	values  map[string]int // put value id -> line
+	buf     []byte         // reused line buffer
+	members members        // reused top-level members of the line
 }
 
 func (p *parser) run() error {
@@ -242,21 +243,32 @@ func (p *parser) next() ([]byte, error) {
 	return b, nil
 }
 
-// split decodes the line's top level into raw fields and returns its type.
-// Keys are matched exactly (encoding/json alone would accept "Key" for
-// "key"), and null is refused everywhere so a missing value cannot pass as a
-// zero.
-func (p *parser) split(line []byte) (map[string]json.RawMessage, string, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(line, &raw); err != nil {
+// split checks the line is one JSON object and returns its top-level
+// members and its type. Keys are matched exactly later (encoding/json alone
+// would accept "Key" for "key"), duplicate keys are refused, and so is null
+// everywhere, so a missing value cannot pass as a zero.
+func (p *parser) split(line []byte) (members, string, error) {
+	if !json.Valid(line) {
+		var v any
+		err := json.Unmarshal(line, &v)
 		return nil, "", p.errf("", "not a JSON object: %v", err)
 	}
-	for k, v := range raw {
-		if string(v) == "null" {
-			return nil, "", p.errf(k, "must not be null")
+	ms, err := scanObject(line, p.members[:0])
+	if err != nil {
+		return nil, "", p.errf("", "%v", err)
+	}
+	p.members = ms
+	for i, m := range ms {
+		if string(m.value) == "null" {
+			return nil, "", p.errf(m.key, "must not be null")
+		}
+		for _, prev := range ms[:i] {
+			if prev.key == m.key {
+				return nil, "", p.errf(m.key, "appears twice")
+			}
 		}
 	}
-	t, ok := raw["type"]
+	t, ok := ms.get("type")
 	if !ok {
 		return nil, "", p.errf("type", "missing")
 	}
@@ -264,10 +276,10 @@ func (p *parser) split(line []byte) (map[string]json.RawMessage, string, error) 
 	if err := json.Unmarshal(t, &typ); err != nil {
 		return nil, "", p.errf("type", "must be a string, got %s", t)
 	}
-	return raw, typ, nil
+	return ms, typ, nil
 }
 
-func (p *parser) header(line []byte, raw map[string]json.RawMessage) error {
+func (p *parser) header(line []byte, raw members) error {
 	var h header
 	if err := p.decode(line, raw, &h, headerFields, []string{"format", "version"}); err != nil {
 		return err
@@ -281,7 +293,7 @@ func (p *parser) header(line []byte, raw map[string]json.RawMessage) error {
 	return nil
 }
 
-func (p *parser) op(line []byte, raw map[string]json.RawMessage) error {
+func (p *parser) op(line []byte, raw members) error {
 	var l opLine
 	if err := p.decode(line, raw, &l, opFields, []string{"id", "client", "op", "key", "invoke_ns", "return_ns", "coordinator", "outcome"}); err != nil {
 		return err
@@ -303,7 +315,7 @@ func (p *parser) op(line []byte, raw map[string]json.RawMessage) error {
 	return nil
 }
 
-func (p *parser) replica(line []byte, raw map[string]json.RawMessage) error {
+func (p *parser) replica(line []byte, raw members) error {
 	var l replicaLine
 	if err := p.decode(line, raw, &l, replicaFields, []string{"at_ns", "key", "node"}); err != nil {
 		return err
@@ -315,7 +327,7 @@ func (p *parser) replica(line []byte, raw map[string]json.RawMessage) error {
 	return nil
 }
 
-func (p *parser) fault(line []byte, raw map[string]json.RawMessage) error {
+func (p *parser) fault(line []byte, raw members) error {
 	var l faultLine
 	if err := p.decode(line, raw, &l, faultFields, []string{"label", "start_ns", "end_ns"}); err != nil {
 		return err
@@ -329,14 +341,14 @@ func (p *parser) fault(line []byte, raw map[string]json.RawMessage) error {
 
 // decode checks field names and presence against the record's schema, then
 // decodes the line into dst.
-func (p *parser) decode(line []byte, raw map[string]json.RawMessage, dst any, known map[string]bool, required []string) error {
-	for k := range raw {
-		if !known[k] {
-			return p.errf(k, "unknown field")
+func (p *parser) decode(line []byte, raw members, dst any, known map[string]bool, required []string) error {
+	for _, m := range raw {
+		if !known[m.key] {
+			return p.errf(m.key, "unknown field")
 		}
 	}
 	for _, k := range required {
-		if _, ok := raw[k]; !ok {
+		if _, ok := raw.get(k); !ok {
 			return p.errf(k, "missing")
 		}
 	}

@@ -120,3 +120,34 @@ func TestReadNestedWrongType(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "%v", err)
 	require.Equal(t, "consistency.n", pe.Field)
 }
+
+func TestReadScannerEdgeCases(t *testing.T) {
+	spaced := hdr + ` { "type" : "op" , "id":1,"client":0,"op":"put","key":"k}\"{[","value":"v1","context" : [ "a}" , "b" ],` +
+		`"invoke_ns":1,"return_ns":2,"coordinator":0,"consistency":{"level":"q","n":3},"outcome":"ok" } ` + "\n"
+	h, err := Read(strings.NewReader(spaced))
+	require.NoError(t, err)
+	require.Equal(t, `k}"{[`, h.Ops[0].Key)
+	require.Equal(t, []string{"a}", "b"}, h.Ops[0].Context)
+	require.Equal(t, 3, h.Ops[0].Consistency.N)
+
+	escaped := hdr + strings.Replace(okPut, `"key"`, `"ke\u0079"`, 1)
+	h, err = Read(strings.NewReader(escaped))
+	require.NoError(t, err)
+	require.Equal(t, "k", h.Ops[0].Key)
+
+	for _, c := range []struct{ in, field, msg string }{
+		{hdr + strings.Replace(okPut, `"client":0`, `"client":0,"client":1`, 1), "client", "appears twice"},
+		{hdr + "[1,2]\n", "", "not a JSON object"},
+		{hdr + `"op"` + "\n", "", "not a JSON object"},
+		{hdr + `{"type":7}` + "\n", "type", "must be a string"},
+		{hdr + `{"id":1}` + "\n", "type", "missing"},
+		{hdr + strings.Replace(okPut, `"outcome":"ok"`, `"outcome":"ok","consistency":{"m":1}`, 1), "m", "unknown field"},
+	} {
+		_, err := Read(strings.NewReader(c.in))
+		var pe *ParseError
+		require.True(t, errors.As(err, &pe), "%q: %v", c.in, err)
+		require.Equal(t, 2, pe.Line, err.Error())
+		require.Equal(t, c.field, pe.Field, err.Error())
+		require.Contains(t, pe.Msg, c.msg)
+	}
+}

@@ -6,8 +6,8 @@
 // register) per key, each operation taking effect at a single instant
 // strictly inside its [invoke, return] interval. Clients are closed loops
 // with think time. So a generated history is linearizable under the matching
-// model by construction, unless faults are injected on purpose
-// (StaleReadFraction).
+// model by construction, unless anomalies are injected on purpose
+// (StaleReadFraction, LostWriteFraction).
 package synth
 
 import (
@@ -50,6 +50,9 @@ type Config struct {
 	// StaleReadFraction of gets return the key's state from before its most
 	// recent write instead of the current one: an injected anomaly. Default 0.
 	StaleReadFraction float64
+	// LostWriteFraction of ok puts are acknowledged but never take effect:
+	// an injected lost write. Default 0.
+	LostWriteFraction float64
 	// LatencyMaxNs bounds the uniform delay from invoke to effect and from
 	// effect to return. Default 2 ms.
 	LatencyMaxNs int64
@@ -115,7 +118,8 @@ func (c Config) Validate() error {
 		name string
 		v    float64
 	}{{"GetFraction", c.GetFraction}, {"DeleteFraction", c.DeleteFraction}, {"BlindFraction", c.BlindFraction},
-		{"UnknownFraction", c.UnknownFraction}, {"FailedFraction", c.FailedFraction}, {"StaleReadFraction", c.StaleReadFraction}} {
+		{"UnknownFraction", c.UnknownFraction}, {"FailedFraction", c.FailedFraction}, {"StaleReadFraction", c.StaleReadFraction},
+		{"LostWriteFraction", c.LostWriteFraction}} {
 		if !(f.v >= 0 && f.v <= 1) {
 			return fmt.Errorf("synth: %s must be in [0, 1], got %v", f.name, f.v)
 		}
@@ -279,6 +283,9 @@ func (g *gen) invoke(cl int, at int64) {
 		}
 	case r < cfg.UnknownFraction+cfg.FailedFraction:
 		op.Outcome, op.Error = history.Failed, "unavailable"
+		applies = false
+	}
+	if op.Kind == history.Put && op.Outcome == history.OK && g.rng.Float64() < cfg.LostWriteFraction {
 		applies = false
 	}
 	op.ReturnNs = ret

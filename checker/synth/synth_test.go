@@ -72,3 +72,26 @@ func TestConfigValidate(t *testing.T) {
 		require.ErrorContains(t, err, c.msg)
 	}
 }
+
+func TestGenerateLostWritesAreAckedButAbsent(t *testing.T) {
+	h, err := Generate(Config{Seed: 2, Ops: 2000, Keys: 1, Clients: 4, MultiValue: true, BlindFraction: 1, DeleteFraction: 0.0001, LostWriteFraction: 0.5, FinalReads: true})
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, o := range h.Ops {
+		for _, v := range o.Values {
+			seen[v] = true
+		}
+	}
+	acked, never := 0, 0
+	for _, o := range h.Ops {
+		if o.Kind == history.Put && o.Outcome == history.OK {
+			acked++
+			if !seen[o.Value] {
+				never++
+			}
+		}
+	}
+	// All writes are blind siblings and deletes are rare, so only lost
+	// writes can be missing from every read.
+	require.InDelta(t, 0.5, float64(never)/float64(acked), 0.1)
+}

@@ -1,0 +1,391 @@
+package lsm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"dynasim/disk"
+	"dynasim/node/lsm/base"
+	"dynasim/node/lsm/bloom"
+	"dynasim/node/lsm/memtable"
+	"dynasim/node/lsm/sstable"
+	"dynasim/node/lsm/wal"
+)
+
+// Errors returned by the engine (compare with errors.Is).
+var (
+	// ErrNotFound: the key has no live value.
+	ErrNotFound = errors.New("lsm: not found")
+	// ErrClosed: the DB was closed.
+	ErrClosed = errors.New("lsm: closed")
+	// ErrTooLarge is wrapped by every size-limit error; the message states
+	// the size and the limit.
+	ErrTooLarge = errors.New("lsm: too large")
+	// ErrCorruption is wrapped by every corruption error; see
+	// base.CorruptionError for the file and offset.
+	ErrCorruption = base.ErrCorruption
+)
+
+// table is a live SSTable.
+type table struct {
+	meta         tableMeta
+	r            *sstable.Reader
+	refs         int  // the table list's reference plus one per iterator or job
+	obsolete     bool // no longer in the table list; delete when refs reach 0
+	zombie       bool // obsolete but still referenced (listed in DB.zombies)
+	smallestUser []byte
+	largestUser  []byte
+}
+
+// overlaps reports whether ukey lies within the table's key range.
+func (t *table) covers(ukey []byte) bool {
+	return bytes.Compare(ukey, t.smallestUser) >= 0 && bytes.Compare(ukey, t.largestUser) <= 0
+}
+
+// immMem is a memtable that no longer takes writes and waits for its flush.
+type immMem struct {
+	mem    *memtable.Memtable
+	logNum uint64 // the log segment holding its writes
+	maxSeq uint64
+}
+
+// logSegment is a live commit-log segment: the current one, or one whose
+// memtable is not flushed yet.
+type logSegment struct {
+	num       uint64
+	name      string
+	w         *wal.Writer // nil for a segment replayed by Open
+	dirSynced bool        // the directory entry is durable
+}
+
+// DB is the storage engine. It is a single-threaded state machine: its
+// methods must not be called concurrently, and it does nothing between
+// calls. See the package documentation.
+type DB struct {
+	fs      disk.FS
+	dir     string
+	opts    Options
+	dirFile disk.File
+	cache   *sstable.Cache
+
+	mem    *memtable.Memtable
+	memLog uint64
+	imm    []immMem      // oldest first
+	logs   []*logSegment // oldest first; the last is the current segment
+	tables []*table      // newest first; sequence ranges are disjoint
+	// zombies are obsolete tables that iterators still read.
+	zombies []*table
+
+	nextFileNum uint64
+	flushedSeq  uint64
+	lastSeq     uint64 // last sequence number assigned
+	durableSeq  uint64 // every write <= this is durable
+	lastSync    time.Time
+
+	flushJob *flushJob
+	compJob  *compactionJob
+
+	openIters int
+	err       error // sticky: a failed log write or manifest install
+	closed    bool
+
+	batch  Batch // reused by Put and Delete
+	keyBuf []byte
+
+	stats     Stats
+	readStats sstable.ReadStats
+}
+
+// fail records a sticky error: the engine refuses writes and maintenance
+// from now on (reads still work). The host should close and reopen it,
+// which recovers the durable state.
+func (d *DB) fail(err error) {
+	if d.err == nil {
+		d.err = fmt.Errorf("lsm: engine stopped after an I/O failure (reopen to recover): %w", err)
+	}
+}
+
+func (d *DB) writable() error {
+	if d.closed {
+		return ErrClosed
+	}
+	return d.err
+}
+
+func (d *DB) syncDir() error {
+	if err := d.dirFile.Sync(); err != nil {
+		return fmt.Errorf("lsm: syncing directory %s: %w", d.dir, err)
+	}
+	d.stats.DirSyncs++
+	return nil
+}
+
+func (d *DB) curLog() *logSegment { return d.logs[len(d.logs)-1] }
+
+func (d *DB) checkKey(key []byte) error {
+	if len(key) > d.opts.MaxKeySizeBytes {
+		return fmt.Errorf("%w: key of %d bytes is over the limit of %d bytes", ErrTooLarge, len(key), d.opts.MaxKeySizeBytes)
+	}
+	return nil
+}
+
+func (d *DB) checkValue(value []byte) error {
+	if len(value) > d.opts.MaxValueSizeBytes {
+		return fmt.Errorf("%w: value of %d bytes is over the limit of %d bytes", ErrTooLarge, len(value), d.opts.MaxValueSizeBytes)
+	}
+	return nil
+}
+
+// Put stores value under key. See Options.Sync for when it is durable.
+func (d *DB) Put(key, value []byte) error {
+	if err := d.checkKey(key); err != nil {
+		return err
+	}
+	if err := d.checkValue(value); err != nil {
+		return err
+	}
+	d.batch.Reset()
+	d.batch.Put(key, value)
+	return d.apply(&d.batch)
+}
+
+// Delete writes a tombstone for key.
+func (d *DB) Delete(key []byte) error {
+	if err := d.checkKey(key); err != nil {
+		return err
+	}
+	d.batch.Reset()
+	d.batch.Delete(key)
+	return d.apply(&d.batch)
+}
+
+// Apply writes every entry of b atomically. It checks every entry against
+// the size limits first and writes nothing if one is over. An empty batch
+// is a no-op.
+func (d *DB) Apply(b *Batch) error {
+	if b.count == 0 {
+		return nil
+	}
+	if len(b.data) > d.opts.MaxBatchSizeBytes {
+		return fmt.Errorf("%w: batch of %d bytes is over the limit of %d bytes", ErrTooLarge, len(b.data), d.opts.MaxBatchSizeBytes)
+	}
+	if len(b.data) < batchHeaderLen {
+		return fmt.Errorf("lsm: malformed batch: %d bytes", len(b.data))
+	}
+	r := batchReader{data: b.data[batchHeaderLen:], left: b.count, count: b.count}
+	for i := 0; ; i++ {
+		e, ok, err := r.next()
+		if err != nil {
+			return fmt.Errorf("lsm: malformed batch: %w", err)
+		}
+		if !ok {
+			break
+		}
+		if err := d.checkKey(e.key); err != nil {
+			return fmt.Errorf("batch entry %d: %w", i, err)
+		}
+		if err := d.checkValue(e.value); err != nil {
+			return fmt.Errorf("batch entry %d: %w", i, err)
+		}
+	}
+	return d.apply(b)
+}
+
+// apply writes a validated, non-empty batch: log record, then memtable.
+func (d *DB) apply(b *Batch) error {
+	if err := d.writable(); err != nil {
+		return err
+	}
+	if err := d.makeRoom(); err != nil {
+		return err
+	}
+	seq := d.lastSeq + 1
+	if seq+uint64(b.count) > base.MaxSeq {
+		return fmt.Errorf("lsm: sequence numbers exhausted")
+	}
+	var now int64
+	if b.hasDelete {
+		now = d.opts.Now().UnixNano()
+	}
+	b.seal(seq, now)
+	if err := d.curLog().w.Append(b.data, d.durableSeq); err != nil {
+		d.fail(err)
+		return d.err
+	}
+	d.stats.WALBytesWritten += uint64(len(b.data) + wal.HeaderLen)
+	tomb := b.data[12:20]
+	r, _ := newBatchReader(b.data)
+	for s := seq; ; s++ {
+		e, ok, _ := r.next()
+		if !ok {
+			break
+		}
+		if e.kind == base.KindSet {
+			d.mem.Add(e.key, s, base.KindSet, e.value)
+			d.stats.Puts++
+		} else {
+			d.mem.Add(e.key, s, base.KindDelete, tomb)
+			d.stats.Deletes++
+		}
+		d.stats.BytesIngested += uint64(len(e.key) + len(e.value))
+	}
+	d.lastSeq += uint64(b.count)
+	d.stats.Batches++
+	switch d.opts.Sync {
+	case SyncEveryWrite:
+		return d.Sync()
+	case SyncPeriodic:
+		if d.syncDue() {
+			return d.Sync()
+		}
+	}
+	return nil
+}
+
+// makeRoom rotates a full memtable before a write and, if too many wait
+// for their flush (or InlineMaintenance is set), performs the maintenance
+// first. An error means the write must not happen.
+func (d *DB) makeRoom() error {
+	if d.mem.SizeBytes() < d.opts.MemtableSizeBytes {
+		return nil
+	}
+	if err := d.rotate(); err != nil {
+		return err
+	}
+	if d.opts.InlineMaintenance {
+		_, err := d.Maintain(unlimited)
+		return err
+	}
+	for len(d.imm) > d.opts.MaxImmutableMemtables {
+		d.stats.WriteStalls++
+		if _, err := d.stepFlush(unlimited); err != nil {
+			return err
+		}
+	}
+	for len(d.tables) > 2*d.opts.MaxTables {
+		d.stats.WriteStalls++
+		if _, _, err := d.stepCompaction(unlimited); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rotate makes the memtable immutable and starts a new one with a new log
+// segment. The old segment is written out but not synced (see package
+// wal on why that is safe).
+func (d *DB) rotate() error {
+	if d.mem.Empty() {
+		return nil
+	}
+	num := d.nextFileNum
+	name := d.path(logName(num))
+	f, err := d.fs.Create(name)
+	if err != nil {
+		return fmt.Errorf("lsm: creating log %s: %w", name, err)
+	}
+	d.nextFileNum++
+	if err := d.curLog().w.Flush(); err != nil {
+		_ = f.Close()
+		_ = d.fs.Remove(name)
+		d.fail(err)
+		return d.err
+	}
+	d.logs = append(d.logs, &logSegment{num: num, name: name, w: wal.NewWriter(f, name, d.opts.WALBufferSizeBytes)})
+	d.imm = append(d.imm, immMem{mem: d.mem, logNum: d.memLog, maxSeq: d.lastSeq})
+	d.mem = memtable.New()
+	d.memLog = num
+	d.stats.WALSegmentsCreated++
+	return nil
+}
+
+// Sync makes every write so far durable with as few syncs as possible
+// (group commit): it syncs each log segment holding unsynced records,
+// oldest first, and the directory entries of new segments. Afterwards
+// DurableSeq() == LastSeq().
+func (d *DB) Sync() error {
+	if err := d.writable(); err != nil {
+		return err
+	}
+	if d.durableSeq == d.lastSeq {
+		return nil
+	}
+	for _, s := range d.logs {
+		if s.w == nil || !s.w.Unsynced() {
+			continue
+		}
+		if !s.dirSynced {
+			if err := d.syncDir(); err != nil {
+				d.fail(err)
+				return d.err
+			}
+			s.dirSynced = true
+		}
+		if err := s.w.Sync(); err != nil {
+			d.fail(err)
+			return d.err
+		}
+		d.stats.WALSyncs++
+	}
+	d.durableSeq = d.lastSeq
+	d.lastSync = d.opts.Now()
+	return nil
+}
+
+func (d *DB) syncDue() bool {
+	return d.durableSeq < d.lastSeq && d.opts.Now().Sub(d.lastSync) >= d.opts.SyncInterval
+}
+
+// LastSeq is the sequence number of the newest write (each entry of a
+// batch takes one). Writes are visible to reads as soon as they return.
+func (d *DB) LastSeq() uint64 { return d.lastSeq }
+
+// DurableSeq is the largest sequence number s such that every write with a
+// sequence number <= s survives a crash. A replica acknowledges a write
+// once DurableSeq() >= the LastSeq() observed right after the write.
+func (d *DB) DurableSeq() uint64 { return d.durableSeq }
+
+// Get returns a copy of the newest value of key, or ErrNotFound if it has
+// none (never written, or deleted).
+func (d *DB) Get(key []byte) ([]byte, error) {
+	if d.closed {
+		return nil, ErrClosed
+	}
+	if err := d.checkKey(key); err != nil {
+		return nil, err
+	}
+	d.stats.Gets++
+	if v, kind, ok := d.mem.Get(key, base.MaxSeq); ok {
+		return d.result(v, kind)
+	}
+	for i := len(d.imm) - 1; i >= 0; i-- {
+		if v, kind, ok := d.imm[i].mem.Get(key, base.MaxSeq); ok {
+			return d.result(v, kind)
+		}
+	}
+	d.keyBuf = base.SearchKey(d.keyBuf[:0], key, base.MaxSeq)
+	h := bloom.Hash(key)
+	for _, t := range d.tables {
+		if !t.covers(key) {
+			continue
+		}
+		v, kind, found, err := t.r.Get(key, d.keyBuf, h)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			return d.result(v, kind)
+		}
+	}
+	return nil, ErrNotFound
+}
+
+func (d *DB) result(v []byte, kind base.Kind) ([]byte, error) {
+	if kind == base.KindDelete {
+		return nil, ErrNotFound
+	}
+	d.stats.GetHits++
+	return append(make([]byte, 0, len(v)), v...), nil
+}

@@ -1,0 +1,103 @@
+package wal
+
+import (
+	"fmt"
+
+	"dynasim/disk"
+)
+
+// Writer appends records to one segment file.
+type Writer struct {
+	f        disk.File
+	name     string
+	buf      []byte
+	bufLimit int
+	written  int64 // bytes handed to f.Write
+	synced   int64 // bytes covered by the last successful Sync
+	err      error
+}
+
+// NewWriter writes records to f (a freshly created, empty file named name),
+// buffering up to bufLimit bytes before writing them to the file.
+func NewWriter(f disk.File, name string, bufLimit int) *Writer {
+	return &Writer{f: f, name: name, bufLimit: bufLimit, buf: make([]byte, 0, bufLimit+HeaderLen)}
+}
+
+// Name is the segment's path.
+func (w *Writer) Name() string { return w.name }
+
+// Append adds one record. It is in memory (and lost by a crash) until the
+// buffer fills or Flush or Sync is called.
+func (w *Writer) Append(payload []byte, syncedSeq uint64) error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(payload) > MaxRecordBytes {
+		return fmt.Errorf("wal: record of %d bytes is over the limit of %d bytes", len(payload), MaxRecordBytes)
+	}
+	n := len(w.buf)
+	w.buf = append(w.buf, make([]byte, HeaderLen)...)
+	w.buf = append(w.buf, payload...)
+	putHeader(w.buf[n:n+HeaderLen], payload, syncedSeq)
+	if len(w.buf) >= w.bufLimit {
+		return w.Flush()
+	}
+	return nil
+}
+
+// Flush writes buffered records to the file (without syncing).
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf) == 0 {
+		return nil
+	}
+	n, err := w.f.Write(w.buf)
+	w.written += int64(n)
+	if err != nil {
+		w.err = fmt.Errorf("wal: writing %s at offset %d: %w", w.name, w.written, err)
+		return w.err
+	}
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Sync writes buffered records and makes every record appended so far
+// durable.
+func (w *Writer) Sync() error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if w.synced == w.written {
+		return nil
+	}
+	if err := w.f.Sync(); err != nil {
+		w.err = fmt.Errorf("wal: syncing %s: %w", w.name, err)
+		return w.err
+	}
+	w.synced = w.written
+	return nil
+}
+
+// Unsynced reports whether some appended record is not yet durable.
+func (w *Writer) Unsynced() bool { return len(w.buf) > 0 || w.synced != w.written }
+
+// Size is the segment's length including buffered records.
+func (w *Writer) Size() int64 { return w.written + int64(len(w.buf)) }
+
+// Err is the sticky error, if any.
+func (w *Writer) Err() error { return w.err }
+
+// Close writes buffered records and closes the file without syncing.
+func (w *Writer) Close() error {
+	ferr := w.Flush()
+	cerr := w.f.Close()
+	if ferr != nil {
+		return ferr
+	}
+	if cerr != nil {
+		return fmt.Errorf("wal: closing %s: %w", w.name, cerr)
+	}
+	return nil
+}

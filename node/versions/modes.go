@@ -1,0 +1,180 @@
+package versions
+
+import (
+	"cmp"
+
+	"dynasim/net"
+)
+
+// ---- vector clocks ----
+
+// vclockUpdate: the new clock is the client's context with the
+// coordinator's entry set past every counter of its own it knows (the
+// context's and its stored versions'), then pruned. The coordinator's own
+// fresh entry is never pruned: it is the youngest (age 0 < YoungVClock).
+func (v *Versioner) vclockUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
+	counter := Counter(w.Context, w.Actor)
+	for i := range stored.Siblings {
+		counter = max(counter, Counter(stored.Siblings[i].Clock, w.Actor))
+	}
+	counter++
+	clock := setEntry(w.Context, net.ClockEntry{Actor: w.Actor, Counter: counter, TimestampNs: w.NowNs})
+	clock = Prune(clock, w.NowNs, v.cfg.Prune)
+	fresh := net.Sibling{
+		Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+		Clock:       clock,
+		Value:       w.Value,
+		Tombstone:   w.Tombstone,
+		TimestampNs: w.NowNs,
+	}
+	return vclockMerge(stored, net.SiblingSet{Siblings: []net.Sibling{fresh}})
+}
+
+// vclockMerge keeps the maximal versions of the union: a version is dropped
+// when another's clock strictly descends it, and of versions with equal
+// clocks (the same event) the first in canonical order is kept.
+func vclockMerge(a, b net.SiblingSet) net.SiblingSet {
+	all := make([]net.Sibling, 0, len(a.Siblings)+len(b.Siblings))
+	all = append(append(all, a.Siblings...), b.Siblings...)
+	sortSiblings(all)
+	kept := all[:0:0]
+	for i := range all {
+		survives := true
+		for j := range all {
+			if i == j {
+				continue
+			}
+			o := Compare(all[j].Clock, all[i].Clock)
+			if o == After || (o == Equal && j < i) {
+				survives = false
+				break
+			}
+		}
+		if survives {
+			kept = append(kept, all[i])
+		}
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	return net.SiblingSet{Siblings: kept}
+}
+
+// ---- dotted version vectors ----
+
+// dvvUpdate: discard the stored versions the client's context covers, add
+// the new dot (actor, n+1) where n is the highest counter of the actor in
+// the stored context or the client's, and join the contexts.
+func dvvUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
+	ctx := stripTimestamps(w.Context)
+	counter := max(Counter(stored.Context, w.Actor), Counter(ctx, w.Actor)) + 1
+	fresh := net.Sibling{
+		Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+		Value:       w.Value,
+		Tombstone:   w.Tombstone,
+		TimestampNs: w.NowNs,
+	}
+	siblings := make([]net.Sibling, 0, len(stored.Siblings)+1)
+	for i := range stored.Siblings {
+		if !Covers(ctx, stored.Siblings[i].Dot) {
+			siblings = append(siblings, stored.Siblings[i])
+		}
+	}
+	siblings = append(siblings, fresh)
+	sortSiblings(siblings)
+	context := Merge(stripTimestamps(stored.Context), ctx)
+	context = setEntry(context, net.ClockEntry{Actor: w.Actor, Counter: counter})
+	return net.SiblingSet{Context: context, Siblings: siblings}
+}
+
+// dvvMerge joins two dotted sets: a version survives if both sides hold it
+// or the side lacking it has not seen its dot (so did not overwrite it).
+// Both inputs are sorted by dot, so this is one merge pass.
+func dvvMerge(a, b net.SiblingSet) net.SiblingSet {
+	out := make([]net.Sibling, 0, max(len(a.Siblings), len(b.Siblings)))
+	i, j := 0, 0
+	for i < len(a.Siblings) || j < len(b.Siblings) {
+		var c int
+		switch {
+		case j == len(b.Siblings):
+			c = -1
+		case i == len(a.Siblings):
+			c = 1
+		default:
+			c = compareDot(a.Siblings[i].Dot, b.Siblings[j].Dot)
+		}
+		switch {
+		case c < 0:
+			if s := &a.Siblings[i]; !Covers(b.Context, s.Dot) {
+				out = append(out, *s)
+			}
+			i++
+		case c > 0:
+			if s := &b.Siblings[j]; !Covers(a.Context, s.Dot) {
+				out = append(out, *s)
+			}
+			j++
+		default:
+			// One event, one version; should the contents differ (a dot
+			// reused after lost state) keep the canonical first on both
+			// sides so replicas still converge.
+			s := &a.Siblings[i]
+			if compareSibling(&b.Siblings[j], s) < 0 {
+				s = &b.Siblings[j]
+			}
+			out = append(out, *s)
+			i++
+			j++
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	return net.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context)), Siblings: out}
+}
+
+// ---- last-write-wins ----
+
+// lwwLess orders versions by (timestamp, actor, counter): the later is
+// the winner. Equal keys are the same event; contents break a tie only
+// after lost state, to stay deterministic.
+func lwwLess(a, b *net.Sibling) bool {
+	if c := cmp.Compare(a.TimestampNs, b.TimestampNs); c != 0 {
+		return c < 0
+	}
+	if c := compareDot(a.Dot, b.Dot); c != 0 {
+		return c < 0
+	}
+	return compareSibling(a, b) > 0
+}
+
+func lwwUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
+	ctx := stripTimestamps(w.Context)
+	counter := max(Counter(stored.Context, w.Actor), Counter(ctx, w.Actor)) + 1
+	fresh := net.SiblingSet{
+		Context: setEntry(ctx, net.ClockEntry{Actor: w.Actor, Counter: counter}),
+		Siblings: []net.Sibling{{
+			Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+			Value:       w.Value,
+			Tombstone:   w.Tombstone,
+			TimestampNs: w.NowNs,
+		}},
+	}
+	return lwwMerge(stored, fresh)
+}
+
+func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
+	var win *net.Sibling
+	for _, set := range [2]net.SiblingSet{a, b} {
+		for i := range set.Siblings {
+			if s := &set.Siblings[i]; win == nil || lwwLess(win, s) {
+				win = s
+			}
+		}
+	}
+	out := net.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context))}
+	if win != nil {
+		out.Siblings = []net.Sibling{*win}
+	}
+	return out
+}

@@ -1,0 +1,130 @@
+package versions
+
+import (
+	"dynasim/net"
+)
+
+// Versioner applies one mode's rules. It holds only configuration, so one
+// value can serve every key of a node.
+type Versioner struct {
+	cfg Config
+}
+
+// New returns a Versioner for cfg (defaults applied).
+func New(cfg Config) (*Versioner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Versioner{cfg: cfg.WithDefaults()}, nil
+}
+
+// Config is the configuration in use, defaults applied.
+func (v *Versioner) Config() Config { return v.cfg }
+
+// Mode is the versioning mode.
+func (v *Versioner) Mode() Mode { return v.cfg.Mode }
+
+// Write is a new version a coordinator creates for a client put or delete.
+type Write struct {
+	// Actor is the coordinating server. It must hold the key (see the
+	// package comment on dots) and Update's input must be its stored set.
+	Actor net.ActorID
+	// Context is the client's decoded context (DecodeContext): what the
+	// client had read. Nil for a blind write.
+	Context net.Clock
+	// Value is the new value; empty for a delete.
+	Value []byte
+	// Tombstone makes this write a delete.
+	Tombstone bool
+	// NowNs is the coordinator's clock (Unix nanoseconds): LWW orders by it
+	// and vector-clock pruning ages entries by it.
+	NowNs int64
+}
+
+// Update returns what the coordinator stores after the write: stored with
+// the versions the write supersedes removed and the new version added.
+// The coordinator persists the result and sends it whole to the other
+// replicas, which Merge it into theirs. stored is not modified.
+func (v *Versioner) Update(stored net.SiblingSet, w Write) (net.SiblingSet, error) {
+	if w.Tombstone && len(w.Value) != 0 {
+		return net.SiblingSet{}, invalid("a tombstone carries a %d-byte value", len(w.Value))
+	}
+	if err := checkClock("write context", w.Context); err != nil {
+		return net.SiblingSet{}, err
+	}
+	var out net.SiblingSet
+	switch v.cfg.Mode {
+	case ModeVClock:
+		out = v.vclockUpdate(stored, w)
+	case ModeDVV:
+		out = dvvUpdate(stored, w)
+	default:
+		out = lwwUpdate(stored, w)
+	}
+	return out, v.checkLimits(out)
+}
+
+// Merge combines two replicas' sets for the same key (replica sync, read
+// repair, the coordinator merging read responses). It is commutative,
+// associative and idempotent over sets this package produced, and drops a
+// version only when the other side knows a version that supersedes it.
+func (v *Versioner) Merge(a, b net.SiblingSet) (net.SiblingSet, error) {
+	var out net.SiblingSet
+	switch v.cfg.Mode {
+	case ModeVClock:
+		out = vclockMerge(a, b)
+	case ModeDVV:
+		out = dvvMerge(a, b)
+	default:
+		out = lwwMerge(a, b)
+	}
+	return out, v.checkLimits(out)
+}
+
+// MergeAll merges any number of sets (the responses of a read quorum).
+func (v *Versioner) MergeAll(sets ...net.SiblingSet) (net.SiblingSet, error) {
+	var out net.SiblingSet
+	for i, s := range sets {
+		if i == 0 {
+			out = s
+			continue
+		}
+		var err error
+		if out, err = v.Merge(out, s); err != nil {
+			return net.SiblingSet{}, err
+		}
+	}
+	if len(sets) == 1 {
+		// Canonicalise a lone input as a merge would.
+		return v.Merge(out, net.SiblingSet{})
+	}
+	return out, nil
+}
+
+// Context is the causal context of s to hand a client with a read: a write
+// carrying it supersedes every version in s. Encode it with AppendContext.
+func (v *Versioner) Context(s net.SiblingSet) net.Clock {
+	if v.cfg.Mode != ModeVClock {
+		return s.Context
+	}
+	var c net.Clock
+	for i := range s.Siblings {
+		c = Merge(c, s.Siblings[i].Clock)
+	}
+	return c
+}
+
+func (v *Versioner) checkLimits(s net.SiblingSet) error {
+	if len(s.Siblings) > v.cfg.MaxSiblings {
+		return &LimitError{What: "siblings", Count: len(s.Siblings), Limit: v.cfg.MaxSiblings}
+	}
+	if len(s.Context) > net.MaxClockEntries {
+		return &LimitError{What: "context entries", Count: len(s.Context), Limit: net.MaxClockEntries}
+	}
+	for i := range s.Siblings {
+		if n := len(s.Siblings[i].Clock); n > net.MaxClockEntries {
+			return &LimitError{What: "clock entries", Count: n, Limit: net.MaxClockEntries}
+		}
+	}
+	return nil
+}
