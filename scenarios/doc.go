@@ -129,10 +129,10 @@
 //	  vclock_pruning: {small_vclock: 50, big_vclock: 50, young_vclock: 20s, old_vclock: 24h}
 //	  storage:
 //	    sync: every               # every | group | periodic (periodic may lose acked writes)
-//	    sync_interval: 10ms       # group and periodic only
-//	    memtable_size_bytes: 4MiB
-//	    bloom_bits_per_key: 10    # 0: no Bloom filter
-//	    block_cache_size_bytes: 8MiB
+//	    sync_interval: 2ms        # group: commit window; periodic: sync period
+//	    memtable_size_bytes: 4MiB # 16KiB to 1GiB
+//	    bloom_bits_per_key: 10    # 0: no Bloom filters
+//	    block_cache_size_bytes: 8MiB   # 0: no block cache
 //
 //	network:
 //	  default:                    # every link
@@ -221,25 +221,28 @@
 // action runs on its own. Targets name nodes; every target must exist for
 // every seed.
 //
-//	action           fields                          required            for: reverse
-//	partition        sides, one_way, name            sides               heal (name)
-//	partition_dc     datacenters, one_way, name      datacenters         heal (name)
-//	isolate          nodes, name                     nodes               heal (name)
-//	heal             name (omit: heal all)           -                   -
-//	crash            nodes, mode                     nodes               restart
-//	restart          nodes                           nodes               -
-//	pause            nodes                           nodes               resume
-//	resume           nodes                           nodes               -
-//	clock_jump       nodes, by (e.g. -2s)            nodes, by           clock_jump by -by
-//	disk_faults_on   nodes, kinds                    nodes               disk_faults_off
-//	disk_faults_off  nodes, kinds                    nodes               disk_faults_on
-//	slow             nodes, factor (1 to 1e6)        nodes, factor       slow_off
-//	slow_off         nodes                           nodes               -
+//	action             fields                        required        for: reverse
+//	partition          sides, name                   sides           heal (name)
+//	partition_one_way  sides, name                   sides           heal (name)
+//	partition_dc       datacenters, one_way, name    datacenters     heal (name)
+//	isolate            nodes, name                   nodes           heal (name)
+//	heal               name                          name            -
+//	heal_all           -                             -               -
+//	crash              nodes, mode                   nodes           restart
+//	restart            nodes                         nodes           -
+//	pause              nodes                         nodes           resume
+//	resume             nodes                         nodes           -
+//	clock_jump         nodes, by (e.g. -2s)          nodes, by       clock_jump by -by
+//	disk_faults_on     nodes, kinds                  nodes           disk_faults_off
+//	disk_faults_off    nodes, kinds                  nodes           disk_faults_on
+//	slow               nodes, factor (1 to 1e6)      nodes, factor   slow_off
+//	slow_off           nodes                         nodes           -
 //
-// sides is one list (those nodes against every other node) or two disjoint
-// lists; one_way cuts only sides[0] -> sides[1] (or datacenters[0] ->
-// datacenters[1]). A partition is named by name, or "faults[<index>]"; heal
-// names one (it must be active) or, without name, heals every partition.
+// The action names are sim.FaultKind's. sides is one list (those nodes
+// against every other node) or two disjoint lists; partition_one_way cuts
+// only sides[0] -> sides[1], and one_way on partition_dc only
+// datacenters[0] -> datacenters[1]. A partition is named by name, or
+// "faults[<index>]"; heal names an active one, heal_all heals every one.
 // isolate cuts each listed node from every other node. mode is a crash mode
 // (default: each node's disk crash_mode). kinds are latency, error, bitflip
 // and diskfull (default error and bitflip).
@@ -273,7 +276,7 @@
 //	node.request_timeout                   500ms
 //	node.vclock_pruning                    small 50, big max(50, small), young 20s, old max(24h, young)
 //	node.storage.sync                      every
-//	node.storage.sync_interval             10ms for group and periodic (none for every)
+//	node.storage.sync_interval             2ms for group, 100ms for periodic (none for every)
 //	node.storage.memtable_size_bytes       4MiB
 //	node.storage.bloom_bits_per_key        10
 //	node.storage.block_cache_size_bytes    8MiB

@@ -11,21 +11,24 @@ import (
 // Action is what a scheduled fault does.
 type Action string
 
-// Fault actions.
+// Fault actions. The names are sim.FaultKind's, so the runner maps them
+// one to one.
 const (
-	ActPartition     Action = "partition"       // cut sides[0] from sides[1] (and back unless one_way)
-	ActPartitionDC   Action = "partition_dc"    // cut datacenters[0] from datacenters[1]
-	ActIsolate       Action = "isolate"         // cut each listed node from every other node
-	ActHeal          Action = "heal"            // heal the partition called name, or all
-	ActCrash         Action = "crash"           // crash nodes (disk per mode)
-	ActRestart       Action = "restart"         // restart crashed nodes
-	ActPause         Action = "pause"           // freeze nodes (events queue up)
-	ActResume        Action = "resume"          // unfreeze paused nodes
-	ActClockJump     Action = "clock_jump"      // step nodes' clocks by `by`
-	ActDiskFaultsOn  Action = "disk_faults_on"  // switch disk fault kinds on
-	ActDiskFaultsOff Action = "disk_faults_off" // switch disk fault kinds off
-	ActSlow          Action = "slow"            // multiply nodes' processing time by factor
-	ActSlowOff       Action = "slow_off"        // back to normal speed
+	ActPartition       Action = "partition"         // cut sides[0] <-> sides[1]
+	ActPartitionOneWay Action = "partition_one_way" // cut sides[0] -> sides[1] only
+	ActPartitionDC     Action = "partition_dc"      // cut datacenters[0] <-> [1] (one_way: -> only)
+	ActIsolate         Action = "isolate"           // cut each listed node from every other node
+	ActHeal            Action = "heal"              // heal the partition called name
+	ActHealAll         Action = "heal_all"          // heal every partition
+	ActCrash           Action = "crash"             // crash nodes (disk per mode)
+	ActRestart         Action = "restart"           // restart crashed nodes
+	ActPause           Action = "pause"             // freeze nodes (events queue up)
+	ActResume          Action = "resume"            // unfreeze paused nodes
+	ActClockJump       Action = "clock_jump"        // step nodes' clocks by `by`
+	ActDiskFaultsOn    Action = "disk_faults_on"    // switch disk fault kinds on
+	ActDiskFaultsOff   Action = "disk_faults_off"   // switch disk fault kinds off
+	ActSlow            Action = "slow"              // multiply nodes' processing time by factor
+	ActSlowOff         Action = "slow_off"          // back to normal speed
 )
 
 // actionRule says which fields an action takes, which it needs, and what
@@ -36,22 +39,24 @@ type actionRule struct {
 }
 
 var actionRules = map[Action]actionRule{
-	ActPartition:     {[]string{"name", "sides", "one_way"}, []string{"sides"}, ActHeal},
-	ActPartitionDC:   {[]string{"name", "datacenters", "one_way"}, []string{"datacenters"}, ActHeal},
-	ActIsolate:       {[]string{"name", "nodes"}, []string{"nodes"}, ActHeal},
-	ActHeal:          {[]string{"name"}, nil, ""},
-	ActCrash:         {[]string{"nodes", "mode"}, []string{"nodes"}, ActRestart},
-	ActRestart:       {[]string{"nodes"}, []string{"nodes"}, ""},
-	ActPause:         {[]string{"nodes"}, []string{"nodes"}, ActResume},
-	ActResume:        {[]string{"nodes"}, []string{"nodes"}, ""},
-	ActClockJump:     {[]string{"nodes", "by"}, []string{"nodes", "by"}, ActClockJump},
-	ActDiskFaultsOn:  {[]string{"nodes", "kinds"}, []string{"nodes"}, ActDiskFaultsOff},
-	ActDiskFaultsOff: {[]string{"nodes", "kinds"}, []string{"nodes"}, ActDiskFaultsOn},
-	ActSlow:          {[]string{"nodes", "factor"}, []string{"nodes", "factor"}, ActSlowOff},
-	ActSlowOff:       {[]string{"nodes"}, []string{"nodes"}, ""},
+	ActPartition:       {[]string{"name", "sides"}, []string{"sides"}, ActHeal},
+	ActPartitionOneWay: {[]string{"name", "sides"}, []string{"sides"}, ActHeal},
+	ActPartitionDC:     {[]string{"name", "datacenters", "one_way"}, []string{"datacenters"}, ActHeal},
+	ActIsolate:         {[]string{"name", "nodes"}, []string{"nodes"}, ActHeal},
+	ActHeal:            {[]string{"name"}, []string{"name"}, ""},
+	ActHealAll:         {nil, nil, ""},
+	ActCrash:           {[]string{"nodes", "mode"}, []string{"nodes"}, ActRestart},
+	ActRestart:         {[]string{"nodes"}, []string{"nodes"}, ""},
+	ActPause:           {[]string{"nodes"}, []string{"nodes"}, ActResume},
+	ActResume:          {[]string{"nodes"}, []string{"nodes"}, ""},
+	ActClockJump:       {[]string{"nodes", "by"}, []string{"nodes", "by"}, ActClockJump},
+	ActDiskFaultsOn:    {[]string{"nodes", "kinds"}, []string{"nodes"}, ActDiskFaultsOff},
+	ActDiskFaultsOff:   {[]string{"nodes", "kinds"}, []string{"nodes"}, ActDiskFaultsOn},
+	ActSlow:            {[]string{"nodes", "factor"}, []string{"nodes", "factor"}, ActSlowOff},
+	ActSlowOff:         {[]string{"nodes"}, []string{"nodes"}, ""},
 }
 
-var actionOrder = []Action{ActPartition, ActPartitionDC, ActIsolate, ActHeal, ActCrash, ActRestart,
+var actionOrder = []Action{ActPartition, ActPartitionOneWay, ActPartitionDC, ActIsolate, ActHeal, ActHealAll, ActCrash, ActRestart,
 	ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff}
 
 func (Action) enumValues() []string {
@@ -64,7 +69,7 @@ func (Action) enumValues() []string {
 
 // isPartition reports whether the action creates a named partition.
 func (a Action) isPartition() bool {
-	return a == ActPartition || a == ActPartitionDC || a == ActIsolate
+	return a == ActPartition || a == ActPartitionOneWay || a == ActPartitionDC || a == ActIsolate
 }
 
 // Step is one thing the runner does to the world at one virtual time: a
@@ -86,7 +91,7 @@ type Step struct {
 func reverseOf(f Fault) Fault {
 	r := Fault{At: f.At + f.For, Action: actionRules[f.Action].reverse, Nodes: f.Nodes}
 	switch f.Action {
-	case ActPartition, ActPartitionDC, ActIsolate:
+	case ActPartition, ActPartitionOneWay, ActPartitionDC, ActIsolate:
 		r.Name, r.Nodes = f.Name, nil
 	case ActClockJump:
 		r.By = -f.By
@@ -136,7 +141,7 @@ type FaultWindow struct {
 // partitions, crashes, pauses, slow nodes, disk faults switched on, and
 // clock jumps with a `for:` window. A window ends when its `for:` runs out,
 // or at the first later step that undoes all of it (a heal of its partition
-// or of all, restarts of all its crashed nodes, ...), or else at end (the
+// or heal_all, restarts of all its crashed nodes, ...), or else at end (the
 // end of the workload, which the runner knows). Windows are in start order.
 func (r *Resolved) FaultWindows(end time.Duration) []FaultWindow {
 	steps := r.Steps()
@@ -161,7 +166,7 @@ func (r *Resolved) FaultWindows(end time.Duration) []FaultWindow {
 
 func opensWindow(f Fault) bool {
 	switch f.Action {
-	case ActHeal, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff:
+	case ActHeal, ActHealAll, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff:
 		return false
 	case ActClockJump:
 		return f.For > 0
@@ -178,7 +183,7 @@ func closedAt(f Fault, later []Step) (time.Duration, bool) {
 	for _, s := range later {
 		g := s.Do
 		if f.Action.isPartition() {
-			if g.Action == ActHeal && (g.Name == "" || g.Name == f.Name) {
+			if g.Action == ActHealAll || g.Action == ActHeal && g.Name == f.Name {
 				return s.At, true
 			}
 			continue
@@ -199,9 +204,9 @@ func closedAt(f Fault, later []Step) (time.Duration, bool) {
 func label(f Fault) string {
 	nodes := strings.Join(f.Nodes, ",")
 	switch f.Action {
-	case ActPartition:
+	case ActPartition, ActPartitionOneWay:
 		sep := " | "
-		if f.OneWay {
+		if f.Action == ActPartitionOneWay {
 			sep = " -> "
 		}
 		return fmt.Sprintf("partition {%s}%s{%s}", strings.Join(f.Sides[0], ","), sep, strings.Join(f.Sides[1], ","))
@@ -248,20 +253,19 @@ func checkSchedule(r *Resolved, report func(fault int, reverse bool, msg string)
 		f := s.Do
 		bad := func(format string, args ...any) { report(s.Fault, s.Reverse, fmt.Sprintf(format, args...)) }
 		switch f.Action {
-		case ActPartition, ActPartitionDC, ActIsolate:
+		case ActPartition, ActPartitionOneWay, ActPartitionDC, ActIsolate:
 			if by, ok := active[f.Name]; ok {
 				bad("partition %q is still active (made by %s); give this one another name", f.Name, by)
 				continue
 			}
 			active[f.Name] = where(s)
 		case ActHeal:
-			if f.Name == "" {
-				clear(active)
-			} else if _, ok := active[f.Name]; !ok {
+			if _, ok := active[f.Name]; !ok {
 				bad("no partition %q is active at %v", f.Name, s.At)
-			} else {
-				delete(active, f.Name)
 			}
+			delete(active, f.Name)
+		case ActHealAll:
+			clear(active)
 		case ActCrash:
 			for _, n := range f.Nodes {
 				if by, ok := down[n]; ok {

@@ -19,7 +19,7 @@ faults:
   - {at: 3s, action: isolate, nodes: [n3]}
   - {at: 3s, for: 1s, action: partition_dc, datacenters: [a, b], one_way: true}
   - {at: 4s, action: restart, nodes: [n1]}
-  - {at: 5s, action: heal}
+  - {at: 5s, action: heal_all}
   - {at: 6s, action: restart, nodes: [n2]}
   - {at: 7s, action: pause, nodes: [n4]}
   - {at: 8s, for: 1s, action: slow, nodes: [n5], factor: 4}
@@ -52,7 +52,7 @@ func TestStepsOrderTheSchedule(t *testing.T) {
 		{sec(3), 4, false, ActPartitionDC},
 		{sec(4), 4, true, ActHeal},
 		{sec(4), 5, false, ActRestart},
-		{sec(5), 6, false, ActHeal},
+		{sec(5), 6, false, ActHealAll},
 		{sec(6), 7, false, ActRestart},
 		{sec(7), 8, false, ActPause},
 		{sec(8), 9, false, ActSlow},
@@ -88,7 +88,7 @@ func TestFaultWindows(t *testing.T) {
 	require.Equal(t, []window{
 		{"partition {n1,n2} | {n3,n4,n5}", sec(1), sec(3)},
 		{"crash n1,n2", sec(2), sec(6)}, // until both are back
-		{"isolate n3", sec(3), sec(5)},  // the heal of all partitions
+		{"isolate n3", sec(3), sec(5)},  // heal_all
 		{"partition_dc a -> b", sec(3), sec(4)},
 		{"pause n4", sec(7), sec(20)}, // never resumed: until the end
 		{"slow n5 x4", sec(8), sec(9)},
@@ -151,6 +151,8 @@ func TestScheduleConsistency(t *testing.T) {
 			`faults[1]: partition "x" is still active (made by faults[0] at 1s); give this one another name`},
 		{"- {at: 1s, for: 1s, action: isolate, nodes: [n1], name: x}\n- {at: 3s, action: heal, name: x}",
 			`faults[1]: no partition "x" is active at 3s`},
+		{"- {at: 1s, action: partition_one_way, sides: [[n1], [n2]], name: x}\n- {at: 2s, action: heal_all}\n- {at: 3s, action: heal, name: x}",
+			`faults[2]: no partition "x" is active at 3s`},
 	}
 	for _, c := range cases {
 		got := problemsOf(t, "faults:\n"+indent(c.faults))

@@ -117,7 +117,10 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 	young := pr.YoungVClock.pick(src, "node.vclock_pruning.young_vclock", DefaultYoungVClock)
 	sync := st.Sync.pick(src, "node.storage.sync", DefaultSync)
 	var interval Duration
-	if sync != "every" {
+	switch sync {
+	case "group":
+		interval = st.SyncInterval.pick(src, "node.storage.sync_interval", DefaultGroupInterval)
+	case "periodic":
 		interval = st.SyncInterval.pick(src, "node.storage.sync_interval", DefaultSyncInterval)
 	}
 	r.Node = NodeConfig{

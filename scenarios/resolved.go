@@ -75,13 +75,17 @@ type Pruning struct {
 	OldVClock   Duration `yaml:"old_vclock"`
 }
 
-// Storage holds the storage engine's knobs.
+// Storage holds the storage engine's knobs (node/lsm's Options).
 type Storage struct {
-	Sync                SyncPolicy `yaml:"sync"`
-	SyncInterval        Duration   `yaml:"sync_interval,omitempty"` // 0 for sync: every
-	MemtableSizeBytes   Bytes      `yaml:"memtable_size_bytes"`
-	BloomBitsPerKey     int        `yaml:"bloom_bits_per_key"`
-	BlockCacheSizeBytes Bytes      `yaml:"block_cache_size_bytes"`
+	Sync SyncPolicy `yaml:"sync"`
+	// SyncInterval is the group-commit window or the periodic sync's
+	// period; 0 for sync: every.
+	SyncInterval      Duration `yaml:"sync_interval,omitempty"`
+	MemtableSizeBytes Bytes    `yaml:"memtable_size_bytes"`
+	// BloomBitsPerKey 0 builds no filters (lsm's -1).
+	BloomBitsPerKey int `yaml:"bloom_bits_per_key"`
+	// BlockCacheSizeBytes 0 disables the block cache (lsm's -1).
+	BlockCacheSizeBytes Bytes `yaml:"block_cache_size_bytes"`
 }
 
 // Network is the network model, ready for net.SimConfig once node names are
@@ -200,7 +204,9 @@ type Keys struct {
 
 // Fault is one scheduled fault with its targets resolved: a partition
 // always has a Name and two explicit Sides, disk-fault actions list their
-// Kinds. Mode empty means each crashed node's disk crash_mode.
+// Kinds. Mode empty means each crashed node's disk crash_mode. The fields
+// map one to one onto sim.Fault (Sides -> SideA, SideB; Datacenters -> DCA,
+// DCB; By -> ClockJump; Factor -> SlowFactor; Kinds -> DiskFaults).
 type Fault struct {
 	At          Duration        `yaml:"at"`
 	For         Duration        `yaml:"for,omitempty"`
@@ -246,7 +252,8 @@ const (
 	DefaultYoungVClock    = Duration(20 * time.Second)
 	DefaultOldVClock      = Duration(24 * time.Hour)
 	DefaultSync           = SyncPolicy("every")
-	DefaultSyncInterval   = Duration(10 * time.Millisecond)
+	DefaultGroupInterval  = Duration(2 * time.Millisecond)   // sync: group
+	DefaultSyncInterval   = Duration(100 * time.Millisecond) // sync: periodic (lsm's default)
 	DefaultMemtableSize   = Bytes(4 << 20)
 	DefaultBloomBits      = 10
 	DefaultBlockCacheSize = Bytes(8 << 20)

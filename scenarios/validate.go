@@ -454,7 +454,7 @@ func (v *validator) nodeConfig() {
 	if st.SyncInterval.Set && st.Sync.Set && st.Sync.IsFixed() && st.Sync.Value == "every" {
 		v.bad("node.storage.sync_interval", "applies only to sync: group or periodic")
 	}
-	within(v, st.MemtableSizeBytes, "node.storage.memtable_size_bytes", 64<<10, 1<<30)
+	within(v, st.MemtableSizeBytes, "node.storage.memtable_size_bytes", 16<<10, 1<<30) // lsm's bounds
 	within(v, st.BloomBitsPerKey, "node.storage.bloom_bits_per_key", 0, 64)
 	within(v, st.BlockCacheSizeBytes, "node.storage.block_cache_size_bytes", 0, 64<<30)
 }
