@@ -53,6 +53,8 @@ func upperBound(s dist.Spec) float64 {
 	return math.Inf(1)
 }
 
+// network checks the link models and that overrides name existing
+// datacenters and nodes, each pair at most once.
 func (v *validator) network() {
 	n := &v.s.Network
 	v.link(&n.Default, "network.default")
@@ -135,6 +137,7 @@ func kindNames() []string {
 	return out
 }
 
+// disks checks the default disk and each node's overrides.
 func (v *validator) disks() {
 	d := &v.s.Disks
 	v.disk(&d.Default, "disks.default")
@@ -161,6 +164,7 @@ func (v *validator) disk(d *DiskSpec, path string) {
 // MaxDriftPPM bounds clock drift (sim.MaxDriftPPM).
 const MaxDriftPPM = 100_000
 
+// clocks checks the default clock and each node's overrides.
 func (v *validator) clocks() {
 	c := &v.s.Clocks
 	v.clock(c.Default, "clocks.default")
