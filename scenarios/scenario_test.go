@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"io/fs"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -270,7 +272,7 @@ func TestResolvedRoundTrip(t *testing.T) {
 	for _, f := range testdataFiles {
 		s, err := Load(f)
 		require.NoError(t, err)
-		for seed := range uint64(25) {
+		for _, seed := range append(seedRange(25), math.MaxUint64) {
 			r := mustResolve(t, s, seed)
 			data, err := MarshalResolved(r)
 			require.NoError(t, err)
@@ -283,6 +285,20 @@ func TestResolvedRoundTrip(t *testing.T) {
 			require.NoError(t, r.Validate())
 		}
 	}
+}
+
+func seedRange(n uint64) []uint64 {
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = uint64(i)
+	}
+	return out
+}
+
+func TestLoadReportsAMissingFile(t *testing.T) {
+	_, err := Load("testdata/no-such-file.yaml")
+	require.ErrorContains(t, err, "no-such-file.yaml")
+	require.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 // A resolved scenario edited in code (as a shrinker would) is checked by
