@@ -51,7 +51,8 @@
 //	version_mode: {choice: [vclock, dvv]}
 //	nodes: {choice: [[n1], [n2, n3]]}
 //
-// The fields that are not knobs are the ones that name or structure things:
+// A distribution is one knob: a choice picks between whole specs, and a
+// spec's parameters take plain numbers. The fields that are not knobs are the ones that name or structure things:
 // name, description, seed, cluster.datacenters, the names, datacenters and
 // racks of listed nodes, from/to/both_ways of network overrides, a fault's
 // action, name, datacenters, one_way and kinds, checks.t_visibility_ms, and
@@ -83,8 +84,8 @@
 //
 // # File reference
 //
-// Every section and field is optional. Sizes (fields ending in _bytes) are
-// integers or strings with a unit: 512B, 64KiB, 4MiB, 1GiB (powers of 1024),
+// Every section and field is optional. Sizes (fields ending in _bytes, but
+// value_size_bytes, a distribution) are integers or strings with a unit: 512B, 64KiB, 4MiB, 1GiB (powers of 1024),
 // 10KB, 4MB (powers of 1000). Durations are Go duration strings: 200ms,
 // 1.5s, 2m, -2s; a bare 0 is allowed, other bare numbers are refused.
 // Distributions (fields ending in _ms, and value_size_bytes) are
