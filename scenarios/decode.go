@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
@@ -29,7 +30,6 @@ type decoder struct {
 	failed  map[string]bool // paths whose value was refused
 	anchors map[string]ast.Node
 	visits  int
-	fields  map[reflect.Type][]fieldInfo
 }
 
 // nodeUnmarshaler is implemented by types that decode themselves: knobs,
@@ -45,7 +45,6 @@ func newDecoder(probs *problemList) *decoder {
 		pos:     map[string]Pos{},
 		failed:  map[string]bool{},
 		anchors: map[string]ast.Node{},
-		fields:  map[reflect.Type][]fieldInfo{},
 	}
 }
 
@@ -416,12 +415,17 @@ type fieldInfo struct {
 	index []int
 }
 
-func (d *decoder) fieldsOf(t reflect.Type) []fieldInfo {
-	if fs, ok := d.fields[t]; ok {
-		return fs
+// fieldCache maps a struct type to its fields; safe for concurrent Parse
+// calls.
+var fieldCache sync.Map
+
+// fieldsOf lists the fields a struct type accepts in a file.
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
 	}
 	fs := structFields(t, nil)
-	d.fields[t] = fs
+	fieldCache.Store(t, fs)
 	return fs
 }
 
@@ -448,7 +452,7 @@ func structFields(t reflect.Type, prefix []int) []fieldInfo {
 }
 
 func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) bool {
-	fields := d.fieldsOf(v.Type())
+	fields := fieldsOf(v.Type())
 	m, ok := n.(*ast.MappingNode)
 	if !ok {
 		d.fail(n, path, "expected a mapping with fields %s, got %s", fieldNames(fields), describe(n))

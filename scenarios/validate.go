@@ -267,7 +267,7 @@ func (v *validator) enums() {
 		}
 		switch x.Kind() {
 		case reflect.Struct:
-			for _, f := range structFields(x.Type(), nil) {
+			for _, f := range fieldsOf(x.Type()) {
 				walk(x.FieldByIndex(f.index), join(path, f.name))
 			}
 		case reflect.Pointer:

@@ -15,7 +15,7 @@ var faultFields = []string{"name", "nodes", "sides", "datacenters", "one_way", "
 
 // given reports whether a fault field is set (non-zero).
 func (f *FaultSpec) given(name string) bool {
-	for _, fi := range structFields(reflect.TypeFor[FaultSpec](), nil) {
+	for _, fi := range fieldsOf(reflect.TypeFor[FaultSpec]()) {
 		if fi.name == name {
 			return !reflect.ValueOf(f).Elem().FieldByIndex(fi.index).IsZero()
 		}
