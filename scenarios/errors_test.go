@@ -274,6 +274,7 @@ func TestParseReportsAllProblemsAtOnce(t *testing.T) {
 		"faults:",
 		"  - {at: 1s, action: crash, nodes: [n4]}",             // unknown node
 		"  - {at: 2s, action: slow, nodes: [n1], factor: 0.5}", // factor < 1
+		"  - {at: 99s, action: pause, nodes: [n2]}",            // duration refused: not checked against its default
 		"bogus: 1", // unknown field
 	}, "\n")
 	got := problemsOf(t, src)
@@ -285,6 +286,6 @@ func TestParseReportsAllProblemsAtOnce(t *testing.T) {
 		`t.yaml:9:14: workload.mix.get: must be within [0, 1000000], got -1`,
 		`t.yaml:11:37: faults[0].nodes[0]: unknown node "n4" (nodes: n1, n2, n3)`,
 		`t.yaml:12:49: faults[1].factor: must be within [1, 1000000], got 0.5`,
-		`t.yaml:13:1: bogus: unknown field (fields here: name, description, seed, cluster, node, network, disks, clocks, workload, faults, quiet_period, final_read_level, heal_at_end, checks, expect, sim)`,
+		`t.yaml:14:1: bogus: unknown field (fields here: name, description, seed, cluster, node, network, disks, clocks, workload, faults, quiet_period, final_read_level, heal_at_end, checks, expect, sim)`,
 	}, got)
 }

@@ -33,7 +33,7 @@ func (v *validator) workload() {
 	if durLo <= 0 && opsLo <= 0 && !v.failed("workload.duration", "workload.max_ops") {
 		v.bad("workload.duration", "the workload needs a duration or max_ops, or it never ends (both can be 0)")
 	}
-	if durLo > 0 { // fault times can be checked against a known end
+	if durLo > 0 && !v.failed("workload.duration", "workload.max_ops") { // a known end to check fault times against
 		v.runEnd, v.runEndWhy = durLo, fmt.Sprintf("the workload ends (workload.duration %v)", durLo)
 		if heal := v.s.HealAtEnd.Possible(true); !slices.Contains(heal, true) {
 			q, _ := lohi(v.s.QuietPeriod, DefaultQuietPeriod)
