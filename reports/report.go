@@ -1,0 +1,351 @@
+package reports
+
+// The JSON report. Keys marked "contract" are relied on by other tools (CI
+// scripts, dashboards, `dynasim replay`): never rename or remove them, and
+// never change their type. Everything else may grow; bump Version only for a
+// change an old reader would misread.
+
+const (
+	// Format is the value of the report's "format" key.
+	Format = "dynasim-report"
+	// Version is the only "version" this package writes and reads.
+	Version = 1
+)
+
+// Report is one run's report: what ran, what the checks found, whether the
+// scenario's expectations held, and the series the plots are drawn from. It
+// is plain data; Build fills it, WriteJSON/ReadJSON serialise it, WriteText
+// and WriteHTML render it.
+type Report struct {
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+
+	Scenario    string `json:"scenario"` // contract
+	Description string `json:"description,omitempty"`
+	// ScenarioPath is the file the run started from; ResolvedPath the
+	// resolved scenario saved for replay (every range and choice fixed).
+	ScenarioPath string `json:"scenario_path,omitempty"`
+	ResolvedPath string `json:"resolved_scenario,omitempty"`
+	Seed         uint64 `json:"seed"` // contract
+	// Fingerprint is the 64-bit replay fingerprint as 16 lower-case hex
+	// digits (contract).
+	Fingerprint string `json:"fingerprint"`
+	// Passed: every expectation held (true when there are none).
+	Passed bool `json:"passed"`
+	// Repro is a one-line shell command that re-runs exactly this run.
+	Repro  string        `json:"repro"`
+	Config ConfigSummary `json:"config"`
+
+	VirtualSeconds   float64 `json:"virtual_seconds"`
+	Events           uint64  `json:"events"`              // contract
+	WallSeconds      float64 `json:"wall_seconds"`        // contract
+	OpsPerWallSecond float64 `json:"ops_per_wall_second"` // contract: workload ops / wall s
+	// EventsPerWallSecond is the simulator's speed.
+	EventsPerWallSecond float64 `json:"events_per_wall_second"`
+
+	Ops        OpCounts    `json:"ops"`        // contract
+	Throughput Throughput  `json:"throughput"` // virtual time
+	LatencyMs  LatencyByOp `json:"latency_ms"` // contract
+	// LatencyCDF holds, per operation kind, points of the empirical CDF of
+	// ok latencies: enough to redraw the CDF plot, not every sample.
+	LatencyCDF   map[string][]CDFPoint `json:"latency_cdf"`
+	Checks       Checks                `json:"checks"`    // contract
+	Staleness    Staleness             `json:"staleness"` // contract
+	Siblings     Siblings              `json:"siblings"`
+	FaultWindows []FaultWindow         `json:"fault_windows"`
+	Expectations []Expectation         `json:"expectations"` // contract
+	Messages     Messages              `json:"messages"`
+	Nodes        []NodeLoad            `json:"nodes"`
+	Timeline     Timeline              `json:"timeline"`
+}
+
+// ConfigSummary is the handful of knobs a reader needs to interpret the
+// results. Zero fields mean "not given" and are left out.
+type ConfigSummary struct {
+	Nodes       int `json:"nodes,omitempty"`
+	Datacenters int `json:"datacenters,omitempty"`
+	Clients     int `json:"clients,omitempty"`
+	Keys        int `json:"keys,omitempty"`
+	// N, W and R are the default replication factor and quorums.
+	N int `json:"n,omitempty"`
+	W int `json:"w,omitempty"`
+	R int `json:"r,omitempty"`
+	// VersionMode: vclock, dvv or lww. ReadRepair: off, async or blocking.
+	VersionMode    string `json:"version_mode,omitempty"`
+	ReadRepair     string `json:"read_repair,omitempty"`
+	TwoPhaseWrites bool   `json:"two_phase_writes"`
+	// SloppyQuorum: writes may land on the extended preference list.
+	SloppyQuorum bool `json:"sloppy_quorum"`
+}
+
+// OpCounts counts workload operations by outcome (contract: total, ok,
+// failed, unknown). Final reads, the checker's probes after the quiet
+// period, are counted apart.
+type OpCounts struct {
+	Total      int `json:"total"`
+	OK         int `json:"ok"`
+	Failed     int `json:"failed"`
+	Unknown    int `json:"unknown"`
+	FinalReads int `json:"final_reads"`
+	// ByKind splits the counts per operation kind; get, put and delete are
+	// always present.
+	ByKind map[string]KindCounts `json:"by_kind"`
+}
+
+// KindCounts counts one operation kind's outcomes.
+type KindCounts struct {
+	Total   int `json:"total"`
+	OK      int `json:"ok"`
+	Failed  int `json:"failed"`
+	Unknown int `json:"unknown"`
+}
+
+// Throughput is workload operations per second of virtual time, from the
+// first invocation to the last return.
+type Throughput struct {
+	DurationS float64 `json:"duration_s"`
+	OpsPerS   float64 `json:"ops_per_s"`
+	OKPerS    float64 `json:"ok_per_s"`
+}
+
+// LatencyByOp holds ok-operation latency quantiles per kind (contract: get
+// and put, each with p50, p99, p999, max). All three kinds are always
+// present; a kind with no ok operation has Count 0 and zero quantiles.
+type LatencyByOp struct {
+	Get    Latency `json:"get"`
+	Put    Latency `json:"put"`
+	Delete Latency `json:"delete"`
+}
+
+// Latency are latency statistics in milliseconds; the quantiles are
+// empirical (the smallest sample with at least that fraction at or below).
+type Latency struct {
+	Count int     `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+}
+
+// CDFPoint says that a fraction P of the samples were at most Ms.
+type CDFPoint struct {
+	Ms float64 `json:"ms"`
+	P  float64 `json:"p"`
+}
+
+// Checks are the verdicts (contract: linearizability, lost_acked_writes,
+// converged, availability), each followed by its details.
+type Checks struct {
+	Linearizability Linearizability `json:"linearizability"`
+	LostAckedWrites int             `json:"lost_acked_writes"`
+	LostWrites      LostWrites      `json:"lost_writes"`
+	Converged       bool            `json:"converged"`
+	Convergence     Convergence     `json:"convergence"`
+	// Availability is the fraction of workload operations that ended ok
+	// (1 when none were attempted); AvailabilityOutsideFaults the same for
+	// operations invoked outside every fault window.
+	Availability              float64 `json:"availability"`
+	AvailabilityOutsideFaults float64 `json:"availability_outside_faults"`
+}
+
+// Linearizability is Porcupine's verdict (contract: model, result).
+type Linearizability struct {
+	// Model: register or multi_value. Result: ok, illegal, unknown
+	// (inconclusive: the time limit hit) or skipped.
+	Model  string `json:"model"`
+	Result string `json:"result"`
+	// Reason explains the result in one sentence.
+	Reason     string `json:"reason"`
+	Keys       int    `json:"keys"`
+	CheckedOps int    `json:"checked_ops"`
+	OpenOps    int    `json:"open_ops"`
+	// IllegalKeys and UnknownKeys count the keys; the lists name at most
+	// MaxListed of them, sorted.
+	IllegalKeys    int      `json:"illegal_keys"`
+	UnknownKeys    int      `json:"unknown_keys"`
+	IllegalKeyList []string `json:"illegal_key_list,omitempty"`
+	UnknownKeyList []string `json:"unknown_key_list,omitempty"`
+	// FailingKey is the smallest illegal key, the easiest to read.
+	FailingKey    string `json:"failing_key,omitempty"`
+	FailingKeyOps int    `json:"failing_key_ops,omitempty"`
+	// Visualization is the path of Porcupine's HTML visualisation of
+	// FailingKey, relative to the report's directory when inside it.
+	Visualization string `json:"visualization,omitempty"`
+}
+
+// LostWrites says what became of every acknowledged put
+// (AckedPuts = Present + Superseded + Lost + Unverified).
+type LostWrites struct {
+	AckedPuts           int         `json:"acked_puts"`
+	Present             int         `json:"present"`
+	Superseded          int         `json:"superseded"`
+	SupersededByUnknown int         `json:"superseded_by_unknown"`
+	Lost                int         `json:"lost"`
+	Unverified          int         `json:"unverified"`
+	Examples            []LostWrite `json:"examples,omitempty"`
+}
+
+// LostWrite is one acknowledged put missing from its key's final read.
+type LostWrite struct {
+	OpID        uint64   `json:"op_id"`
+	Key         string   `json:"key"`
+	Value       string   `json:"value"`
+	AckedAtMs   float64  `json:"acked_at_ms"`
+	Coordinator int32    `json:"coordinator"`
+	FinalValues []string `json:"final_values"`
+}
+
+// Convergence details the converged verdict.
+type Convergence struct {
+	Keys          int `json:"keys"`
+	ConvergedKeys int `json:"converged_keys"`
+	Probes        int `json:"probes"`
+	// ConvergedAtMs is when the replicas last came to agree (as far as the
+	// probes show), or -1.
+	ConvergedAtMs float64        `json:"converged_at_ms"`
+	Divergent     []DivergentKey `json:"divergent,omitempty"`
+}
+
+// DivergentKey is a key whose replicas disagreed at the end.
+type DivergentKey struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}
+
+// Staleness measures how far behind reads were (contract: t_visibility,
+// each point with t_ms and p_consistent).
+type Staleness struct {
+	Reads           int     `json:"reads"`
+	ReadsAfterWrite int     `json:"reads_after_write"`
+	Consistent      int     `json:"consistent"`
+	Stale           int     `json:"stale"`
+	StaleFraction   float64 `json:"stale_fraction"`
+	MeanK           float64 `json:"mean_k"`
+	MaxK            int     `json:"max_k"`
+	// TVisibility is P(read reflects the newest acknowledged write | the
+	// read began at least TMs after that write completed).
+	TVisibility []TVisibilityPoint `json:"t_visibility"`
+	// KStaleness is how many reads missed exactly K acknowledged versions.
+	KStaleness []KCount `json:"k_staleness"`
+}
+
+// TVisibilityPoint is one point of the t-visibility curve, estimated from
+// Reads reads.
+type TVisibilityPoint struct {
+	TMs         float64 `json:"t_ms"`
+	PConsistent float64 `json:"p_consistent"`
+	Reads       int     `json:"reads"`
+}
+
+// KCount is one bar of the k-staleness histogram.
+type KCount struct {
+	K     int `json:"k"`
+	Reads int `json:"reads"`
+}
+
+// Siblings describes how many values ok gets returned.
+type Siblings struct {
+	Reads     int            `json:"reads"`
+	Mean      float64        `json:"mean"`
+	Max       int            `json:"max"`
+	Histogram []SiblingCount `json:"histogram"`
+}
+
+// SiblingCount is how many reads returned exactly Siblings values.
+type SiblingCount struct {
+	Siblings int `json:"siblings"`
+	Reads    int `json:"reads"`
+}
+
+// FaultWindow is a fault's active interval and the availability of the
+// operations invoked inside it.
+type FaultWindow struct {
+	Label        string  `json:"label"`
+	StartMs      float64 `json:"start_ms"`
+	EndMs        float64 `json:"end_ms"`
+	Attempted    int     `json:"attempted"`
+	OK           int     `json:"ok"`
+	Availability float64 `json:"availability"`
+}
+
+// Expectation is one assertion of the scenario and its outcome (contract:
+// name, want, got, pass). Want and Got are JSON scalars: bool, number or
+// string.
+type Expectation struct {
+	Name string `json:"name"`
+	Want any    `json:"want"`
+	Got  any    `json:"got"`
+	Pass bool   `json:"pass"`
+	// Detail optionally explains a failure.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Messages is network traffic per message kind, and per client operation:
+// the denominator, PerOpBase, is every recorded client operation (workload
+// and final reads), since all of them sent messages.
+type Messages struct {
+	PerOpBase int           `json:"per_op_base"`
+	Total     MessageKind   `json:"total"`
+	Kinds     []MessageKind `json:"kinds"`
+}
+
+// MessageKind is the traffic of one message kind.
+type MessageKind struct {
+	Kind       string  `json:"kind"`
+	Sent       uint64  `json:"sent"`
+	Bytes      uint64  `json:"bytes"`
+	Lost       uint64  `json:"lost"`
+	Duplicated uint64  `json:"duplicated"`
+	PerOp      float64 `json:"per_op"`
+	BytesPerOp float64 `json:"bytes_per_op"`
+}
+
+// NodeLoad is one node's share of the work.
+type NodeLoad struct {
+	Node int    `json:"node"`
+	DC   string `json:"dc,omitempty"`
+	// EventsHandled, RequestsCoordinated, StorageWrites, StorageBytes and
+	// QueueMax come from the simulator; ClientOps is counted from the
+	// history (operations whose last coordinator was this node).
+	EventsHandled       uint64 `json:"events_handled"`
+	RequestsCoordinated uint64 `json:"requests_coordinated"`
+	StorageWrites       uint64 `json:"storage_writes"`
+	StorageBytes        uint64 `json:"storage_bytes"`
+	QueueMax            int    `json:"queue_max"`
+	ClientOps           int    `json:"client_ops"`
+}
+
+// Timeline is the workload over virtual time in fixed buckets, sized so a
+// run spans 100 to 200 of them (fewer for very short runs).
+type Timeline struct {
+	BucketMs float64 `json:"bucket_ms"`
+	// EndMs is the last workload return; the last bucket ends past it.
+	EndMs   float64  `json:"end_ms"`
+	Buckets []Bucket `json:"buckets"`
+}
+
+// Bucket is one slice of virtual time [TMs, TMs+BucketMs). Started, OK,
+// Failed, Unknown and the latencies are for the operations invoked in it
+// (so OK/Started is the availability of the bucket, as in the fault windows
+// and the checker); Completed counts ok operations that returned in it
+// (throughput). P50Ms and P99Ms are absent when no operation invoked in the
+// bucket ended ok.
+type Bucket struct {
+	TMs       float64  `json:"t_ms"`
+	Started   int      `json:"started"`
+	OK        int      `json:"ok"`
+	Failed    int      `json:"failed"`
+	Unknown   int      `json:"unknown"`
+	Completed int      `json:"completed"`
+	P50Ms     *float64 `json:"p50_ms,omitempty"`
+	P99Ms     *float64 `json:"p99_ms,omitempty"`
+}
+
+// ZeroWallClock clears the figures that depend on the machine, not the
+// seed (wall time and the rates derived from it), so two runs of one seed
+// give byte-identical reports: what `dynasim replay` and tests compare.
+func (r *Report) ZeroWallClock() {
+	r.WallSeconds, r.OpsPerWallSecond, r.EventsPerWallSecond = 0, 0, 0
+}
