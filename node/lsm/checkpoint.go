@@ -14,8 +14,15 @@ package lsm
 // kept a little longer (bounded by Options.CheckpointLogBytes) and more log
 // to replay after a crash.
 
+import "fmt"
+
 // checkpoint makes the current state durable.
 func (d *DB) checkpoint() error {
+	if len(d.tables) > HardMaxTables {
+		// Unreachable while writes stall at 2*MaxTables; refuse rather than
+		// write a manifest that Open would reject.
+		return fmt.Errorf("lsm: %d live tables is over the limit of %d", len(d.tables), HardMaxTables)
+	}
 	for _, t := range d.tables {
 		if !t.synced {
 			if err := t.r.Sync(); err != nil {
