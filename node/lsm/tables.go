@@ -99,7 +99,7 @@ func (d *DB) dropObsoleteLogs(logNum uint64) {
 	for i < len(d.logs)-1 && d.logs[i].num < logNum {
 		s := d.logs[i]
 		if s.w != nil {
-			_ = s.w.Close()
+			s.w.Discard()
 		}
 		if err := d.fs.Remove(s.name); err == nil {
 			d.stats.WALSegmentsRemoved++
