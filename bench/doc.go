@@ -18,7 +18,15 @@
 //
 // Every engine gets an 8 MB block cache, 4 MB memtables and 10-bit-per-key
 // Bloom filters (Pebble and goleveldb have no filters by default), so the
-// read-path comparison is like for like.
+// read-path comparison is like for like; everything else is each engine's
+// default. dynasim runs with InlineMaintenance (flushes, compactions and
+// checkpoints run inside the write that fills a memtable, on the
+// benchmark's goroutine — the engine has no background threads, unlike
+// Pebble and goleveldb) and SyncGroupCommit (a synced write is Put or Apply
+// followed by Sync). The readrandom set is built by random-order puts and
+// then flushed: Pebble waits for its compactions to finish, goleveldb is
+// reopened (it has no explicit flush), dynasim runs Flush and the due
+// maintenance.
 //
 // Run:
 //
