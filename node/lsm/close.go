@@ -2,10 +2,10 @@ package lsm
 
 import "fmt"
 
-// Close syncs the log (so every write so far is durable), abandons any
-// half-done flush or compaction (their partial files are removed; the
-// memtables are recovered from the log on the next Open) and closes every
-// file. Iterators still open become invalid; Close reports them.
+// Close abandons any half-done flush or compaction (their partial files
+// are removed; the memtables are recovered from the log on the next Open),
+// syncs the log (so every write so far is durable), checkpoints, and closes
+// every file. Iterators still open become invalid; Close reports them.
 func (d *DB) Close() error {
 	if d.closed {
 		return ErrClosed
@@ -16,16 +16,19 @@ func (d *DB) Close() error {
 			first = err
 		}
 	}
-	if d.err == nil {
-		keep(d.Sync())
-	} else {
-		keep(d.err)
-	}
 	if d.flushJob != nil {
 		d.abortFlush()
 	}
 	if d.compJob != nil {
 		d.abortCompaction()
+	}
+	if d.err == nil {
+		keep(d.Sync())
+		if first == nil && d.dirty {
+			keep(d.checkpoint())
+		}
+	} else {
+		keep(d.err)
 	}
 	if d.openIters > 0 {
 		keep(fmt.Errorf("lsm: closed with %d iterators still open", d.openIters))

@@ -213,24 +213,19 @@ func (d *DB) abortCompaction() {
 	d.stats.CompactionsFailed++
 }
 
-// finishCompaction makes the output durable and replaces the inputs with
-// it in the table list.
+// finishCompaction replaces the inputs with the output in the table list.
 func (d *DB) finishCompaction() error {
 	j := d.compJob
 	var out *table
 	var size uint64
 	if j.w != nil {
-		props, n, err := j.w.Finish()
+		props, n, err := j.w.Finish(false)
 		if err != nil {
 			d.abortCompaction()
 			return err
 		}
 		size = n
-		if err := d.syncDir(); err != nil {
-			d.abortCompaction()
-			return err
-		}
-		if out, err = d.openTable(metaFromProps(j.num, size, &props)); err != nil {
+		if out, err = d.openTable(metaFromProps(j.num, size, &props), false); err != nil {
 			d.abortCompaction()
 			return err
 		}
@@ -255,20 +250,10 @@ func (d *DB) finishCompaction() error {
 		tables = append(tables, out)
 	}
 	tables = append(tables, d.tables[pos+len(j.inputs):]...)
-	if err := d.writeManifest(d.manifestState(tables, d.flushedSeq, d.oldestLiveLog(0))); err != nil {
-		if out != nil {
-			_ = out.r.Close()
-		}
-		if d.err != nil {
-			d.compJob = nil
-			d.releaseJob(j)
-			return err
-		}
-		d.abortCompaction()
-		return err
-	}
+	// Installed in memory only; the next checkpoint makes it durable.
 	d.compJob = nil
 	d.tables = tables
+	d.dirty = true
 	for _, t := range j.inputs {
 		t.obsolete = true
 		d.unref(t) // the table list's reference

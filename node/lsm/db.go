@@ -35,6 +35,8 @@ type table struct {
 	refs         int  // the table list's reference plus one per iterator or job
 	obsolete     bool // no longer in the table list; delete when refs reach 0
 	zombie       bool // obsolete but still referenced (listed in DB.zombies)
+	synced       bool // the file is durable
+	listed       bool // the durable manifest lists it
 	smallestUser []byte
 	largestUser  []byte
 }
@@ -77,6 +79,12 @@ type DB struct {
 	tables []*table      // newest first; sequence ranges are disjoint
 	// zombies are obsolete tables that iterators still read.
 	zombies []*table
+	// pendingDeletes are obsolete tables the durable manifest still lists;
+	// their files go at the next checkpoint.
+	pendingDeletes []*table
+	// dirty: the table list or flushed sequence was modified since the last
+	// checkpoint.
+	dirty bool
 
 	nextFileNum uint64
 	flushedSeq  uint64
@@ -171,6 +179,9 @@ func (d *DB) Apply(b *Batch) error {
 	if len(b.data) > d.opts.MaxBatchSizeBytes {
 		return fmt.Errorf("%w: batch of %d bytes is over the limit of %d bytes", ErrTooLarge, len(b.data), d.opts.MaxBatchSizeBytes)
 	}
+	if b.count > maxBatchEntries {
+		return fmt.Errorf("%w: batch of %d entries is over the limit of %d entries", ErrTooLarge, b.count, maxBatchEntries)
+	}
 	if len(b.data) < batchHeaderLen {
 		return fmt.Errorf("lsm: malformed batch: %d bytes", len(b.data))
 	}
@@ -201,6 +212,13 @@ func (d *DB) apply(b *Batch) error {
 	if err := d.makeRoom(); err != nil {
 		return err
 	}
+	// SyncPeriodic: a due sync runs before the write, so that its failure
+	// fails this write rather than one that is already visible.
+	if d.opts.Sync == SyncPeriodic && d.syncDue() {
+		if err := d.Sync(); err != nil {
+			return err
+		}
+	}
 	seq := d.lastSeq + 1
 	if seq+uint64(b.count) > base.MaxSeq {
 		return fmt.Errorf("lsm: sequence numbers exhausted")
@@ -215,6 +233,16 @@ func (d *DB) apply(b *Batch) error {
 		return d.err
 	}
 	d.stats.WALBytesWritten += uint64(len(b.data) + wal.HeaderLen)
+	d.lastSeq += uint64(b.count)
+	d.stats.Batches++
+	// With SyncEveryWrite the write becomes visible only once durable, so a
+	// write that returns an error is never seen by reads (a crash may still
+	// bring it back: its outcome is unknown, as for any failed write).
+	if d.opts.Sync == SyncEveryWrite {
+		if err := d.Sync(); err != nil {
+			return err
+		}
+	}
 	tomb := b.data[12:20]
 	r, _ := newBatchReader(b.data)
 	for s := seq; ; s++ {
@@ -230,16 +258,6 @@ func (d *DB) apply(b *Batch) error {
 			d.stats.Deletes++
 		}
 		d.stats.BytesIngested += uint64(len(e.key) + len(e.value))
-	}
-	d.lastSeq += uint64(b.count)
-	d.stats.Batches++
-	switch d.opts.Sync {
-	case SyncEveryWrite:
-		return d.Sync()
-	case SyncPeriodic:
-		if d.syncDue() {
-			return d.Sync()
-		}
 	}
 	return nil
 }
@@ -269,6 +287,10 @@ func (d *DB) makeRoom() error {
 		if _, _, err := d.stepCompaction(unlimited); err != nil {
 			return err
 		}
+	}
+	if d.dirty && d.retainedLogBytes() >= 2*d.opts.CheckpointLogBytes {
+		d.stats.WriteStalls++
+		return d.checkpoint()
 	}
 	return nil
 }
@@ -330,7 +352,9 @@ func (d *DB) Sync() error {
 		d.stats.WALSyncs++
 	}
 	d.durableSeq = d.lastSeq
-	d.lastSync = d.opts.Now()
+	if d.opts.Sync == SyncPeriodic {
+		d.lastSync = d.opts.Now()
+	}
 	return nil
 }
 

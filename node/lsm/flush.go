@@ -72,42 +72,27 @@ func (d *DB) abortFlush() {
 	d.stats.FlushesFailed++
 }
 
-// finishFlush completes the table, makes it durable and installs it.
+// finishFlush completes the table and installs it in memory. The table is
+// not synced and the manifest not rewritten: the flushed memtable's log
+// segment stays until a checkpoint makes the table durable (see
+// checkpoint), so a table that a compaction soon replaces is never synced.
 func (d *DB) finishFlush() error {
 	j := d.flushJob
-	props, size, err := j.w.Finish()
+	props, size, err := j.w.Finish(false)
 	if err != nil {
 		d.abortFlush()
 		return err
 	}
-	if err := d.syncDir(); err != nil {
-		d.abortFlush()
-		return err
-	}
-	t, err := d.openTable(metaFromProps(j.num, size, &props))
+	t, err := d.openTable(metaFromProps(j.num, size, &props), false)
 	if err != nil {
-		d.abortFlush()
-		return err
-	}
-	tables := append([]*table{t}, d.tables...)
-	logNum := d.oldestLiveLog(1)
-	if err := d.writeManifest(d.manifestState(tables, j.imm.maxSeq, logNum)); err != nil {
-		if d.err != nil {
-			// The manifest may be installed: keep the table file.
-			d.flushJob = nil
-			_ = t.r.Close()
-			return err
-		}
-		_ = t.r.Close()
 		d.abortFlush()
 		return err
 	}
 	d.flushJob = nil
-	d.tables = tables
+	d.tables = append([]*table{t}, d.tables...)
 	d.imm = d.imm[1:]
 	d.flushedSeq = j.imm.maxSeq
-	d.durableSeq = max(d.durableSeq, j.imm.maxSeq)
-	d.dropObsoleteLogs(logNum)
+	d.dirty = true
 	d.stats.Flushes++
 	d.stats.FlushBytesWritten += size
 	return nil

@@ -6,18 +6,18 @@ import "math"
 const unlimited = math.MaxInt64
 
 // NeedsMaintenance reports whether Maintain has work: a memtable waiting
-// for its flush, a compaction running or due, or (SyncPeriodic) unsynced
-// writes older than SyncInterval.
+// for its flush, a compaction running or due, a checkpoint due, or
+// (SyncPeriodic) unsynced writes older than SyncInterval.
 func (d *DB) NeedsMaintenance() bool {
 	if d.closed || d.err != nil {
 		return false
 	}
 	return len(d.imm) > 0 || d.compJob != nil || d.pickCompaction() != nil ||
-		d.opts.Sync == SyncPeriodic && d.syncDue()
+		d.checkpointDue() || d.opts.Sync == SyncPeriodic && d.syncDue()
 }
 
 // Maintain performs up to about budgetBytes of background work — flushes
-// first (they free memory and let log segments go), then compaction — and
+// first (they free memory), then compaction, then a checkpoint if due — and
 // the periodic sync if due. budgetBytes counts key and value bytes
 // processed; a job that reaches its end within the budget is also made
 // durable and installed, which costs a few syncs. It reports whether work
@@ -57,11 +57,21 @@ func (d *DB) Maintain(budgetBytes int64) (more bool, err error) {
 		}
 		budgetBytes -= max(1, n)
 	}
+	// Checkpoint once compaction has settled (so that tables about to be
+	// replaced are not synced), or regardless once twice the log limit is
+	// retained.
+	if d.checkpointDue() && (d.compJob == nil && d.pickCompaction() == nil ||
+		d.retainedLogBytes() >= 2*d.opts.CheckpointLogBytes) {
+		if err := d.checkpoint(); err != nil {
+			return true, err
+		}
+	}
 	return d.NeedsMaintenance(), nil
 }
 
-// Flush makes the current memtable immutable and writes every memtable to
-// tables now. Afterwards every write so far is durable.
+// Flush makes the current memtable immutable, writes every memtable to
+// tables now and checkpoints. Afterwards every write so far is durable and
+// in a table.
 func (d *DB) Flush() error {
 	if err := d.writable(); err != nil {
 		return err
@@ -74,7 +84,10 @@ func (d *DB) Flush() error {
 			return err
 		}
 	}
-	return nil
+	if !d.dirty {
+		return nil
+	}
+	return d.checkpoint()
 }
 
 // Compact runs compactions until the policy picks none.
@@ -90,9 +103,9 @@ func (d *DB) Compact() error {
 	}
 }
 
-// CompactAll flushes the memtables and merges every table into one (a
-// "major compaction"), dropping every shadowed version and every tombstone
-// past its grace period.
+// CompactAll flushes the memtables, merges every table into one (a "major
+// compaction"), dropping every shadowed version and every tombstone past
+// its grace period, and checkpoints.
 func (d *DB) CompactAll() error {
 	if err := d.Flush(); err != nil {
 		return err
@@ -115,5 +128,8 @@ func (d *DB) CompactAll() error {
 			return err
 		}
 	}
-	return nil
+	if !d.dirty {
+		return nil
+	}
+	return d.checkpoint()
 }

@@ -13,7 +13,7 @@ import (
 
 // The manifest is a snapshot of the engine's durable state, rewritten whole
 // and replaced atomically (write MANIFEST.tmp, sync it, rename it over
-// MANIFEST, sync the directory) after every flush and compaction.
+// MANIFEST, sync the directory) at every checkpoint (see checkpoint.go).
 //
 // Layout (little-endian): magic "DSMF", format version (uint32), next file
 // number, flushed sequence, log number (uint64 each), table count (uint32),

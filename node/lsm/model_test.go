@@ -190,7 +190,7 @@ func (mr *modelRun) step(o Options) {
 		require.Equal(t, want, got)
 		require.NoError(t, it.Close())
 	case op < 83:
-		// An iterator held while the engine keeps changing.
+		// An iterator held while the engine keeps evolving.
 		if len(mr.iters) < 3 {
 			lo, hi := mr.bounds()
 			it, err := d.NewIter(IterOptions{LowerBound: lo, UpperBound: hi})
@@ -232,20 +232,30 @@ func (mr *modelRun) closeIters() {
 }
 
 // TestModel runs random operation sequences — puts, deletes, batches, gets,
-// bounded scans, iterators held across changes, flushes, compactions,
+// bounded scans, iterators held across writes, flushes, compactions,
 // maintenance steps, clock jumps past the tombstone grace period, clean
 // reopens — against a sorted map, over many seeds and option sets.
 func TestModel(t *testing.T) {
-	seeds, ops := 60, 1500
+	seeds := 60
 	if testing.Short() {
 		seeds = 15
 	}
+	runModel(t, func(t *testing.T) disk.FS { return newMemFS(t) }, seeds)
+}
+
+// TestModelOS runs the model test on the OS filesystem.
+func TestModelOS(t *testing.T) {
+	runModel(t, osWorld().newFS, 6)
+}
+
+func runModel(t *testing.T, newFS func(t *testing.T) disk.FS, seeds int) {
+	const ops = 1500
 	for seed := 0; seed < seeds; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(seed), 0x6d6f64656c))
 			c := newClock()
 			o := randomModelOptions(r, c)
-			fs := newMemFS(t)
+			fs := newFS(t)
 			mr := &modelRun{t: t, r: r, clock: c, fs: fs, d: mustOpen(t, fs, o), m: model{}, nkeys: 50 + r.IntN(400)}
 			for i := 0; i < ops; i++ {
 				mr.step(o)

@@ -85,7 +85,7 @@ func (d *DB) open() error {
 
 	live := map[uint64]bool{}
 	for _, tm := range m.tables {
-		t, err := d.openTable(tm)
+		t, err := d.openTable(tm, true)
 		if err != nil {
 			return err
 		}
@@ -141,11 +141,10 @@ func (d *DB) open() error {
 			return err
 		}
 	}
-	if d.logs[0].num < d.memLog {
-		if err := d.writeManifest(d.manifestState(d.tables, d.flushedSeq, d.memLog)); err != nil {
+	if d.dirty || d.logs[0].num < d.memLog {
+		if err := d.checkpoint(); err != nil {
 			return err
 		}
-		d.dropObsoleteLogs(d.memLog)
 	}
 	d.durableSeq = d.lastSeq
 	d.lastSync = d.opts.Now()

@@ -57,6 +57,8 @@ const (
 	// HardMaxTables bounds the live tables (and so open table files); the
 	// manifest refuses more.
 	HardMaxTables = 1000
+	// HardMaxCheckpointLogBytes bounds Options.CheckpointLogBytes.
+	HardMaxCheckpointLogBytes = 64 << 30
 	// MaxManifestBytes bounds the manifest file.
 	MaxManifestBytes = 64 << 20
 )
@@ -95,6 +97,13 @@ type Options struct {
 	// write that would exceed it flushes inline first (a write stall).
 	// Default 2.
 	MaxImmutableMemtables int
+	// CheckpointLogBytes paces checkpoints (see checkpoint.go): once the
+	// log segments of flushed memtables add up to this, Maintain syncs the
+	// new tables and rewrites the manifest, and the segments go. It bounds
+	// the log kept on disk and replayed after a crash; larger values let
+	// more tables be compacted away before they are ever synced. Default
+	// 64 MiB; at least MemtableSizeBytes.
+	CheckpointLogBytes int64
 	// InlineMaintenance makes every write run all due maintenance (flushes,
 	// compactions) before returning, for callers without a maintenance
 	// timer (benchmarks, tools). Default false: the host calls Maintain.
@@ -150,6 +159,9 @@ func (o Options) WithDefaults() Options {
 	def(&o.CompactionMinWidth, 4)
 	def(&o.CompactionMaxWidth, 16)
 	def(&o.MaxTables, 24)
+	if o.CheckpointLogBytes == 0 {
+		o.CheckpointLogBytes = 64 << 20
+	}
 	if o.SyncInterval == 0 {
 		o.SyncInterval = 100 * time.Millisecond
 	}
@@ -188,6 +200,7 @@ func (o Options) Validate() error {
 		{"CompactionMinWidth", int64(o.CompactionMinWidth), 2, HardMaxMergeWidth},
 		{"CompactionMaxWidth", int64(o.CompactionMaxWidth), int64(o.CompactionMinWidth), HardMaxMergeWidth},
 		{"MaxTables", int64(o.MaxTables), int64(o.CompactionMinWidth), HardMaxTables / 2},
+		{"CheckpointLogBytes", o.CheckpointLogBytes, int64(o.MemtableSizeBytes), HardMaxCheckpointLogBytes},
 	} {
 		if b.v < b.l || b.v > b.h {
 			return fmt.Errorf("lsm: Options.%s = %d is outside [%d, %d]", b.name, b.v, b.l, b.h)

@@ -31,6 +31,9 @@ type Stats struct {
 	TombstonesDropped      uint64 // tombstones past their grace period dropped
 	TablesDeleted          uint64
 	ManifestWrites         uint64
+	Checkpoints            uint64 // table lists made durable
+	TableSyncs             uint64 // tables synced by checkpoints
+	RetainedLogBytes       int64  // log kept until the next checkpoint
 	// WriteAmplification is (log + flush + compaction bytes written) /
 	// BytesIngested.
 	WriteAmplification float64
@@ -65,6 +68,9 @@ func (d *DB) Stats() Stats {
 	s.ImmutableMemtables = len(d.imm)
 	s.Tables = len(d.tables)
 	s.TableBytes = d.totalTableBytes()
+	if d.mem != nil {
+		s.RetainedLogBytes = d.retainedLogBytes()
+	}
 	if s.BytesIngested > 0 {
 		s.WriteAmplification = float64(s.WALBytesWritten+s.FlushBytesWritten+s.CompactionBytesWritten) / float64(s.BytesIngested)
 	}

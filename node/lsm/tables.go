@@ -7,8 +7,9 @@ import (
 	"dynasim/node/lsm/sstable"
 )
 
-// openTable opens the table file for m and checks it against the manifest.
-func (d *DB) openTable(m tableMeta) (*table, error) {
+// openTable opens the table file for m and checks it against its metadata.
+// durable says the file is synced and listed in the durable manifest.
+func (d *DB) openTable(m tableMeta, durable bool) (*table, error) {
 	name := d.path(tableName(m.num))
 	f, err := d.fs.Open(name)
 	if err != nil {
@@ -27,6 +28,7 @@ func (d *DB) openTable(m tableMeta) (*table, error) {
 	}
 	return &table{
 		meta: m, r: r, refs: 1,
+		synced: durable, listed: durable,
 		smallestUser: base.UserKey(m.smallest),
 		largestUser:  base.UserKey(m.largest),
 	}, nil
@@ -34,8 +36,9 @@ func (d *DB) openTable(m tableMeta) (*table, error) {
 
 func (t *table) ref() { t.refs++ }
 
-// unref drops a reference; the last one of an obsolete table closes and
-// deletes its file.
+// unref drops a reference. When the last one of an obsolete table goes,
+// its file is closed and removed — unless the durable manifest still lists
+// it, in which case the removal waits for the next checkpoint.
 func (d *DB) unref(t *table) {
 	t.refs--
 	if d.closed || !t.obsolete {
@@ -57,6 +60,14 @@ func (d *DB) unref(t *table) {
 		}
 	}
 	_ = t.r.Close()
+	if t.listed {
+		d.pendingDeletes = append(d.pendingDeletes, t)
+		return
+	}
+	d.removeTable(t)
+}
+
+func (d *DB) removeTable(t *table) {
 	// A failed removal leaves an orphan that the next Open deletes.
 	if err := d.fs.Remove(t.r.Name()); err == nil {
 		d.stats.TablesDeleted++
@@ -88,7 +99,7 @@ func (d *DB) dropObsoleteLogs(logNum uint64) {
 	for i < len(d.logs)-1 && d.logs[i].num < logNum {
 		s := d.logs[i]
 		if s.w != nil {
-			_ = s.w.Close()
+			s.w.Discard()
 		}
 		if err := d.fs.Remove(s.name); err == nil {
 			d.stats.WALSegmentsRemoved++

@@ -3,7 +3,7 @@ package bloom
 import "encoding/binary"
 
 // Hash is the 64-bit hash of a user key that filters are built from and
-// probed with. It is part of the on-disk format: changing it invalidates
+// probed with. It is part of the on-disk format: altering it invalidates
 // every stored filter. It reads eight bytes at a time and finishes with
 // splitmix64's avalanche, which is plenty for a Bloom filter.
 func Hash(b []byte) uint64 {

@@ -9,7 +9,7 @@ const readaheadBytes = 256 << 10
 // the next call that moves the iterator.
 type Iter struct {
 	r          *Reader
-	index      blockIter
+	pos        int // index entry of the current data block
 	data       blockIter
 	err        error
 	fillCache  bool
@@ -23,11 +23,7 @@ type Iter struct {
 // reads to the block cache; sequential reads the file in large chunks
 // bypassing the cache, for compactions that read a whole table once.
 func (r *Reader) NewIter(fillCache, sequential bool) *Iter {
-	it := &Iter{r: r, fillCache: fillCache, sequential: sequential}
-	if err := it.index.init(r.index); err != nil {
-		it.err = base.Corruptf(r.name, 0, "index: %v", err)
-	}
-	return it
+	return &Iter{r: r, fillCache: fillCache, sequential: sequential}
 }
 
 func (it *Iter) corrupt(off uint64, what string, err error) bool {
@@ -36,12 +32,9 @@ func (it *Iter) corrupt(off uint64, what string, err error) bool {
 	return false
 }
 
-// loadBlock loads the data block the index iterator is at.
+// loadBlock loads data block it.pos.
 func (it *Iter) loadBlock() bool {
-	h, ok := decodeHandle(it.index.val)
-	if !ok {
-		return it.corrupt(uint64(it.index.off), "index", errBadBlock)
-	}
+	h := it.r.index.handle(it.pos)
 	var b []byte
 	var err error
 	if it.sequential {
@@ -95,12 +88,10 @@ func (it *Iter) settle() bool {
 		if it.data.err != nil {
 			return it.corrupt(it.blockOff, "data block", it.data.err)
 		}
-		if !it.index.nextEntry() {
-			if it.index.err != nil {
-				return it.corrupt(0, "index", it.index.err)
-			}
+		if it.pos+1 >= it.r.index.len() {
 			return false
 		}
+		it.pos++
 		if !it.loadBlock() {
 			return false
 		}
@@ -114,10 +105,9 @@ func (it *Iter) First() bool {
 	if it.err != nil {
 		return false
 	}
-	if !it.index.first() {
-		if it.index.err != nil {
-			return it.corrupt(0, "index", it.index.err)
-		}
+	it.pos = 0
+	if it.r.index.len() == 0 {
+		it.data.valid = false
 		return false
 	}
 	if !it.loadBlock() {
@@ -132,10 +122,8 @@ func (it *Iter) SeekGE(ikey []byte) bool {
 	if it.err != nil {
 		return false
 	}
-	if !it.index.seekGE(ikey) {
-		if it.index.err != nil {
-			return it.corrupt(0, "index", it.index.err)
-		}
+	it.pos = it.r.index.search(ikey)
+	if it.pos == it.r.index.len() {
 		it.data.valid = false
 		return false
 	}

@@ -33,10 +33,9 @@ type Reader struct {
 	props   Props
 	filter  bloom.Filter
 	hasFilt bool
-	index   []byte
+	index   *index
 	cache   *Cache
 	stats   *ReadStats
-	getIdx  blockIter
 	getData blockIter
 }
 
@@ -77,11 +76,15 @@ func Open(f disk.File, name string, num uint64, cache *Cache, stats *ReadStats) 
 	if r.props, err = decodeProps(meta); err != nil {
 		return nil, base.Corruptf(name, int64(ft.meta.Offset), "%v", err)
 	}
-	if r.index, err = r.readBlock(ft.index); err != nil {
+	ib, err := r.readBlock(ft.index)
+	if err != nil {
 		return nil, err
 	}
-	if err := r.getIdx.init(r.index); err != nil {
+	if r.index, err = decodeIndex(ib, r.dataEnd); err != nil {
 		return nil, base.Corruptf(name, int64(ft.index.Offset), "index: %v", err)
+	}
+	if uint64(r.index.len()) != r.props.DataBlocks {
+		return nil, base.Corruptf(name, int64(ft.index.Offset), "index has %d entries for %d data blocks", r.index.len(), r.props.DataBlocks)
 	}
 	if ft.filter.Length > 0 {
 		if ft.filter.Offset+ft.filter.Length+blockTrailerLen != ft.meta.Offset {
@@ -182,17 +185,12 @@ func (r *Reader) Get(ukey, ikey []byte, hash uint64) (value []byte, kind base.Ki
 			return nil, 0, false, nil
 		}
 	}
-	if !r.getIdx.seekGE(ikey) {
-		if r.getIdx.err != nil {
-			return nil, 0, false, base.Corruptf(r.name, 0, "index: %v", r.getIdx.err)
-		}
+	i := r.index.search(ikey)
+	if i == r.index.len() {
 		r.miss()
 		return nil, 0, false, nil
 	}
-	h, ok := decodeHandle(r.getIdx.val)
-	if !ok {
-		return nil, 0, false, base.Corruptf(r.name, int64(r.getIdx.off), "bad block handle in index")
-	}
+	h := r.index.handle(i)
 	b, err := r.dataBlock(h, true)
 	if err != nil {
 		return nil, 0, false, err
@@ -222,6 +220,15 @@ func (r *Reader) miss() {
 	if r.hasFilt {
 		r.stats.BloomFalsePositives++
 	}
+}
+
+// Sync makes the table file durable (a table may be written without a
+// sync and synced later, when it is about to be listed in a manifest).
+func (r *Reader) Sync() error {
+	if err := r.f.Sync(); err != nil {
+		return fmt.Errorf("sstable: syncing %s: %w", r.name, err)
+	}
+	return nil
 }
 
 // Close closes the table file.

@@ -71,7 +71,7 @@ func writeTable(t *testing.T, entries []kv, o WriterOptions) *bufFile {
 	for _, e := range entries {
 		require.NoError(t, w.Add(e.ikey, e.value))
 	}
-	props, size, err := w.Finish()
+	props, size, err := w.Finish(true)
 	require.NoError(t, err)
 	require.Equal(t, uint64(len(f.data)), size)
 	require.Equal(t, uint64(len(entries)), props.Entries)

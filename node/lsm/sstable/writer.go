@@ -32,6 +32,7 @@ type Writer struct {
 	props     Props
 	err       error
 	handleBuf []byte
+	closed    bool
 }
 
 // NewWriter starts a table in f, a freshly created empty file named name.
@@ -126,9 +127,10 @@ func (w *Writer) flush() error {
 }
 
 // Finish writes the filter, meta and index blocks and the footer, syncs the
-// file and closes it. It returns the table's properties and size. The
-// caller must still sync the directory for the file's name to be durable.
-func (w *Writer) Finish() (Props, uint64, error) {
+// file if sync is set, and closes it. It returns the table's properties and
+// size. The caller must still sync the directory for the file's name to be
+// durable.
+func (w *Writer) Finish(sync bool) (Props, uint64, error) {
 	if w.err != nil {
 		return Props{}, 0, w.err
 	}
@@ -155,15 +157,18 @@ func (w *Writer) Finish() (Props, uint64, error) {
 	if err := w.flush(); err != nil {
 		return Props{}, 0, err
 	}
-	if err := w.f.Sync(); err != nil {
-		w.err = fmt.Errorf("sstable: syncing %s: %w", w.name, err)
-		return Props{}, 0, w.err
+	if sync {
+		if err := w.f.Sync(); err != nil {
+			w.err = fmt.Errorf("sstable: syncing %s: %w", w.name, err)
+			return Props{}, 0, w.err
+		}
 	}
 	if err := w.f.Close(); err != nil {
 		w.err = fmt.Errorf("sstable: closing %s: %w", w.name, err)
 		return Props{}, 0, w.err
 	}
 	w.err = fmt.Errorf("sstable: %s is already finished", w.name)
+	w.closed = true
 	return w.props, w.offset, nil
 }
 
@@ -172,5 +177,8 @@ func (w *Writer) Abort() {
 	if w.err == nil {
 		w.err = fmt.Errorf("sstable: %s was aborted", w.name)
 	}
-	_ = w.f.Close()
+	if !w.closed {
+		w.closed = true
+		_ = w.f.Close()
+	}
 }

@@ -180,3 +180,12 @@ func TestAppendRefusesOversizedRecord(t *testing.T) {
 	err := w.Append(make([]byte, MaxRecordBytes+1), 0)
 	require.ErrorContains(t, err, fmt.Sprintf("%d bytes is over the limit of %d bytes", MaxRecordBytes+1, MaxRecordBytes))
 }
+
+func TestDiscardWritesNothing(t *testing.T) {
+	f := &bufFile{}
+	w := NewWriter(f, "seg", 1<<20)
+	require.NoError(t, w.Append([]byte("buffered"), 0))
+	w.Discard()
+	require.Empty(t, f.data)
+	require.Error(t, w.Append([]byte("x"), 0), "a discarded writer takes no records")
+}

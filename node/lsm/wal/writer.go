@@ -101,3 +101,14 @@ func (w *Writer) Close() error {
 	}
 	return nil
 }
+
+// Discard closes the file without writing buffered records: for a segment
+// that is about to be removed because everything in it is durable
+// elsewhere.
+func (w *Writer) Discard() {
+	w.buf = w.buf[:0]
+	if w.err == nil {
+		w.err = fmt.Errorf("wal: %s was discarded", w.name)
+	}
+	_ = w.f.Close()
+}

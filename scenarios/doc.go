@@ -1,0 +1,337 @@
+// Package scenarios is dynasim's scenario format: a YAML file that describes
+// a cluster, its configuration, the simulated world (network, disks, clocks),
+// a workload, a fault schedule and the expectations a run must meet. It
+// parses, validates and resolves scenarios; it does not run them (a runner
+// maps Resolved onto the simulator, which this package never imports).
+//
+// # API
+//
+//	Parse(filename, data) (*Scenario, error)  strict decode + Validate; error is Problems
+//	Load(path) (*Scenario, error)             read a file and Parse it
+//	(*Scenario).Validate() error               re-check a Scenario changed in code
+//	(*Scenario).Resolve(seed) (*Resolved, error)  pick every knob, fill every default
+//	(*Scenario).DefaultSeed() uint64           the file's seed, or 1
+//	MarshalResolved(*Resolved) ([]byte, error) the resolved scenario as a scenario file
+//	(*Resolved).Steps() []Step                 the fault schedule in time order, with window ends
+//	(*Resolved).FaultWindows(end) []FaultWindow  when each fault was active, for availability
+//	(*Resolved).LinearizabilityEnabled() bool  on, off, or auto (R+W > N)
+//	(Expect).List() []Expectation              the expectations a report checks
+//
+// Problems is every problem of a file, in file order, each rendered as
+// "file:line:col: field.path: message", e.g.
+//
+//	x.yaml:12:8: node.w: w = 4 exceeds n = 3: a write cannot wait for more replicas than a key has
+//	x.yaml:31:37: faults[2].nodes[0]: unknown node "n9" (nodes: n1, n2, n3, n4, n5)
+//
+// `dynasim validate` prints them and exits 2 when there are any.
+//
+// # Why a hand-written decoder
+//
+// goccy/go-yaml parses the file into an AST with positions; this package
+// walks that AST itself (decode.go) instead of calling yaml.Unmarshal, so
+// that one run reports every mistake — unknown or duplicated fields (with a
+// "did you mean"), wrong types, enum values outside their list, malformed
+// durations and sizes, ranges and choices that do not fit their field —
+// each at its own line and column, then goes on to the cross-field checks
+// (Validate), which skip fields already refused so one typo does not cascade.
+// Anchors, aliases and merge keys (<<: *base) work, and top-level fields
+// whose names start with "x-" are ignored so they can hold anchors (as in
+// Compose files); alias expansion is bounded. Problems about a map entry
+// (an unknown node under disks.nodes) point at its key.
+//
+// # Knobs: ranges and choices
+//
+// Any numeric knob — integers, floats, durations, sizes — may be written as
+// a range, and any knob at all (numbers, enums, booleans, distributions,
+// lists of node names) as a choice; the seed picks:
+//
+//	clients: {range: [4, 16]}            # uniform integer in [4, 16]
+//	loss_prob: {range: [0, 0.01]}        # uniform float in [0, 0.01)
+//	at: {range: [2s, 8s]}                # uniform duration in [2s, 8s] (ns steps)
+//	version_mode: {choice: [vclock, dvv]}
+//	nodes: {choice: [[n1], [n2, n3]]}
+//
+// A distribution is one knob: a choice picks between whole specs, and a
+// spec's parameters take plain numbers. The fields that are not knobs are the ones that name or structure things:
+// name, description, seed, cluster.datacenters, the names, datacenters and
+// racks of listed nodes, from/to/both_ways of network overrides, a fault's
+// action, name, datacenters, one_way and kinds, checks.t_visibility_ms, and
+// expect.
+//
+// Each knob draws from its own stream (internal/streams) named
+// "scenario/<field path>", so adding, removing or reordering other knobs
+// never changes what a knob picks for a seed. Knobs of disks.default and
+// clocks.default are drawn once per node under that node's path, so
+// `offset: {range: [-50ms, 50ms]}` there gives every node its own offset.
+// List entries are named by index (faults[3].at).
+//
+// Validation holds for every value a knob can take: `w: {range: [2, 3]}`
+// with `n: 2` is refused, because some seed would pick w = 3. The only
+// check left to Resolve is the consistency of a fault schedule whose times
+// or targets are knobs (a restart must follow its crash); Resolve reports
+// such a seed with the seed number in the message.
+//
+// # Resolution and replay
+//
+// Resolve(seed) returns a Resolved scenario: only concrete values, every
+// default filled in, every node listed with its own disk and clock, every
+// override link complete (fields left out of dc_pairs and links come from
+// network.default), DEFAULT consistency levels replaced by the node's R and
+// W. MarshalResolved writes it as an ordinary scenario file; Parse and
+// Resolve read that file back to an identical Resolved (a tested property),
+// which is what `dynasim replay` re-runs. The seed both picks the knobs and
+// seeds the run.
+//
+// # File reference
+//
+// Every section and field is optional. Sizes (fields ending in _bytes, but
+// value_size_bytes, a distribution) are integers or strings with a unit: 512B, 64KiB, 4MiB, 1GiB (powers of 1024),
+// 10KB, 4MB (powers of 1000). Durations are Go duration strings: 200ms,
+// 1.5s, 2m, -2s; a bare 0 is allowed, other bare numbers are refused.
+// Distributions (fields ending in _ms, and value_size_bytes) are
+// internal/dist specs:
+//
+//	{dist: constant, value: 5}
+//	{dist: uniform, min: 1, max: 3}
+//	{dist: normal, mean: 5, stddev: 1}        # truncated at 0
+//	{dist: exponential, mean: 2}
+//	{dist: lognormal, median: 2, sigma: 0.6}  # or mu instead of median
+//	{dist: pareto, scale: 1, shape: 1.5}
+//	{mixture: [{weight: 0.9, dist: constant, value: 1}, {weight: 0.1, dist: pareto, scale: 5, shape: 1.5}]}
+//
+// Consistency levels are ONE, TWO, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM
+// (any letter case), DEFAULT (the node's R or W), or a replica count.
+// Names of nodes, datacenters and racks are 1-64 letters, digits, '_', '-'
+// or '.', starting with a letter or digit.
+//
+//	name: quorum-partition        # default: the file name without extension; no / \
+//	description: text
+//	seed: 42                      # the seed when `dynasim run` gets no --seed
+//
+//	cluster:
+//	  nodes: 5                    # shorthand: n1..n5, spread over datacenters in
+//	  datacenters: [east, west]   #   contiguous blocks (n1-n3 east, n4-n5 west)
+//	  racks_per_datacenter: 2     #   racks r1, r2, ... in turn within each datacenter
+//	  vnodes: 256                 # virtual nodes per unit of weight
+//	  # or a list (then no datacenters/racks_per_datacenter):
+//	  # nodes:
+//	  #   - {name: a1, datacenter: east, rack: r1, weight: 2}   # weight scales vnodes
+//
+//	node:                         # every node's configuration
+//	  n: 3                        # replicas per key
+//	  r: 2                        # default read quorum
+//	  w: 2                        # default write quorum
+//	  replicas_per_datacenter: {east: 2, west: 1}   # instead of n; n is the sum
+//	  version_mode: dvv           # vclock | dvv | lww
+//	  max_siblings: 100
+//	  read_repair: async          # off | async | blocking
+//	  two_phase_writes: false     # read the current version before writing
+//	  request_timeout: 500ms      # coordinator waiting for replicas
+//	  vclock_pruning: {small_vclock: 50, big_vclock: 50, young_vclock: 20s, old_vclock: 24h}
+//	  storage:
+//	    sync: every               # every | group | periodic (periodic may lose acked writes)
+//	    sync_interval: 2ms        # group: commit window; periodic: sync period
+//	    memtable_size_bytes: 4MiB # 16KiB to 1GiB
+//	    bloom_bits_per_key: 10    # 0: no Bloom filters
+//	    block_cache_size_bytes: 8MiB   # 0: no block cache
+//
+//	network:
+//	  default:                    # every link
+//	    latency_ms: {dist: lognormal, median: 1, sigma: 0.5}
+//	    kind_latency_ms: {write_request: {dist: constant, value: 2}}   # by message kind
+//	    loss_prob: 0
+//	    dup_prob: 0
+//	    bandwidth_bytes_per_sec: 0   # 0: unlimited
+//	  dc_pairs:                   # datacenter From -> To; missing fields from default
+//	    - {from: east, to: west, both_ways: true, latency_ms: {dist: constant, value: 40}}
+//	  links:                      # node From -> To; missing fields from default
+//	    - {from: n1, to: n4, loss_prob: 0.1}
+//	  fifo: false                 # deliver each link in send order
+//	  max_latency_ms: 60000       # cap on one latency draw
+//
+//	disks:
+//	  default:
+//	    capacity_bytes: 0         # 0: unlimited
+//	    sector_size_bytes: 512    # a torn write keeps whole sectors
+//	    crash_mode: lose-unsynced # lose-unsynced | keep-prefix | torn-write
+//	    latency_ms: {sync: {dist: constant, value: 2}}   # by operation, or all
+//	    error_prob: {write: 0.001}                       # by operation, or all
+//	    bit_flip_prob: 0          # per read
+//	    full: false               # the disk starts full
+//	    faults_from_start: true   # false: errors and bit flips wait for disk_faults_on
+//	  nodes:
+//	    n3: {crash_mode: torn-write}   # replaces only the fields it gives
+//
+//	clocks:
+//	  default: {offset: 0s, drift_ppm: 0}
+//	  nodes:
+//	    n1: {offset: -300ms}      # replaces only the fields it gives
+//
+//	workload:                     # mirrors sim.WorkloadConfig
+//	  clients: 1
+//	  rate_per_client: 0          # > 0: open loop, Poisson arrivals per second
+//	  think_time_ms: {dist: exponential, mean: 5}   # closed loop only
+//	  duration: 10s               # stop starting operations after this
+//	  max_ops: 0                  # or after this many (0: no limit)
+//	  max_outstanding: 10000      # open loop: more arrivals are shed
+//	  mix: {get: 0.5, put: 0.5, delete: 0, rmw: 0}  # relative weights
+//	  keys: {count: 100, dist: uniform, zipf_s: 0.99, hotspot_keys: 0.2, hotspot_ops: 0.8}
+//	                              # dist: uniform | zipfian | hotspot | sequential
+//	  value_size_bytes: {dist: constant, value: 100}   # at most 10240 bytes
+//	  n: 3                        # replicas per request (default node.n)
+//	  read_level: DEFAULT         # per-request R for gets
+//	  write_level: DEFAULT        # per-request W for puts and deletes
+//	  routing: random             # random | first_replica | non_replica
+//	  timeout: 1s                 # per attempt
+//	  retries: 0
+//
+//	faults:                       # see "Faults" below
+//	  - {at: 5s, for: 10s, action: partition, sides: [[n1, n2], [n3, n4, n5]]}
+//
+//	quiet_period: 5s              # after the workload, before the final reads
+//	final_read_level: ALL         # level of the final read of every key
+//	heal_at_end: true             # undo every active fault when the workload ends
+//
+//	checks:
+//	  linearizability: auto       # on | off | auto (when R+W > N)
+//	  lin_time_limit: 60s         # wall-clock budget; running out is inconclusive
+//	  t_visibility_ms: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+//	  max_examples: 20
+//
+//	expect:                       # each optional; see Expect
+//	  linearizable: true          # or false: the anomaly must be found
+//	  lost_acked_writes: 0        # at most
+//	  lost_acked_writes_min: 1    # at least (demonstrating a loss)
+//	  converged: true
+//	  availability_min: 0.99
+//	  availability_in_faults_min: 0.5
+//	  availability_in_faults_max: 0.9
+//	  stale_fraction_max: 0.01
+//	  p50_ms_max: 10              # a number bounds every operation ...
+//	  p99_ms_max: {get: 20, put: 30}   # ... a mapping some (get, put, delete, all)
+//	  p999_ms_max: {all: 100}
+//
+//	sim:
+//	  event_cost: 0s              # processing time charged per event
+//	  max_queued_events: 1000000  # per endpoint
+//
+// # Faults
+//
+// Each entry has `at` (virtual time, required), `action`, the fields its
+// action takes, and optionally `for`, a window after which the reverse
+// action runs on its own. Targets name nodes; every target must exist for
+// every seed.
+//
+//	action             fields                        required        for: reverse
+//	partition          sides, name                   sides           heal (name)
+//	partition_one_way  sides, name                   sides           heal (name)
+//	partition_dc       datacenters, one_way, name    datacenters     heal (name)
+//	isolate            nodes, name                   nodes           heal (name)
+//	heal               name                          name            -
+//	heal_all           -                             -               -
+//	crash              nodes, mode                   nodes           restart
+//	restart            nodes                         nodes           -
+//	pause              nodes                         nodes           resume
+//	resume             nodes                         nodes           -
+//	clock_jump         nodes, by (e.g. -2s)          nodes, by       clock_jump by -by
+//	disk_faults_on     nodes, kinds                  nodes           disk_faults_off
+//	disk_faults_off    nodes, kinds                  nodes           disk_faults_on
+//	slow               nodes, factor (1 to 1e6)      nodes, factor   slow_off
+//	slow_off           nodes                         nodes           -
+//
+// The action names are sim.FaultKind's. sides is one list (those nodes
+// against every other node) or two disjoint lists; partition_one_way cuts
+// only sides[0] -> sides[1], and one_way on partition_dc only
+// datacenters[0] -> datacenters[1]. A partition is named by name, or
+// "faults[<index>]"; heal names an active one, heal_all heals every one.
+// isolate cuts each listed node from every other node. mode is a crash mode
+// (default: each node's disk crash_mode). kinds are latency, error, bitflip
+// and diskfull (default error and bitflip).
+//
+// Times: at must come before the workload ends (workload.duration), and a
+// window must end by then, because heal_at_end undoes every active fault at
+// that moment; with heal_at_end: false the quiet period counts too. With
+// only max_ops the end is unknown and times are not bounded. The schedule
+// must make sense in time order: no crash of a node that is down, no
+// restart of one that is up, no resume of one not paused, no second
+// partition under an active name, no heal of a partition that is not
+// active. At equal times, window ends apply before new faults.
+//
+// # Defaults
+//
+//	field                                  default
+//	seed                                   1
+//	name                                   file name without extension
+//	cluster.nodes                          3 (n1, n2, n3)
+//	cluster.datacenters                    [dc1]
+//	cluster.racks_per_datacenter           0 (no racks)
+//	cluster.vnodes                         256
+//	cluster.nodes[].datacenter             dc1
+//	cluster.nodes[].weight                 1
+//	node.n                                 3, or the sum of replicas_per_datacenter
+//	node.r, node.w                         n/2+1 (a majority)
+//	node.version_mode                      dvv
+//	node.max_siblings                      100
+//	node.read_repair                       async
+//	node.two_phase_writes                  false
+//	node.request_timeout                   500ms
+//	node.vclock_pruning                    small 50, big max(50, small), young 20s, old max(24h, young)
+//	node.storage.sync                      every
+//	node.storage.sync_interval             2ms for group, 100ms for periodic (none for every)
+//	node.storage.memtable_size_bytes       4MiB
+//	node.storage.bloom_bits_per_key        10
+//	node.storage.block_cache_size_bytes    8MiB
+//	network.default.latency_ms             lognormal(median=1, sigma=0.5)
+//	network.default.kind_latency_ms        none
+//	network.default.loss_prob, dup_prob    0
+//	network.default.bandwidth_bytes_per_sec  0 (unlimited)
+//	network.dc_pairs[], links[] fields     those of network.default
+//	network.fifo                           false
+//	network.max_latency_ms                 60000
+//	disks.*.capacity_bytes                 0 (unlimited)
+//	disks.*.sector_size_bytes              512
+//	disks.*.crash_mode                     lose-unsynced
+//	disks.*.latency_ms, error_prob         none
+//	disks.*.bit_flip_prob                  0
+//	disks.*.full                           false
+//	disks.*.faults_from_start              true
+//	clocks.*.offset, drift_ppm             0
+//	workload.clients                       1
+//	workload.rate_per_client               0 (closed loop)
+//	workload.think_time_ms                 none (no pause)
+//	workload.duration                      10s, or 0 (no limit) when max_ops is set
+//	workload.max_ops                       0 (no limit)
+//	workload.max_outstanding               10000
+//	workload.mix                           get 0.5, put 0.5 (if no weight is given; else unset weights are 0)
+//	workload.keys.count                    100
+//	workload.keys.dist                     uniform
+//	workload.keys.zipf_s                   0.99
+//	workload.keys.hotspot_keys, hotspot_ops  0.2, 0.8
+//	workload.value_size_bytes              constant(100)
+//	workload.n                             node.n
+//	workload.read_level, write_level       DEFAULT (resolved to node.r, node.w)
+//	workload.routing                       random
+//	workload.timeout                       1s
+//	workload.retries                       0
+//	faults[].for                           none (no window)
+//	faults[].name (partitions)             faults[<index>]
+//	faults[].mode (crash)                  the node's disks crash_mode
+//	faults[].kinds (disk_faults_*)         [error, bitflip]
+//	quiet_period                           5s
+//	final_read_level                       ALL
+//	heal_at_end                            true
+//	checks.linearizability                 auto
+//	checks.lin_time_limit                  60s
+//	checks.t_visibility_ms                 0 1 2 5 10 20 50 100 200 500 1000 2000 5000 10000
+//	checks.max_examples                    20
+//	expect.*                               nothing asserted
+//	sim.event_cost                         0s
+//	sim.max_queued_events                  1000000
+//
+// # Limits
+//
+// At most 1024 nodes (64 bytes per name), n ≤ 16, weight ≤ 64 and vnodes ×
+// weight ≤ 4096 (the ring's), values of at most 10240 bytes, 100,000
+// clients, 10,000,000 keys, 10,000 faults, 1000 alternatives per choice, a
+// 4 MiB file, and 100 problems reported per file.
+package scenarios

@@ -1,0 +1,125 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Expect is `expect:`, what must hold after the run. Every field is
+// optional; nil (absent) asserts nothing. Expectations take no ranges: they
+// are the scenario's verdict, not a knob.
+type Expect struct {
+	// Linearizable asserts the linearizability result: true (ok) or false
+	// (a scenario demonstrating an anomaly asserts that Porcupine finds it).
+	// An inconclusive check (time limit) satisfies neither.
+	Linearizable *bool `yaml:"linearizable,omitempty"`
+	// LostAckedWrites is the most acknowledged writes the final reads may
+	// miss (usually 0).
+	LostAckedWrites *int `yaml:"lost_acked_writes,omitempty"`
+	// LostAckedWritesMin is the fewest lost acknowledged writes the run must
+	// show: a scenario demonstrating that a configuration loses writes (LWW
+	// under clock skew) asserts at least 1.
+	LostAckedWritesMin *int `yaml:"lost_acked_writes_min,omitempty"`
+	// Converged asserts whether every key's replicas agree after the quiet
+	// period.
+	Converged *bool `yaml:"converged,omitempty"`
+	// AvailabilityMin is the least fraction of operations that must succeed,
+	// over the whole run.
+	AvailabilityMin *float64 `yaml:"availability_min,omitempty"`
+	// AvailabilityInFaultsMin and AvailabilityInFaultsMax bound the fraction
+	// of operations invoked inside fault windows that succeed (Max lets a
+	// scenario assert that a minority side was unavailable).
+	AvailabilityInFaultsMin *float64 `yaml:"availability_in_faults_min,omitempty"`
+	AvailabilityInFaultsMax *float64 `yaml:"availability_in_faults_max,omitempty"`
+	// StaleFractionMax is the largest fraction of reads that may miss the
+	// newest acknowledged write.
+	StaleFractionMax *float64 `yaml:"stale_fraction_max,omitempty"`
+	// P50MsMax, P99MsMax and P999MsMax bound latency quantiles of successful
+	// operations, in milliseconds: a number bounds every operation kind, a
+	// mapping bounds some ({get: 20, put: 30, all: 50}).
+	P50MsMax  LatencyBound `yaml:"p50_ms_max,omitempty"`
+	P99MsMax  LatencyBound `yaml:"p99_ms_max,omitempty"`
+	P999MsMax LatencyBound `yaml:"p999_ms_max,omitempty"`
+}
+
+// LatencyBound maps an operation kind (get, put, delete, or all for every
+// operation together) to a bound in milliseconds.
+type LatencyBound map[OpName]float64
+
+func (b *LatencyBound) unmarshalNode(d *decoder, n ast.Node, path string) bool {
+	if _, ok := n.(*ast.MappingNode); ok {
+		return d.decodeMap(n, reflectOf((*map[OpName]float64)(b)), path)
+	}
+	var v float64
+	if !d.decode(n, reflectOf(&v), path) {
+		return false
+	}
+	*b = LatencyBound{"all": v}
+	return true
+}
+
+// MarshalYAML writes a bound on every operation as a plain number.
+func (b LatencyBound) MarshalYAML() (any, error) {
+	if v, ok := b["all"]; ok && len(b) == 1 {
+		return v, nil
+	}
+	return map[OpName]float64(b), nil
+}
+
+// Expectation is one expectation as a report lists it.
+type Expectation struct {
+	// Name is the expectation's field path, e.g. "availability_min" or
+	// "p99_ms_max.get".
+	Name string
+	// Cmp is how the measured value must compare with Want: "==", "<=" or
+	// ">=".
+	Cmp string
+	// Want is a bool for == and a float64 otherwise.
+	Want any
+}
+
+func (e Expectation) String() string { return fmt.Sprintf("%s %s %v", e.Name, e.Cmp, e.Want) }
+
+// List returns the expectations that are set, in the order of the fields
+// above (latency bounds by operation name).
+func (e Expect) List() []Expectation {
+	var out []Expectation
+	eqBool := func(name string, v *bool) {
+		if v != nil {
+			out = append(out, Expectation{name, "==", *v})
+		}
+	}
+	bound := func(name, cmp string, v *float64) {
+		if v != nil {
+			out = append(out, Expectation{name, cmp, *v})
+		}
+	}
+	eqBool("linearizable", e.Linearizable)
+	if e.LostAckedWrites != nil {
+		out = append(out, Expectation{"lost_acked_writes", "<=", float64(*e.LostAckedWrites)})
+	}
+	if e.LostAckedWritesMin != nil {
+		out = append(out, Expectation{"lost_acked_writes_min", ">=", float64(*e.LostAckedWritesMin)})
+	}
+	eqBool("converged", e.Converged)
+	bound("availability_min", ">=", e.AvailabilityMin)
+	bound("availability_in_faults_min", ">=", e.AvailabilityInFaultsMin)
+	bound("availability_in_faults_max", "<=", e.AvailabilityInFaultsMax)
+	bound("stale_fraction_max", "<=", e.StaleFractionMax)
+	for _, lb := range []struct {
+		name string
+		b    LatencyBound
+	}{{"p50_ms_max", e.P50MsMax}, {"p99_ms_max", e.P99MsMax}, {"p999_ms_max", e.P999MsMax}} {
+		ops := make([]string, 0, len(lb.b))
+		for op := range lb.b {
+			ops = append(ops, string(op))
+		}
+		slices.Sort(ops)
+		for _, op := range ops {
+			out = append(out, Expectation{lb.name + "." + op, "<=", lb.b[OpName(op)]})
+		}
+	}
+	return out
+}
