@@ -6,7 +6,7 @@ import (
 
 	"dynasim/disk"
 	"dynasim/node/coord"
-	"dynasim/node/replica"
+	"dynasim/node/lsm"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
 )
@@ -61,9 +61,14 @@ type StorageConfig struct {
 	// used keys (a row cache: reads and merges of hot keys skip the engine
 	// and the decoding). Default 8 MiB; -1 disables it.
 	RowCacheBytes int64
-	// OpenEngine opens the storage engine in dir on fs; now is the node's
-	// clock. Required until node/lsm is wired in as the default.
-	OpenEngine func(fs disk.FS, dir string, now func() time.Time) (replica.Engine, error)
+	// Engine configures the storage engine (node/lsm) under Dir/engine.
+	// The node sets its clock (Now), runs it in group-commit mode (leave
+	// Sync unset: the node syncs before it acknowledges, see SyncDelay)
+	// and drives its flushes and compactions from the maintenance timer.
+	// Zero key and value limits are sized for the replica's records: the
+	// client key limit plus 9 bytes, and the engine's hard value limit
+	// (a sibling set may hold many values).
+	Engine lsm.Options
 }
 
 // Storage defaults and bounds.
@@ -116,9 +121,6 @@ func (c StorageConfig) Validate() error {
 	}
 	if c.RowCacheBytes < -1 {
 		return fmt.Errorf("node: Storage.RowCacheBytes %d must be positive, or -1 for no cache", c.RowCacheBytes)
-	}
-	if c.OpenEngine == nil {
-		return fmt.Errorf("node: Storage.OpenEngine is required")
 	}
 	return nil
 }

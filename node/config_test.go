@@ -8,17 +8,14 @@ import (
 
 	"dynasim/disk"
 	"dynasim/net"
-	"dynasim/node/replica"
+	"dynasim/node/lsm"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
 )
 
-func noEngine(disk.FS, string, func() time.Time) (replica.Engine, error) { return nil, nil }
-
 func validConfig() Config {
 	return Config{
 		Members: []ring.Member{{ID: 0}, {ID: 1}, {ID: 2}},
-		Storage: StorageConfig{OpenEngine: noEngine},
 	}
 }
 
@@ -34,7 +31,9 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		"duplicate member":  func(c *Config) { c.Members = append(c.Members, ring.Member{ID: 1}) },
 		"root dir":          func(c *Config) { c.Storage.Dir = "/" },
 		"negative delay":    func(c *Config) { c.Storage.SyncDelay = -time.Second },
-		"no engine":         func(c *Config) { c.Storage.OpenEngine = nil },
+		"engine sync mode":  func(c *Config) { c.Storage.Engine.Sync = lsm.SyncPeriodic },
+		"engine key limit":  func(c *Config) { c.Storage.Engine.MaxKeySizeBytes = 100 },
+		"engine options":    func(c *Config) { c.Storage.Engine.MemtableSizeBytes = 1 },
 		"bad mode":          func(c *Config) { c.Versions.Mode = 7 },
 		"bad quorum":        func(c *Config) { c.Coordinator.R = net.Need{Level: 42} },
 		"bad maintenance":   func(c *Config) { c.Storage.MaintenanceInterval = -1 },

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"time"
 
 	"dynasim/net"
 	"dynasim/node/coord"
@@ -25,6 +26,9 @@ func prepare(cfg Config) (*shared, error) {
 		return nil, err
 	}
 	if err := cfg.Storage.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := cfg.Storage.engineOptions(cfg.Coordinator.Limits.KeySizeBytes, func() time.Time { return time.Time{} }); err != nil {
 		return nil, err
 	}
 	v, err := versions.New(cfg.Versions)
@@ -65,14 +69,15 @@ func New(cfg Config, self net.Addr, env Env) (*Node, error) {
 // Node is a Dynamo node: coordinator and replica in one single-threaded
 // state machine. It implements Process.
 type Node struct {
-	sh    *shared
-	cfg   *Config
-	self  net.Addr
-	env   Env
-	epoch uint32
-	store *replica.Store
-	coord *coord.Coordinator
-	view  *coord.Suspicion
+	sh     *shared
+	cfg    *Config
+	self   net.Addr
+	env    Env
+	epoch  uint32
+	store  *replica.Store
+	engine lsmEngine
+	coord  *coord.Coordinator
+	view   *coord.Suspicion
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -97,11 +102,11 @@ func (sh *shared) start(self net.Addr, env Env) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %d: %w", self, err)
 	}
-	eng, err := st.OpenEngine(fs, st.Dir+"/engine", env.Now)
+	eng, err := st.openEngine(fs, sh.cfg.Coordinator.Limits.KeySizeBytes, env.Now)
 	if err != nil {
 		return nil, fmt.Errorf("node %d: open storage: %w", self, err)
 	}
-	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch}
+	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch, engine: eng}
 	n.store = replica.NewStore(eng, sh.v, st.RowCacheBytes)
 	n.view = coord.NewSuspicion(sh.maxAddr, sh.cfg.Coordinator.SuspectFor)
 	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.ring, sh.v, host{n}, n.view)

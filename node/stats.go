@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"dynasim/node/coord"
+	"dynasim/node/lsm"
 	"dynasim/node/replica"
 )
 
@@ -31,6 +32,10 @@ type Stats struct {
 
 	Coordinator coord.Stats
 	Replica     replica.Stats
+	// Engine is the storage engine's counters: write path, flushes,
+	// compactions and write amplification, Bloom filter and block cache
+	// effectiveness, recovery.
+	Engine lsm.Stats
 }
 
 // Stats returns the node's counters.
@@ -38,5 +43,6 @@ func (n *Node) Stats() Stats {
 	s := n.stats
 	s.Coordinator = n.coord.Stats()
 	s.Replica = n.store.Stats()
+	s.Engine = n.engine.db.Stats()
 	return s
 }

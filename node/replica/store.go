@@ -94,17 +94,17 @@ func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
 	}
 	raw, ok, err := s.eng.Get(dk)
 	if err != nil {
-		return net.SiblingSet{}, fmt.Errorf("replica: read %q: %w", key, err)
+		return net.SiblingSet{}, fmt.Errorf("replica: read %s: %w", printable(key), err)
 	}
 	if !ok {
 		return net.SiblingSet{}, nil
 	}
 	set, err := net.DecodeSiblingSetOwned(raw)
 	if err != nil {
-		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %q: %w", key, err)
+		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %s: %w", printable(key), err)
 	}
 	if err := s.v.Check(set); err != nil {
-		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %q: %w", key, err)
+		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %s: %w", printable(key), err)
 	}
 	if s.cache != nil {
 		s.cache.put(dk, set, len(raw))
@@ -122,7 +122,7 @@ func (s *Store) Put(key []byte, hash uint64, set net.SiblingSet) error {
 		if s.cache != nil {
 			s.cache.drop(dk) // the engine's state for the key is now unknown
 		}
-		return fmt.Errorf("replica: write %q: %w", key, err)
+		return fmt.Errorf("replica: write %s: %w", printable(key), err)
 	}
 	if s.cache != nil {
 		s.cache.put(dk, set, len(s.vbuf))
@@ -141,7 +141,7 @@ func (s *Store) Put(key []byte, hash uint64, set net.SiblingSet) error {
 func (s *Store) Merge(key []byte, hash uint64, in net.SiblingSet) (net.SiblingSet, bool, error) {
 	s.stats.Merges++
 	if err := s.v.Check(in); err != nil {
-		return net.SiblingSet{}, false, fmt.Errorf("replica: incoming set for %q: %w", key, err)
+		return net.SiblingSet{}, false, fmt.Errorf("replica: incoming set for %s: %w", printable(key), err)
 	}
 	stored, err := s.Read(key, hash)
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Store) Merge(key []byte, hash uint64, in net.SiblingSet) (net.SiblingSe
 	}
 	merged, err := s.v.Merge(stored, in)
 	if err != nil {
-		return net.SiblingSet{}, false, fmt.Errorf("replica: merge for %q: %w", key, err)
+		return net.SiblingSet{}, false, fmt.Errorf("replica: merge for %s: %w", printable(key), err)
 	}
 	if versions.EqualSets(stored, merged) {
 		s.stats.MergeNoChange++
@@ -186,4 +186,14 @@ func (s *Store) Close() error { return s.eng.Close() }
 // request) rather than the replica failing.
 func Refused(err error) bool {
 	return errors.Is(err, versions.ErrInvalid) || errors.Is(err, versions.ErrTooMany)
+}
+
+// printable quotes a key for an error message, cut to 64 bytes so that
+// errors stay within what a message may carry.
+func printable(key []byte) string {
+	const max = 64
+	if len(key) > max {
+		return fmt.Sprintf("%q... (%d bytes)", key[:max], len(key))
+	}
+	return fmt.Sprintf("%q", key)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/net"
+	"dynasim/node/lsm"
 	"dynasim/node/versions"
 	"dynasim/sim"
 )
@@ -46,7 +47,10 @@ func TestOversizeKeysAndValuesAreRefusedWithSizeAndLimit(t *testing.T) {
 		require.Contains(t, r.Error, "exceeds the limit of 1024 bytes")
 	}
 	nothingStored(t, c, "k")
-	nothingStored(t, c, bigKey)
+	for a := 0; a < c.Size(); a++ {
+		_, err := c.Node(net.Addr(a)).ReadLocal([]byte(bigKey))
+		require.ErrorIs(t, err, lsm.ErrTooLarge, "the engine cannot even hold such a key")
+	}
 
 	// A value exactly at the limit is accepted.
 	r := p.put(t, 0, "k", bigValue[1:], req{})

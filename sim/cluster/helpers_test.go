@@ -28,7 +28,6 @@ func testConfig(seed uint64, n int, mode versions.Mode) Config {
 		Node: node.Config{
 			Ring:     ring.Config{VNodes: 32},
 			Versions: versions.Config{Mode: mode},
-			Storage:  node.StorageConfig{OpenEngine: openLogEngine},
 		},
 	}
 	for i := 0; i < n; i++ {

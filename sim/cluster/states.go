@@ -6,7 +6,7 @@ import (
 
 	"dynasim/checker/history"
 	"dynasim/net"
-	"dynasim/node/replica"
+	"dynasim/node"
 	"dynasim/node/versions"
 	"dynasim/sim"
 )
@@ -53,17 +53,11 @@ func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func
 	if s.ep.Up() && s.cur != nil {
 		return s.cur.ReadLocal, func() {}, nil
 	}
-	st := c.cfg.Node.Storage.WithDefaults()
-	v, err := versions.New(c.cfg.Node.Versions)
-	if err != nil {
-		return nil, nil, err
-	}
 	clock := func() time.Time { return s.ep.Clock().Read(c.world.Now()) }
-	eng, err := st.OpenEngine(s.ep.Mem(), st.Dir+"/engine", clock)
+	store, err := node.OpenStorage(c.cfg.Node, s.ep.Mem(), clock)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster: open the disk of crashed %s: %w", s.member.Name, err)
 	}
-	store := replica.NewStore(eng, v, 0)
 	read := func(key []byte) (net.SiblingSet, error) { return store.Read(key, hashKey(key)) }
 	return read, func() { store.Close() }, nil
 }
