@@ -10,6 +10,7 @@ import (
 
 	"dynasim/checker/history"
 	"dynasim/disk"
+	"dynasim/internal/dist"
 	"dynasim/net"
 	"dynasim/node/versions"
 	"dynasim/sim"
@@ -77,14 +78,20 @@ func crashPoint(t *testing.T, seed uint64, syncDelay time.Duration) (*Cluster, *
 	cfg := testConfig(seed, 5, versions.ModeDVV)
 	jittery(&cfg)
 	cfg.Node.Storage.SyncDelay = syncDelay
+	// A small memtable, so that flushes, compactions and log recycling
+	// happen during the workload and the crash can land in any of them.
+	cfg.Node.Storage.Engine.MemtableSizeBytes = 16 << 10
+	cfg.Node.Storage.Engine.CheckpointLogBytes = 64 << 10
+	cfg.Node.Storage.MaintenanceInterval = 5 * time.Millisecond
 	c := newCluster(t, cfg)
 	rec, err := history.NewRecorder(history.DefaultRecorderConfig())
 	require.NoError(t, err)
 	crashAt := 150*time.Millisecond + time.Duration(seed%7)*13*time.Millisecond
 	wl, err := c.AddWorkload(sim.WorkloadConfig{
-		Clients: 8, Duration: crashAt, Mix: sim.OpMix{Put: 1},
+		Clients: 16, Duration: crashAt, Mix: sim.OpMix{Put: 1},
 		Keys: sim.KeyConfig{Count: 100_000, Dist: sim.KeysSequential},
 		W:    count(2), Timeout: 200 * time.Millisecond,
+		ValueSizeBytes: dist.Spec{Dist: dist.Constant, Value: 1000},
 	}, rec)
 	require.NoError(t, err)
 	lose := disk.CrashLoseUnsynced
@@ -96,7 +103,15 @@ func crashPoint(t *testing.T, seed uint64, syncDelay time.Duration) (*Cluster, *
 		{At: crashAt, Kind: sim.FaultCrash, Nodes: all, CrashMode: &lose},
 		{At: crashAt + 100*time.Millisecond, Kind: sim.FaultRestart, Nodes: all},
 	}))
-	c.World().RunFor(crashAt + 101*time.Millisecond)
+	c.World().RunFor(crashAt - time.Millisecond)
+	var flushes, compactions uint64
+	for _, n := range c.Stats() {
+		flushes += n.Current.Engine.Flushes
+		compactions += n.Current.Engine.Compactions
+	}
+	require.Positive(t, flushes, "the engine flushed memtables before the crash")
+	require.Positive(t, compactions, "and compacted tables")
+	c.World().RunFor(102 * time.Millisecond)
 	require.Empty(t, c.World().FaultErrors())
 	require.NoError(t, wl.Err())
 	h, err := rec.Close(int64(c.World().Now()))
