@@ -124,8 +124,8 @@ type host struct{ n *Node }
 func (h host) Now() time.Time                  { return h.n.env.Now() }
 func (h host) Send(to net.Addr, m net.Message) { h.n.env.Send(to, m) }
 
-func (h host) SetTimeout(d time.Duration, id uint64) {
-	h.n.env.SetTimer(d, Timer{Kind: timerRequest, ID: id})
+func (h host) SetTick(d time.Duration) {
+	h.n.env.SetTimer(d, Timer{Kind: timerTick})
 }
 
 func (h host) Stored(key []byte, hash uint64) (net.SiblingSet, error) {

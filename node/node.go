@@ -121,7 +121,7 @@ func (sh *shared) start(self net.Addr, env Env) (*Node, error) {
 
 // Timer kinds of a node.
 const (
-	timerRequest  uint8 = iota + 1 // a coordinated request's timeout; ID is the request
+	timerTick     uint8 = iota + 1 // the coordinator's timeout tick
 	timerSync                      // the group-commit window closed; ID is the generation
 	timerMaintain                  // the engine's background work
 )
@@ -164,8 +164,8 @@ func (n *Node) handleMessage(from net.Addr, msg net.Message) {
 
 func (n *Node) handleTimer(t Timer) {
 	switch t.Kind {
-	case timerRequest:
-		n.coord.Timeout(t.ID)
+	case timerTick:
+		n.coord.Tick()
 	case timerSync:
 		if n.syncArmed && t.ID == n.syncGen {
 			n.syncArmed = false

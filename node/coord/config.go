@@ -72,6 +72,11 @@ type Config struct {
 	// (possibly "unknown outcome") arrives first. Default RequestTimeout +
 	// 250 ms.
 	ForwardTimeout time.Duration
+	// TimeoutTick is the resolution of request and forward timeouts: a
+	// request expires after its timeout, less than one tick later when the
+	// tick divides both timeouts (see expiry.go). Default
+	// RequestTimeout/20, at least 1 ms.
+	TimeoutTick time.Duration
 	// SuspectFor is how long a node that missed a reply stays suspected
 	// (skipped when choosing where to forward) unless it answers again.
 	// Default 2 s.
@@ -112,6 +117,9 @@ func (c Config) WithDefaults() Config {
 	if c.ForwardTimeout == 0 {
 		c.ForwardTimeout = c.RequestTimeout + DefaultForwardSlack
 	}
+	if c.TimeoutTick == 0 {
+		c.TimeoutTick = max(c.RequestTimeout/20, time.Millisecond)
+	}
 	if c.SuspectFor == 0 {
 		c.SuspectFor = DefaultSuspectFor
 	}
@@ -141,6 +149,9 @@ func (c Config) Validate() error {
 	}
 	if c.RequestTimeout < 0 || c.ForwardTimeout < 0 || c.SuspectFor < 0 {
 		return fmt.Errorf("coord: timeouts must be positive (request %v, forward %v, suspect %v)", c.RequestTimeout, c.ForwardTimeout, c.SuspectFor)
+	}
+	if c.TimeoutTick <= 0 || c.TimeoutTick > c.RequestTimeout {
+		return fmt.Errorf("coord: TimeoutTick %v outside (0, RequestTimeout %v]", c.TimeoutTick, c.RequestTimeout)
 	}
 	if c.ForwardTimeout < c.RequestTimeout {
 		return fmt.Errorf("coord: ForwardTimeout %v is below RequestTimeout %v: a forwarder would give up before the replica answers", c.ForwardTimeout, c.RequestTimeout)

@@ -16,8 +16,8 @@ type Host interface {
 	Now() time.Time
 	// Send sends a message; the coordinator never touches it afterwards.
 	Send(to net.Addr, m net.Message)
-	// SetTimeout arranges for Coordinator.Timeout(id) after d.
-	SetTimeout(d time.Duration, id uint64)
+	// SetTick arranges for one call of Coordinator.Tick after d.
+	SetTick(d time.Duration)
 	// Stored is the local replica's current set for key, including writes
 	// not yet durable: the input of Versioner.Update when this node mints
 	// a version. It never waits.
@@ -55,6 +55,11 @@ type Coordinator struct {
 	prefBuf  []net.Addr
 	valBuf   [][]byte
 	stats    Stats
+
+	// Timeouts (expiry.go).
+	ticks              uint64
+	tickArmed          bool
+	requestQ, forwardQ expiryQueue
 }
 
 // New returns a coordinator for node self in its incarnation epoch (which
@@ -85,6 +90,8 @@ func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Vers
 	for _, m := range r.Members() {
 		c.dcByAddr[m.ID] = m.DC
 	}
+	c.requestQ = newExpiryQueue(c.cfg.RequestTimeout, c.cfg.TimeoutTick)
+	c.forwardQ = newExpiryQueue(c.cfg.ForwardTimeout, c.cfg.TimeoutTick)
 	return c, nil
 }
 
@@ -266,12 +273,8 @@ func (c *Coordinator) LocalAck(id uint64, err error) {
 	c.writeResult(o, o.self, net.StatusOK, "")
 }
 
-// Timeout ends request id if it is still running.
-func (c *Coordinator) Timeout(id uint64) {
-	o := c.ops[id]
-	if o == nil {
-		return
-	}
+// expire ends a request that reached its timeout.
+func (c *Coordinator) expire(o *op) {
 	c.stats.Timeouts++
 	now := c.host.Now()
 	if o.kind == opProxy {

@@ -32,7 +32,7 @@ func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
 		return
 	}
 	o.phase = phaseRead
-	c.host.SetTimeout(c.cfg.RequestTimeout, o.id)
+	c.expireAfter(o)
 	c.sendReads(o, net.PurposeClient)
 }
 

@@ -26,7 +26,7 @@ func (c *Coordinator) forward(o *op, orig net.Message) {
 	}
 	c.stats.Forwarded++
 	c.host.Send(o.target, fwd)
-	c.host.SetTimeout(c.cfg.ForwardTimeout, o.id)
+	c.expireAfter(o)
 }
 
 // HandleClientReply relays a replica's answer to a forwarded request.

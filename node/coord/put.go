@@ -60,7 +60,7 @@ func (c *Coordinator) write(to net.Addr, reqID uint64, key, rawCtx, value []byte
 		return
 	}
 	o.ctx, o.value, o.tombstone = ctx, value, tombstone
-	c.host.SetTimeout(c.cfg.RequestTimeout, o.id)
+	c.expireAfter(o)
 	if !c.cfg.TwoPhaseWrites {
 		c.mint(o, net.SiblingSet{}, false)
 		return

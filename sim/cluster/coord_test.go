@@ -8,7 +8,9 @@ import (
 
 	"dynasim/disk"
 	"dynasim/net"
+	"dynasim/node"
 	"dynasim/node/versions"
+	"dynasim/sim"
 )
 
 func TestACoordinatorRefusesRequestsBeyondMaxPending(t *testing.T) {
@@ -53,4 +55,34 @@ func TestAnswersForAnEarlierIncarnationAreIgnored(t *testing.T) {
 	require.Equal(t, net.StatusOK, r.Status, r.Error)
 	g := p.get(t, reps[1], "k", req{r: all})
 	require.Equal(t, []string{"lost", "new"}, sorted(g), "the earlier put survived on the other replicas; the new one is its sibling")
+}
+
+func TestTimeoutsFireWithinOneTickAfterTheirDeadline(t *testing.T) {
+	cfg := testConfig(52, 5, versions.ModeDVV)
+	cfg.Node.Coordinator.RequestTimeout = 400 * time.Millisecond
+	cfg.Node.Coordinator.TimeoutTick = 40 * time.Millisecond
+	c := newCluster(t, cfg)
+	p := addProbe(t, c, "probe")
+	reps := c.Replicas([]byte("k"), 0)
+	require.NoError(t, c.World().Crash(reps[2], disk.CrashLoseUnsynced))
+	ticks := 0
+	c.World().SetTrace(func(tr sim.Trace) {
+		if tr.Kind == node.TimerEvent && tr.To == reps[0] && tr.Timer.Kind == 1 {
+			ticks++
+		}
+	})
+	for i := 0; i < 5; i++ {
+		c.World().RunFor(time.Duration(1+i*7) * time.Millisecond) // vary the phase against the ticks
+		start := c.World().Now()
+		id := p.sendPut(reps[0], "k", "v", req{w: all})
+		r := p.wait(t, id)
+		require.Equal(t, net.StatusUnknown, r.Status)
+		took := time.Duration(p.at[id] - start)
+		// 1 ms to the coordinator, the timeout, at most a tick, 1 ms back.
+		require.GreaterOrEqual(t, took, 402*time.Millisecond)
+		require.LessOrEqual(t, took, 442*time.Millisecond)
+	}
+	busy := ticks
+	c.World().RunFor(5 * time.Second)
+	require.Equal(t, busy, ticks, "an idle coordinator does not tick")
 }
