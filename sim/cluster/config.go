@@ -39,6 +39,9 @@ type Config struct {
 	// Node is the configuration every node runs with. Leave Node.Members
 	// empty: the harness fills it from Members.
 	Node node.Config
+	// ClientDC is the datacenter the simulated clients (and the final
+	// reader) sit in, for the network model. Default: the first member's.
+	ClientDC string
 	// WireCheck makes every message a node sends travel as its decoded
 	// wire frame (net.Decode of AppendFrame) instead of the sender's
 	// object, so a run proves the codec round-trips every message it

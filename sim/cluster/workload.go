@@ -23,9 +23,9 @@ type workloadState struct {
 // reads; the workload's clients are "client0", "client1", ...
 const FinalReaderName = "final-reader"
 
-// AddWorkload adds the workload's clients (endpoints "client0"... in the
-// first datacenter of the members, started at once) and an idle final
-// reader, all recording into rec. A cluster runs one workload.
+// AddWorkload adds the workload's clients (endpoints "client0"... in
+// Config.ClientDC, started at once) and an idle final reader, all
+// recording into rec. A cluster runs one workload.
 func (c *Cluster) AddWorkload(cfg sim.WorkloadConfig, rec *history.Recorder) (*sim.Workload, error) {
 	if c.workload != nil {
 		return nil, fmt.Errorf("cluster: a workload was already added")
@@ -37,7 +37,10 @@ func (c *Cluster) AddWorkload(cfg sim.WorkloadConfig, rec *history.Recorder) (*s
 	}
 	ws := &workloadState{wl: wl, rec: rec, n: int(cfg.N), clients: cfg.Clients}
 	c.workload = ws
-	dc := c.cfg.Members[0].DC
+	dc := c.cfg.ClientDC
+	if dc == "" {
+		dc = c.cfg.Members[0].DC
+	}
 	for i := 0; i < cfg.Clients; i++ {
 		if _, err := c.world.AddEndpoint(sim.EndpointSpec{Name: fmt.Sprint("client", i), DC: dc, Factory: wl.ClientFactory(i, true)}); err != nil {
 			return nil, err
