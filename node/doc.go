@@ -14,7 +14,9 @@
 //   - coord: the coordinator (quorums, read repair, two-phase writes,
 //     forwarding, the membership View);
 //   - replica: the replica's store of sibling sets over a storage engine,
-//     and the durable epoch counter.
+//     with a row cache, and the durable epoch counter;
+//   - lsm: the storage engine (commit log, memtable, SSTables), adapted in
+//     engine.go and run in group-commit mode.
 //
 // # One node
 //
