@@ -27,9 +27,10 @@
 // Handle dispatches each event — client requests and replica answers to the
 // coordinator, replica reads and writes to the store — and then settles:
 // if the event wrote anything, the store is synced before any
-// acknowledgement or data-bearing answer leaves (durable.go). The group-
-// commit window (Storage.SyncDelay) trades acknowledgement latency for
-// fewer syncs.
+// acknowledgement or data-bearing answer leaves (durable.go). The
+// group-commit window (Storage.SyncDelay) trades acknowledgement latency
+// for fewer syncs. Request timeouts come from a tick the coordinator asks
+// for while requests are in flight (coord/expiry.go).
 //
 // # Seams for what comes next
 //
