@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"dynasim/net"
 	"dynasim/node"
@@ -24,6 +25,11 @@ type Cluster struct {
 	workload  *workloadState
 	wireErr   error
 	wireCount uint64
+
+	// progress reports virtual time during Run (RunConfig.Progress);
+	// expectedEnd is the run's estimated end.
+	progress    func(now, end time.Duration)
+	expectedEnd time.Duration
 }
 
 // slot is one member: its endpoint, its current node instance, and the

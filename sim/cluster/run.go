@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"dynasim/checker/history"
+	"dynasim/disk"
 	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/sim"
@@ -32,6 +33,22 @@ type RunConfig struct {
 	FinalReadParallelism int
 	// Recorder bounds the history. Zero: history.DefaultRecorderConfig.
 	Recorder history.RecorderConfig
+	// FinalRead is the read quorum of the final reads. The zero Need uses
+	// the workload's R; ALL makes the final read see every replica.
+	FinalRead net.Need
+	// HealAtEnd undoes every fault still active when the workload ends —
+	// partitions healed, crashed nodes restarted, paused nodes resumed,
+	// slow nodes back to speed, injected disk errors, bit flips and full
+	// disks switched off — so the quiet period shows whether the store
+	// recovers. It happens at the workload's Duration, or, for a workload
+	// bounded only by its operation count, when the last operation ends.
+	// Clock errors stay.
+	HealAtEnd bool
+	// Progress, when set, is called every 10 ms of virtual time with the
+	// time reached and the time the run is expected to end (workload
+	// duration plus quiet period; a count-bounded workload's end is
+	// unknown, so its estimate grows).
+	Progress func(now, end time.Duration)
 }
 
 // Defaults of RunConfig.
@@ -51,8 +68,10 @@ type Result struct {
 	// give the same values.
 	Fingerprint uint64
 	Events      uint64
-	// End is the virtual time the run ended.
+	// End is the virtual time the run ended; WorkloadEnd when the workload
+	// ended (its last operation returned, or its time limit passed).
 	End         sim.Time
+	WorkloadEnd sim.Time
 	Nodes       []NodeStats
 	Workload    sim.WorkloadStats
 	World       sim.Stats
@@ -97,15 +116,26 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if err := c.world.ScheduleFaults(rc.Faults); err != nil {
 		return nil, err
 	}
+	healed := false
+	if rc.HealAtEnd && wcfg.Duration > 0 {
+		c.world.At(sim.At(wcfg.Duration), "heal at end", func() { c.HealAll(); healed = true })
+	}
+	c.progress = rc.Progress
+	c.expectedEnd = wcfg.Duration + rc.Quiet
 	finished, err := c.RunWorkload(rc.MaxTime)
 	if err != nil {
 		return nil, err
 	}
-	c.world.RunFor(rc.Quiet)
+	workloadEnd := c.world.Now()
+	if rc.HealAtEnd && !healed {
+		c.HealAll()
+	}
+	c.expectedEnd = time.Duration(workloadEnd) + rc.Quiet
+	c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
 	keys := wl.KeyNames()
 	if !rc.NoFinalReads {
 		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * wcfg.Timeout * time.Duration(wcfg.Retries+1)
-		if _, err := c.FinalReads(keys, rc.FinalReadParallelism, limit+time.Second); err != nil {
+		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, limit+time.Second); err != nil {
 			return nil, err
 		}
 	}
@@ -131,6 +161,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		Fingerprint: c.world.Fingerprint(),
 		Events:      c.world.Events(),
 		End:         c.world.Now(),
+		WorkloadEnd: workloadEnd,
 		Nodes:       c.Stats(),
 		Workload:    wl.Stats(),
 		World:       c.world.Stats(),
@@ -146,4 +177,50 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// HealAll undoes every active fault now (see RunConfig.HealAtEnd).
+// Failures (a node that cannot restart) are recorded with the world's
+// fault errors.
+func (c *Cluster) HealAll() {
+	w := c.world
+	w.Network().HealAll()
+	for _, s := range c.nodes {
+		ep := s.ep
+		var err error
+		switch {
+		case !ep.Up():
+			err = w.Restart(ep.Addr())
+		case ep.Paused():
+			err = w.Resume(ep.Addr())
+		}
+		if err == nil {
+			err = w.SetSlow(ep.Addr(), 1)
+		}
+		if f := ep.Faults(); f != nil && err == nil {
+			for _, k := range []disk.FaultKind{disk.FaultError, disk.FaultBitFlip, disk.FaultDiskFull} {
+				if err = f.SetEnabled(k, false); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			w.NoteFaultError(sim.Fault{At: time.Duration(w.Now()), Kind: "heal_at_end", Nodes: []string{ep.Name()}}, err)
+		}
+	}
+}
+
+// runReporting runs the world until virtual time t, reporting progress.
+func (c *Cluster) runReporting(t sim.Time) {
+	for c.world.Now() < t {
+		c.world.Run(sim.Limit{Until: min(t, c.world.Now()+sim.Time(checkEvery))})
+		c.reportProgress()
+	}
+}
+
+func (c *Cluster) reportProgress() {
+	if c.progress != nil {
+		now := time.Duration(c.world.Now())
+		c.progress(now, max(now, c.expectedEnd))
+	}
 }
