@@ -79,7 +79,9 @@ type Input struct {
 	// traffic table and only history-derived node load.
 	Messages []MessageStats
 	Nodes    []NodeStats
-	Options  Options
+	// Notes are copied into the report (see Report.Notes).
+	Notes   []string
+	Options Options
 }
 
 // Options bounds what a report holds. Zero fields take the defaults.
@@ -158,6 +160,7 @@ func Build(in Input) (*Report, error) {
 		Staleness:  staleness(res.Staleness),
 		Siblings:   siblings(res.Siblings),
 		Timeline:   timeline(h),
+		Notes:      slices.Clone(in.Notes),
 	}
 	if c := res.Ops; c.Total != r.Ops.Total || c.OK != r.Ops.OK || c.Failed != r.Ops.Failed || c.Unknown != r.Ops.Unknown || c.FinalReads != r.Ops.FinalReads {
 		return nil, fmt.Errorf("reports: the results count %d operations (%d ok, %d final reads) but the history has %d (%d ok, %d final reads): they are not from the same run",

@@ -57,6 +57,10 @@ type Report struct {
 	Messages     Messages              `json:"messages"`
 	Nodes        []NodeLoad            `json:"nodes"`
 	Timeline     Timeline              `json:"timeline"`
+	// Notes are things the run wants a reader to know that no check
+	// measures: scheduled faults that could not be applied, a workload that
+	// did not finish in time, a visualisation that could not be written.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ConfigSummary is the handful of knobs a reader needs to interpret the

@@ -118,6 +118,9 @@ func summaryTable(r *Report) *table {
 	t.add(c("wall time", fmtSeconds(r.WallSeconds))...)
 	t.add(c("sim speed", fmt.Sprintf("%s ops/s, %s events/s (wall clock)", fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond)))...)
 	t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (virtual time)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
+	for _, n := range r.Notes {
+		t.add(c("note", n)...)
+	}
 	return t
 }
 
