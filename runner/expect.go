@@ -13,11 +13,11 @@ import (
 	"dynasim/scenarios"
 )
 
-// evaluate measures every expectation on the results. An expectation whose
+// Evaluate measures every expectation on the results. An expectation whose
 // measurement is not available (linearizability skipped or inconclusive,
 // no operations of a kind) fails and says why: a verdict cannot rest on a
 // check that did not run.
-func evaluate(list []scenarios.Expectation, h *history.History, res *checker.Results) []reports.Expectation {
+func Evaluate(list []scenarios.Expectation, h *history.History, res *checker.Results) []reports.Expectation {
 	out := make([]reports.Expectation, 0, len(list))
 	for _, e := range list {
 		got, detail, ok := measure(e.Name, h, res)

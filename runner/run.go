@@ -122,7 +122,7 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 	}
 	out.Results = results
 
-	expectations := evaluate(r.Expect.List(), h, results)
+	expectations := Evaluate(r.Expect.List(), h, results)
 	out.Passed = true
 	for _, e := range expectations {
 		out.Passed = out.Passed && e.Pass

@@ -123,7 +123,7 @@ func TestLinearizabilityExpectationNeedsAConclusiveCheck(t *testing.T) {
 		{&checker.LinearizabilityResult{Result: checker.LinIllegal}, false, false},
 		{&checker.LinearizabilityResult{Result: checker.LinOK}, true, true},
 	} {
-		got := evaluate(want, h, &checker.Results{Linearizability: tc.lin})
+		got := Evaluate(want, h, &checker.Results{Linearizability: tc.lin})
 		require.Equal(t, tc.got, got[0].Got)
 		require.Equal(t, tc.pass, got[0].Pass)
 	}

@@ -219,7 +219,7 @@ func newCheckCmd(stdout io.Writer) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "check HISTORY.jsonl",
-		Short: "Run the checkers on a recorded history; exit 1 on a violation",
+		Short: "Run the checkers on a recorded history; exit 1 unless it is linearizable (with --lin) and loses no acknowledged write",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := checker.Model(model)
@@ -239,7 +239,18 @@ func newCheckCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			rep, err := reports.Build(reports.Input{Meta: reports.Meta{Scenario: filepath.Base(args[0])}, History: h, Results: res})
+			// The verdict of a history check: linearizable (when Porcupine
+			// ran) and no acknowledged write lost (when there are final
+			// reads).
+			var want []scenarios.Expectation
+			if lin {
+				want = append(want, scenarios.Expectation{Name: "linearizable", Cmp: "==", Want: true})
+			}
+			if len(checker.FinalReads(h)) > 0 {
+				want = append(want, scenarios.Expectation{Name: "lost_acked_writes", Cmp: "<=", Want: 0.0})
+			}
+			expectations := runner.Evaluate(want, h, res)
+			rep, err := reports.Build(reports.Input{Meta: reports.Meta{Scenario: filepath.Base(args[0])}, History: h, Results: res, Expectations: expectations})
 			if err != nil {
 				return withCode(exitError, err)
 			}
@@ -251,9 +262,7 @@ func newCheckCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			violated := (res.Linearizability != nil && res.Linearizability.Result == checker.LinIllegal) ||
-				(res.LostWrites != nil && res.LostWrites.Lost > 0)
-			if violated {
+			if !rep.Passed {
 				return withCode(exitFailed, errFailed)
 			}
 			return nil

@@ -158,3 +158,15 @@ func TestCheckRejectsACorruptHistory(t *testing.T) {
 	require.Equal(t, exitInvalid, code)
 	require.Contains(t, stderr, "line 2")
 }
+
+func TestCheckFailsANonLinearizableHistory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "q")
+	code, _, stderr := run(t, "run", filepath.Join("..", "..", "scenarios", "quorum-no-writeback.yaml"), "--out", out)
+	require.Equal(t, exitOK, code, stderr) // the scenario expects the violation
+	code, stdout, _ := run(t, "check", filepath.Join(out, "history.jsonl"))
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, stdout, "illegal")
+	code, _, _ = run(t, "check", "--lin=false", filepath.Join(out, "history.jsonl"))
+	require.Equal(t, exitOK, code, "without Porcupine only lost writes count, and there are none")
+}
