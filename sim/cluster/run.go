@@ -44,6 +44,12 @@ type RunConfig struct {
 	// bounded only by its operation count, when the last operation ends.
 	// Clock errors stay.
 	HealAtEnd bool
+	// ConvergenceProbes is how many times during the quiet period every
+	// replica's state is recorded (evenly spaced; one more is taken when
+	// the workload ends and one after the final reads), so the
+	// convergence check can tell when the replicas came to agree. 0 means
+	// DefaultConvergenceProbes; -1 records only the final state.
+	ConvergenceProbes int
 	// Progress, when set, is called every 10 ms of virtual time with the
 	// time reached and the time the run is expected to end (workload
 	// duration plus quiet period; a count-bounded workload's end is
@@ -55,6 +61,8 @@ type RunConfig struct {
 const (
 	DefaultQuiet                = 2 * time.Second
 	DefaultFinalReadParallelism = 16
+	DefaultConvergenceProbes    = 10
+	MaxConvergenceProbes        = 1000
 )
 
 // Result is what a run produced.
@@ -102,8 +110,14 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if rc.Recorder == (history.RecorderConfig{}) {
 		rc.Recorder = history.DefaultRecorderConfig()
 	}
+	if rc.ConvergenceProbes == 0 {
+		rc.ConvergenceProbes = DefaultConvergenceProbes
+	}
 	if rc.MaxTime < 0 || rc.Quiet < 0 || rc.FinalReadParallelism < 0 {
 		return nil, fmt.Errorf("cluster: negative MaxTime, Quiet or FinalReadParallelism")
+	}
+	if rc.ConvergenceProbes < -1 || rc.ConvergenceProbes > MaxConvergenceProbes {
+		return nil, fmt.Errorf("cluster: ConvergenceProbes %d outside [-1, %d]", rc.ConvergenceProbes, MaxConvergenceProbes)
 	}
 	rec, err := history.NewRecorder(rc.Recorder)
 	if err != nil {
@@ -131,22 +145,41 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		c.HealAll()
 	}
 	c.expectedEnd = time.Duration(workloadEnd) + rc.Quiet
-	c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
 	keys := wl.KeyNames()
+	probe := func() error {
+		states, err := c.ReplicaStates(keys, int(wcfg.N))
+		if err != nil {
+			return err
+		}
+		for i := range states {
+			if err := rec.AddReplicaState(states[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if rc.ConvergenceProbes > 0 {
+		if err := probe(); err != nil {
+			return nil, err
+		}
+		quietStart := c.world.Now()
+		for i := 1; i <= rc.ConvergenceProbes; i++ {
+			c.runReporting(quietStart + sim.Time(int64(rc.Quiet)*int64(i)/int64(rc.ConvergenceProbes)))
+			if err := probe(); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
+	}
 	if !rc.NoFinalReads {
 		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * wcfg.Timeout * time.Duration(wcfg.Retries+1)
 		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, limit+time.Second); err != nil {
 			return nil, err
 		}
 	}
-	states, err := c.ReplicaStates(keys, int(wcfg.N))
-	if err != nil {
+	if err := probe(); err != nil {
 		return nil, err
-	}
-	for i := range states {
-		if err := rec.AddReplicaState(states[i]); err != nil {
-			return nil, err
-		}
 	}
 	if err := firstErr(wl.Err(), c.world.Err(), c.Err()); err != nil {
 		return nil, err
