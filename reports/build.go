@@ -57,7 +57,9 @@ type MessageStats struct {
 // NodeStats is one node's load as the simulator counted it. Node is the
 // node's index, the number history.Op.Coordinator uses.
 type NodeStats struct {
-	Node                int
+	Node int
+	// Name is the node's name ("n1"); empty prints its index.
+	Name                string
 	DC                  string
 	EventsHandled       uint64
 	RequestsCoordinated uint64
@@ -481,7 +483,7 @@ func messages(in []MessageStats, ops int) Messages {
 func nodeLoad(in []NodeStats, h *history.History) []NodeLoad {
 	byNode := make(map[int]*NodeLoad, len(in))
 	for _, n := range in {
-		byNode[n.Node] = &NodeLoad{Node: n.Node, DC: n.DC, EventsHandled: n.EventsHandled,
+		byNode[n.Node] = &NodeLoad{Node: n.Node, Name: n.Name, DC: n.DC, EventsHandled: n.EventsHandled,
 			RequestsCoordinated: n.RequestsCoordinated, StorageWrites: n.StorageWrites,
 			StorageBytes: n.StorageBytes, QueueMax: n.QueueMax}
 	}

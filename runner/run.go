@@ -204,6 +204,7 @@ func nodeStats(res *cluster.Result) []reports.NodeStats {
 	for _, n := range res.Nodes {
 		out = append(out, reports.NodeStats{
 			Node:                int(n.Addr),
+			Name:                n.Name,
 			DC:                  n.DC,
 			EventsHandled:       n.Total.Events,
 			RequestsCoordinated: n.Total.Coordinated(),
