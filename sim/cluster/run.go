@@ -221,21 +221,24 @@ func (c *Cluster) HealAll() {
 	for _, s := range c.nodes {
 		ep := s.ep
 		var err error
-		switch {
-		case !ep.Up():
-			err = w.Restart(ep.Addr())
-		case ep.Paused():
-			err = w.Resume(ep.Addr())
-		}
-		if err == nil {
-			err = w.SetSlow(ep.Addr(), 1)
-		}
-		if f := ep.Faults(); f != nil && err == nil {
+		// Disks first: a node whose disk was full can start again.
+		if f := ep.Faults(); f != nil {
 			for _, k := range []disk.FaultKind{disk.FaultError, disk.FaultBitFlip, disk.FaultDiskFull} {
 				if err = f.SetEnabled(k, false); err != nil {
 					break
 				}
 			}
+		}
+		if err == nil {
+			switch {
+			case !ep.Up():
+				err = w.Restart(ep.Addr())
+			case ep.Paused():
+				err = w.Resume(ep.Addr())
+			}
+		}
+		if err == nil {
+			err = w.SetSlow(ep.Addr(), 1)
 		}
 		if err != nil {
 			w.NoteFaultError(sim.Fault{At: time.Duration(w.Now()), Kind: "heal_at_end", Nodes: []string{ep.Name()}}, err)
