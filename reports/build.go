@@ -57,7 +57,9 @@ type MessageStats struct {
 // NodeStats is one node's load as the simulator counted it. Node is the
 // node's index, the number history.Op.Coordinator uses.
 type NodeStats struct {
-	Node                int
+	Node int
+	// Name is the node's name ("n1"); empty prints its index.
+	Name                string
 	DC                  string
 	EventsHandled       uint64
 	RequestsCoordinated uint64
@@ -79,7 +81,9 @@ type Input struct {
 	// traffic table and only history-derived node load.
 	Messages []MessageStats
 	Nodes    []NodeStats
-	Options  Options
+	// Notes are copied into the report (see Report.Notes).
+	Notes   []string
+	Options Options
 }
 
 // Options bounds what a report holds. Zero fields take the defaults.
@@ -158,6 +162,7 @@ func Build(in Input) (*Report, error) {
 		Staleness:  staleness(res.Staleness),
 		Siblings:   siblings(res.Siblings),
 		Timeline:   timeline(h),
+		Notes:      slices.Clone(in.Notes),
 	}
 	if c := res.Ops; c.Total != r.Ops.Total || c.OK != r.Ops.OK || c.Failed != r.Ops.Failed || c.Unknown != r.Ops.Unknown || c.FinalReads != r.Ops.FinalReads {
 		return nil, fmt.Errorf("reports: the results count %d operations (%d ok, %d final reads) but the history has %d (%d ok, %d final reads): they are not from the same run",
@@ -478,7 +483,7 @@ func messages(in []MessageStats, ops int) Messages {
 func nodeLoad(in []NodeStats, h *history.History) []NodeLoad {
 	byNode := make(map[int]*NodeLoad, len(in))
 	for _, n := range in {
-		byNode[n.Node] = &NodeLoad{Node: n.Node, DC: n.DC, EventsHandled: n.EventsHandled,
+		byNode[n.Node] = &NodeLoad{Node: n.Node, Name: n.Name, DC: n.DC, EventsHandled: n.EventsHandled,
 			RequestsCoordinated: n.RequestsCoordinated, StorageWrites: n.StorageWrites,
 			StorageBytes: n.StorageBytes, QueueMax: n.QueueMax}
 	}

@@ -392,7 +392,7 @@ func nodeLoadPlot(r *Report) (string, bool, error) {
 	var events, coord, client, writes plotter.Values
 	var anyEvents, anyCoord, anyWrites bool
 	for i, nd := range r.Nodes {
-		names[i] = fmt.Sprintf("n%d", nd.Node)
+		names[i] = nd.Label()
 		if nd.DC != "" {
 			names[i] += " (" + nd.DC + ")"
 		}

@@ -1,5 +1,7 @@
 package reports
 
+import "fmt"
+
 // The JSON report. Keys marked "contract" are relied on by other tools (CI
 // scripts, dashboards, `dynasim replay`): never rename or remove them, and
 // never change their type. Everything else may grow; bump Version only for a
@@ -57,6 +59,10 @@ type Report struct {
 	Messages     Messages              `json:"messages"`
 	Nodes        []NodeLoad            `json:"nodes"`
 	Timeline     Timeline              `json:"timeline"`
+	// Notes are things the run wants a reader to know that no check
+	// measures: scheduled faults that could not be applied, a workload that
+	// did not finish in time, a visualisation that could not be written.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ConfigSummary is the handful of knobs a reader needs to interpret the
@@ -305,6 +311,7 @@ type MessageKind struct {
 // NodeLoad is one node's share of the work.
 type NodeLoad struct {
 	Node int    `json:"node"`
+	Name string `json:"name,omitempty"`
 	DC   string `json:"dc,omitempty"`
 	// EventsHandled, RequestsCoordinated, StorageWrites, StorageBytes and
 	// QueueMax come from the simulator; ClientOps is counted from the
@@ -348,4 +355,12 @@ type Bucket struct {
 // give byte-identical reports: what `dynasim replay` and tests compare.
 func (r *Report) ZeroWallClock() {
 	r.WallSeconds, r.OpsPerWallSecond, r.EventsPerWallSecond = 0, 0, 0
+}
+
+// Label is the node's name, or "n<index>" when it has none.
+func (n NodeLoad) Label() string {
+	if n.Name != "" {
+		return n.Name
+	}
+	return fmt.Sprintf("n%d", n.Node)
 }

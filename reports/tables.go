@@ -118,6 +118,9 @@ func summaryTable(r *Report) *table {
 	t.add(c("wall time", fmtSeconds(r.WallSeconds))...)
 	t.add(c("sim speed", fmt.Sprintf("%s ops/s, %s events/s (wall clock)", fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond)))...)
 	t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (virtual time)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
+	for _, n := range r.Notes {
+		t.add(c("note", n)...)
+	}
 	return t
 }
 
@@ -387,7 +390,7 @@ func messagesTable(r *Report) *table {
 func nodesTable(r *Report) *table {
 	t := &table{Title: "Per-node load", Header: []string{"node", "dc", "events", "coordinated", "client ops", "storage writes", "storage bytes", "queue max"}, Right: rightFrom(8, 2)}
 	for _, n := range r.Nodes {
-		t.add(c(fmt.Sprint(n.Node), n.DC, fmtUint(n.EventsHandled), fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps),
+		t.add(c(n.Label(), n.DC, fmtUint(n.EventsHandled), fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps),
 			fmtUint(n.StorageWrites), fmtBytes(float64(n.StorageBytes)), fmtInt(n.QueueMax))...)
 	}
 	if len(t.Rows) == 0 {

@@ -115,7 +115,9 @@ type clientOp struct {
 	attempts       int
 	mayHaveApplied bool
 	final          bool
-	onDone         func(ok bool)
+	// readNeed overrides the workload's R (final reads).
+	readNeed *net.Need
+	onDone   func(ok bool)
 }
 
 // cachedContext is the context of a client's last successful read of a key.
@@ -249,10 +251,15 @@ func (c *Client) startRandomOp(onDone func(bool)) {
 	}
 }
 
-// ReadFinal issues a final read of key (after the quiet period) and calls
-// onDone when it completes.
-func (c *Client) ReadFinal(key string, onDone func(ok bool)) {
-	c.start(&clientOp{kind: opGet, key: []byte(key), final: true, onDone: onDone})
+// ReadFinal issues a final read of key (after the quiet period) with read
+// quorum r (the zero Need: the workload's R) and calls onDone when it
+// completes.
+func (c *Client) ReadFinal(key string, r net.Need, onDone func(ok bool)) {
+	op := &clientOp{kind: opGet, key: []byte(key), final: true, onDone: onDone}
+	if r != (net.Need{}) {
+		op.readNeed = &r
+	}
+	c.start(op)
 }
 
 // start records an operation's invocation and sends its first attempt.
@@ -324,7 +331,11 @@ func (c *Client) attempt(op *clientOp) {
 	var m net.Message
 	switch op.kind {
 	case opGet:
-		m = &net.ClientGet{ReqID: req, ReplyTo: net.None, Key: op.key, N: cfg.N, R: cfg.R}
+		r := cfg.R
+		if op.readNeed != nil {
+			r = *op.readNeed
+		}
+		m = &net.ClientGet{ReqID: req, ReplyTo: net.None, Key: op.key, N: cfg.N, R: r}
 	case opPut:
 		m = &net.ClientPut{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, Value: op.value, N: cfg.N, W: cfg.W}
 	case opDelete:

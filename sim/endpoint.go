@@ -36,6 +36,10 @@ type DiskConfig struct {
 	// CrashMode says what a crash does to unsynced data when a fault does
 	// not name a mode.
 	CrashMode disk.CrashMode
+	// FaultsOff starts the disk with its injected errors and bit flips
+	// switched off, so that a fault schedule can switch them on later.
+	// Latency and a configured full disk apply from the start regardless.
+	FaultsOff bool
 }
 
 // Endpoint is a hosted node or client. It is the node.Env its process sees.
@@ -59,6 +63,7 @@ type Endpoint struct {
 	// arrive earlier wait in inbox.
 	busyUntil   Time
 	inbox       queue
+	maxQueued   int // the longest inbox so far
 	wakePending bool
 
 	// The work cursor while a handler runs: local time advances with the
@@ -102,6 +107,13 @@ func (w *World) AddEndpoint(spec EndpointSpec) (*Endpoint, error) {
 		efs, err := disk.NewErrorFS(mem, spec.Disk.Faults, w.streams.Stream("disk/"+spec.Name))
 		if err != nil {
 			return nil, fmt.Errorf("sim: endpoint %q disk faults: %w", spec.Name, err)
+		}
+		if spec.Disk.FaultsOff {
+			for _, k := range []disk.FaultKind{disk.FaultError, disk.FaultBitFlip} {
+				if err := efs.SetEnabled(k, false); err != nil {
+					return nil, fmt.Errorf("sim: endpoint %q disk faults: %w", spec.Name, err)
+				}
+			}
 		}
 		ep.mem, ep.efs, ep.fs = mem, efs, efs
 	}
@@ -164,6 +176,10 @@ func (ep *Endpoint) StartErr() error { return ep.restartErr }
 
 // QueuedEvents is the number of events waiting for the endpoint.
 func (ep *Endpoint) QueuedEvents() int { return ep.inbox.len() }
+
+// MaxQueuedEvents is the most events that ever waited for the endpoint at
+// once: how far it fell behind its load.
+func (ep *Endpoint) MaxQueuedEvents() int { return ep.maxQueued }
 
 // --- node.Env ---
 

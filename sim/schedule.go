@@ -118,6 +118,12 @@ func (w *World) ScheduleFaults(faults []Fault) error {
 	return nil
 }
 
+// NoteFaultError records a fault a harness applied itself that failed, so
+// that it is reported with the scheduled ones.
+func (w *World) NoteFaultError(f Fault, err error) {
+	w.faultErrs = append(w.faultErrs, FaultError{Fault: f, Err: err})
+}
+
 // FaultErrors lists the scheduled faults that failed when they fired.
 func (w *World) FaultErrors() []FaultError { return w.faultErrs }
 

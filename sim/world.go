@@ -231,6 +231,7 @@ func (w *World) enqueueOrHandle(at Time, ep *Endpoint, e *event) {
 			return
 		}
 		ep.inbox.push(*e)
+		ep.maxQueued = max(ep.maxQueued, ep.inbox.len())
 		w.scheduleWake(ep)
 		return
 	}

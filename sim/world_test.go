@@ -241,6 +241,7 @@ func TestPauseQueuesAndResumeDelivers(t *testing.T) {
 	w.Run(Limit{Until: At(49 * time.Millisecond)})
 	require.Empty(t, dst.events, "a paused node handles nothing")
 	require.Equal(t, 6, b.QueuedEvents())
+	require.Equal(t, 6, b.MaxQueuedEvents())
 	w.At(At(50*time.Millisecond), "resume", func() { require.NoError(t, w.Resume(b.Addr())) })
 	w.Run(Limit{})
 	require.Len(t, dst.events, 6)
@@ -468,4 +469,19 @@ func TestPartitionDropsMessagesInFlight(t *testing.T) {
 	require.Len(t, ra.events, 1)
 	require.Equal(t, uint64(1), w.Stats().DroppedInFlight)
 	require.Equal(t, uint64(1), w.Network().Stats().Total.Cut)
+}
+
+func TestDiskFaultsCanStartSwitchedOff(t *testing.T) {
+	w, err := NewWorld(Config{Seed: 1})
+	require.NoError(t, err)
+	dc := &DiskConfig{FaultsOff: true, Faults: disk.ErrorFSConfig{Errors: []disk.ErrorFault{{Target: disk.Target{Ops: disk.OpWrite}, Probability: 1}}}}
+	ep := mustAdd(t, w, EndpointSpec{Name: "a", Disk: dc, Factory: recorderFactory(&recorder{})})
+	f, err := ep.FS().Create("x")
+	require.NoError(t, err)
+	_, err = f.Write([]byte("ok"))
+	require.NoError(t, err, "errors start switched off")
+	require.NoError(t, w.ScheduleFaults([]Fault{{At: time.Millisecond, Kind: FaultDiskOn, Nodes: []string{"a"}, DiskFaults: []disk.FaultKind{disk.FaultError}}}))
+	w.Run(Limit{})
+	_, err = f.Write([]byte("no"))
+	require.ErrorIs(t, err, disk.ErrInjected)
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"dynasim/net"
 	"dynasim/node"
@@ -24,6 +25,11 @@ type Cluster struct {
 	workload  *workloadState
 	wireErr   error
 	wireCount uint64
+
+	// progress reports virtual time during Run (RunConfig.Progress);
+	// expectedEnd is the run's estimated end.
+	progress    func(now, end time.Duration)
+	expectedEnd time.Duration
 }
 
 // slot is one member: its endpoint, its current node instance, and the
@@ -72,8 +78,13 @@ func New(cfg Config) (*Cluster, error) {
 			Name: m.Name, DC: m.DC, Rack: m.Rack, Clock: m.Clock, Disk: d,
 			Factory: c.nodeFactory(s, factory),
 		})
+		if ep == nil {
+			return nil, fmt.Errorf("cluster: add %s: %w", m.Name, err)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("cluster: start %s: %w", m.Name, err)
+			// The node could not start (say its disk is full): it stays
+			// down, like a crashed node, and the run reports why.
+			w.NoteFaultError(sim.Fault{Kind: "start", Nodes: []string{m.Name}}, err)
 		}
 		if ep.Addr() != addrOf(i) {
 			return nil, fmt.Errorf("cluster: %s got address %d, want %d (the world must be empty)", m.Name, ep.Addr(), i)

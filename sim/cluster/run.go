@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"dynasim/checker/history"
+	"dynasim/disk"
 	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/sim"
@@ -32,12 +33,36 @@ type RunConfig struct {
 	FinalReadParallelism int
 	// Recorder bounds the history. Zero: history.DefaultRecorderConfig.
 	Recorder history.RecorderConfig
+	// FinalRead is the read quorum of the final reads. The zero Need uses
+	// the workload's R; ALL makes the final read see every replica.
+	FinalRead net.Need
+	// HealAtEnd undoes every fault still active when the workload ends —
+	// partitions healed, crashed nodes restarted, paused nodes resumed,
+	// slow nodes back to speed, injected disk errors, bit flips and full
+	// disks switched off — so the quiet period shows whether the store
+	// recovers. It happens at the workload's Duration, or, for a workload
+	// bounded only by its operation count, when the last operation ends.
+	// Clock errors stay.
+	HealAtEnd bool
+	// ConvergenceProbes is how many times during the quiet period every
+	// replica's state is recorded (evenly spaced; one more is taken when
+	// the workload ends and one after the final reads), so the
+	// convergence check can tell when the replicas came to agree. 0 means
+	// DefaultConvergenceProbes; -1 records only the final state.
+	ConvergenceProbes int
+	// Progress, when set, is called every 10 ms of virtual time with the
+	// time reached and the time the run is expected to end (workload
+	// duration plus quiet period; a count-bounded workload's end is
+	// unknown, so its estimate grows).
+	Progress func(now, end time.Duration)
 }
 
 // Defaults of RunConfig.
 const (
 	DefaultQuiet                = 2 * time.Second
 	DefaultFinalReadParallelism = 16
+	DefaultConvergenceProbes    = 10
+	MaxConvergenceProbes        = 1000
 )
 
 // Result is what a run produced.
@@ -51,8 +76,10 @@ type Result struct {
 	// give the same values.
 	Fingerprint uint64
 	Events      uint64
-	// End is the virtual time the run ended.
+	// End is the virtual time the run ended; WorkloadEnd when the workload
+	// ended (its last operation returned, or its time limit passed).
 	End         sim.Time
+	WorkloadEnd sim.Time
 	Nodes       []NodeStats
 	Workload    sim.WorkloadStats
 	World       sim.Stats
@@ -83,8 +110,14 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if rc.Recorder == (history.RecorderConfig{}) {
 		rc.Recorder = history.DefaultRecorderConfig()
 	}
+	if rc.ConvergenceProbes == 0 {
+		rc.ConvergenceProbes = DefaultConvergenceProbes
+	}
 	if rc.MaxTime < 0 || rc.Quiet < 0 || rc.FinalReadParallelism < 0 {
 		return nil, fmt.Errorf("cluster: negative MaxTime, Quiet or FinalReadParallelism")
+	}
+	if rc.ConvergenceProbes < -1 || rc.ConvergenceProbes > MaxConvergenceProbes {
+		return nil, fmt.Errorf("cluster: ConvergenceProbes %d outside [-1, %d]", rc.ConvergenceProbes, MaxConvergenceProbes)
 	}
 	rec, err := history.NewRecorder(rc.Recorder)
 	if err != nil {
@@ -97,26 +130,56 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if err := c.world.ScheduleFaults(rc.Faults); err != nil {
 		return nil, err
 	}
+	healed := false
+	if rc.HealAtEnd && wcfg.Duration > 0 {
+		c.world.At(sim.At(wcfg.Duration), "heal at end", func() { c.HealAll(); healed = true })
+	}
+	c.progress = rc.Progress
+	c.expectedEnd = wcfg.Duration + rc.Quiet
 	finished, err := c.RunWorkload(rc.MaxTime)
 	if err != nil {
 		return nil, err
 	}
-	c.world.RunFor(rc.Quiet)
+	workloadEnd := c.world.Now()
+	if rc.HealAtEnd && !healed {
+		c.HealAll()
+	}
+	c.expectedEnd = time.Duration(workloadEnd) + rc.Quiet
 	keys := wl.KeyNames()
+	probe := func() error {
+		states, err := c.ReplicaStates(keys, int(wcfg.N))
+		if err != nil {
+			return err
+		}
+		for i := range states {
+			if err := rec.AddReplicaState(states[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if rc.ConvergenceProbes > 0 {
+		if err := probe(); err != nil {
+			return nil, err
+		}
+		quietStart := c.world.Now()
+		for i := 1; i <= rc.ConvergenceProbes; i++ {
+			c.runReporting(quietStart + sim.Time(int64(rc.Quiet)*int64(i)/int64(rc.ConvergenceProbes)))
+			if err := probe(); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
+	}
 	if !rc.NoFinalReads {
 		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * wcfg.Timeout * time.Duration(wcfg.Retries+1)
-		if _, err := c.FinalReads(keys, rc.FinalReadParallelism, limit+time.Second); err != nil {
+		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, limit+time.Second); err != nil {
 			return nil, err
 		}
 	}
-	states, err := c.ReplicaStates(keys, int(wcfg.N))
-	if err != nil {
+	if err := probe(); err != nil {
 		return nil, err
-	}
-	for i := range states {
-		if err := rec.AddReplicaState(states[i]); err != nil {
-			return nil, err
-		}
 	}
 	if err := firstErr(wl.Err(), c.world.Err(), c.Err()); err != nil {
 		return nil, err
@@ -131,6 +194,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		Fingerprint: c.world.Fingerprint(),
 		Events:      c.world.Events(),
 		End:         c.world.Now(),
+		WorkloadEnd: workloadEnd,
 		Nodes:       c.Stats(),
 		Workload:    wl.Stats(),
 		World:       c.world.Stats(),
@@ -146,4 +210,53 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// HealAll undoes every active fault now (see RunConfig.HealAtEnd).
+// Failures (a node that cannot restart) are recorded with the world's
+// fault errors.
+func (c *Cluster) HealAll() {
+	w := c.world
+	w.Network().HealAll()
+	for _, s := range c.nodes {
+		ep := s.ep
+		var err error
+		// Disks first: a node whose disk was full can start again.
+		if f := ep.Faults(); f != nil {
+			for _, k := range []disk.FaultKind{disk.FaultError, disk.FaultBitFlip, disk.FaultDiskFull} {
+				if err = f.SetEnabled(k, false); err != nil {
+					break
+				}
+			}
+		}
+		if err == nil {
+			switch {
+			case !ep.Up():
+				err = w.Restart(ep.Addr())
+			case ep.Paused():
+				err = w.Resume(ep.Addr())
+			}
+		}
+		if err == nil {
+			err = w.SetSlow(ep.Addr(), 1)
+		}
+		if err != nil {
+			w.NoteFaultError(sim.Fault{At: time.Duration(w.Now()), Kind: "heal_at_end", Nodes: []string{ep.Name()}}, err)
+		}
+	}
+}
+
+// runReporting runs the world until virtual time t, reporting progress.
+func (c *Cluster) runReporting(t sim.Time) {
+	for c.world.Now() < t {
+		c.world.Run(sim.Limit{Until: min(t, c.world.Now()+sim.Time(checkEvery))})
+		c.reportProgress()
+	}
+}
+
+func (c *Cluster) reportProgress() {
+	if c.progress != nil {
+		now := time.Duration(c.world.Now())
+		c.progress(now, max(now, c.expectedEnd))
+	}
 }

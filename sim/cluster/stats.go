@@ -58,6 +58,8 @@ type NodeStats struct {
 	// counters (zero while the node is down).
 	Total   Totals
 	Current node.Stats
+	// MaxQueued is the most events that waited for the node at once.
+	MaxQueued int
 	// Disk is the node's simulated disk: bytes in use and I/O counts.
 	DiskUsageBytes int64
 	Disk           disk.MemFSStats
@@ -68,7 +70,7 @@ type NodeStats struct {
 func (c *Cluster) Stats() []NodeStats {
 	out := make([]NodeStats, len(c.nodes))
 	for i, s := range c.nodes {
-		ns := NodeStats{Name: s.member.Name, Addr: addrOf(i), DC: s.member.DC, Up: s.ep.Up(), Incarnations: s.incs, Total: s.past}
+		ns := NodeStats{Name: s.member.Name, Addr: addrOf(i), DC: s.member.DC, Up: s.ep.Up(), Incarnations: s.incs, Total: s.past, MaxQueued: s.ep.MaxQueuedEvents()}
 		if s.ep.Up() && s.cur != nil {
 			ns.Current = s.cur.Stats()
 			ns.Total.add(ns.Current)

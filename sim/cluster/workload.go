@@ -95,6 +95,7 @@ func (c *Cluster) RunWorkload(limit time.Duration) (bool, error) {
 			return false, nil
 		}
 		c.world.Run(sim.Limit{Until: min(end, c.world.Now()+sim.Time(checkEvery))})
+		c.reportProgress()
 	}
 }
 
@@ -105,7 +106,7 @@ const checkEvery = 10 * time.Millisecond
 // FinalReads reads every key once through the final reader (recorded with
 // Final: true), at most parallel at a time, and runs the world until all
 // have completed or limit has passed. It reports whether all completed.
-func (c *Cluster) FinalReads(keys []string, parallel int, limit time.Duration) (bool, error) {
+func (c *Cluster) FinalReads(keys []string, r net.Need, parallel int, limit time.Duration) (bool, error) {
 	ws := c.workload
 	if ws == nil {
 		return false, fmt.Errorf("cluster: no workload")
@@ -125,7 +126,7 @@ func (c *Cluster) FinalReads(keys []string, parallel int, limit time.Duration) (
 		}
 		k := keys[next]
 		next++
-		reader.ReadFinal(k, func(bool) { done++; launch() })
+		reader.ReadFinal(k, r, func(bool) { done++; launch() })
 	}
 	c.world.At(c.world.Now(), "final reads", func() {
 		for i := 0; i < parallel; i++ {

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"dynasim/checker"
+	"dynasim/checker/history"
+	"dynasim/reports"
+	"dynasim/runner"
+	"dynasim/scenarios"
+)
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "dynasim",
+		Short:         "Deterministic simulation testbed for Dynamo-style key-value stores",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newRunCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout))
+	return root
+}
+
+// isTerminal reports whether w is a terminal (for colour and progress).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		seed   uint64
+		outDir string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run FILE...",
+		Short: "Run scenarios and report; exit 1 if an expectation fails",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			// Parse every file first: an invalid scenario stops the run
+			// before anything is simulated.
+			type job struct {
+				path string
+				res  *scenarios.Resolved
+			}
+			var jobs []job
+			var invalid []error
+			for _, path := range files {
+				sc, err := scenarios.Load(path)
+				if err != nil {
+					invalid = append(invalid, err)
+					continue
+				}
+				s := sc.DefaultSeed()
+				if cmd.Flags().Changed("seed") {
+					s = seed
+				}
+				res, err := sc.Resolve(s)
+				if err != nil {
+					invalid = append(invalid, err)
+					continue
+				}
+				jobs = append(jobs, job{path, res})
+			}
+			if len(invalid) > 0 {
+				return withCode(exitInvalid, errors.Join(invalid...))
+			}
+			var reps []*reports.Report
+			allPassed := true
+			for _, j := range jobs {
+				dir := outDir
+				if len(jobs) > 1 || dir == "" {
+					dir = filepath.Join(defaultStr(outDir, "out"), runner.DirName(j.res.Name))
+				}
+				opt := runner.Options{OutDir: dir, ScenarioPath: j.path}
+				var bar *progressbar.ProgressBar
+				if !asJSON && isTerminal(stdout) {
+					bar = newBar(stderr, j.res.Name)
+					opt.Progress = func(now, end time.Duration) {
+						bar.ChangeMax64(max(int64(end/time.Millisecond), 1))
+						_ = bar.Set64(int64(now / time.Millisecond))
+					}
+				}
+				out, err := runner.Run(j.res, opt)
+				if bar != nil {
+					_ = bar.Finish()
+					_ = bar.Clear()
+				}
+				if err != nil {
+					return withCode(exitError, fmt.Errorf("%s: %w", j.path, err))
+				}
+				allPassed = allPassed && out.Passed
+				reps = append(reps, out.Report)
+				if !asJSON {
+					if err := reports.WriteText(stdout, out.Report, reports.TextOptions{Color: isTerminal(stdout)}); err != nil {
+						return withCode(exitError, err)
+					}
+					fmt.Fprintf(stdout, "files: %s/{%s}\n\n", dir, joinNames(out.Files))
+				}
+			}
+			if asJSON {
+				if err := writeJSONReports(stdout, reps); err != nil {
+					return withCode(exitError, err)
+				}
+			} else if len(reps) > 1 {
+				for _, r := range reps {
+					fmt.Fprintln(stdout, reports.SummaryLine(r))
+				}
+			}
+			if !allPassed {
+				return withCode(exitFailed, errFailed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "master seed (default: the scenario's own seed)")
+	cmd.Flags().StringVar(&outDir, "out", "", "output directory (default out/<scenario>; with several files, one sub-directory each)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON report on stdout instead of the text summary")
+	return cmd
+}
+
+func defaultStr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ","
+		}
+		out += n
+	}
+	return out
+}
+
+func newBar(w io.Writer, name string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(name+" (virtual ms)"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// writeJSONReports prints one report as an object, several as an array.
+func writeJSONReports(w io.Writer, reps []*reports.Report) error {
+	if len(reps) == 1 {
+		return reps[0].WriteJSON(w)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(reps)
+}
+
+func newReplayCmd(stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "replay DIR",
+		Short: "Re-run a saved run (DIR/resolved.yaml) and verify its fingerprint",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			sc, err := scenarios.Load(filepath.Join(dir, "resolved.yaml"))
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			f, err := os.Open(filepath.Join(dir, "report.json"))
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			saved, err := reports.ReadJSON(f)
+			_ = f.Close()
+			if err != nil {
+				return withCode(exitInvalid, fmt.Errorf("%s: %w", filepath.Join(dir, "report.json"), err))
+			}
+			res, err := sc.Resolve(saved.Seed)
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			out, err := runner.Run(res, runner.Options{})
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			got := out.Report
+			if got.Fingerprint != saved.Fingerprint || got.Events != saved.Events {
+				fmt.Fprintf(stdout, "DIVERGED %s seed=%d: fingerprint %s (%d events), saved %s (%d events)\n",
+					saved.Scenario, saved.Seed, got.Fingerprint, got.Events, saved.Fingerprint, saved.Events)
+				return withCode(exitFailed, errFailed)
+			}
+			fmt.Fprintf(stdout, "REPLAYED %s seed=%d fingerprint=%s events=%d: identical\n", saved.Scenario, saved.Seed, got.Fingerprint, got.Events)
+			return nil
+		},
+	}
+}
+
+func newCheckCmd(stdout io.Writer) *cobra.Command {
+	var (
+		model  string
+		lin    bool
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "check HISTORY.jsonl",
+		Short: "Run the checkers on a recorded history; exit 1 unless it is linearizable (with --lin) and loses no acknowledged write",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := checker.Model(model)
+			if m != checker.Register && m != checker.MultiValue {
+				return withCode(exitInvalid, fmt.Errorf("--model %q: want register or multi_value", model))
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			h, err := history.Read(f)
+			_ = f.Close()
+			if err != nil {
+				return withCode(exitInvalid, fmt.Errorf("%s: %w", args[0], err))
+			}
+			res, err := checker.Check(h, checker.Options{Model: m, Linearizability: lin})
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			// The verdict of a history check: linearizable (when Porcupine
+			// ran) and no acknowledged write lost (when there are final
+			// reads).
+			var want []scenarios.Expectation
+			if lin {
+				want = append(want, scenarios.Expectation{Name: "linearizable", Cmp: "==", Want: true})
+			}
+			if len(checker.FinalReads(h)) > 0 {
+				want = append(want, scenarios.Expectation{Name: "lost_acked_writes", Cmp: "<=", Want: 0.0})
+			}
+			expectations := runner.Evaluate(want, h, res)
+			rep, err := reports.Build(reports.Input{Meta: reports.Meta{Scenario: filepath.Base(args[0])}, History: h, Results: res, Expectations: expectations})
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if asJSON {
+				err = rep.WriteJSON(stdout)
+			} else {
+				err = reports.WriteText(stdout, rep, reports.TextOptions{Color: isTerminal(stdout)})
+			}
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			if !rep.Passed {
+				return withCode(exitFailed, errFailed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", string(checker.MultiValue), "consistency model: register (LWW, single values) or multi_value (siblings)")
+	cmd.Flags().BoolVar(&lin, "lin", true, "run the Porcupine linearizability check")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON report")
+	return cmd
+}
+
+func newValidateCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Report every problem in scenario files without running them",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			bad := 0
+			for _, path := range files {
+				sc, err := scenarios.Load(path)
+				if err == nil {
+					_, err = sc.Resolve(sc.DefaultSeed())
+				}
+				if err != nil {
+					bad++
+					fmt.Fprintln(stdout, err)
+					continue
+				}
+				fmt.Fprintf(stdout, "%s: ok\n", path)
+			}
+			if bad > 0 {
+				return withCode(exitInvalid, errFailed)
+			}
+			return nil
+		},
+	}
+}

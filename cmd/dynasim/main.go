@@ -1,0 +1,69 @@
+// Command dynasim runs Dynamo-style key-value store scenarios in a
+// deterministic simulated world and reports what happened to consistency,
+// availability and latency.
+//
+//	dynasim run FILE... [--seed N] [--out DIR] [--json]
+//	dynasim replay DIR
+//	dynasim check HISTORY.jsonl [--model register|multi_value] [--lin]
+//	dynasim validate FILE...
+//
+// Exit status: 0 when every expectation holds (run), the fingerprint
+// matches (replay), the history passes (check) or the files are valid
+// (validate); 1 when an expectation fails, a replay diverges or a check
+// finds a violation; 2 for an invalid scenario or a usage error; 3 when
+// the run itself failed (an I/O error, a bug).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes (a contract for scripts and CI).
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitInvalid = 2
+	exitError   = 3
+)
+
+// exitError carries an exit code through cobra.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &codedError{code: code, err: err} }
+
+// failedf is an outcome that is not an error of the tool: an expectation
+// that failed, a replay that diverged. Its message is already printed.
+var errFailed = errors.New("failed")
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute runs the CLI and returns its exit code.
+func execute(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ce *codedError
+	if errors.As(err, &ce) {
+		if !errors.Is(ce.err, errFailed) {
+			fmt.Fprintln(stderr, "dynasim:", ce.err)
+		}
+		return ce.code
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count.
+	fmt.Fprintln(stderr, "dynasim:", err)
+	return exitInvalid
+}

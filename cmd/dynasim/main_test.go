@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := execute(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	return p
+}
+
+const tiny = `
+name: tiny
+seed: 4
+cluster: {nodes: 3}
+node: {n: 3, r: 2, w: 2, read_repair: blocking, two_phase_writes: true}
+workload: {clients: 3, duration: 2s, keys: {count: 5}}
+expect:
+  lost_acked_writes: 0
+  converged: true
+`
+
+func TestRunPassesAndWritesItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "tiny.yaml", tiny)
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := run(t, "run", path, "--out", out)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "dynasim report: tiny")
+	require.Contains(t, stdout, "PASS")
+	for _, f := range []string{"resolved.yaml", "history.jsonl", "report.json", "report.txt", "report.html"} {
+		require.FileExists(t, filepath.Join(out, f))
+	}
+
+	// Replay verifies the fingerprint.
+	code, stdout, _ = run(t, "replay", out)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "identical")
+
+	// A tampered fingerprint is a divergence: exit 1.
+	rep := filepath.Join(out, "report.json")
+	data, err := os.ReadFile(rep)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(data, &m))
+	m["fingerprint"] = "0000000000000001"
+	data, err = json.Marshal(m)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(rep, data, 0o644))
+	code, stdout, _ = run(t, "replay", out)
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, stdout, "DIVERGED")
+
+	// The history can be checked on its own.
+	code, stdout, _ = run(t, "check", filepath.Join(out, "history.jsonl"))
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "linearizability")
+}
+
+func TestRunJSONHasTheContractKeys(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "tiny.yaml", tiny)
+	code, stdout, stderr := run(t, "run", path, "--json", "--seed", "99", "--out", filepath.Join(dir, "o"))
+	require.Equal(t, exitOK, code, stderr)
+	var rep map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), "stdout is exactly the JSON report")
+	for _, k := range []string{"scenario", "seed", "fingerprint", "ops", "latency_ms", "checks", "staleness", "expectations", "events", "wall_seconds", "ops_per_wall_second"} {
+		require.Contains(t, rep, k)
+	}
+	require.Equal(t, 99.0, rep["seed"], "--seed overrides the file's seed")
+	ops := rep["ops"].(map[string]any)
+	for _, k := range []string{"total", "ok", "failed", "unknown"} {
+		require.Contains(t, ops, k)
+	}
+	checks := rep["checks"].(map[string]any)
+	for _, k := range []string{"linearizability", "lost_acked_writes", "converged", "availability"} {
+		require.Contains(t, checks, k)
+	}
+	lin := checks["linearizability"].(map[string]any)
+	require.Contains(t, lin, "model")
+	require.Contains(t, []any{"ok", "illegal", "unknown", "skipped"}, lin["result"])
+	lat := rep["latency_ms"].(map[string]any)
+	for _, op := range []string{"get", "put"} {
+		for _, q := range []string{"p50", "p99", "p999", "max"} {
+			require.Contains(t, lat[op].(map[string]any), q)
+		}
+	}
+	tv := rep["staleness"].(map[string]any)["t_visibility"].([]any)
+	require.NotEmpty(t, tv)
+	require.Contains(t, tv[0].(map[string]any), "t_ms")
+	require.Contains(t, tv[0].(map[string]any), "p_consistent")
+	for _, e := range rep["expectations"].([]any) {
+		for _, k := range []string{"name", "want", "got", "pass"} {
+			require.Contains(t, e.(map[string]any), k)
+		}
+	}
+}
+
+func TestFailedExpectationExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "strict.yaml", tiny+"  p50_ms_max: 0.0001\n")
+	code, stdout, _ := run(t, "run", path, "--out", filepath.Join(dir, "o"))
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, stdout, "FAIL")
+}
+
+func TestInvalidScenarioExitsTwoWithEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "bad.yaml", `
+cluster: {nodes: 3}
+node: {n: 3, w: 4, version_mode: dvvv}
+workload: {clinets: 2, duration: 1s}
+`)
+	code, stdout, _ := run(t, "validate", path)
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, stdout, "bad.yaml:3:")
+	require.Contains(t, stdout, "node.w")
+	require.Contains(t, stdout, "node.version_mode")
+	require.Contains(t, stdout, "workload.clinets")
+
+	code, _, stderr := run(t, "run", path)
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, stderr, "node.version_mode")
+
+	code, stdout, _ = run(t, "validate", writeFile(t, dir, "ok.yaml", tiny))
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "ok")
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{{"run"}, {"frobnicate"}, {"run", "--no-such-flag", "x.yaml"}, {"replay"}, {"check", "missing.jsonl"}, {"check", "--model", "quantum", "x"}} {
+		code, _, _ := run(t, args...)
+		require.Equal(t, exitInvalid, code, "%v", args)
+	}
+}
+
+func TestCheckRejectsACorruptHistory(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "h.jsonl", `{"type":"header","format":"dynasim-history","version":1}
+{"type":"op","id":1,"client":0,"op":"get","key":"k","invoke_ns":5,"return_ns":2,"coordinator":0,"outcome":"ok"}
+`)
+	code, _, stderr := run(t, "check", path)
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, stderr, "line 2")
+}
+
+func TestCheckFailsANonLinearizableHistory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "q")
+	code, _, stderr := run(t, "run", filepath.Join("..", "..", "scenarios", "quorum-no-writeback.yaml"), "--out", out)
+	require.Equal(t, exitOK, code, stderr) // the scenario expects the violation
+	code, stdout, _ := run(t, "check", filepath.Join(out, "history.jsonl"))
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, stdout, "illegal")
+	code, _, _ = run(t, "check", "--lin=false", filepath.Join(out, "history.jsonl"))
+	require.Equal(t, exitOK, code, "without Porcupine only lost writes count, and there are none")
+}

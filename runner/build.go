@@ -1,0 +1,265 @@
+package runner
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"dynasim/disk"
+	"dynasim/internal/dist"
+	"dynasim/internal/streams"
+	"dynasim/net"
+	"dynasim/node"
+	"dynasim/node/coord"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+	"dynasim/scenarios"
+	"dynasim/sim"
+	"dynasim/sim/cluster"
+)
+
+// clusterConfig maps a resolved scenario onto the simulated cluster.
+func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
+	addr := map[string]net.Addr{}
+	for i, m := range r.Cluster.Nodes {
+		addr[m.Name] = net.Addr(i)
+	}
+	nw := net.SimConfig{
+		Default:      r.Network.Default.Net(),
+		FIFO:         r.Network.FIFO,
+		MaxLatencyMs: r.Network.MaxLatencyMs,
+	}
+	for _, p := range r.Network.DCPairs {
+		nw.DCPairs = append(nw.DCPairs, net.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
+	}
+	for _, l := range r.Network.Links {
+		from, okF := addr[l.From]
+		to, okT := addr[l.To]
+		if !okF || !okT {
+			return cluster.Config{}, fmt.Errorf("runner: link override %s -> %s names an unknown node", l.From, l.To)
+		}
+		nw.Links = append(nw.Links, net.LinkOverride{From: from, To: to, BothWays: l.BothWays, Link: l.Link.Net()})
+	}
+	cfg := cluster.Config{
+		World: sim.Config{
+			Seed:            r.Seed,
+			Network:         nw,
+			EventCost:       time.Duration(r.Sim.EventCost),
+			MaxQueuedEvents: r.Sim.MaxQueuedEvents,
+		},
+	}
+	for _, m := range r.Cluster.Nodes {
+		d, ok := r.Disks.Nodes[m.Name]
+		if !ok {
+			return cluster.Config{}, fmt.Errorf("runner: node %s has no resolved disk", m.Name)
+		}
+		dc, err := diskConfig(d)
+		if err != nil {
+			return cluster.Config{}, fmt.Errorf("runner: node %s disk: %w", m.Name, err)
+		}
+		clk := r.Clocks.Nodes[m.Name]
+		cfg.Members = append(cfg.Members, cluster.Member{
+			Name:   m.Name,
+			DC:     m.Datacenter,
+			Rack:   m.Rack,
+			Weight: m.Weight,
+			Clock:  sim.ClockConfig{Offset: time.Duration(clk.Offset), DriftPPM: clk.DriftPPM},
+			Disk:   dc,
+		})
+	}
+	nc, err := nodeConfig(r)
+	if err != nil {
+		return cluster.Config{}, err
+	}
+	cfg.Node = nc
+	return cfg, nil
+}
+
+// nodeConfig maps the scenario's node section onto node.Config.
+func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
+	n := r.Node
+	mode, err := versions.ParseMode(string(n.VersionMode))
+	if err != nil {
+		return node.Config{}, err
+	}
+	rr, err := coord.ParseReadRepair(string(n.ReadRepair))
+	if err != nil {
+		return node.Config{}, err
+	}
+	placement := ring.Placement{N: n.N}
+	dcs := make([]string, 0, len(n.ReplicasPerDatacenter))
+	for dc := range n.ReplicasPerDatacenter {
+		dcs = append(dcs, dc)
+	}
+	sort.Strings(dcs)
+	for _, dc := range dcs {
+		placement.PerDC = append(placement.PerDC, ring.DCReplicas{DC: dc, N: n.ReplicasPerDatacenter[dc]})
+	}
+	storage, err := storageConfig(n.Storage)
+	if err != nil {
+		return node.Config{}, err
+	}
+	return node.Config{
+		Ring: ring.Config{
+			VNodes: r.Cluster.VNodes,
+			// The ring's token seed derives from the master seed, so a
+			// scenario's seed also varies where keys land.
+			Seed:      streams.New(r.Seed).Stream("ring").Uint64(),
+			Placement: placement,
+		},
+		Versions: versions.Config{
+			Mode:        mode,
+			MaxSiblings: n.MaxSiblings,
+			Prune: versions.PruneConfig{
+				SmallVClock: n.VClockPruning.SmallVClock,
+				BigVClock:   n.VClockPruning.BigVClock,
+				YoungVClock: time.Duration(n.VClockPruning.YoungVClock),
+				OldVClock:   time.Duration(n.VClockPruning.OldVClock),
+			},
+		},
+		Coordinator: coord.Config{
+			R:              net.Need{Level: net.LevelCount, Count: uint8(n.R)},
+			W:              net.Need{Level: net.LevelCount, Count: uint8(n.W)},
+			ReadRepair:     rr,
+			TwoPhaseWrites: n.TwoPhaseWrites,
+			RequestTimeout: time.Duration(n.RequestTimeout),
+		},
+		Storage: storage,
+	}, nil
+}
+
+// diskConfig maps one node's disk model onto the simulated disk.
+func diskConfig(d scenarios.Disk) (*sim.DiskConfig, error) {
+	mode, err := disk.ParseCrashMode(string(d.CrashMode))
+	if err != nil {
+		return nil, err
+	}
+	dc := &sim.DiskConfig{
+		Mem:       disk.MemFSConfig{CapacityBytes: int64(d.CapacityBytes), SectorSize: int(d.SectorSizeBytes)},
+		CrashMode: mode,
+		Faults:    disk.ErrorFSConfig{DiskFull: d.Full},
+	}
+	for _, op := range sortedOps(d.LatencyMs) {
+		s, err := d.LatencyMs[op].Compile()
+		if err != nil {
+			return nil, fmt.Errorf("latency_ms.%s: %w", op, err)
+		}
+		dc.Faults.Latency = append(dc.Faults.Latency, disk.LatencyFault{Target: disk.Target{Ops: op.Disk()}, Sample: msSampler(s)})
+	}
+	for _, op := range sortedOps(d.ErrorProb) {
+		if p := d.ErrorProb[op]; p > 0 {
+			dc.Faults.Errors = append(dc.Faults.Errors, disk.ErrorFault{Target: disk.Target{Ops: op.Disk()}, Probability: p})
+		}
+	}
+	if d.BitFlipProb > 0 {
+		dc.Faults.BitFlips = []disk.BitFlipFault{{Target: disk.Target{Ops: disk.OpRead}, Probability: d.BitFlipProb}}
+	}
+	dc.FaultsOff = !d.FaultsFromStart
+	return dc, nil
+}
+
+func sortedOps[V any](m map[scenarios.DiskOp]V) []scenarios.DiskOp {
+	ops := make([]scenarios.DiskOp, 0, len(m))
+	for op := range m {
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
+	return ops
+}
+
+// msSampler turns a distribution in milliseconds into a latency sampler.
+func msSampler(s *dist.Sampler) func(*rand.Rand) time.Duration {
+	return func(r *rand.Rand) time.Duration { return time.Duration(s.Sample(r) * float64(time.Millisecond)) }
+}
+
+// workloadConfig maps the scenario's workload onto the simulated clients.
+func workloadConfig(r *scenarios.Resolved) (sim.WorkloadConfig, error) {
+	w := r.Workload
+	rn, err := w.ReadLevel.Need()
+	if err != nil {
+		return sim.WorkloadConfig{}, fmt.Errorf("runner: workload.read_level: %w", err)
+	}
+	wn, err := w.WriteLevel.Need()
+	if err != nil {
+		return sim.WorkloadConfig{}, fmt.Errorf("runner: workload.write_level: %w", err)
+	}
+	return sim.WorkloadConfig{
+		Clients:        w.Clients,
+		RatePerClient:  w.RatePerClient,
+		ThinkTimeMs:    w.ThinkTimeMs,
+		Duration:       time.Duration(w.Duration),
+		MaxOps:         w.MaxOps,
+		Mix:            sim.OpMix{Get: w.Mix.Get, Put: w.Mix.Put, Delete: w.Mix.Delete, ReadModifyWrite: w.Mix.ReadModifyWrite},
+		Keys:           sim.KeyConfig{Count: w.Keys.Count, Dist: sim.KeyDist(w.Keys.Dist), ZipfS: w.Keys.ZipfS, HotspotKeys: w.Keys.HotspotKeys, HotspotOps: w.Keys.HotspotOps},
+		ValueSizeBytes: w.ValueSizeBytes,
+		N:              uint8(w.N),
+		R:              rn,
+		W:              wn,
+		Routing:        sim.Routing(w.Routing),
+		Timeout:        time.Duration(w.Timeout),
+		Retries:        w.Retries,
+		MaxOutstanding: w.MaxOutstanding,
+	}, nil
+}
+
+// faultSchedule maps the scenario's steps (faults and the reverse actions
+// of their windows, in time order) onto simulator faults.
+func faultSchedule(r *scenarios.Resolved) ([]sim.Fault, error) {
+	var out []sim.Fault
+	for _, st := range r.Steps() {
+		f := st.Do
+		sf := sim.Fault{
+			At:         st.At,
+			Kind:       sim.FaultKind(f.Action),
+			Name:       f.Name,
+			Nodes:      f.Nodes,
+			OneWay:     f.OneWay,
+			ClockJump:  time.Duration(f.By),
+			SlowFactor: f.Factor,
+		}
+		if len(f.Sides) == 2 {
+			sf.SideA, sf.SideB = f.Sides[0], f.Sides[1]
+		}
+		if len(f.Datacenters) == 2 {
+			sf.DCA, sf.DCB = f.Datacenters[0], f.Datacenters[1]
+		}
+		if f.Mode != "" {
+			m, err := disk.ParseCrashMode(string(f.Mode))
+			if err != nil {
+				return nil, err
+			}
+			sf.CrashMode = &m
+		}
+		for _, k := range f.Kinds {
+			sf.DiskFaults = append(sf.DiskFaults, k.Disk())
+		}
+		out = append(out, sf)
+	}
+	return out, nil
+}
+
+// storageConfig maps the scenario's storage knobs onto the node's storage.
+// The node always makes a write durable before it acknowledges it; "every"
+// syncs at the end of each event that wrote, "group" lets the writes of a
+// sync_interval window share one sync.
+func storageConfig(s scenarios.Storage) (node.StorageConfig, error) {
+	var sc node.StorageConfig
+	switch s.Sync {
+	case "every":
+	case "group":
+		sc.SyncDelay = time.Duration(s.SyncInterval)
+	default:
+		return sc, fmt.Errorf("runner: storage.sync %q is not supported by the node, which acknowledges a write only once it is durable (use every or group)", s.Sync)
+	}
+	sc.Engine.MemtableSizeBytes = int(s.MemtableSizeBytes)
+	sc.Engine.BloomBitsPerKey = s.BloomBitsPerKey
+	if s.BloomBitsPerKey == 0 {
+		sc.Engine.BloomBitsPerKey = -1
+	}
+	sc.Engine.BlockCacheSizeBytes = int64(s.BlockCacheSizeBytes)
+	if s.BlockCacheSizeBytes == 0 {
+		sc.Engine.BlockCacheSizeBytes = -1
+	}
+	return sc, nil
+}

@@ -1,0 +1,22 @@
+// Package runner turns a resolved scenario into a run and its verdict: it
+// maps the scenario onto the simulator (sim/cluster), runs the workload and
+// the fault schedule, runs the checkers on the recorded history, evaluates
+// the scenario's expectations, and builds the report. The CLI
+// (cmd/dynasim) is a thin shell around it.
+//
+// A run's output directory holds everything needed to understand and
+// replay it:
+//
+//	resolved.yaml        the scenario with every knob and default resolved;
+//	                     `dynasim run resolved.yaml` or `dynasim replay DIR`
+//	                     re-runs it bit for bit
+//	history.jsonl        every client operation, replica state and fault window
+//	report.json          the JSON report (keys documented in reports)
+//	report.txt           the terminal summary
+//	report.html          one self-contained page with SVG plots
+//	linearizability.html Porcupine's visualisation of the smallest failing
+//	                     key, when the history is not linearizable
+//
+// runner sits above every other package (scenarios, sim, node, checker,
+// reports) and is imported only by cmd/dynasim and tests.
+package runner

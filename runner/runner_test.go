@@ -1,0 +1,130 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/checker"
+	"dynasim/checker/history"
+	"dynasim/reports"
+	"dynasim/scenarios"
+)
+
+// shipped lists the scenario files the repository ships.
+func shipped(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return files
+}
+
+func load(t *testing.T, path string, seed *uint64) *scenarios.Resolved {
+	t.Helper()
+	sc, err := scenarios.Load(path)
+	require.NoError(t, err)
+	s := sc.DefaultSeed()
+	if seed != nil {
+		s = *seed
+	}
+	r, err := sc.Resolve(s)
+	require.NoError(t, err)
+	return r
+}
+
+// Every shipped scenario holds its expectations, and the files it writes
+// replay: the saved resolved scenario runs again to the same fingerprint.
+func TestShippedScenariosHoldAndReplay(t *testing.T) {
+	for _, path := range shipped(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			dir := t.TempDir()
+			out, err := Run(load(t, path, nil), Options{OutDir: dir, ScenarioPath: path})
+			require.NoError(t, err)
+			for _, e := range out.Report.Expectations {
+				require.True(t, e.Pass, "%s: want %v, got %v (%s)", e.Name, e.Want, e.Got, e.Detail)
+			}
+			require.True(t, out.Passed)
+			require.Contains(t, out.Files, "resolved.yaml")
+			require.Contains(t, out.Files, "history.jsonl")
+			require.Contains(t, out.Files, "report.json")
+			require.Contains(t, out.Files, "report.html")
+
+			// The saved history reads back and matches.
+			f, err := os.Open(filepath.Join(dir, "history.jsonl"))
+			require.NoError(t, err)
+			h, err := history.Read(f)
+			require.NoError(t, f.Close())
+			require.NoError(t, err)
+			require.Equal(t, len(out.History.Ops), len(h.Ops))
+
+			// Replay from the resolved file.
+			again, err := Run(load(t, filepath.Join(dir, "resolved.yaml"), &out.Resolved.Seed), Options{})
+			require.NoError(t, err)
+			require.Equal(t, out.Report.Fingerprint, again.Report.Fingerprint)
+			require.Equal(t, out.Report.Events, again.Report.Events)
+			require.Equal(t, out.Report.Ops, again.Report.Ops)
+		})
+	}
+}
+
+func TestADifferentSeedIsADifferentRun(t *testing.T) {
+	path := filepath.Join("..", "scenarios", "baseline.yaml")
+	a, err := Run(load(t, path, nil), Options{})
+	require.NoError(t, err)
+	other := uint64(12345)
+	b, err := Run(load(t, path, &other), Options{})
+	require.NoError(t, err)
+	require.NotEqual(t, a.Report.Fingerprint, b.Report.Fingerprint)
+}
+
+func TestFailedExpectationsAreReportedWithTheirMeasurement(t *testing.T) {
+	src := []byte(`
+name: impossible
+cluster: {nodes: 3}
+node: {n: 3, r: 2, w: 2}
+workload: {clients: 2, duration: 2s, keys: {count: 5}}
+expect:
+  availability_min: 1
+  p50_ms_max: 0.001
+  lost_acked_writes_min: 1
+`)
+	sc, err := scenarios.Parse("impossible.yaml", src)
+	require.NoError(t, err)
+	r, err := sc.Resolve(1)
+	require.NoError(t, err)
+	out, err := Run(r, Options{})
+	require.NoError(t, err)
+	require.False(t, out.Passed)
+	byName := map[string]reports.Expectation{}
+	for _, e := range out.Report.Expectations {
+		byName[e.Name] = e
+	}
+	require.True(t, byName["availability_min"].Pass)
+	require.False(t, byName["p50_ms_max.all"].Pass)
+	require.Greater(t, byName["p50_ms_max.all"].Got.(float64), 0.001)
+	require.False(t, byName["lost_acked_writes_min"].Pass)
+	require.Equal(t, 0.0, byName["lost_acked_writes_min"].Got)
+}
+
+// A verdict cannot rest on a check that did not run or was inconclusive.
+func TestLinearizabilityExpectationNeedsAConclusiveCheck(t *testing.T) {
+	want := []scenarios.Expectation{{Name: "linearizable", Cmp: "==", Want: true}}
+	h := &history.History{}
+	for _, tc := range []struct {
+		lin  *checker.LinearizabilityResult
+		got  any
+		pass bool
+	}{
+		{nil, "skipped", false},
+		{&checker.LinearizabilityResult{Result: checker.LinUnknown}, "unknown", false},
+		{&checker.LinearizabilityResult{Result: checker.LinIllegal}, false, false},
+		{&checker.LinearizabilityResult{Result: checker.LinOK}, true, true},
+	} {
+		got := Evaluate(want, h, &checker.Results{Linearizability: tc.lin})
+		require.Equal(t, tc.got, got[0].Got)
+		require.Equal(t, tc.pass, got[0].Pass)
+	}
+}
