@@ -125,3 +125,15 @@ func TestReplicaStatesOfACrashedNodeComeFromItsDisk(t *testing.T) {
 	require.Equal(t, 3, k)
 	require.Equal(t, 3, empty, "replicas holding nothing are listed too")
 }
+
+func TestReadingACrashedNodesStateLeavesItsDiskUntouched(t *testing.T) {
+	c := newCluster(t, testConfig(25, 5, versions.ModeDVV))
+	p := addProbe(t, c, "probe")
+	reps := c.Replicas([]byte("k"), 0)
+	require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "v|x", req{w: all}).Status)
+	require.NoError(t, c.World().Crash(reps[1], disk.CrashLoseUnsynced))
+	before := c.Endpoint(reps[1]).Mem().Dump()
+	_, err := c.ReplicaStates([]string{"k"}, 0)
+	require.NoError(t, err)
+	require.Equal(t, before, c.Endpoint(reps[1]).Mem().Dump())
+}

@@ -1,10 +1,13 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"dynasim/checker/history"
+	"dynasim/disk"
 	"dynasim/net"
 	"dynasim/node"
 	"dynasim/node/versions"
@@ -53,8 +56,14 @@ func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func
 	if s.ep.Up() && s.cur != nil {
 		return s.cur.ReadLocal, func() {}, nil
 	}
+	// Opening the engine recovers it, which writes; work on a copy so
+	// that looking leaves the crashed node's disk exactly as it was.
+	fs, err := copyDisk(s.ep.Mem())
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster: copy the disk of crashed %s: %w", s.member.Name, err)
+	}
 	clock := func() time.Time { return s.ep.Clock().Read(c.world.Now()) }
-	store, err := node.OpenStorage(c.cfg.Node, s.ep.Mem(), clock)
+	store, err := node.OpenStorage(c.cfg.Node, fs, clock)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster: open the disk of crashed %s: %w", s.member.Name, err)
 	}
@@ -87,4 +96,70 @@ func Live(set net.SiblingSet) []string {
 		ids = append(ids, sim.ValueID(v))
 	}
 	return ids
+}
+
+// copyDisk copies every file and directory of src into a fresh in-memory
+// disk, synced (a crashed disk holds only durable data anyway).
+func copyDisk(src *disk.MemFS) (*disk.MemFS, error) {
+	dst, err := disk.NewMemFS(disk.MemFSConfig{SectorSize: src.Config().SectorSize})
+	if err != nil {
+		return nil, err
+	}
+	return dst, copyDir(src, dst, ".")
+}
+
+func copyDir(src, dst disk.FS, dir string) error {
+	names, err := src.List(dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		p := name
+		if dir != "." {
+			p = dir + "/" + name
+		}
+		info, err := src.Stat(p)
+		if err != nil {
+			return err
+		}
+		if info.IsDir {
+			if err := dst.MkdirAll(p); err != nil {
+				return err
+			}
+			if err := copyDir(src, dst, p); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := copyFile(src, dst, p, info.Size); err != nil {
+			return err
+		}
+	}
+	d, err := dst.OpenDir(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func copyFile(src, dst disk.FS, name string, size int64) error {
+	in, err := src.Open(name)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	buf := make([]byte, size)
+	if _, err := in.ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	out, err := dst.Create(name)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	if _, err := out.Write(buf); err != nil {
+		return err
+	}
+	return out.Sync()
 }
