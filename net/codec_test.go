@@ -364,3 +364,19 @@ func TestLimits(t *testing.T) {
 	require.Error(t, Limits{ValueSizeBytes: MaxValueBytes + 1}.Validate())
 	require.Error(t, Limits{ValueSizeBytes: -1}.Validate())
 }
+
+// Every message type of the package is a ChecksummedFrame, and its
+// trailer is the CRC-32C of the rest of the frame.
+func TestFrameChecksumIsTheTrailer(t *testing.T) {
+	for k := range kindTable {
+		newMsg := kindTable[k].decoder
+		if newMsg == nil {
+			continue
+		}
+		m := newMsg()
+		cf, ok := Message(m).(ChecksummedFrame)
+		require.True(t, ok, "%v must be a ChecksummedFrame", Kind(k))
+		frame := cf.AppendFrame(nil)
+		require.Equal(t, crc32.Checksum(frame[:len(frame)-FrameTrailerBytes], castagnoli), FrameChecksum(frame))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"dynasim/checker/history"
@@ -297,11 +298,15 @@ func (c *Client) makeValue(id string) []byte {
 	v := make([]byte, size)
 	n := copy(v, id)
 	v[n] = valueSeparator
-	for i := n + 1; i < size; i++ {
-		v[i] = byte('a' + (i % 26))
+	for i := n + 1; i < size; {
+		i += copy(v[i:], valueFiller)
 	}
 	return v
 }
+
+// valueFiller pads values after their ID: readable in dumps, and copied in
+// large pieces rather than written a byte at a time.
+var valueFiller = []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz", 40))
 
 const valueSeparator = '|'
 

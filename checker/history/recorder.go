@@ -63,7 +63,12 @@ type Result struct {
 type Recorder struct {
 	cfg      RecorderConfig
 	h        History
-	pending  map[uint64]int // op id -> index in h.Ops
+	// ops holds the operations in chunks of opChunk, so recording never
+	// copies the operations recorded so far (a growing slice of a million
+	// operations would move hundreds of megabytes); Close joins them once.
+	ops      [][]Op
+	nops     int
+	pending  map[uint64]int // op id -> index in ops
 	values   map[string]struct{}
 	lastRaw  int64 // last time passed in
 	lastSeen int64 // last stamp handed out
@@ -107,11 +112,11 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 	if r.closed {
 		return 0, fmt.Errorf("history: recorder is closed")
 	}
-	if len(r.h.Ops) >= r.cfg.MaxOps {
-		return 0, fmt.Errorf("history: %d operations recorded, the limit (RecorderConfig.MaxOps) is %d", len(r.h.Ops), r.cfg.MaxOps)
+	if r.nops >= r.cfg.MaxOps {
+		return 0, fmt.Errorf("history: %d operations recorded, the limit (RecorderConfig.MaxOps) is %d", r.nops, r.cfg.MaxOps)
 	}
 	op := Op{
-		ID:          uint64(len(r.h.Ops)) + 1,
+		ID:          uint64(r.nops) + 1,
 		Client:      inv.Client,
 		Kind:        inv.Kind,
 		Key:         inv.Key,
@@ -142,8 +147,13 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 		r.values[op.Value] = struct{}{}
 	}
 	op.InvokeNs, op.ReturnNs = ts, 0
-	r.pending[op.ID] = len(r.h.Ops)
-	r.h.Ops = append(r.h.Ops, op)
+	r.pending[op.ID] = r.nops
+	if r.nops%opChunk == 0 {
+		r.ops = append(r.ops, make([]Op, 0, opChunk))
+	}
+	last := len(r.ops) - 1
+	r.ops[last] = append(r.ops[last], op)
+	r.nops++
 	return op.ID, nil
 }
 
@@ -157,7 +167,7 @@ func (r *Recorder) Reroute(id uint64, coordinator int32) error {
 	if coordinator < NoCoordinator {
 		return fmt.Errorf("history: reroute of operation %d to invalid coordinator %d", id, coordinator)
 	}
-	r.h.Ops[i].Coordinator = coordinator
+	r.op(i).Coordinator = coordinator
 	return nil
 }
 
@@ -167,7 +177,7 @@ func (r *Recorder) Return(atNs int64, id uint64, res Result) error {
 	if !ok {
 		return fmt.Errorf("history: return of operation %d, which is not pending", id)
 	}
-	op := r.h.Ops[i]
+	op := *r.op(i)
 	op.Outcome = res.Outcome
 	op.Values = slices.Clone(res.Values)
 	op.Versions = slices.Clone(res.Versions)
@@ -181,7 +191,7 @@ func (r *Recorder) Return(atNs int64, id uint64, res Result) error {
 		return err
 	}
 	op.ReturnNs = ts
-	r.h.Ops[i] = op
+	*r.op(i) = op
 	delete(r.pending, id)
 	return nil
 }
@@ -235,8 +245,19 @@ func (r *Recorder) Close(atNs int64) (*History, error) {
 	}
 	r.closed = true
 	h := r.h
+	h.Ops = make([]Op, 0, r.nops)
+	for _, c := range r.ops {
+		h.Ops = append(h.Ops, c...)
+	}
+	r.ops = nil
 	if err := h.Validate(); err != nil {
 		return nil, fmt.Errorf("history: recorded history is invalid: %w", err)
 	}
 	return &h, nil
 }
+
+// opChunk is how many operations one chunk of a Recorder holds.
+const opChunk = 4096
+
+// op is the i-th recorded operation.
+func (r *Recorder) op(i int) *Op { return &r.ops[i/opChunk][i%opChunk] }

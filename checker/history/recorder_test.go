@@ -1,6 +1,7 @@
 package history
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,4 +105,32 @@ func TestRecorderMaxOps(t *testing.T) {
 	require.ErrorContains(t, err, "2 operations recorded, the limit (RecorderConfig.MaxOps) is 2")
 	_, err = NewRecorder(RecorderConfig{})
 	require.ErrorContains(t, err, "MaxOps must be at least 1")
+}
+
+// Operations are stored in chunks; a history longer than several chunks
+// comes back complete and in order, and updates reach operations in any
+// chunk.
+func TestRecorderAcrossChunks(t *testing.T) {
+	r := newRec(t)
+	const n = 3*opChunk + 17
+	var ids []uint64
+	for i := 0; i < n; i++ {
+		id, err := r.Invoke(int64(i), Invocation{Client: i % 7, Kind: Put, Key: "k", Value: "v" + strconv.Itoa(i), Coordinator: 0})
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	// Reroute and return in reverse order, so updates hit every chunk.
+	for i := n - 1; i >= 0; i-- {
+		require.NoError(t, r.Reroute(ids[i], int32(i%5)))
+		require.NoError(t, r.Return(int64(n+(n-i)), ids[i], Result{Outcome: OK}))
+	}
+	h, err := r.Close(int64(3 * n))
+	require.NoError(t, err)
+	require.Len(t, h.Ops, n)
+	for i, op := range h.Ops {
+		require.Equal(t, uint64(i+1), op.ID)
+		require.Equal(t, int32(i%5), op.Coordinator)
+		require.Equal(t, OK, op.Outcome)
+		require.Equal(t, i%7, op.Client)
+	}
 }
