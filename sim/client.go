@@ -99,9 +99,12 @@ const (
 
 // clientOp is one operation in flight.
 type clientOp struct {
-	histID  uint64
-	kind    opKind
-	key     []byte
+	histID uint64
+	kind   opKind
+	key    []byte
+	// keyIdx is the key's index in the workload's key list, or -1 (final
+	// reads): it keys the client's context cache.
+	keyIdx  int32
 	value   []byte
 	valueID string
 	ctx     []byte // opaque context sent with a put or delete
@@ -136,8 +139,8 @@ type Client struct {
 	rng     *rand.Rand
 	pending map[uint64]*clientOp // by request ID of the current attempt
 	nextReq uint64
-	seq     uint64 // operations started, for sequential keys and value IDs
-	ctx     map[string]cachedContext
+	seq     uint64                  // operations started, for sequential keys and value IDs
+	ctx     map[int32]cachedContext // by key index
 	// idle reports the closed-loop client has nothing in flight.
 	idle bool
 }
@@ -150,7 +153,7 @@ func (wl *Workload) ClientFactory(id int, start bool) node.Factory {
 		if !ok {
 			return nil, fmt.Errorf("sim: a client must be hosted by the simulator")
 		}
-		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: map[string]cachedContext{}}
+		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: map[int32]cachedContext{}}
 		if start {
 			c.scheduleNext(true)
 		}
@@ -238,17 +241,18 @@ func (c *Client) arrival() {
 func (c *Client) startRandomOp(onDone func(bool)) {
 	m := c.wl.cfg.Mix
 	x := c.rng.Float64() * (m.Get + m.Put + m.Delete + m.ReadModifyWrite)
-	key := []byte(c.wl.keys.names[c.wl.keys.choose(c.rng, c.id, c.seq)])
+	idx := int32(c.wl.keys.choose(c.rng, c.id, c.seq))
+	key := []byte(c.wl.keys.names[idx])
 	switch {
 	case x < m.Get:
-		c.start(&clientOp{kind: opGet, key: key, onDone: onDone})
+		c.start(&clientOp{kind: opGet, key: key, keyIdx: idx, onDone: onDone})
 	case x < m.Get+m.Put:
-		cached := c.ctx[string(key)]
-		c.start(&clientOp{kind: opPut, key: key, ctx: cached.ctx, ctxIDs: cached.ids, onDone: onDone})
+		cached := c.ctx[idx]
+		c.start(&clientOp{kind: opPut, key: key, keyIdx: idx, ctx: cached.ctx, ctxIDs: cached.ids, onDone: onDone})
 	case x < m.Get+m.Put+m.Delete:
-		c.start(&clientOp{kind: opGet, key: key, then: opDelete, onDone: onDone})
+		c.start(&clientOp{kind: opGet, key: key, keyIdx: idx, then: opDelete, onDone: onDone})
 	default:
-		c.start(&clientOp{kind: opGet, key: key, then: opPut, onDone: onDone})
+		c.start(&clientOp{kind: opGet, key: key, keyIdx: idx, then: opPut, onDone: onDone})
 	}
 }
 
@@ -256,7 +260,7 @@ func (c *Client) startRandomOp(onDone func(bool)) {
 // quorum r (the zero Need: the workload's R) and calls onDone when it
 // completes.
 func (c *Client) ReadFinal(key string, r net.Need, onDone func(ok bool)) {
-	op := &clientOp{kind: opGet, key: []byte(key), final: true, onDone: onDone}
+	op := &clientOp{kind: opGet, key: []byte(key), keyIdx: -1, final: true, onDone: onDone}
 	if r != (net.Need{}) {
 		op.readNeed = &r
 	}
@@ -360,19 +364,21 @@ func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
 			for i, v := range r.Values {
 				res.Values[i] = ValueID(v)
 			}
-			c.ctx[string(op.key)] = cachedContext{ctx: r.Context, ids: res.Values}
-		} else if len(r.Context) > 0 {
+			if op.keyIdx >= 0 {
+				c.ctx[op.keyIdx] = cachedContext{ctx: r.Context, ids: res.Values}
+			}
+		} else if len(r.Context) > 0 && op.keyIdx >= 0 {
 			// A write's reply context covers what the write's context
 			// covered plus the value it wrote.
 			ids := op.ctxIDs
 			if op.kind == opPut {
 				ids = append(append([]string(nil), ids...), op.valueID)
 			}
-			c.ctx[string(op.key)] = cachedContext{ctx: r.Context, ids: ids}
+			c.ctx[op.keyIdx] = cachedContext{ctx: r.Context, ids: ids}
 		}
 		c.finish(op, res)
 		if op.kind == opGet && op.then != 0 {
-			c.start(&clientOp{kind: op.then, key: op.key, ctx: r.Context, ctxIDs: res.Values, onDone: op.onDone})
+			c.start(&clientOp{kind: op.then, key: op.key, keyIdx: op.keyIdx, ctx: r.Context, ctxIDs: res.Values, onDone: op.onDone})
 			return
 		}
 		c.done(op, true)
