@@ -90,7 +90,14 @@ func (d *DB) finishFlush() error {
 	}
 	d.flushJob = nil
 	d.tables = append([]*table{t}, d.tables...)
+	d.imm[0] = immMem{}
 	d.imm = d.imm[1:]
+	// The flushed memtable is recycled unless an iterator might still read
+	// it (iterators opened later cannot see it; Get copies what it returns).
+	if d.openIters == 0 {
+		j.imm.mem.Reset()
+		d.spareMem = j.imm.mem
+	}
 	d.flushedSeq = j.imm.maxSeq
 	d.dirty = true
 	d.stats.Flushes++

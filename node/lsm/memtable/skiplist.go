@@ -24,7 +24,11 @@ type node struct {
 
 // Memtable is a sorted set of internal keys with values.
 type Memtable struct {
-	chunk   []byte // current arena chunk, appended to
+	chunk []byte // current arena chunk, appended to
+	// chunks are the arena chunks of chunkBytes allocated so far, chunks[:used]
+	// in use: Reset keeps them, so a recycled memtable allocates nothing.
+	chunks  [][]byte
+	used    int
 	nodes   []node
 	links   []uint32
 	height  int
@@ -97,7 +101,17 @@ func (m *Memtable) findGE(ikey []byte, record bool) uint32 {
 // alloc returns n bytes of arena.
 func (m *Memtable) alloc(n int) []byte {
 	if len(m.chunk)+n > cap(m.chunk) {
-		m.chunk = make([]byte, 0, max(chunkBytes, n))
+		switch {
+		case n > chunkBytes: // an outsize entry: a chunk of its own, not kept
+			m.chunk = make([]byte, 0, n)
+		case m.used < len(m.chunks):
+			m.chunk = m.chunks[m.used][:0]
+			m.used++
+		default:
+			m.chunk = make([]byte, 0, chunkBytes)
+			m.chunks = append(m.chunks, m.chunk)
+			m.used++
+		}
 	}
 	start := len(m.chunk)
 	m.chunk = m.chunk[:start+n]
@@ -130,6 +144,21 @@ func (m *Memtable) Add(ukey []byte, seq uint64, kind base.Kind, value []byte) {
 		m.links[p] = n
 	}
 	m.bytes += len(kv)
+}
+
+// Reset empties the memtable for reuse, keeping its arena and index
+// memory, so that an engine rotating memtables does not allocate (and the
+// garbage collector does not reclaim) megabytes per flush. The caller
+// guarantees that nothing reads the old entries any more: no iterator over
+// the memtable is open, and no slice Get returned is still in use.
+func (m *Memtable) Reset() {
+	m.nodes = m.nodes[:1]
+	clear(m.links[:maxHeight])
+	m.links = m.links[:maxHeight]
+	m.height = 1
+	m.bytes = 0
+	m.chunk = nil
+	m.used = 0
 }
 
 // Get returns the newest entry for ukey with a sequence number <= seq.

@@ -115,3 +115,34 @@ func BenchmarkAdd(b *testing.B) {
 		m.Add(key, uint64(i+1), base.KindSet, val)
 	}
 }
+
+// A reset memtable is empty, reuses its arena, and holds new entries
+// correctly.
+func TestResetReusesMemory(t *testing.T) {
+	m := New()
+	val := make([]byte, 1000)
+	for i := 0; i < 2000; i++ {
+		m.Add([]byte(fmt.Sprintf("old%05d", i)), uint64(i+1), base.KindSet, val)
+	}
+	chunks := len(m.chunks)
+	require.Greater(t, chunks, 2)
+	m.Reset()
+	require.True(t, m.Empty())
+	require.Zero(t, m.SizeBytes())
+	for i := 0; i < 2000; i++ {
+		m.Add([]byte(fmt.Sprintf("new%05d", i)), uint64(i+1), base.KindSet, []byte(fmt.Sprint(i)))
+	}
+	require.Equal(t, chunks, len(m.chunks), "the arena was reused, not grown")
+	_, _, ok := m.Get([]byte("old00007"), base.MaxSeq)
+	require.False(t, ok)
+	v, _, ok := m.Get([]byte("new01234"), base.MaxSeq)
+	require.True(t, ok)
+	require.Equal(t, "1234", string(v))
+	it := m.NewIter(base.MaxSeq)
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		require.Equal(t, "new", string(base.UserKey(it.Key())[:3]))
+		n++
+	}
+	require.Equal(t, 2000, n)
+}
