@@ -2,6 +2,7 @@ package memtable
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	"dynasim/node/lsm/base"
 )
@@ -17,9 +18,28 @@ const (
 )
 
 type node struct {
-	kv    []byte // internal key then value, in the arena
-	klen  uint32 // internal key length
-	tower uint32 // index of this node's level-0 pointer in links
+	// prefix is the user key's first 8 bytes, big-endian, zero-padded: a
+	// search compares it first and reads the key from the arena only when
+	// the prefixes tie, so most steps of a search touch no arena memory.
+	prefix uint64
+	kv     []byte // internal key then value, in the arena
+	klen   uint32 // internal key length
+	tower  uint32 // index of this node's level-0 pointer in links
+}
+
+// keyPrefix is the first 8 bytes of a user key as a big-endian number,
+// zero-padded. For keys a and b, keyPrefix(a) < keyPrefix(b) implies
+// a < b bytewise, and a < b implies keyPrefix(a) <= keyPrefix(b); equal
+// prefixes decide nothing.
+func keyPrefix(ukey []byte) uint64 {
+	if len(ukey) >= 8 {
+		return binary.BigEndian.Uint64(ukey)
+	}
+	var p uint64
+	for i, c := range ukey {
+		p |= uint64(c) << (56 - 8*i)
+	}
+	return p
 }
 
 // Memtable is a sorted set of internal keys with values.
@@ -83,10 +103,15 @@ func (m *Memtable) randomHeight() int {
 // record is set, the rightmost node before it on every level in m.prev.
 func (m *Memtable) findGE(ikey []byte, record bool) uint32 {
 	x := uint32(0)
+	sp := keyPrefix(base.UserKey(ikey))
 	for level := m.height - 1; level >= 0; level-- {
 		for {
 			nx := m.next(x, level)
-			if nx == 0 || base.CompareInternal(m.key(nx), ikey) >= 0 {
+			if nx == 0 {
+				break
+			}
+			nd := &m.nodes[nx]
+			if nd.prefix > sp || (nd.prefix == sp && base.CompareInternal(nd.kv[:nd.klen], ikey) >= 0) {
 				break
 			}
 			x = nx
@@ -137,7 +162,7 @@ func (m *Memtable) Add(ukey []byte, seq uint64, kind base.Kind, value []byte) {
 	}
 	n := uint32(len(m.nodes))
 	tower := uint32(len(m.links))
-	m.nodes = append(m.nodes, node{kv: kv, klen: uint32(klen), tower: tower})
+	m.nodes = append(m.nodes, node{prefix: keyPrefix(ukey), kv: kv, klen: uint32(klen), tower: tower})
 	for l := 0; l < h; l++ {
 		p := int(m.nodes[m.prev[l]].tower) + l
 		m.links = append(m.links, m.links[p])

@@ -146,3 +146,27 @@ func TestResetReusesMemory(t *testing.T) {
 	}
 	require.Equal(t, 2000, n)
 }
+
+// keyPrefix orders consistently with bytes.Compare: a smaller prefix means
+// a smaller key, and a smaller key never has a larger prefix.
+func TestKeyPrefixOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	key := func() []byte {
+		k := make([]byte, r.IntN(12))
+		for i := range k {
+			k[i] = []byte{0, 1, 'a', 'b', 0xff}[r.IntN(5)] // few symbols: many shared prefixes
+		}
+		return k
+	}
+	for i := 0; i < 100_000; i++ {
+		a, b := key(), key()
+		pa, pb := keyPrefix(a), keyPrefix(b)
+		c := bytes.Compare(a, b)
+		if pa < pb {
+			require.Equal(t, -1, c, "%x %x", a, b)
+		}
+		if c < 0 {
+			require.LessOrEqual(t, pa, pb, "%x %x", a, b)
+		}
+	}
+}
