@@ -61,8 +61,8 @@ type Result struct {
 // A Recorder is used from the simulator's single goroutine; it is not safe
 // for concurrent use.
 type Recorder struct {
-	cfg      RecorderConfig
-	h        History
+	cfg RecorderConfig
+	h   History
 	// ops holds the operations in chunks of opChunk, so recording never
 	// copies the operations recorded so far (a growing slice of a million
 	// operations would move hundreds of megabytes); Close joins them once.
