@@ -150,16 +150,7 @@ func AppendSiblingSet(b []byte, s *SiblingSet) []byte { return appendSiblingSet(
 // DecodeSiblingSet parses an encoding made by AppendSiblingSet, which must
 // fill b exactly. The result does not alias b.
 func DecodeSiblingSet(b []byte) (SiblingSet, error) {
-	var s SiblingSet
-	d := decoder{b: append([]byte(nil), b...)}
-	d.siblingSet(&s)
-	if d.err == nil && d.off != len(d.b) {
-		d.fail("%d trailing bytes after the sibling set", len(d.b)-d.off)
-	}
-	if d.err != nil {
-		return SiblingSet{}, malformed(nil, "sibling set: %v", d.err)
-	}
-	return s, nil
+	return DecodeSiblingSetOwned(append([]byte(nil), b...))
 }
 
 // DecodeSiblingSetOwned is DecodeSiblingSet for a buffer the caller hands

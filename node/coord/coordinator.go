@@ -215,17 +215,26 @@ func (c *Coordinator) fail(o *op, status net.Status, format string, args ...any)
 // HandleReadResponse takes a replica's answer to a read.
 func (c *Coordinator) HandleReadResponse(from net.Addr, m *net.ReadResponse) {
 	c.view.Answered(from, c.host.Now())
-	o := c.ops[m.OpID]
+	if o, i, ok := c.answering(m.OpID, from); ok {
+		c.readResult(o, i, m.Set, m.Status, m.Error)
+	}
+}
+
+// answering finds the operation an answer from a replica belongs to and
+// the replica's index in it; answers to finished operations, from nodes the
+// operation did not ask, or from the coordinator itself are stray.
+func (c *Coordinator) answering(id uint64, from net.Addr) (*op, int, bool) {
+	o := c.ops[id]
 	if o == nil {
 		c.stats.Stray++
-		return
+		return nil, 0, false
 	}
 	i := o.index(from)
 	if i < 0 || i == o.self {
 		c.stats.Stray++
-		return
+		return nil, 0, false
 	}
-	c.readResult(o, i, m.Set, m.Status, m.Error)
+	return o, i, true
 }
 
 // HandleWriteAck takes a replica's acknowledgement of a write.
@@ -234,17 +243,9 @@ func (c *Coordinator) HandleWriteAck(from net.Addr, m *net.WriteAck) {
 	if m.OpID == 0 {
 		return // the ack of a fire-and-forget read repair
 	}
-	o := c.ops[m.OpID]
-	if o == nil {
-		c.stats.Stray++
-		return
+	if o, i, ok := c.answering(m.OpID, from); ok {
+		c.writeResult(o, i, m.Status, m.Error)
 	}
-	i := o.index(from)
-	if i < 0 || i == o.self {
-		c.stats.Stray++
-		return
-	}
-	c.writeResult(o, i, m.Status, m.Error)
 }
 
 // LocalRead takes the local replica's answer to ReadLocal.
