@@ -13,7 +13,6 @@ import (
 	"dynasim/checker/history"
 	"dynasim/reports"
 	"dynasim/scenarios"
-	"dynasim/sim"
 	"dynasim/sim/cluster"
 )
 
@@ -260,5 +259,3 @@ func DirName(name string) string {
 		return '-'
 	}, name)
 }
-
-var _ = sim.Time(0)

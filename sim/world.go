@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"dynasim/disk"
 	"dynasim/internal/streams"
 	"dynasim/net"
 	"dynasim/node"
@@ -353,6 +352,5 @@ func (w *World) Stats() Stats { return w.stats }
 // errUnknownEndpoint is returned by fault methods given a bad address.
 var errUnknownEndpoint = errors.New("sim: unknown endpoint")
 
-// interface checks
+// An Endpoint is the node.Env its process sees.
 var _ node.Env = (*Endpoint)(nil)
-var _ disk.FS = (*disk.ErrorFS)(nil)
