@@ -45,6 +45,16 @@ type StorageConfig struct {
 	// acknowledgements (and any read that could reveal them) wait for it.
 	// Default 0.
 	SyncDelay time.Duration
+	// AckBeforeSync acknowledges writes (and answers reads) without waiting
+	// for them to be durable, and syncs every SyncPeriod instead: the
+	// "periodic" commit-log sync of Cassandra. It is faster, and a crash
+	// loses the acknowledged writes made since the last sync — which is why
+	// it exists here, to show that. Default false: nothing is revealed
+	// before it is durable (SyncDelay then sets the group-commit window).
+	AckBeforeSync bool
+	// SyncPeriod is how often a node with AckBeforeSync syncs what it
+	// wrote. Default 100 ms.
+	SyncPeriod time.Duration
 	// MaxDeferred bounds the acknowledgements and read answers waiting for
 	// a sync; when it is reached the node syncs at once. Default 10,000.
 	MaxDeferred int
@@ -75,6 +85,7 @@ type StorageConfig struct {
 const (
 	DefaultDir                    = "node"
 	DefaultMaxDeferred            = 10_000
+	DefaultSyncPeriod             = 100 * time.Millisecond
 	DefaultMaintenanceInterval    = 100 * time.Millisecond
 	DefaultMaintenanceBudgetBytes = 1 << 20
 	DefaultRowCacheBytes          = 8 << 20
@@ -88,6 +99,9 @@ func (c StorageConfig) WithDefaults() StorageConfig {
 	}
 	if c.MaxDeferred == 0 {
 		c.MaxDeferred = DefaultMaxDeferred
+	}
+	if c.SyncPeriod == 0 {
+		c.SyncPeriod = DefaultSyncPeriod
 	}
 	if c.MaintenanceInterval == 0 {
 		c.MaintenanceInterval = DefaultMaintenanceInterval
@@ -109,6 +123,12 @@ func (c StorageConfig) Validate() error {
 	}
 	if c.SyncDelay < 0 {
 		return fmt.Errorf("node: Storage.SyncDelay %v is negative", c.SyncDelay)
+	}
+	if c.SyncPeriod < 0 {
+		return fmt.Errorf("node: Storage.SyncPeriod %v is negative", c.SyncPeriod)
+	}
+	if c.AckBeforeSync && c.SyncDelay != 0 {
+		return fmt.Errorf("node: Storage.SyncDelay (a group-commit window) does not apply with AckBeforeSync; set SyncPeriod")
 	}
 	if c.MaxDeferred < 1 || c.MaxDeferred > MaxMaxDeferred {
 		return fmt.Errorf("node: Storage.MaxDeferred %d outside [1, %d]", c.MaxDeferred, MaxMaxDeferred)

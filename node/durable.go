@@ -7,7 +7,8 @@ import (
 	"dynasim/net"
 )
 
-// The node reveals nothing that is not durable. Every acknowledgement of a
+// The node reveals nothing that is not durable (unless Storage.AckBeforeSync
+// says otherwise, to demonstrate what that costs). Every acknowledgement of a
 // write and every answer that carries stored data — to another node or to
 // this node's own coordinator — is deferred until the sync that covers the
 // writes made so far. With Storage.SyncDelay 0 the sync happens at the end
@@ -45,6 +46,10 @@ func (n *Node) push(d deferred) {
 // timer fired.
 func (n *Node) settle(windowClosed bool) {
 	st := &n.cfg.Storage
+	if st.AckBeforeSync {
+		n.settleAckBeforeSync(windowClosed)
+		return
+	}
 	for len(n.deferred) > 0 {
 		if n.store.Dirty() {
 			if st.SyncDelay > 0 && !windowClosed && len(n.deferred) < st.MaxDeferred {
@@ -68,6 +73,33 @@ func (n *Node) settle(windowClosed bool) {
 		}
 		clear(batch)
 		n.spare = batch[:0]
+	}
+}
+
+// settleAckBeforeSync releases every output at once, durable or not, and
+// keeps a periodic sync armed while the store holds unsynced writes; a
+// failed periodic sync is counted (what it should have covered is already
+// acknowledged).
+func (n *Node) settleAckBeforeSync(periodElapsed bool) {
+	for len(n.deferred) > 0 {
+		batch := n.deferred
+		n.deferred = n.spare[:0]
+		for i := range batch {
+			n.release(&batch[i])
+		}
+		clear(batch)
+		n.spare = batch[:0]
+	}
+	if periodElapsed && n.store.Dirty() {
+		n.stats.Syncs++
+		if err := n.store.Sync(); err != nil {
+			n.stats.SyncFailures++
+		}
+	}
+	if n.store.Dirty() && !n.syncArmed {
+		n.syncGen++
+		n.syncArmed = true
+		n.env.SetTimer(n.cfg.Storage.SyncPeriod, Timer{Kind: timerSync, ID: n.syncGen})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"dynasim/disk"
 	"dynasim/internal/dist"
 	"dynasim/net"
+	"dynasim/node"
 	"dynasim/node/versions"
 	"dynasim/sim"
 )
@@ -74,10 +75,10 @@ func TestReadsGoStaleWhenQuorumsDoNotOverlap(t *testing.T) {
 
 // crashPoint runs a put-only workload of fresh keys and crashes every node
 // (losing unsynced writes) in the middle of it; then restarts them.
-func crashPoint(t *testing.T, seed uint64, syncDelay time.Duration) (*Cluster, *history.History) {
+func crashPoint(t *testing.T, seed uint64, storage func(*node.StorageConfig)) (*Cluster, *history.History) {
 	cfg := testConfig(seed, 5, versions.ModeDVV)
 	jittery(&cfg)
-	cfg.Node.Storage.SyncDelay = syncDelay
+	storage(&cfg.Node.Storage)
 	// A small memtable, so that flushes, compactions and log recycling
 	// happen during the workload and the crash can land in any of them.
 	cfg.Node.Storage.Engine.MemtableSizeBytes = 16 << 10
@@ -124,7 +125,7 @@ func TestAcknowledgedPutIsOnAtLeastWDisksAfterEveryNodeCrashes(t *testing.T) {
 		t.Run(fmt.Sprint("sync-delay-", delay), func(t *testing.T) {
 			acked := 0
 			for seed := uint64(1); seed <= uint64(seeds(10)); seed++ {
-				c, h := crashPoint(t, seed, delay)
+				c, h := crashPoint(t, seed, func(s *node.StorageConfig) { s.SyncDelay = delay })
 				for _, op := range h.Ops {
 					if op.Kind != history.Put || op.Outcome != history.OK {
 						continue
@@ -144,6 +145,33 @@ func TestAcknowledgedPutIsOnAtLeastWDisksAfterEveryNodeCrashes(t *testing.T) {
 			require.Greater(t, acked, 100, "the workload acknowledged puts before the crash")
 		})
 	}
+}
+
+// Acknowledging before the sync (a periodic commit-log sync) loses
+// acknowledged writes when every node crashes: the control for the test
+// above, showing that it can fail.
+func TestAckBeforeSyncLosesAcknowledgedPutsInACrash(t *testing.T) {
+	lost := 0
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		c, h := crashPoint(t, seed, func(s *node.StorageConfig) { s.AckBeforeSync, s.SyncPeriod = true, 50*time.Millisecond })
+		for _, op := range h.Ops {
+			if op.Kind != history.Put || op.Outcome != history.OK {
+				continue
+			}
+			on := 0
+			for _, a := range c.Replicas([]byte(op.Key), 0) {
+				for _, id := range heldIDs(t, c, a, op.Key) {
+					if id == op.Value {
+						on++
+					}
+				}
+			}
+			if on < 2 {
+				lost++
+			}
+		}
+	}
+	require.Positive(t, lost, "acknowledged before durable, some puts must be on fewer than W disks after the crash")
 }
 
 // heldIDs is held, as value IDs.
