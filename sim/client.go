@@ -121,6 +121,8 @@ type clientOp struct {
 	final          bool
 	// readNeed overrides the workload's R (final reads).
 	readNeed *net.Need
+	// deadline is when the current attempt times out.
+	deadline Time
 	onDone   func(ok bool)
 }
 
@@ -141,6 +143,11 @@ type Client struct {
 	nextReq uint64
 	seq     uint64                  // operations started, for sequential keys and value IDs
 	ctx     map[int32]cachedContext // by key index
+	// issued lists request IDs in issue order from issuedHead on: the
+	// oldest pending one has the earliest deadline (see expire).
+	issued     []uint64
+	issuedHead int
+	timerArmed bool
 	// idle reports the closed-loop client has nothing in flight.
 	idle bool
 }
@@ -193,14 +200,7 @@ func (c *Client) Handle(ev node.Event) {
 		case timerNextOp:
 			c.arrival()
 		case timerTimeout:
-			if op, ok := c.pending[ev.Timer.ID]; ok {
-				delete(c.pending, ev.Timer.ID)
-				c.wl.stats.Timeouts++
-				if op.kind != opGet {
-					op.mayHaveApplied = true
-				}
-				c.retryOrFinish(op, "timeout after "+c.wl.cfg.Timeout.String())
-			}
+			c.expire()
 		}
 	case node.MessageEvent:
 		reply, ok := ev.Msg.(*net.ClientReply)
@@ -352,7 +352,52 @@ func (c *Client) attempt(op *clientOp) {
 	}
 	c.pending[req] = op
 	c.ep.Send(to, m)
-	c.ep.SetTimer(cfg.Timeout, node.Timer{Kind: timerTimeout, ID: req})
+	op.deadline = c.ep.localNow() + Time(cfg.Timeout)
+	c.issued = append(c.issued, req)
+	if !c.timerArmed {
+		c.timerArmed = true
+		c.ep.SetTimer(cfg.Timeout, node.Timer{Kind: timerTimeout})
+	}
+}
+
+// expire times out every attempt whose deadline has passed and arms the
+// timer for the next deadline. One timer per client, not one per attempt:
+// every attempt waits the same Timeout, so deadlines follow issue order
+// and the earliest pending deadline is the oldest pending attempt's. A
+// per-attempt timer would leave a stale event in the scheduler for every
+// answered request.
+func (c *Client) expire() {
+	// Retries below issue new attempts; the timer is re-armed once, at the
+	// end, for whichever pending attempt is then the oldest.
+	c.timerArmed = true
+	now := c.ep.w.Now()
+	for c.issuedHead < len(c.issued) {
+		req := c.issued[c.issuedHead]
+		op, ok := c.pending[req]
+		if ok && op.deadline > now {
+			break
+		}
+		c.issuedHead++
+		if !ok {
+			continue // answered
+		}
+		delete(c.pending, req)
+		c.wl.stats.Timeouts++
+		if op.kind != opGet {
+			op.mayHaveApplied = true
+		}
+		c.retryOrFinish(op, "timeout after "+c.wl.cfg.Timeout.String())
+	}
+	if c.issuedHead > len(c.issued)/2 { // reclaim the consumed prefix
+		c.issued = append(c.issued[:0], c.issued[c.issuedHead:]...)
+		c.issuedHead = 0
+	}
+	c.timerArmed = false
+	if c.issuedHead < len(c.issued) {
+		c.timerArmed = true
+		next := c.pending[c.issued[c.issuedHead]].deadline
+		c.ep.SetTimer(time.Duration(next-now), node.Timer{Kind: timerTimeout})
+	}
 }
 
 func (c *Client) onReply(op *clientOp, r *net.ClientReply) {

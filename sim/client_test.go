@@ -198,3 +198,25 @@ func TestWorkloadValidate(t *testing.T) {
 	}
 	require.NoError(t, WorkloadConfig{MaxOps: 1}.WithDefaults().Validate())
 }
+
+// Open-loop clients have many attempts in flight; each times out exactly
+// Timeout after it was sent, retries included, though a client keeps one
+// timer.
+func TestEveryAttemptTimesOutOnTime(t *testing.T) {
+	srv := &registerServer{drop: func(m net.Message) bool { return m.Kind() == net.KindClientPut }}
+	cfg := WorkloadConfig{Clients: 2, RatePerClient: 500, Duration: 2 * time.Second, Mix: OpMix{Get: 1, Put: 1}, Timeout: 30 * time.Millisecond, Retries: 1}
+	_, wl, h := runClients(t, cfg, srv)
+	puts := 0
+	for _, op := range h.Ops {
+		if op.Kind == history.Put {
+			puts++
+			require.Equal(t, history.Unknown, op.Outcome)
+			// Two attempts of 30 ms (the recorder's tie-breaks add a few ns).
+			require.InDelta(t, 60e6, float64(op.ReturnNs-op.InvokeNs), 100, "op %d", op.ID)
+		} else {
+			require.Equal(t, history.OK, op.Outcome)
+		}
+	}
+	require.Greater(t, puts, 800)
+	require.Equal(t, uint64(2*puts), wl.Stats().Timeouts)
+}
