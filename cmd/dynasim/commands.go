@@ -275,7 +275,11 @@ func newCheckCmd(stdout io.Writer) *cobra.Command {
 }
 
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var (
+		seed     uint64
+		resolved bool
+	)
+	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Report every problem in scenario files without running them",
 		Args:  cobra.MinimumNArgs(1),
@@ -283,15 +287,28 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			bad := 0
 			for _, path := range files {
 				sc, err := scenarios.Load(path)
+				var res *scenarios.Resolved
 				if err == nil {
-					_, err = sc.Resolve(sc.DefaultSeed())
+					s := sc.DefaultSeed()
+					if cmd.Flags().Changed("seed") {
+						s = seed
+					}
+					res, err = sc.Resolve(s)
 				}
 				if err != nil {
 					bad++
 					fmt.Fprintln(stdout, err)
 					continue
 				}
-				fmt.Fprintf(stdout, "%s: ok\n", path)
+				if !resolved {
+					fmt.Fprintf(stdout, "%s: ok\n", path)
+					continue
+				}
+				out, err := scenarios.MarshalResolved(res)
+				if err != nil {
+					return withCode(exitError, err)
+				}
+				fmt.Fprintf(stdout, "# %s resolved with seed %d\n%s", path, res.Seed, out)
 			}
 			if bad > 0 {
 				return withCode(exitInvalid, errFailed)
@@ -299,4 +316,7 @@ func newValidateCmd(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed that picks ranges and choices (default: the scenario's own)")
+	cmd.Flags().BoolVar(&resolved, "resolved", false, "print each scenario resolved for the seed: every range, choice and default made concrete")
+	return cmd
 }

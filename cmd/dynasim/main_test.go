@@ -170,3 +170,26 @@ func TestCheckFailsANonLinearizableHistory(t *testing.T) {
 	code, _, _ = run(t, "check", "--lin=false", filepath.Join(out, "history.jsonl"))
 	require.Equal(t, exitOK, code, "without Porcupine only lost writes count, and there are none")
 }
+
+func TestValidatePrintsTheResolvedScenario(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "knobs.yaml", `
+name: knobs
+cluster: {nodes: 3}
+node: {n: 3, r: 2, w: 2, version_mode: {choice: [vclock, dvv, lww]}}
+workload: {clients: {range: [2, 9]}, duration: 1s}
+`)
+	outputs := map[string]bool{}
+	for _, seed := range []string{"1", "2", "3", "4", "5"} {
+		code, stdout, _ := run(t, "validate", path, "--resolved", "--seed", seed)
+		require.Equal(t, exitOK, code)
+		require.Contains(t, stdout, "resolved with seed "+seed)
+		require.Contains(t, stdout, "version_mode:")
+		require.NotContains(t, stdout, "choice", "every knob is concrete")
+		require.NotContains(t, stdout, "range")
+		_, again, _ := run(t, "validate", path, "--resolved", "--seed", seed)
+		require.Equal(t, stdout, again, "the same seed resolves the same way")
+		outputs[stdout] = true
+	}
+	require.Greater(t, len(outputs), 1, "different seeds pick differently")
+}
