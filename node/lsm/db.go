@@ -313,13 +313,14 @@ func (d *DB) rotate() error {
 		return fmt.Errorf("lsm: creating log %s: %w", name, err)
 	}
 	d.nextFileNum++
-	if err := d.curLog().w.Flush(); err != nil {
+	w, err := d.curLog().w.Successor(f, name)
+	if err != nil {
 		_ = f.Close()
 		_ = d.fs.Remove(name)
 		d.fail(err)
 		return d.err
 	}
-	d.logs = append(d.logs, &logSegment{num: num, name: name, w: wal.NewWriter(f, name, d.opts.WALBufferSizeBytes)})
+	d.logs = append(d.logs, &logSegment{num: num, name: name, w: w})
 	d.imm = append(d.imm, immMem{mem: d.mem, logNum: d.memLog, maxSeq: d.lastSeq})
 	if d.spareMem != nil {
 		d.mem, d.spareMem = d.spareMem, nil

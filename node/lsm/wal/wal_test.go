@@ -189,3 +189,38 @@ func TestDiscardWritesNothing(t *testing.T) {
 	require.Empty(t, f.data)
 	require.Error(t, w.Append([]byte("x"), 0), "a discarded writer takes no records")
 }
+
+// A successor writes its predecessor's buffered records out first, takes
+// over the buffer, and leaves the predecessor able to sync but not to take
+// records.
+func TestSuccessorTakesOverTheBuffer(t *testing.T) {
+	f1, f2 := &bufFile{}, &bufFile{}
+	w1 := NewWriter(f1, "000001.log", 1<<20)
+	require.NoError(t, w1.Append([]byte("first"), 0))
+	require.Empty(t, f1.data, "buffered")
+	w2, err := w1.Successor(f2, "000002.log")
+	require.NoError(t, err)
+	require.Equal(t, w1.Size(), int64(len(f1.data)), "the predecessor's records are in its file")
+	require.True(t, w1.Unsynced())
+	require.NoError(t, w1.Sync())
+	require.Equal(t, 1, f1.syncs)
+	require.ErrorContains(t, w1.Append([]byte("late"), 1), "takes no more records")
+
+	require.NoError(t, w2.Append([]byte("second"), 1))
+	require.Empty(t, f2.data, "the successor buffers too")
+	require.NoError(t, w2.Sync())
+	for _, c := range []struct {
+		f    *bufFile
+		want string
+	}{{f1, "first"}, {f2, "second"}} {
+		got, _, err := readAll(c.f)
+		require.NoError(t, err)
+		require.Equal(t, [][]byte{[]byte(c.want)}, got)
+	}
+
+	f3 := &bufFile{failAt: 1}
+	w3 := NewWriter(f3, "000003.log", 1<<20)
+	require.NoError(t, w3.Append([]byte("doomed"), 0))
+	_, err = w3.Successor(&bufFile{}, "000004.log")
+	require.ErrorContains(t, err, "disk full", "a failed write-out is reported, not handed on")
+}

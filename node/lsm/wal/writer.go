@@ -15,12 +15,27 @@ type Writer struct {
 	written  int64 // bytes handed to f.Write
 	synced   int64 // bytes covered by the last successful Sync
 	err      error
+	retired  bool // a Successor took the buffer: no more records
 }
 
 // NewWriter writes records to f (a freshly created, empty file named name),
 // buffering up to bufLimit bytes before writing them to the file.
 func NewWriter(f disk.File, name string, bufLimit int) *Writer {
 	return &Writer{f: f, name: name, bufLimit: bufLimit, buf: make([]byte, 0, bufLimit+HeaderLen)}
+}
+
+// Successor returns a writer for the next segment f that takes over this
+// writer's buffer, once every record appended here is written to the file
+// (this writer's own segment must take no more records; it can still be
+// synced and closed). A log that rotates segments thereby keeps one buffer
+// instead of one per segment still waiting for its checkpoint.
+func (w *Writer) Successor(f disk.File, name string) (*Writer, error) {
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	buf := w.buf[:0]
+	w.buf, w.retired = nil, true
+	return &Writer{f: f, name: name, bufLimit: w.bufLimit, buf: buf}, nil
 }
 
 // Name is the segment's path.
@@ -31,6 +46,9 @@ func (w *Writer) Name() string { return w.name }
 func (w *Writer) Append(payload []byte, syncedSeq uint64) error {
 	if w.err != nil {
 		return w.err
+	}
+	if w.retired {
+		return fmt.Errorf("wal: %s takes no more records: the log moved on to its successor", w.name)
 	}
 	if len(payload) > MaxRecordBytes {
 		return fmt.Errorf("wal: record of %d bytes is over the limit of %d bytes", len(payload), MaxRecordBytes)
