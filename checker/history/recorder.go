@@ -66,9 +66,12 @@ type Recorder struct {
 	// ops holds the operations in chunks of opChunk, so recording never
 	// copies the operations recorded so far (a growing slice of a million
 	// operations would move hundreds of megabytes); Close joins them once.
+	// Operation IDs are their index plus one, and an operation is pending
+	// while its ReturnNs is 0 (a returned one's is at least 1), so no index
+	// of pending operations is needed.
 	ops      [][]Op
 	nops     int
-	pending  map[uint64]int // op id -> index in ops
+	pending  int
 	values   map[string]struct{}
 	lastRaw  int64 // last time passed in
 	lastSeen int64 // last stamp handed out
@@ -82,28 +85,33 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		return nil, err
 	}
 	return &Recorder{
-		cfg:     cfg,
-		pending: make(map[uint64]int),
-		values:  make(map[string]struct{}),
+		cfg:    cfg,
+		values: make(map[string]struct{}),
 	}, nil
 }
 
-func (r *Recorder) stamp(atNs int64) (int64, error) {
+// checkStamp reports whether stamp(atNs) would fail.
+func (r *Recorder) checkStamp(atNs int64) error {
 	if r.closed {
-		return 0, fmt.Errorf("history: recorder is closed")
+		return fmt.Errorf("history: recorder is closed")
 	}
 	if atNs < 0 {
-		return 0, fmt.Errorf("history: negative time %d", atNs)
+		return fmt.Errorf("history: negative time %d", atNs)
 	}
 	if r.started && atNs < r.lastRaw {
-		return 0, fmt.Errorf("history: time went backwards: %d after %d", atNs, r.lastRaw)
+		return fmt.Errorf("history: time went backwards: %d after %d", atNs, r.lastRaw)
 	}
+	return nil
+}
+
+// stamp turns a time that checkStamp accepted into the next timestamp.
+func (r *Recorder) stamp(atNs int64) int64 {
 	ts := atNs
 	if r.started && ts <= r.lastSeen {
 		ts = r.lastSeen + 1
 	}
 	r.started, r.lastRaw, r.lastSeen = true, atNs, ts
-	return ts, nil
+	return ts
 }
 
 // Invoke records the start of an operation at virtual time atNs and returns
@@ -115,89 +123,107 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 	if r.nops >= r.cfg.MaxOps {
 		return 0, fmt.Errorf("history: %d operations recorded, the limit (RecorderConfig.MaxOps) is %d", r.nops, r.cfg.MaxOps)
 	}
-	op := Op{
+	// The operation is built in its place in the chunk, and the slot is
+	// given back if it turns out to be invalid.
+	if r.nops%opChunk == 0 && len(r.ops) == r.nops/opChunk {
+		r.ops = append(r.ops, make([]Op, 0, opChunk))
+	}
+	chunk := &r.ops[r.nops/opChunk]
+	*chunk = append(*chunk, Op{
 		ID:          uint64(r.nops) + 1,
 		Client:      inv.Client,
 		Kind:        inv.Kind,
 		Key:         inv.Key,
 		Value:       inv.Value,
-		Context:     slices.Clone(inv.Context),
 		Coordinator: inv.Coordinator,
 		Consistency: inv.Consistency,
 		Final:       inv.Final,
 		// Provisional, so Validate can run now: a bad invocation is refused
 		// here, where the simulator can tell which call made it.
 		Outcome: Unknown,
-	}
+	})
+	op := &(*chunk)[len(*chunk)-1]
+	op.Context = inv.Context // checked here, copied once accepted
 	op.InvokeNs = max(atNs, 0)
 	op.ReturnNs = op.InvokeNs + 1
-	if err := op.Validate(); err != nil {
-		return 0, fmt.Errorf("history: invalid invocation: %w", err)
-	}
-	if op.Kind == Put {
-		if _, dup := r.values[op.Value]; dup {
-			return 0, fmt.Errorf("history: invalid invocation: value %q was already written; every put must write a unique value", op.Value)
+	err := op.Validate()
+	if err == nil && op.Kind == Put {
+		// One map operation checks and claims the value.
+		n := len(r.values)
+		r.values[op.Value] = struct{}{}
+		if len(r.values) == n {
+			err = fmt.Errorf("history: invalid invocation: value %q was already written; every put must write a unique value", op.Value)
+		} else if err = r.checkStamp(atNs); err != nil {
+			delete(r.values, op.Value) // not recorded after all
 		}
+	} else if err != nil {
+		err = fmt.Errorf("history: invalid invocation: %w", err)
+	} else {
+		err = r.checkStamp(atNs)
 	}
-	ts, err := r.stamp(atNs)
 	if err != nil {
+		*op = Op{}
+		*chunk = (*chunk)[:len(*chunk)-1]
 		return 0, err
 	}
-	if op.Kind == Put {
-		r.values[op.Value] = struct{}{}
-	}
-	op.InvokeNs, op.ReturnNs = ts, 0
-	r.pending[op.ID] = r.nops
-	if r.nops%opChunk == 0 {
-		r.ops = append(r.ops, make([]Op, 0, opChunk))
-	}
-	last := len(r.ops) - 1
-	r.ops[last] = append(r.ops[last], op)
+	op.Context = slices.Clone(inv.Context)
+	op.InvokeNs, op.ReturnNs = r.stamp(atNs), 0
 	r.nops++
+	r.pending++
 	return op.ID, nil
+}
+
+// pendingOp returns the pending operation with the given ID.
+func (r *Recorder) pendingOp(what string, id uint64) (*Op, error) {
+	if id < 1 || id > uint64(r.nops) || r.op(int(id-1)).ReturnNs != 0 {
+		return nil, fmt.Errorf("history: %s of operation %d, which is not pending", what, id)
+	}
+	return r.op(int(id - 1)), nil
 }
 
 // Reroute records that a pending operation moved to another coordinator (a
 // client retry).
 func (r *Recorder) Reroute(id uint64, coordinator int32) error {
-	i, ok := r.pending[id]
-	if !ok {
-		return fmt.Errorf("history: reroute of operation %d, which is not pending", id)
+	op, err := r.pendingOp("reroute", id)
+	if err != nil {
+		return err
 	}
 	if coordinator < NoCoordinator {
 		return fmt.Errorf("history: reroute of operation %d to invalid coordinator %d", id, coordinator)
 	}
-	r.op(i).Coordinator = coordinator
+	op.Coordinator = coordinator
 	return nil
 }
 
 // Return records the outcome of a pending operation at virtual time atNs.
 func (r *Recorder) Return(atNs int64, id uint64, res Result) error {
-	i, ok := r.pending[id]
-	if !ok {
-		return fmt.Errorf("history: return of operation %d, which is not pending", id)
-	}
-	op := *r.op(i)
-	op.Outcome = res.Outcome
-	op.Values = slices.Clone(res.Values)
-	op.Versions = slices.Clone(res.Versions)
-	op.Error = res.Error
-	op.ReturnNs = max(atNs, op.InvokeNs+1) // provisional, for Validate
-	if err := op.Validate(); err != nil {
-		return fmt.Errorf("history: invalid result for operation %d: %w", id, err)
-	}
-	ts, err := r.stamp(atNs)
+	op, err := r.pendingOp("return", id)
 	if err != nil {
 		return err
 	}
-	op.ReturnNs = ts
-	*r.op(i) = op
-	delete(r.pending, id)
+	// Validate the operation as it would be, in place, and put it back as
+	// it was if it is refused.
+	op.Outcome, op.Values, op.Versions, op.Error = res.Outcome, res.Values, res.Versions, res.Error
+	op.ReturnNs = max(atNs, op.InvokeNs+1) // provisional, for Validate
+	err = op.Validate()
+	if err != nil {
+		err = fmt.Errorf("history: invalid result for operation %d: %w", id, err)
+	} else {
+		err = r.checkStamp(atNs)
+	}
+	if err != nil {
+		op.Outcome, op.Values, op.Versions, op.Error, op.ReturnNs = Unknown, nil, nil, "", 0
+		return err
+	}
+	op.Values = slices.Clone(res.Values)
+	op.Versions = slices.Clone(res.Versions)
+	op.ReturnNs = r.stamp(atNs)
+	r.pending--
 	return nil
 }
 
 // Pending returns how many operations are invoked and not yet returned.
-func (r *Recorder) Pending() int { return len(r.pending) }
+func (r *Recorder) Pending() int { return r.pending }
 
 // AddReplicaState records one replica's state for one key at a probe.
 func (r *Recorder) AddReplicaState(s ReplicaState) error {
@@ -233,14 +259,12 @@ func (r *Recorder) Close(atNs int64) (*History, error) {
 	if r.closed {
 		return nil, fmt.Errorf("history: recorder is already closed")
 	}
-	ids := make([]uint64, 0, len(r.pending))
-	for id := range r.pending {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids) // stamp in invoke order, not map order
-	for _, id := range ids {
-		if err := r.Return(atNs, id, Result{Outcome: Unknown, Error: "still pending when the history closed"}); err != nil {
-			return nil, err
+	// Stamp in invoke order.
+	for i := 0; i < r.nops && r.pending > 0; i++ {
+		if op := r.op(i); op.ReturnNs == 0 {
+			if err := r.Return(atNs, op.ID, Result{Outcome: Unknown, Error: "still pending when the history closed"}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	r.closed = true
