@@ -2,6 +2,7 @@ package versions
 
 import (
 	"fmt"
+	"slices"
 
 	"dynasim/net"
 )
@@ -22,6 +23,7 @@ func AppendContext(dst []byte, c net.Clock) []byte {
 	if len(c) == 0 {
 		return dst
 	}
+	dst = slices.Grow(dst, ContextSize(c)) // one allocation, not one per doubling
 	return net.AppendClock(append(dst, ContextFormat), c)
 }
 

@@ -172,9 +172,39 @@ func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
 			}
 		}
 	}
+	// Most merges change nothing on one side — a replica's set merged
+	// with the newer one a coordinator sends, or with an identical copy
+	// on a read — and then that side is the result (sets are immutable, so
+	// it can be shared rather than rebuilt).
+	if lwwIsMerge(a, b, win) {
+		return a
+	}
+	if lwwIsMerge(b, a, win) {
+		return b
+	}
 	out := net.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context))}
 	if win != nil {
 		out.Siblings = []net.Sibling{*win}
 	}
 	return out
+}
+
+// lwwIsMerge reports whether x is exactly what lwwMerge of x and y builds
+// when win is the winning version: x holds win alone, and x's context is
+// timestamp-free and covers y's.
+func lwwIsMerge(x, y net.SiblingSet, win *net.Sibling) bool {
+	if len(x.Siblings) != 1 || &x.Siblings[0] != win || len(x.Context) == 0 {
+		return false
+	}
+	for i := range x.Context {
+		if x.Context[i].TimestampNs != 0 {
+			return false
+		}
+	}
+	for _, e := range y.Context {
+		if i, ok := find(x.Context, e.Actor); !ok || x.Context[i].Counter < e.Counter {
+			return false
+		}
+	}
+	return true
 }
