@@ -99,9 +99,10 @@ const (
 
 // clientOp is one operation in flight.
 type clientOp struct {
-	histID uint64
-	kind   opKind
-	key    []byte
+	histID  uint64
+	kind    opKind
+	key     []byte
+	keyName string // key as a string, for the history
 	// keyIdx is the key's index in the workload's key list, or -1 (final
 	// reads): it keys the client's context cache.
 	keyIdx  int32
@@ -150,6 +151,11 @@ type Client struct {
 	timerArmed bool
 	// idle reports the closed-loop client has nothing in flight.
 	idle bool
+	// nextAfterDone schedules the next operation when one ends (closed
+	// loop); made once rather than per operation.
+	nextAfterDone func(bool)
+	// idPrefix is "c<id>.", the start of every value ID this client writes.
+	idPrefix []byte
 }
 
 // ClientFactory returns a factory for client number id of the workload. If
@@ -161,6 +167,9 @@ func (wl *Workload) ClientFactory(id int, start bool) node.Factory {
 			return nil, fmt.Errorf("sim: a client must be hosted by the simulator")
 		}
 		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: map[int32]cachedContext{}}
+		c.nextAfterDone = func(bool) { c.scheduleNext(false) }
+		c.idPrefix = strconv.AppendInt([]byte{'c'}, int64(id), 10)
+		c.idPrefix = append(c.idPrefix, '.')
 		if start {
 			c.scheduleNext(true)
 		}
@@ -231,28 +240,28 @@ func (c *Client) arrival() {
 		}
 	}
 	c.wl.started++
-	c.startRandomOp(func(bool) {
-		if !open {
-			c.scheduleNext(false)
-		}
-	})
+	if open {
+		c.startRandomOp(nil)
+	} else {
+		c.startRandomOp(c.nextAfterDone)
+	}
 }
 
 func (c *Client) startRandomOp(onDone func(bool)) {
 	m := c.wl.cfg.Mix
 	x := c.rng.Float64() * (m.Get + m.Put + m.Delete + m.ReadModifyWrite)
 	idx := int32(c.wl.keys.choose(c.rng, c.id, c.seq))
-	key := []byte(c.wl.keys.names[idx])
+	key, name := c.wl.keys.bytes[idx], c.wl.keys.names[idx]
 	switch {
 	case x < m.Get:
-		c.start(&clientOp{kind: opGet, key: key, keyIdx: idx, onDone: onDone})
+		c.start(&clientOp{kind: opGet, key: key, keyName: name, keyIdx: idx, onDone: onDone})
 	case x < m.Get+m.Put:
 		cached := c.ctx[idx]
-		c.start(&clientOp{kind: opPut, key: key, keyIdx: idx, ctx: cached.ctx, ctxIDs: cached.ids, onDone: onDone})
+		c.start(&clientOp{kind: opPut, key: key, keyName: name, keyIdx: idx, ctx: cached.ctx, ctxIDs: cached.ids, onDone: onDone})
 	case x < m.Get+m.Put+m.Delete:
-		c.start(&clientOp{kind: opGet, key: key, keyIdx: idx, then: opDelete, onDone: onDone})
+		c.start(&clientOp{kind: opGet, key: key, keyName: name, keyIdx: idx, then: opDelete, onDone: onDone})
 	default:
-		c.start(&clientOp{kind: opGet, key: key, keyIdx: idx, then: opPut, onDone: onDone})
+		c.start(&clientOp{kind: opGet, key: key, keyName: name, keyIdx: idx, then: opPut, onDone: onDone})
 	}
 }
 
@@ -260,7 +269,7 @@ func (c *Client) startRandomOp(onDone func(bool)) {
 // quorum r (the zero Need: the workload's R) and calls onDone when it
 // completes.
 func (c *Client) ReadFinal(key string, r net.Need, onDone func(ok bool)) {
-	op := &clientOp{kind: opGet, key: []byte(key), keyIdx: -1, final: true, onDone: onDone}
+	op := &clientOp{kind: opGet, key: []byte(key), keyName: key, keyIdx: -1, final: true, onDone: onDone}
 	if r != (net.Need{}) {
 		op.readNeed = &r
 	}
@@ -271,13 +280,13 @@ func (c *Client) ReadFinal(key string, r net.Need, onDone func(ok bool)) {
 func (c *Client) start(op *clientOp) {
 	c.seq++
 	c.wl.stats.Started++
-	inv := history.Invocation{Client: c.id, Key: string(op.key), Coordinator: history.NoCoordinator, Consistency: c.wl.consistency, Final: op.final}
+	inv := history.Invocation{Client: c.id, Key: op.keyName, Coordinator: history.NoCoordinator, Consistency: c.wl.consistency, Final: op.final}
 	switch op.kind {
 	case opGet:
 		inv.Kind = history.Get
 	case opPut:
 		inv.Kind = history.Put
-		op.valueID = "c" + strconv.Itoa(c.id) + "." + strconv.FormatUint(c.seq, 10)
+		op.valueID = string(strconv.AppendUint(c.idPrefix, c.seq, 10))
 		op.value = c.makeValue(op.valueID)
 		inv.Value = op.valueID
 		inv.Context = op.ctxIDs
@@ -423,7 +432,7 @@ func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
 		}
 		c.finish(op, res)
 		if op.kind == opGet && op.then != 0 {
-			c.start(&clientOp{kind: op.then, key: op.key, keyIdx: op.keyIdx, ctx: r.Context, ctxIDs: res.Values, onDone: op.onDone})
+			c.start(&clientOp{kind: op.then, key: op.key, keyName: op.keyName, keyIdx: op.keyIdx, ctx: r.Context, ctxIDs: res.Values, onDone: op.onDone})
 			return
 		}
 		c.done(op, true)

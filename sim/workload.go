@@ -211,6 +211,9 @@ func (c WorkloadConfig) Validate() error {
 type keyChooser struct {
 	cfg   KeyConfig
 	names []string
+	// bytes are the names as byte strings, which requests carry; shared by
+	// every request for a key (messages are never modified).
+	bytes [][]byte
 	cdf   []float64 // zipfian: cumulative probabilities by rank
 	hot   int       // hotspot: number of hot keys
 	// clients spreads sequential clients' starting offsets.
@@ -222,6 +225,12 @@ func newKeyChooser(cfg KeyConfig, clients int) *keyChooser {
 	width := len(strconv.Itoa(cfg.Count - 1))
 	for i := range k.names {
 		k.names[i] = fmt.Sprintf("k%0*d", width, i)
+	}
+	k.bytes = make([][]byte, cfg.Count)
+	all := make([]byte, 0, cfg.Count*(1+width))
+	for i, n := range k.names {
+		all = append(all, n...)
+		k.bytes[i] = all[len(all)-len(n) : len(all) : len(all)]
 	}
 	switch cfg.Dist {
 	case KeysZipfian:
