@@ -12,19 +12,33 @@ const (
 	// chunkBytes is the arena allocation unit; an entry larger than this
 	// gets a chunk of its own.
 	chunkBytes = 256 << 10
-	// nodeOverhead is what each entry costs besides its key and value: the
-	// node record and, on average, 4/3 forward pointers.
+	// nodeOverhead is what SizeBytes counts for each entry besides its key
+	// and value (the node record and its links, roughly). It is a fixed
+	// estimate, not the layout's exact size, so that when the engine
+	// rotates memtables does not change with the layout.
 	nodeOverhead = 32 + 6
 )
 
 type node struct {
-	// prefix is the user key's first 8 bytes, big-endian, zero-padded: a
-	// search compares it first and reads the key from the arena only when
-	// the prefixes tie, so most steps of a search touch no arena memory.
+	key   uint32 // offset of the internal key in keys
+	klen  uint32 // internal key length
+	value []byte // in the value arena
+	tower uint32 // index of this node's level-0 link in links
+}
+
+// link is a forward pointer. It carries what a search needs to decide
+// whether to follow it — the target's key prefix — and where the target's
+// own links are, so a search step reads one link and not the node it
+// points to (which it does only when prefixes tie). A node's links for
+// every level are adjacent, so stepping down a level stays in the same
+// cache line.
+type link struct {
+	// prefix is the target's user key's first 8 bytes, big-endian,
+	// zero-padded: a search compares it first and reads the key only when
+	// the prefixes tie, so most steps of a search touch no key memory.
 	prefix uint64
-	kv     []byte // internal key then value, in the arena
-	klen   uint32 // internal key length
-	tower  uint32 // index of this node's level-0 pointer in links
+	node   uint32 // the target; 0 means none
+	tower  uint32 // the target's level-0 link in links
 }
 
 // keyPrefix is the first 8 bytes of a user key as a big-endian number,
@@ -44,25 +58,30 @@ func keyPrefix(ukey []byte) uint64 {
 
 // Memtable is a sorted set of internal keys with values.
 type Memtable struct {
-	chunk []byte // current arena chunk, appended to
+	// keys holds every internal key, back to back, apart from the values:
+	// the keys a search compares (versions of one user key, when prefixes
+	// tie) then share cache lines instead of each sitting in front of a
+	// kilobyte of value.
+	keys  []byte
+	chunk []byte // current value arena chunk, appended to
 	// chunks are the arena chunks of chunkBytes allocated so far, chunks[:used]
 	// in use: Reset keeps them, so a recycled memtable allocates nothing.
 	chunks  [][]byte
 	used    int
 	nodes   []node
-	links   []uint32
+	links   []link
 	height  int
 	rng     uint64
 	bytes   int // key and value bytes stored
 	scratch []byte
-	prev    [maxHeight]uint32
+	prev    [maxHeight]uint32 // findGE with record: towers of the predecessors
 }
 
 // New returns an empty memtable.
 func New() *Memtable {
 	m := &Memtable{height: 1, rng: 0x9e3779b97f4a7c15}
 	m.nodes = append(m.nodes, node{tower: 0})
-	m.links = make([]uint32, maxHeight, 1024)
+	m.links = make([]link, maxHeight, 1024)
 	return m
 }
 
@@ -78,11 +97,12 @@ func (m *Memtable) Empty() bool { return len(m.nodes) == 1 }
 
 func (m *Memtable) key(n uint32) []byte {
 	nd := &m.nodes[n]
-	return nd.kv[:nd.klen]
+	end := nd.key + nd.klen
+	return m.keys[nd.key:end:end]
 }
 
 func (m *Memtable) next(n uint32, level int) uint32 {
-	return m.links[int(m.nodes[n].tower)+level]
+	return m.links[int(m.nodes[n].tower)+level].node
 }
 
 func (m *Memtable) randomHeight() int {
@@ -100,30 +120,27 @@ func (m *Memtable) randomHeight() int {
 }
 
 // findGE returns the first node whose key is >= ikey (0 if none) and, if
-// record is set, the rightmost node before it on every level in m.prev.
+// record is set, the tower (links index) of the rightmost node before it on
+// every level in m.prev.
 func (m *Memtable) findGE(ikey []byte, record bool) uint32 {
-	x := uint32(0)
+	tower := uint32(0) // the head's
 	sp := keyPrefix(base.UserKey(ikey))
 	for level := m.height - 1; level >= 0; level-- {
 		for {
-			nx := m.next(x, level)
-			if nx == 0 {
+			l := &m.links[int(tower)+level]
+			if l.node == 0 || l.prefix > sp || (l.prefix == sp && base.CompareInternal(m.key(l.node), ikey) >= 0) {
 				break
 			}
-			nd := &m.nodes[nx]
-			if nd.prefix > sp || (nd.prefix == sp && base.CompareInternal(nd.kv[:nd.klen], ikey) >= 0) {
-				break
-			}
-			x = nx
+			tower = l.tower
 		}
 		if record {
-			m.prev[level] = x
+			m.prev[level] = tower
 		}
 	}
-	return m.next(x, 0)
+	return m.links[tower].node
 }
 
-// alloc returns n bytes of arena.
+// alloc returns n bytes of value arena.
 func (m *Memtable) alloc(n int) []byte {
 	if len(m.chunk)+n > cap(m.chunk) {
 		switch {
@@ -148,11 +165,15 @@ func (m *Memtable) alloc(n int) []byte {
 // limits.
 func (m *Memtable) Add(ukey []byte, seq uint64, kind base.Kind, value []byte) {
 	klen := len(ukey) + base.TrailerLen
-	kv := m.alloc(klen + len(value))
-	base.AppendInternalKey(kv[:0], ukey, seq, kind)
-	copy(kv[klen:], value)
+	koff := len(m.keys)
+	m.keys = base.AppendInternalKey(m.keys, ukey, seq, kind)
+	v := m.alloc(len(value))
+	if v == nil {
+		v = []byte{} // an empty value reads back empty, not nil
+	}
+	copy(v, value)
 
-	m.findGE(kv[:klen], true)
+	m.findGE(m.keys[koff:], true)
 	h := m.randomHeight()
 	if h > m.height {
 		for l := m.height; l < h; l++ {
@@ -162,13 +183,14 @@ func (m *Memtable) Add(ukey []byte, seq uint64, kind base.Kind, value []byte) {
 	}
 	n := uint32(len(m.nodes))
 	tower := uint32(len(m.links))
-	m.nodes = append(m.nodes, node{prefix: keyPrefix(ukey), kv: kv, klen: uint32(klen), tower: tower})
+	prefix := keyPrefix(ukey)
+	m.nodes = append(m.nodes, node{key: uint32(koff), klen: uint32(klen), value: v, tower: tower})
 	for l := 0; l < h; l++ {
-		p := int(m.nodes[m.prev[l]].tower) + l
+		p := int(m.prev[l]) + l
 		m.links = append(m.links, m.links[p])
-		m.links[p] = n
+		m.links[p] = link{prefix: prefix, node: n, tower: tower}
 	}
-	m.bytes += len(kv)
+	m.bytes += klen + len(value)
 }
 
 // Reset empties the memtable for reuse, keeping its arena and index
@@ -182,6 +204,7 @@ func (m *Memtable) Reset() {
 	m.links = m.links[:maxHeight]
 	m.height = 1
 	m.bytes = 0
+	m.keys = m.keys[:0]
 	m.chunk = nil
 	m.used = 0
 }
@@ -197,7 +220,7 @@ func (m *Memtable) Get(ukey []byte, seq uint64) (value []byte, kind base.Kind, f
 	if !bytes.Equal(base.UserKey(k), ukey) {
 		return nil, 0, false
 	}
-	return m.nodes[n].kv[len(k):], base.KindOf(k), true
+	return m.nodes[n].value, base.KindOf(k), true
 }
 
 // Iter walks a memtable in internal-key order, hiding entries newer than its
@@ -247,7 +270,4 @@ func (it *Iter) Valid() bool { return it.n != 0 }
 func (it *Iter) Key() []byte { return it.m.key(it.n) }
 
 // Value is the current value.
-func (it *Iter) Value() []byte {
-	nd := &it.m.nodes[it.n]
-	return nd.kv[nd.klen:]
-}
+func (it *Iter) Value() []byte { return it.m.nodes[it.n].value }
