@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -17,19 +18,57 @@ func (t Time) String() string { return time.Duration(t).String() }
 func At(d time.Duration) Time { return Time(d) }
 
 // Scheduler is a priority queue of events of type E ordered by (time,
-// insertion sequence). Events are stored in a slab and the heap orders small
-// fixed-size keys, so sifting never copies an event; the slab recycles slots
-// so a steady-state run does not allocate.
+// insertion sequence). Events are stored in a slab and the queues order
+// small fixed-size keys, so sifting never copies an event; the slab recycles
+// slots so a steady-state run does not allocate.
+//
+// The keys wait in a few FIFO lanes and a heap. A simulation schedules
+// events in streams that are each in time order — messages over links of
+// constant latency, a client's timeouts, a node's periodic timers — and
+// streams differ in their delays. So a key goes to the lane of its delay's
+// binary order of magnitude, appended if it is no earlier than the lane's
+// last key, and only the rest go through the heap. Every lane is sorted by
+// (time, sequence) by construction, so taking the smallest of the lanes'
+// heads and the heap's top yields exactly the order a heap alone would.
 //
 // It is the kernel of the simulator and knows nothing about nodes or
 // messages.
 type Scheduler[E any] struct {
-	now  Time
-	seq  uint64
-	heap []heapKey
-	slab []E
-	free []uint32
-	done uint64 // events popped so far
+	now   Time
+	seq   uint64
+	heap  []heapKey
+	lanes [numLanes]lane
+	busy  uint8 // bit i: lane i has pending keys
+	slab  []E
+	free  []uint32
+	done  uint64 // events popped so far
+}
+
+// numLanes is how many lanes the scheduler keeps beside its heap: enough
+// for the messages and the few kinds of timers of a run, few enough that
+// finding the earliest head stays cheaper than a heap pop.
+const numLanes = 8 // at most 8: Scheduler.busy has a bit per lane
+
+// lane is a FIFO of keys in (time, sequence) order: keys[head:] are pending.
+type lane struct {
+	keys []heapKey
+	head int
+}
+
+func (l *lane) pending() int { return len(l.keys) - l.head }
+
+func (l *lane) pop() heapKey {
+	k := l.keys[l.head]
+	l.head++
+	switch {
+	case l.head == len(l.keys):
+		l.keys, l.head = l.keys[:0], 0
+	case l.head >= 1024 && 2*l.head >= len(l.keys):
+		// Reclaim the consumed prefix: amortised O(1) per key.
+		n := copy(l.keys, l.keys[l.head:])
+		l.keys, l.head = l.keys[:n], 0
+	}
+	return k
 }
 
 type heapKey struct {
@@ -46,7 +85,13 @@ func (a heapKey) less(b heapKey) bool {
 func (s *Scheduler[E]) Now() Time { return s.now }
 
 // Len is the number of pending events.
-func (s *Scheduler[E]) Len() int { return len(s.heap) }
+func (s *Scheduler[E]) Len() int {
+	n := len(s.heap)
+	for i := range s.lanes {
+		n += s.lanes[i].pending()
+	}
+	return n
+}
 
 // Processed is the number of events popped so far.
 func (s *Scheduler[E]) Processed() uint64 { return s.done }
@@ -54,11 +99,32 @@ func (s *Scheduler[E]) Processed() uint64 { return s.done }
 // NextAt is the time of the earliest pending event; ok is false when none is
 // pending.
 func (s *Scheduler[E]) NextAt() (at Time, ok bool) {
-	if len(s.heap) == 0 {
-		return 0, false
-	}
-	return s.heap[0].at, true
+	k, from := s.earliest()
+	return k.at, from != noKey
 }
+
+// earliest returns the earliest pending key and where it is: a lane's
+// index, heapTop, or noKey.
+func (s *Scheduler[E]) earliest() (heapKey, int) {
+	var best heapKey
+	from := noKey
+	if len(s.heap) > 0 {
+		best, from = s.heap[0], heapTop
+	}
+	for m := s.busy; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros8(m)
+		l := &s.lanes[i]
+		if from == noKey || l.keys[l.head].less(best) {
+			best, from = l.keys[l.head], i
+		}
+	}
+	return best, from
+}
+
+const (
+	noKey   = -1
+	heapTop = -2
+)
 
 // Schedule adds an event at time at. An event in the past is scheduled now:
 // virtual time never goes backwards.
@@ -76,14 +142,24 @@ func (s *Scheduler[E]) Schedule(at Time, e E) {
 		s.slab = append(s.slab, e)
 	}
 	s.seq++
-	s.heap = append(s.heap, heapKey{at: at, seq: s.seq, slot: slot})
+	k := heapKey{at: at, seq: s.seq, slot: slot}
+	// Streams are told apart by their delay: its binary order of magnitude
+	// picks the lane. A key earlier than its lane's last goes to the heap.
+	i := bits.Len64(uint64(at-s.now)) % numLanes
+	l := &s.lanes[i]
+	if l.head == len(l.keys) || l.keys[len(l.keys)-1].at <= at {
+		l.keys = append(l.keys, k)
+		s.busy |= 1 << i
+		return
+	}
+	s.heap = append(s.heap, k)
 	s.up(len(s.heap) - 1)
 }
 
 // Pop removes the earliest event, advances Now to its time and returns it.
 func (s *Scheduler[E]) Pop() (Time, E, bool) {
 	var zero E
-	if len(s.heap) == 0 {
+	if _, from := s.earliest(); from == noKey {
 		return s.now, zero, false
 	}
 	slot := s.popKey()
@@ -92,15 +168,25 @@ func (s *Scheduler[E]) Pop() (Time, E, bool) {
 	return s.now, e, true
 }
 
-// popKey removes the earliest key from the heap, advances Now and returns
-// the event's slot, which stays allocated until release.
-func (s *Scheduler[E]) popKey() uint32 {
-	top := s.heap[0]
-	last := len(s.heap) - 1
-	s.heap[0] = s.heap[last]
-	s.heap = s.heap[:last]
-	if last > 0 {
-		s.down(0)
+// popKey removes the earliest key (there must be one), advances Now and
+// returns the event's slot, which stays allocated until release.
+func (s *Scheduler[E]) popKey() uint32 { return s.take(s.earliest()) }
+
+// take removes top, the earliest key, from where earliest found it.
+func (s *Scheduler[E]) take(top heapKey, from int) uint32 {
+	if from >= 0 {
+		l := &s.lanes[from]
+		l.pop()
+		if l.head == len(l.keys) {
+			s.busy &^= 1 << from
+		}
+	} else {
+		last := len(s.heap) - 1
+		s.heap[0] = s.heap[last]
+		s.heap = s.heap[:last]
+		if last > 0 {
+			s.down(0)
+		}
 	}
 	s.now = top.at
 	s.done++
@@ -204,13 +290,14 @@ func (s *Scheduler[E]) Run(lim Limit, handle func(at Time, e *E) bool) StopReaso
 		if lim.MaxEvents > 0 && count >= lim.MaxEvents {
 			return Budget
 		}
-		if len(s.heap) == 0 {
+		next, from := s.earliest()
+		if from == noKey {
 			if lim.Until > s.now {
 				s.now = lim.Until
 			}
 			return Quiescent
 		}
-		if lim.Until > 0 && s.heap[0].at > lim.Until {
+		if lim.Until > 0 && next.at > lim.Until {
 			if lim.Until > s.now {
 				s.now = lim.Until
 			}
@@ -220,11 +307,11 @@ func (s *Scheduler[E]) Run(lim Limit, handle func(at Time, e *E) bool) StopReaso
 		// event. The slot is released only after the handler returns, so
 		// events it schedules cannot overwrite it; if they grow the slab the
 		// pointer still refers to the old array, whose copy is intact.
-		slot := s.popKey()
+		slot := s.take(next, from)
 		count++
-		ok := handle(s.now, &s.slab[slot])
+		more := handle(s.now, &s.slab[slot])
 		s.release(slot)
-		if !ok {
+		if !more {
 			return Stopped
 		}
 	}

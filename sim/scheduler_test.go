@@ -73,6 +73,58 @@ func TestSchedulerInterleavedScheduleAndPop(t *testing.T) {
 	}
 }
 
+// Mostly in-order arrivals (the FIFO lane's case) mixed with out-of-order
+// ones (the heap's), with long enough runs that the lane reclaims its
+// consumed prefix while keys are pending: the pop order is exactly the
+// sorted (time, insertion) order.
+func TestSchedulerLaneAndHeapKeepTheOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var s Scheduler[int]
+	type ev struct {
+		at  Time
+		seq int
+	}
+	var model []ev
+	next := 0
+	last := Time(0)
+	add := func() {
+		at := last + Time(rng.IntN(3)) // in order, often tied
+		if rng.IntN(4) == 0 {
+			at = s.Now() + Time(rng.IntN(int(last-s.Now())+1)) // anywhere pending
+		} else {
+			last = at
+		}
+		s.Schedule(at, next)
+		model = append(model, ev{at, next})
+		next++
+	}
+	for i := 0; i < 3000; i++ {
+		add()
+	}
+	for step := 0; step < 20000 && len(model) > 0; step++ {
+		if step%500 == 0 {
+			sort.SliceStable(model, func(a, b int) bool {
+				return model[a].at < model[b].at || (model[a].at == model[b].at && model[a].seq < model[b].seq)
+			})
+		}
+		at, got, ok := s.Pop()
+		require.True(t, ok)
+		require.Equal(t, model[0], ev{at, got}, "step %d", step)
+		model = model[1:]
+		require.Equal(t, len(model), s.Len())
+		if step < 15000 {
+			add()
+			// Keep the model sorted: insert the new event in place.
+			e := model[len(model)-1]
+			i := sort.Search(len(model)-1, func(i int) bool {
+				return model[i].at > e.at || (model[i].at == e.at && model[i].seq > e.seq)
+			})
+			copy(model[i+1:], model[i:len(model)-1])
+			model[i] = e
+		}
+	}
+}
+
 func TestRunLimits(t *testing.T) {
 	var s Scheduler[int]
 	for i := 1; i <= 10; i++ {
