@@ -127,12 +127,6 @@ type clientOp struct {
 	onDone   func(ok bool)
 }
 
-// cachedContext is the context of a client's last successful read of a key.
-type cachedContext struct {
-	ctx []byte
-	ids []string
-}
-
 // Client is a simulated client: a process that issues operations, waits
 // for replies or timeouts, and records every operation in the history.
 type Client struct {
@@ -142,8 +136,8 @@ type Client struct {
 	rng     *rand.Rand
 	pending map[uint64]*clientOp // by request ID of the current attempt
 	nextReq uint64
-	seq     uint64                  // operations started, for sequential keys and value IDs
-	ctx     map[int32]cachedContext // by key index
+	seq     uint64       // operations started, for sequential keys and value IDs
+	ctx     contextCache // by key index
 	// issued lists request IDs in issue order from issuedHead on: the
 	// oldest pending one has the earliest deadline (see expire).
 	issued     []uint64
@@ -166,7 +160,7 @@ func (wl *Workload) ClientFactory(id int, start bool) node.Factory {
 		if !ok {
 			return nil, fmt.Errorf("sim: a client must be hosted by the simulator")
 		}
-		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: map[int32]cachedContext{}}
+		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: newContextCache(len(wl.keys.names), wl.cfg.Clients)}
 		c.nextAfterDone = func(bool) { c.scheduleNext(false) }
 		c.idPrefix = strconv.AppendInt([]byte{'c'}, int64(id), 10)
 		c.idPrefix = append(c.idPrefix, '.')
@@ -256,7 +250,7 @@ func (c *Client) startRandomOp(onDone func(bool)) {
 	case x < m.Get:
 		c.start(&clientOp{kind: opGet, key: key, keyName: name, keyIdx: idx, onDone: onDone})
 	case x < m.Get+m.Put:
-		cached := c.ctx[idx]
+		cached := c.ctx.get(idx)
 		c.start(&clientOp{kind: opPut, key: key, keyName: name, keyIdx: idx, ctx: cached.ctx, ctxIDs: cached.ids, onDone: onDone})
 	case x < m.Get+m.Put+m.Delete:
 		c.start(&clientOp{kind: opGet, key: key, keyName: name, keyIdx: idx, then: opDelete, onDone: onDone})
@@ -419,7 +413,7 @@ func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
 				res.Values[i] = ValueID(v)
 			}
 			if op.keyIdx >= 0 {
-				c.ctx[op.keyIdx] = cachedContext{ctx: r.Context, ids: res.Values}
+				c.ctx.put(op.keyIdx, cachedContext{ctx: r.Context, ids: res.Values})
 			}
 		} else if len(r.Context) > 0 && op.keyIdx >= 0 {
 			// A write's reply context covers what the write's context
@@ -428,7 +422,7 @@ func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
 			if op.kind == opPut {
 				ids = append(append([]string(nil), ids...), op.valueID)
 			}
-			c.ctx[op.keyIdx] = cachedContext{ctx: r.Context, ids: ids}
+			c.ctx.put(op.keyIdx, cachedContext{ctx: r.Context, ids: ids})
 		}
 		c.finish(op, res)
 		if op.kind == opGet && op.then != 0 {
