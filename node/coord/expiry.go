@@ -47,8 +47,15 @@ func (q *expiryQueue) due(now uint64) (uint64, bool) {
 	}
 	id := q.entries[q.head].id
 	q.head++
-	if q.head == len(q.entries) {
+	switch {
+	case q.head == len(q.entries):
 		q.entries, q.head = q.entries[:0], 0
+	case q.head >= 1024 && 2*q.head >= len(q.entries):
+		// A busy node's queue never drains: reclaim the consumed prefix
+		// (amortised O(1) per entry) so the slice does not grow for ever.
+		n := copy(q.entries, q.entries[q.head:])
+		clear(q.entries[n:])
+		q.entries, q.head = q.entries[:n], 0
 	}
 	return id, true
 }

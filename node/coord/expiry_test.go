@@ -35,3 +35,29 @@ func TestExpiryQueueIsNeverEarlyAndCompacts(t *testing.T) {
 	require.Equal(t, uint64(9), id)
 	require.Zero(t, q.len())
 }
+
+// A queue that never drains (a busy node: requests keep arriving while
+// earlier ones expire) keeps its order and does not grow with the number
+// of requests it has seen, only with those not yet due.
+func TestExpiryQueueThatNeverDrainsStaysBounded(t *testing.T) {
+	q := newExpiryQueue(time.Second, 100*time.Millisecond) // 11 ticks
+	next := uint64(1)
+	want := uint64(1)
+	for tick := uint64(0); tick < 2000; tick++ {
+		for range 100 {
+			q.push(tick, next)
+			next++
+		}
+		for {
+			id, ok := q.due(tick)
+			if !ok {
+				break
+			}
+			require.Equal(t, want, id)
+			want++
+		}
+		require.Equal(t, int(next-want), q.len())
+	}
+	require.Equal(t, uint64(2000-11)*100+1, want, "everything due has expired, in order")
+	require.LessOrEqual(t, cap(q.entries), 8*1100, "capacity follows the pending entries, not all ever pushed")
+}
