@@ -3,6 +3,7 @@ package lsm
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 
 	"dynasim/node/lsm/base"
 )
@@ -84,6 +85,28 @@ func (b *Batch) seal(seq uint64, nowNanos int64) {
 	binary.LittleEndian.PutUint32(b.data[8:12], b.count)
 	binary.LittleEndian.PutUint64(b.data[12:20], uint64(nowNanos))
 }
+
+// singlePutSize is the encoded size of a batch holding one put.
+func singlePutSize(key, value []byte) int {
+	return batchHeaderLen + 1 + uvarintLen(uint64(len(key))) + len(key) + uvarintLen(uint64(len(value))) + len(value)
+}
+
+// encodeSinglePut writes into p (singlePutSize bytes) exactly what a Batch
+// holding Put(key, value) holds once sealed with seq: commit time 0, as a
+// batch without deletes has.
+func encodeSinglePut(p []byte, seq uint64, key, value []byte) {
+	binary.LittleEndian.PutUint64(p[0:8], seq)
+	binary.LittleEndian.PutUint32(p[8:12], 1)
+	binary.LittleEndian.PutUint64(p[12:20], 0)
+	p[batchHeaderLen] = byte(base.KindSet)
+	n := batchHeaderLen + 1
+	n += binary.PutUvarint(p[n:], uint64(len(key)))
+	n += copy(p[n:], key)
+	n += binary.PutUvarint(p[n:], uint64(len(value)))
+	copy(p[n:], value)
+}
+
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 // batchEntry is one decoded entry.
 type batchEntry struct {

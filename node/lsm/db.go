@@ -158,9 +158,7 @@ func (d *DB) Put(key, value []byte) error {
 	if err := d.checkValue(value); err != nil {
 		return err
 	}
-	d.batch.Reset()
-	d.batch.Put(key, value)
-	return d.apply(&d.batch)
+	return d.applyPut(key, value)
 }
 
 // Delete writes a tombstone for key.
@@ -210,22 +208,9 @@ func (d *DB) Apply(b *Batch) error {
 
 // apply writes a validated, non-empty batch: log record, then memtable.
 func (d *DB) apply(b *Batch) error {
-	if err := d.writable(); err != nil {
+	seq, err := d.beginWrite(b.count)
+	if err != nil {
 		return err
-	}
-	if err := d.makeRoom(); err != nil {
-		return err
-	}
-	// SyncPeriodic: a due sync runs before the write, so that its failure
-	// fails this write rather than one that is already visible.
-	if d.opts.Sync == SyncPeriodic && d.syncDue() {
-		if err := d.Sync(); err != nil {
-			return err
-		}
-	}
-	seq := d.lastSeq + 1
-	if seq+uint64(b.count) > base.MaxSeq {
-		return fmt.Errorf("lsm: sequence numbers exhausted")
 	}
 	var now int64
 	if b.hasDelete {
@@ -236,16 +221,8 @@ func (d *DB) apply(b *Batch) error {
 		d.fail(err)
 		return d.err
 	}
-	d.stats.WALBytesWritten += uint64(len(b.data) + wal.HeaderLen)
-	d.lastSeq += uint64(b.count)
-	d.stats.Batches++
-	// With SyncEveryWrite the write becomes visible only once durable, so a
-	// write that returns an error is never seen by reads (a crash may still
-	// bring it back: its outcome is unknown, as for any failed write).
-	if d.opts.Sync == SyncEveryWrite {
-		if err := d.Sync(); err != nil {
-			return err
-		}
+	if err := d.logged(len(b.data), b.count); err != nil {
+		return err
 	}
 	tomb := b.data[12:20]
 	r, _ := newBatchReader(b.data)
@@ -262,6 +239,68 @@ func (d *DB) apply(b *Batch) error {
 			d.stats.Deletes++
 		}
 		d.stats.BytesIngested += uint64(len(e.key) + len(e.value))
+	}
+	return nil
+}
+
+// applyPut is apply of a batch holding one put, without the batch: the
+// log record (the same bytes) is encoded straight into the log's buffer,
+// and the memtable takes key and value from the caller. It saves a copy of
+// the value and the batch's decoding on the engine's commonest write.
+func (d *DB) applyPut(key, value []byte) error {
+	seq, err := d.beginWrite(1)
+	if err != nil {
+		return err
+	}
+	n := singlePutSize(key, value)
+	err = d.curLog().w.AppendFunc(n, d.durableSeq, func(p []byte) { encodeSinglePut(p, seq, key, value) })
+	if err != nil {
+		d.fail(err)
+		return d.err
+	}
+	if err := d.logged(n, 1); err != nil {
+		return err
+	}
+	d.mem.Add(key, seq, base.KindSet, value)
+	d.stats.Puts++
+	d.stats.BytesIngested += uint64(len(key) + len(value))
+	return nil
+}
+
+// beginWrite readies the engine for a write of count entries and returns
+// the first entry's sequence number.
+func (d *DB) beginWrite(count uint32) (uint64, error) {
+	if err := d.writable(); err != nil {
+		return 0, err
+	}
+	if err := d.makeRoom(); err != nil {
+		return 0, err
+	}
+	// SyncPeriodic: a due sync runs before the write, so that its failure
+	// fails this write rather than one that is already visible.
+	if d.opts.Sync == SyncPeriodic && d.syncDue() {
+		if err := d.Sync(); err != nil {
+			return 0, err
+		}
+	}
+	seq := d.lastSeq + 1
+	if seq+uint64(count) > base.MaxSeq {
+		return 0, fmt.Errorf("lsm: sequence numbers exhausted")
+	}
+	return seq, nil
+}
+
+// logged accounts for a log record of n payload bytes holding count
+// entries, just appended. With SyncEveryWrite the write becomes visible
+// only once durable, so a write that returns an error is never seen by
+// reads (a crash may still bring it back: its outcome is unknown, as for
+// any failed write).
+func (d *DB) logged(n int, count uint32) error {
+	d.stats.WALBytesWritten += uint64(n + wal.HeaderLen)
+	d.lastSeq += uint64(count)
+	d.stats.Batches++
+	if d.opts.Sync == SyncEveryWrite {
+		return d.Sync()
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package wal
 
 import (
 	"fmt"
+	"slices"
 
 	"dynasim/disk"
 )
@@ -44,19 +45,48 @@ func (w *Writer) Name() string { return w.name }
 // Append adds one record. It is in memory (and lost by a crash) until the
 // buffer fills or Flush or Sync is called.
 func (w *Writer) Append(payload []byte, syncedSeq uint64) error {
+	p, err := w.reserve(len(payload))
+	if err != nil {
+		return err
+	}
+	copy(p, payload)
+	return w.commit(p, syncedSeq)
+}
+
+// AppendFunc adds one record of n payload bytes that fill writes in place,
+// which saves the copy Append makes of a payload built elsewhere. fill
+// must write all n bytes and must not keep the slice.
+func (w *Writer) AppendFunc(n int, syncedSeq uint64, fill func(payload []byte)) error {
+	p, err := w.reserve(n)
+	if err != nil {
+		return err
+	}
+	fill(p)
+	return w.commit(p, syncedSeq)
+}
+
+// reserve makes room for a record of n payload bytes at the end of the
+// buffer and returns its payload; commit completes it.
+func (w *Writer) reserve(n int) ([]byte, error) {
 	if w.err != nil {
-		return w.err
+		return nil, w.err
 	}
 	if w.retired {
-		return fmt.Errorf("wal: %s takes no more records: the log moved on to its successor", w.name)
+		return nil, fmt.Errorf("wal: %s takes no more records: the log moved on to its successor", w.name)
 	}
-	if len(payload) > MaxRecordBytes {
-		return fmt.Errorf("wal: record of %d bytes is over the limit of %d bytes", len(payload), MaxRecordBytes)
+	if n > MaxRecordBytes {
+		return nil, fmt.Errorf("wal: record of %d bytes is over the limit of %d bytes", n, MaxRecordBytes)
 	}
-	n := len(w.buf)
-	w.buf = append(w.buf, make([]byte, HeaderLen)...)
-	w.buf = append(w.buf, payload...)
-	putHeader(w.buf[n:n+HeaderLen], payload, syncedSeq)
+	start := len(w.buf)
+	w.buf = slices.Grow(w.buf, HeaderLen+n)[:start+HeaderLen+n]
+	return w.buf[start+HeaderLen:], nil
+}
+
+// commit writes the header of the record whose payload reserve returned
+// (the last bytes of the buffer) and writes the buffer out if it is full.
+func (w *Writer) commit(payload []byte, syncedSeq uint64) error {
+	start := len(w.buf) - len(payload) - HeaderLen
+	putHeader(w.buf[start:start+HeaderLen], payload, syncedSeq)
 	if len(w.buf) >= w.bufLimit {
 		return w.Flush()
 	}
