@@ -306,8 +306,39 @@ func (m *model) checkAlgebra() {
 			// it must be exactly what building the result would give.
 			require.Equal(t, lwwMergeBuilt(a, b), merge(a, b))
 			require.Equal(t, lwwMergeBuilt(a, a), merge(a, a))
+			// An update over any set met, with a context from another
+			// (stale, fresh or none), timestamps before, between and
+			// after the stored ones.
+			w := Write{Actor: m.replicas[m.rng.IntN(len(m.replicas))].actor, Value: []byte("u"), NowNs: m.now + m.rng.Int64N(6000) - 3000}
+			if m.rng.IntN(3) > 0 {
+				w.Context = v.Context(b)
+			}
+			w.Tombstone = m.rng.IntN(5) == 0
+			if w.Tombstone {
+				w.Value = nil
+			}
+			got, err := v.Update(a, w)
+			require.NoError(t, err)
+			require.Equal(t, lwwUpdateBuilt(a, w), got)
 		}
 	}
+}
+
+// lwwUpdateBuilt is what lwwUpdate must return: the new version alone,
+// with the client's context plus its dot, merged into stored.
+func lwwUpdateBuilt(stored net.SiblingSet, w Write) net.SiblingSet {
+	ctx := stripTimestamps(w.Context)
+	counter := max(Counter(stored.Context, w.Actor), Counter(ctx, w.Actor)) + 1
+	fresh := net.SiblingSet{
+		Context: setEntry(ctx, net.ClockEntry{Actor: w.Actor, Counter: counter}),
+		Siblings: []net.Sibling{{
+			Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+			Value:       w.Value,
+			Tombstone:   w.Tombstone,
+			TimestampNs: w.NowNs,
+		}},
+	}
+	return lwwMergeBuilt(stored, fresh)
 }
 
 // lwwMergeBuilt is lwwMerge without its shortcut: the result always built
