@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"dynasim/internal/slab"
 	"dynasim/net"
 	"dynasim/node/coord"
 	"dynasim/node/replica"
@@ -87,6 +88,10 @@ type Node struct {
 	syncArmed bool
 
 	stats Stats
+
+	// Replies to replicas' requests are allocated in blocks.
+	readResponses slab.Allocator[net.ReadResponse]
+	writeAcks     slab.Allocator[net.WriteAck]
 }
 
 func (sh *shared) start(self net.Addr, env Env) (*Node, error) {

@@ -11,7 +11,8 @@ import (
 func (n *Node) serveRead(from net.Addr, m *net.ReadRequest) {
 	n.stats.ReplicaReads++
 	set, err := n.store.Read(m.Key, ring.HashKey(m.Key))
-	resp := &net.ReadResponse{OpID: m.OpID, Status: net.StatusOK, Set: set}
+	resp := n.readResponses.New()
+	*resp = net.ReadResponse{OpID: m.OpID, Status: net.StatusOK, Set: set}
 	if err != nil {
 		resp.Status, resp.Error, resp.Set = net.StatusFailed, clip(err.Error()), net.SiblingSet{}
 	}
@@ -25,7 +26,8 @@ func (n *Node) serveRead(from net.Addr, m *net.ReadRequest) {
 func (n *Node) serveWrite(from net.Addr, m *net.WriteRequest) {
 	n.stats.ReplicaWrites++
 	_, _, err := n.store.Merge(m.Key, ring.HashKey(m.Key), m.Set)
-	ack := &net.WriteAck{OpID: m.OpID, Status: net.StatusOK}
+	ack := n.writeAcks.New()
+	*ack = net.WriteAck{OpID: m.OpID, Status: net.StatusOK}
 	if err != nil {
 		ack.Status, ack.Error = net.StatusFailed, clip(err.Error())
 		if replica.Refused(err) {

@@ -10,6 +10,7 @@ import (
 
 	"dynasim/checker/history"
 	"dynasim/internal/dist"
+	"dynasim/internal/slab"
 	"dynasim/net"
 	"dynasim/node"
 )
@@ -150,6 +151,9 @@ type Client struct {
 	nextAfterDone func(bool)
 	// idPrefix is "c<id>.", the start of every value ID this client writes.
 	idPrefix []byte
+	// Requests are allocated in blocks.
+	gets slab.Allocator[net.ClientGet]
+	puts slab.Allocator[net.ClientPut]
 }
 
 // ClientFactory returns a factory for client number id of the workload. If
@@ -347,9 +351,13 @@ func (c *Client) attempt(op *clientOp) {
 		if op.readNeed != nil {
 			r = *op.readNeed
 		}
-		m = &net.ClientGet{ReqID: req, ReplyTo: net.None, Key: op.key, N: cfg.N, R: r}
+		g := c.gets.New()
+		*g = net.ClientGet{ReqID: req, ReplyTo: net.None, Key: op.key, N: cfg.N, R: r}
+		m = g
 	case opPut:
-		m = &net.ClientPut{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, Value: op.value, N: cfg.N, W: cfg.W}
+		p := c.puts.New()
+		*p = net.ClientPut{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, Value: op.value, N: cfg.N, W: cfg.W}
+		m = p
 	case opDelete:
 		m = &net.ClientDelete{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, N: cfg.N, W: cfg.W}
 	}

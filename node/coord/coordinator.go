@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"dynasim/internal/slab"
 	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
@@ -55,6 +56,7 @@ type Coordinator struct {
 	prefBuf  []net.Addr
 	valBuf   [][]byte
 	stats    Stats
+	msgs     messages
 
 	// Timeouts (expiry.go).
 	ticks              uint64
@@ -359,4 +361,12 @@ func (c *Coordinator) writeResult(o *op, i int, status net.Status, errText strin
 	case phaseWrite:
 		c.writeProgress(o)
 	}
+}
+
+// messages allocates the coordinator's commonest messages in blocks (see
+// package slab): a busy coordinator sends several per request.
+type messages struct {
+	readRequests  slab.Allocator[net.ReadRequest]
+	writeRequests slab.Allocator[net.WriteRequest]
+	clientReplies slab.Allocator[net.ClientReply]
 }

@@ -40,7 +40,8 @@ func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
 func (c *Coordinator) sendReads(o *op, purpose net.Purpose) {
 	// One message serves every replica: messages are never modified
 	// after sending.
-	m := &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose}
+	m := c.msgs.readRequests.New()
+	*m = net.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose}
 	for i := 0; i < o.n; i++ {
 		o.rd[i] = stPending
 		if i == o.self {
@@ -116,7 +117,8 @@ func (c *Coordinator) getProgress(o *op) {
 
 // answerGet sends the merged result to the client.
 func (c *Coordinator) answerGet(o *op) {
-	r := &net.ClientReply{Status: net.StatusOK}
+	r := c.msgs.clientReplies.New()
+	r.Status = net.StatusOK
 	c.valBuf = versions.Values(o.merged, c.valBuf[:0])
 	if len(c.valBuf) == 0 {
 		r.Status = net.StatusNotFound

@@ -137,7 +137,8 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 	o.written = set
 	o.phase = phaseWrite
 	o.sent = true
-	m := &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set}
+	m := c.msgs.writeRequests.New()
+	*m = net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set}
 	for i := 0; i < o.n; i++ {
 		o.wr[i] = stPending
 		if i == o.self {
@@ -150,7 +151,9 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 
 func (c *Coordinator) writeProgress(o *op) {
 	if o.wq.met(o.wr[:o.n]) {
-		c.reply(o, &net.ClientReply{Status: net.StatusOK, Context: c.putContext(o)})
+		r := c.msgs.clientReplies.New()
+		*r = net.ClientReply{Status: net.StatusOK, Context: c.putContext(o)}
+		c.reply(o, r)
 		c.finish(o)
 		return
 	}

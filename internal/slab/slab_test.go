@@ -1,0 +1,30 @@
+package slab
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Every value New hands out is zero and distinct, across block boundaries,
+// and writing one never touches another.
+func TestNewHandsOutDistinctZeroValues(t *testing.T) {
+	type msg struct {
+		id   int
+		body []byte
+	}
+	var a Allocator[msg]
+	seen := map[*msg]bool{}
+	var all []*msg
+	for i := 0; i < 3*blockLen+5; i++ {
+		m := a.New()
+		require.Equal(t, msg{}, *m)
+		require.False(t, seen[m], "value %d handed out twice", i)
+		seen[m] = true
+		m.id, m.body = i, []byte{byte(i)}
+		all = append(all, m)
+	}
+	for i, m := range all {
+		require.Equal(t, msg{id: i, body: []byte{byte(i)}}, *m)
+	}
+}
