@@ -46,3 +46,12 @@ func benchWorkload(b *testing.B, mode versions.Mode) {
 	ops := wl.Stats().Started
 	b.ReportMetric(float64(ops)/elapsed.Seconds(), "simops/s")
 }
+
+// BenchmarkStandardWorkloadByMode runs the standard workload under each
+// version mode; the default mode (dvv) and vector clocks carry contexts
+// that last-write-wins does not, so their cost is visible beside it.
+func BenchmarkStandardWorkloadByMode(b *testing.B) {
+	for _, mode := range []versions.Mode{versions.ModeVClock, versions.ModeDVV, versions.ModeLWW} {
+		b.Run(mode.String(), func(b *testing.B) { benchWorkload(b, mode) })
+	}
+}
