@@ -18,6 +18,13 @@ import (
 // on the in-memory disk, no faults, 32 closed-loop clients. One benchmark
 // op is one simulated client operation; simops/s is simulated operations
 // per wall-clock second.
+//
+// It runs last-write-wins because that is the mode in which a key's record
+// stays one 1 KB value. Under vclock and dvv the same clients, putting with
+// whatever context they last read, keep concurrent siblings: measured at
+// seed 1, a read returns 2.8 siblings on average under vclock and 6.2 under
+// dvv, so each operation moves several kilobytes through the log, the
+// network and compaction. BenchmarkStandardWorkloadByMode shows all three.
 func BenchmarkStandardWorkload(b *testing.B) {
 	benchWorkload(b, versions.ModeLWW)
 }
