@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 
@@ -36,39 +37,53 @@ func TestSchedulerOrdersByTimeThenInsertion(t *testing.T) {
 	}
 }
 
+// scheduleModel is the reference the order tests check the scheduler
+// against: every pending event, kept sorted by (time, insertion).
+type scheduleModel struct {
+	s       *Scheduler[int]
+	pending []modelEvent
+	next    int
+}
+
+type modelEvent struct {
+	at  Time
+	seq int
+}
+
+// schedule schedules the next event at at (clamped to now, as the
+// scheduler does) in both the scheduler and the model.
+func (m *scheduleModel) schedule(at Time) {
+	at = max(at, m.s.Now())
+	m.s.Schedule(at, m.next)
+	// Sequence numbers only grow, so the new event goes after every pending
+	// one at the same time.
+	i := sort.Search(len(m.pending), func(i int) bool { return m.pending[i].at > at })
+	m.pending = slices.Insert(m.pending, i, modelEvent{at, m.next})
+	m.next++
+}
+
+// popAndCheck pops one event and requires it to be the model's first.
+func (m *scheduleModel) popAndCheck(t *testing.T, step int) {
+	t.Helper()
+	at, got, ok := m.s.Pop()
+	require.True(t, ok, "step %d", step)
+	require.Equal(t, m.pending[0], modelEvent{at, got}, "step %d", step)
+	require.Equal(t, at, m.s.Now())
+	m.pending = m.pending[1:]
+	require.Equal(t, len(m.pending), m.s.Len(), "step %d", step)
+}
+
+// Events scheduled while running, some in the past (clamped to now).
 func TestSchedulerInterleavedScheduleAndPop(t *testing.T) {
-	// A reference model: a sorted slice. Events scheduled while running,
-	// some in the past (clamped to now).
 	rng := rand.New(rand.NewPCG(3, 4))
-	var s Scheduler[int]
-	type ev struct {
-		at  Time
-		seq int
-	}
-	var model []ev
-	next := 0
-	add := func(at Time) {
-		if at < s.Now() {
-			at = s.Now()
-		}
-		s.Schedule(at, next)
-		model = append(model, ev{at, next})
-		next++
-	}
+	m := &scheduleModel{s: new(Scheduler[int])}
 	for i := 0; i < 20; i++ {
-		add(Time(rng.IntN(100)))
+		m.schedule(Time(rng.IntN(100)))
 	}
-	for step := 0; step < 5000 && len(model) > 0; step++ {
-		sort.SliceStable(model, func(a, b int) bool {
-			return model[a].at < model[b].at || (model[a].at == model[b].at && model[a].seq < model[b].seq)
-		})
-		at, got, ok := s.Pop()
-		require.True(t, ok)
-		require.Equal(t, model[0].at, at)
-		require.Equal(t, model[0].seq, got)
-		model = model[1:]
+	for step := 0; step < 5000 && len(m.pending) > 0; step++ {
+		m.popAndCheck(t, step)
 		for k := rng.IntN(3); k > 0; k-- {
-			add(s.Now() + Time(rng.IntN(100)) - 20)
+			m.schedule(m.s.Now() + Time(rng.IntN(100)) - 20)
 		}
 	}
 }
@@ -79,48 +94,24 @@ func TestSchedulerInterleavedScheduleAndPop(t *testing.T) {
 // sorted (time, insertion) order.
 func TestSchedulerLaneAndHeapKeepTheOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	var s Scheduler[int]
-	type ev struct {
-		at  Time
-		seq int
-	}
-	var model []ev
-	next := 0
+	m := &scheduleModel{s: new(Scheduler[int])}
 	last := Time(0)
 	add := func() {
 		at := last + Time(rng.IntN(3)) // in order, often tied
 		if rng.IntN(4) == 0 {
-			at = s.Now() + Time(rng.IntN(int(last-s.Now())+1)) // anywhere pending
+			at = m.s.Now() + Time(rng.IntN(int(last-m.s.Now())+1)) // anywhere pending
 		} else {
 			last = at
 		}
-		s.Schedule(at, next)
-		model = append(model, ev{at, next})
-		next++
+		m.schedule(at)
 	}
 	for i := 0; i < 3000; i++ {
 		add()
 	}
-	for step := 0; step < 20000 && len(model) > 0; step++ {
-		if step%500 == 0 {
-			sort.SliceStable(model, func(a, b int) bool {
-				return model[a].at < model[b].at || (model[a].at == model[b].at && model[a].seq < model[b].seq)
-			})
-		}
-		at, got, ok := s.Pop()
-		require.True(t, ok)
-		require.Equal(t, model[0], ev{at, got}, "step %d", step)
-		model = model[1:]
-		require.Equal(t, len(model), s.Len())
+	for step := 0; step < 20000 && len(m.pending) > 0; step++ {
+		m.popAndCheck(t, step)
 		if step < 15000 {
 			add()
-			// Keep the model sorted: insert the new event in place.
-			e := model[len(model)-1]
-			i := sort.Search(len(model)-1, func(i int) bool {
-				return model[i].at > e.at || (model[i].at == e.at && model[i].seq > e.seq)
-			})
-			copy(model[i+1:], model[i:len(model)-1])
-			model[i] = e
 		}
 	}
 }
