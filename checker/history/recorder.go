@@ -117,14 +117,14 @@ func (r *Recorder) stamp(atNs int64) int64 {
 // Invoke records the start of an operation at virtual time atNs and returns
 // its ID (IDs count from 1 in invoke order).
 func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
-	if r.closed {
-		return 0, fmt.Errorf("history: recorder is closed")
+	if err := r.checkStamp(atNs); err != nil {
+		return 0, err
 	}
 	if r.nops >= r.cfg.MaxOps {
 		return 0, fmt.Errorf("history: %d operations recorded, the limit (RecorderConfig.MaxOps) is %d", r.nops, r.cfg.MaxOps)
 	}
-	// The operation is built in its place in the chunk, and the slot is
-	// given back if it turns out to be invalid.
+	// The operation is built in its place in the chunk (no copy of it is
+	// made), and the slot is given back if it turns out to be invalid.
 	if r.nops%opChunk == 0 && len(r.ops) == r.nops/opChunk {
 		r.ops = append(r.ops, make([]Op, 0, opChunk))
 	}
@@ -135,31 +135,28 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 		Kind:        inv.Kind,
 		Key:         inv.Key,
 		Value:       inv.Value,
+		Context:     inv.Context, // checked here, copied once accepted
 		Coordinator: inv.Coordinator,
 		Consistency: inv.Consistency,
 		Final:       inv.Final,
 		// Provisional, so Validate can run now: a bad invocation is refused
 		// here, where the simulator can tell which call made it.
-		Outcome: Unknown,
+		InvokeNs: atNs,
+		ReturnNs: atNs + 1,
+		Outcome:  Unknown,
 	})
 	op := &(*chunk)[len(*chunk)-1]
-	op.Context = inv.Context // checked here, copied once accepted
-	op.InvokeNs = max(atNs, 0)
-	op.ReturnNs = op.InvokeNs + 1
 	err := op.Validate()
-	if err == nil && op.Kind == Put {
-		// One map operation checks and claims the value.
+	if err != nil {
+		err = fmt.Errorf("history: invalid invocation: %w", err)
+	} else if op.Kind == Put {
+		// One map operation checks and claims the value; it is the last
+		// check, so a claimed value is always recorded.
 		n := len(r.values)
 		r.values[op.Value] = struct{}{}
 		if len(r.values) == n {
 			err = fmt.Errorf("history: invalid invocation: value %q was already written; every put must write a unique value", op.Value)
-		} else if err = r.checkStamp(atNs); err != nil {
-			delete(r.values, op.Value) // not recorded after all
 		}
-	} else if err != nil {
-		err = fmt.Errorf("history: invalid invocation: %w", err)
-	} else {
-		err = r.checkStamp(atNs)
 	}
 	if err != nil {
 		*op = Op{}
@@ -201,23 +198,21 @@ func (r *Recorder) Return(atNs int64, id uint64, res Result) error {
 	if err != nil {
 		return err
 	}
-	// Validate the operation as it would be, in place, and put it back as
-	// it was if it is refused.
-	op.Outcome, op.Values, op.Versions, op.Error = res.Outcome, res.Values, res.Versions, res.Error
-	op.ReturnNs = max(atNs, op.InvokeNs+1) // provisional, for Validate
-	err = op.Validate()
-	if err != nil {
-		err = fmt.Errorf("history: invalid result for operation %d: %w", id, err)
-	} else {
-		err = r.checkStamp(atNs)
-	}
-	if err != nil {
-		op.Outcome, op.Values, op.Versions, op.Error, op.ReturnNs = Unknown, nil, nil, "", 0
+	if err := r.checkStamp(atNs); err != nil {
 		return err
 	}
-	op.Values = slices.Clone(res.Values)
-	op.Versions = slices.Clone(res.Versions)
-	op.ReturnNs = r.stamp(atNs)
+	// Validate the operation as it would be; the pending one is untouched
+	// if the result is refused.
+	done := *op
+	done.Outcome, done.Values, done.Versions, done.Error = res.Outcome, res.Values, res.Versions, res.Error
+	done.ReturnNs = max(atNs, op.InvokeNs+1) // provisional, for Validate
+	if err := done.Validate(); err != nil {
+		return fmt.Errorf("history: invalid result for operation %d: %w", id, err)
+	}
+	done.Values = slices.Clone(res.Values)
+	done.Versions = slices.Clone(res.Versions)
+	done.ReturnNs = r.stamp(atNs)
+	*op = done
 	r.pending--
 	return nil
 }

@@ -134,3 +134,39 @@ func TestRecorderAcrossChunks(t *testing.T) {
 		require.Equal(t, i%7, op.Client)
 	}
 }
+
+// A refused call records nothing: a put refused for its time does not
+// claim its value, a refused invocation at a chunk boundary leaves the IDs
+// dense, and a refused result leaves the operation pending as it was.
+func TestRecorderRefusedCallsLeaveNoTrace(t *testing.T) {
+	r := newRec(t)
+	for i := range opChunk - 1 {
+		_, err := r.Invoke(int64(10+i), Invocation{Kind: Get, Key: "k"})
+		require.NoError(t, err)
+	}
+	now := int64(10 + opChunk)
+	_, err := r.Invoke(now-opChunk, Invocation{Kind: Put, Key: "k", Value: "v"})
+	require.ErrorContains(t, err, "time went backwards")
+	_, err = r.Invoke(now, Invocation{Kind: Put, Key: "k"}) // would open a chunk
+	require.ErrorContains(t, err, "must not be empty")
+	id, err := r.Invoke(now, Invocation{Kind: Put, Key: "k", Value: "v", Context: []string{"a"}})
+	require.NoError(t, err, "the value refused above must still be free")
+	require.Equal(t, uint64(opChunk), id, "IDs stay dense across refusals")
+	id2, err := r.Invoke(now+1, Invocation{Kind: Get, Key: "k"})
+	require.NoError(t, err)
+	require.Equal(t, uint64(opChunk+1), id2)
+
+	require.ErrorContains(t, r.Return(now+2, id, Result{Outcome: OK, Values: []string{"x"}}), `field "values"`)
+	require.ErrorContains(t, r.Return(now-5, id, Result{Outcome: OK}), "time went backwards")
+	require.NoError(t, r.Return(now+3, id2, Result{Outcome: Failed, Error: "timeout"}))
+	h, err := r.Close(now + 4)
+	require.NoError(t, err)
+	require.Len(t, h.Ops, opChunk+1)
+	put := h.Ops[opChunk-1]
+	require.Equal(t, Op{
+		ID: id, Kind: Put, Key: "k", Value: "v", Context: []string{"a"},
+		InvokeNs: put.InvokeNs, ReturnNs: put.ReturnNs, Outcome: Unknown,
+		Error: "still pending when the history closed",
+	}, put, "closed as unknown, untouched by the refused results")
+	require.Less(t, put.InvokeNs, put.ReturnNs)
+}
