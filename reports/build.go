@@ -66,6 +66,12 @@ type NodeStats struct {
 	StorageWrites       uint64
 	StorageBytes        uint64
 	QueueMax            int
+	// RingPrimary and RingReplica are the node's share of the hash space:
+	// as the first token clockwise of a key, and as one of its replicas
+	// (over all nodes the replica shares sum to about N). Zero when
+	// unknown.
+	RingPrimary float64
+	RingReplica float64
 }
 
 // Input is everything Build needs: one call for the runner.
@@ -485,7 +491,7 @@ func nodeLoad(in []NodeStats, h *history.History) []NodeLoad {
 	for _, n := range in {
 		byNode[n.Node] = &NodeLoad{Node: n.Node, Name: n.Name, DC: n.DC, EventsHandled: n.EventsHandled,
 			RequestsCoordinated: n.RequestsCoordinated, StorageWrites: n.StorageWrites,
-			StorageBytes: n.StorageBytes, QueueMax: n.QueueMax}
+			StorageBytes: n.StorageBytes, QueueMax: n.QueueMax, RingPrimary: n.RingPrimary, RingReplica: n.RingReplica}
 	}
 	for i := range h.Ops {
 		o := &h.Ops[i]

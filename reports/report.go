@@ -322,6 +322,10 @@ type NodeLoad struct {
 	StorageBytes        uint64 `json:"storage_bytes"`
 	QueueMax            int    `json:"queue_max"`
 	ClientOps           int    `json:"client_ops"`
+	// RingPrimary and RingReplica are the node's share of the hash space
+	// as a key's first token and as one of its replicas (see NodeStats).
+	RingPrimary float64 `json:"ring_primary"`
+	RingReplica float64 `json:"ring_replica"`
 }
 
 // Timeline is the workload over virtual time in fixed buckets, sized so a

@@ -388,9 +388,9 @@ func messagesTable(r *Report) *table {
 }
 
 func nodesTable(r *Report) *table {
-	t := &table{Title: "Per-node load", Header: []string{"node", "dc", "events", "coordinated", "client ops", "storage writes", "storage bytes", "queue max"}, Right: rightFrom(8, 2)}
+	t := &table{Title: "Per-node load", Header: []string{"node", "dc", "ring primary", "ring replica", "events", "coordinated", "client ops", "storage writes", "storage bytes", "queue max"}, Right: rightFrom(10, 2)}
 	for _, n := range r.Nodes {
-		t.add(c(n.Label(), n.DC, fmtUint(n.EventsHandled), fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps),
+		t.add(c(n.Label(), n.DC, fmtPct(n.RingPrimary), fmtPct(n.RingReplica), fmtUint(n.EventsHandled), fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps),
 			fmtUint(n.StorageWrites), fmtBytes(float64(n.StorageBytes)), fmtInt(n.QueueMax))...)
 	}
 	if len(t.Rows) == 0 {

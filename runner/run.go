@@ -11,6 +11,8 @@ import (
 
 	"dynasim/checker"
 	"dynasim/checker/history"
+	"dynasim/net"
+	"dynasim/node/ring"
 	"dynasim/reports"
 	"dynasim/scenarios"
 	"dynasim/sim/cluster"
@@ -152,7 +154,7 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		Results:      results,
 		Expectations: expectations,
 		Messages:     messageStats(res),
-		Nodes:        nodeStats(res),
+		Nodes:        nodeStats(res, c.Ring().Ownership()),
 		Notes:        notes,
 	})
 	if err != nil {
@@ -196,10 +198,18 @@ func messageStats(res *cluster.Result) []reports.MessageStats {
 	return out
 }
 
-func nodeStats(res *cluster.Result) []reports.NodeStats {
+// nodeStats joins the simulator's per-node counters with each node's share
+// of the ring.
+func nodeStats(res *cluster.Result, own ring.Ownership) []reports.NodeStats {
+	share := make(map[net.Addr]ring.Share, len(own.Members))
+	for _, s := range own.Members {
+		share[s.ID] = s
+	}
 	var out []reports.NodeStats
 	for _, n := range res.Nodes {
 		out = append(out, reports.NodeStats{
+			RingPrimary:         share[n.Addr].Primary,
+			RingReplica:         share[n.Addr].Replica,
 			Node:                int(n.Addr),
 			Name:                n.Name,
 			DC:                  n.DC,

@@ -66,6 +66,18 @@ func TestShippedScenariosHoldAndReplay(t *testing.T) {
 			require.Equal(t, out.Report.Fingerprint, again.Report.Fingerprint)
 			require.Equal(t, out.Report.Events, again.Report.Events)
 			require.Equal(t, out.Report.Ops, again.Report.Ops)
+
+			// Every node's share of the ring is reported: first tokens
+			// cover the hash space once, replicas N times over.
+			var primary, replica float64
+			for _, n := range out.Report.Nodes {
+				require.Positive(t, n.RingPrimary, "node %s", n.Label())
+				require.GreaterOrEqual(t, n.RingReplica, n.RingPrimary, "node %s", n.Label())
+				primary += n.RingPrimary
+				replica += n.RingReplica
+			}
+			require.InDelta(t, 1, primary, 1e-9)
+			require.InDelta(t, float64(out.Resolved.Node.N), replica, 1e-9)
 		})
 	}
 }
