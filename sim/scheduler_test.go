@@ -160,3 +160,34 @@ func TestSchedulerSteadyStateDoesNotAllocate(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+func TestLaneOfIsOneLanePerBinaryOrder(t *testing.T) {
+	require.Equal(t, 0, laneOf(0))
+	require.Equal(t, 1, laneOf(1))
+	for i := 1; i < 63; i++ {
+		lo, hi := Time(1)<<(i-1), Time(1)<<i-1
+		require.Equal(t, i, laneOf(lo), "delay 2^%d", i-1)
+		require.Equal(t, i, laneOf(hi), "delay 2^%d-1", i)
+	}
+	require.Equal(t, 63, laneOf(Time(1)<<62))
+	require.Equal(t, 63, laneOf(Time(1<<63-1)))
+}
+
+// Delays eight binary orders apart (sub-millisecond messages, a timer of a
+// few hundred milliseconds) must not share a lane: with a shared lane the
+// far timer would be the lane's last key and every later message would
+// have to go through the heap.
+func TestFarTimerDoesNotDivertNearStreamToHeap(t *testing.T) {
+	var s Scheduler[int]
+	s.Schedule(200*Time(1e6), -1) // 200 ms: bit length 28
+	for i := 0; i < 100; i++ {
+		s.Schedule(s.Now()+Time(700e3), i) // 0.7 ms: bit length 20
+		if i%2 == 1 {
+			_, got, ok := s.Pop()
+			require.True(t, ok)
+			require.Equal(t, i/2, got)
+		}
+	}
+	require.Empty(t, s.heap, "in-order streams of different delays stay in their lanes")
+	require.Equal(t, 51, s.Len())
+}
