@@ -31,6 +31,7 @@ func TestNodeAndSimArePure(t *testing.T) {
 	deps, findings, err := CheckInternalImports(moduleRoot, module, filepath.Join(moduleRoot, "node"), NodeRules)
 	require.NoError(t, err)
 	require.Contains(t, deps, module+"/internal/slab", "discovery must see node/coord's import")
+	require.Contains(t, deps, module+"/internal/fifo", "discovery must see node/coord's import")
 	for _, f := range findings {
 		t.Errorf("internal packages imported by node/ must stay pure: %s", f)
 	}
