@@ -62,6 +62,14 @@ func laneOf(delay Time) int {
 }
 
 // lane is a FIFO of keys in (time, sequence) order: keys[head:] are pending.
+//
+// It is the same head-index queue as internal/fifo.Queue, kept separate on
+// purpose: a lane is the scheduler's hot path, and built on fifo.Queue
+// (which zeroes each popped slot and checks emptiness in Front and Back)
+// BenchmarkScheduler/kernel took 85.5 ns/op against 79.8 and
+// BenchmarkWorld 138.6 against 133.0 (medians of 6 interleaved runs). Keys
+// hold no pointers, so nothing here needs zeroing, and earliest reads the
+// head of a lane only when its busy bit says it is not empty.
 type lane struct {
 	keys []heapKey
 	head int
