@@ -10,6 +10,7 @@ import (
 
 	"dynasim/checker/history"
 	"dynasim/internal/dist"
+	"dynasim/internal/fifo"
 	"dynasim/internal/slab"
 	"dynasim/net"
 	"dynasim/node"
@@ -139,10 +140,9 @@ type Client struct {
 	nextReq uint64
 	seq     uint64       // operations started, for sequential keys and value IDs
 	ctx     contextCache // by key index
-	// issued lists request IDs in issue order from issuedHead on: the
-	// oldest pending one has the earliest deadline (see expire).
-	issued     []uint64
-	issuedHead int
+	// issued lists request IDs in issue order: the oldest pending one has
+	// the earliest deadline (see expire).
+	issued     fifo.Queue[uint64]
 	timerArmed bool
 	// idle reports the closed-loop client has nothing in flight.
 	idle bool
@@ -364,7 +364,7 @@ func (c *Client) attempt(op *clientOp) {
 	c.pending[req] = op
 	c.ep.Send(to, m)
 	op.deadline = c.ep.localNow() + Time(cfg.Timeout)
-	c.issued = append(c.issued, req)
+	c.issued.Push(req)
 	if !c.timerArmed {
 		c.timerArmed = true
 		c.ep.SetTimer(cfg.Timeout, node.Timer{Kind: timerTimeout})
@@ -382,14 +382,17 @@ func (c *Client) expire() {
 	// end, for whichever pending attempt is then the oldest.
 	c.timerArmed = true
 	now := c.ep.w.Now()
-	for c.issuedHead < len(c.issued) {
-		req := c.issued[c.issuedHead]
-		op, ok := c.pending[req]
-		if ok && op.deadline > now {
+	for {
+		req, ok := c.issued.Front()
+		if !ok {
 			break
 		}
-		c.issuedHead++
-		if !ok {
+		op, inFlight := c.pending[req]
+		if inFlight && op.deadline > now {
+			break
+		}
+		c.issued.Pop()
+		if !inFlight {
 			continue // answered
 		}
 		delete(c.pending, req)
@@ -399,14 +402,10 @@ func (c *Client) expire() {
 		}
 		c.retryOrFinish(op, "timeout after "+c.wl.cfg.Timeout.String())
 	}
-	if c.issuedHead > len(c.issued)/2 { // reclaim the consumed prefix
-		c.issued = append(c.issued[:0], c.issued[c.issuedHead:]...)
-		c.issuedHead = 0
-	}
 	c.timerArmed = false
-	if c.issuedHead < len(c.issued) {
+	if req, ok := c.issued.Front(); ok {
 		c.timerArmed = true
-		next := c.pending[c.issued[c.issuedHead]].deadline
+		next := c.pending[req].deadline
 		c.ep.SetTimer(time.Duration(next-now), node.Timer{Kind: timerTimeout})
 	}
 }

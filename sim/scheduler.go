@@ -22,14 +22,15 @@ func At(d time.Duration) Time { return Time(d) }
 // small fixed-size keys, so sifting never copies an event; the slab recycles
 // slots so a steady-state run does not allocate.
 //
-// The keys wait in a few FIFO lanes and a heap. A simulation schedules
-// events in streams that are each in time order — messages over links of
-// constant latency, a client's timeouts, a node's periodic timers — and
-// streams differ in their delays. So a key goes to the lane of its delay's
-// binary order of magnitude, appended if it is no earlier than the lane's
-// last key, and only the rest go through the heap. Every lane is sorted by
-// (time, sequence) by construction, so taking the smallest of the lanes'
-// heads and the heap's top yields exactly the order a heap alone would.
+// The keys wait in FIFO lanes and a heap. A simulation schedules events in
+// streams that are each in time order — messages over links of constant
+// latency, a client's timeouts, a node's periodic timers — and streams
+// differ in their delays. So a key goes to the lane of its delay's binary
+// order of magnitude (see laneOf: one lane per order, no two orders
+// sharing one), appended if it is no earlier than the lane's last key, and
+// only the rest go through the heap. Every lane is sorted by (time,
+// sequence) by construction, so taking the smallest of the lanes' heads
+// and the heap's top yields exactly the order a heap alone would.
 //
 // It is the kernel of the simulator and knows nothing about nodes or
 // messages.
@@ -38,18 +39,37 @@ type Scheduler[E any] struct {
 	seq   uint64
 	heap  []heapKey
 	lanes [numLanes]lane
-	busy  uint8 // bit i: lane i has pending keys
+	busy  uint64 // bit i: lane i has pending keys
 	slab  []E
 	free  []uint32
 	done  uint64 // events popped so far
 }
 
-// numLanes is how many lanes the scheduler keeps beside its heap: enough
-// for the messages and the few kinds of timers of a run, few enough that
-// finding the earliest head stays cheaper than a heap pop.
-const numLanes = 8 // at most 8: Scheduler.busy has a bit per lane
+// numLanes is how many lanes the scheduler keeps beside its heap: one per
+// bit length of a non-negative int64 delay (0 through 63), so every binary
+// order of magnitude has a lane of its own. Idle lanes cost nothing:
+// earliest visits only the lanes whose bit is set in Scheduler.busy.
+const numLanes = 64 // at most 64: Scheduler.busy has a bit per lane
+
+// laneOf maps a delay (at - now, never negative) to its lane: lane 0 for a
+// zero delay and lane i for a delay in [2^(i-1), 2^i), i.e. bits.Len64 of
+// the delay, capped at numLanes-1 (a cap no int64 delay reaches, kept so
+// the index provably stays in range). Delays in different binary orders
+// never share a lane, so a far-future key cannot divert the keys of a
+// nearer stream to the heap.
+func laneOf(delay Time) int {
+	return min(bits.Len64(uint64(delay)), numLanes-1)
+}
 
 // lane is a FIFO of keys in (time, sequence) order: keys[head:] are pending.
+//
+// It is the same head-index queue as internal/fifo.Queue, kept separate on
+// purpose: a lane is the scheduler's hot path, and built on fifo.Queue
+// (which zeroes each popped slot and checks emptiness in Front and Back)
+// BenchmarkScheduler/kernel took 85.5 ns/op against 79.8 and
+// BenchmarkWorld 138.6 against 133.0 (medians of 6 interleaved runs). Keys
+// hold no pointers, so nothing here needs zeroing, and earliest reads the
+// head of a lane only when its busy bit says it is not empty.
 type lane struct {
 	keys []heapKey
 	head int
@@ -112,7 +132,7 @@ func (s *Scheduler[E]) earliest() (heapKey, int) {
 		best, from = s.heap[0], heapTop
 	}
 	for m := s.busy; m != 0; m &= m - 1 {
-		i := bits.TrailingZeros8(m)
+		i := bits.TrailingZeros64(m)
 		l := &s.lanes[i]
 		if from == noKey || l.keys[l.head].less(best) {
 			best, from = l.keys[l.head], i
@@ -145,7 +165,7 @@ func (s *Scheduler[E]) Schedule(at Time, e E) {
 	k := heapKey{at: at, seq: s.seq, slot: slot}
 	// Streams are told apart by their delay: its binary order of magnitude
 	// picks the lane. A key earlier than its lane's last goes to the heap.
-	i := bits.Len64(uint64(at-s.now)) % numLanes
+	i := laneOf(at - s.now)
 	l := &s.lanes[i]
 	if l.head == len(l.keys) || l.keys[len(l.keys)-1].at <= at {
 		l.keys = append(l.keys, k)
@@ -159,20 +179,19 @@ func (s *Scheduler[E]) Schedule(at Time, e E) {
 // Pop removes the earliest event, advances Now to its time and returns it.
 func (s *Scheduler[E]) Pop() (Time, E, bool) {
 	var zero E
-	if _, from := s.earliest(); from == noKey {
+	top, from := s.earliest()
+	if from == noKey {
 		return s.now, zero, false
 	}
-	slot := s.popKey()
+	slot := s.take(top, from)
 	e := s.slab[slot]
 	s.release(slot)
 	return s.now, e, true
 }
 
-// popKey removes the earliest key (there must be one), advances Now and
-// returns the event's slot, which stays allocated until release.
-func (s *Scheduler[E]) popKey() uint32 { return s.take(s.earliest()) }
-
-// take removes top, the earliest key, from where earliest found it.
+// take removes top, the earliest key, from where earliest found it,
+// advances Now to its time and returns the event's slot, which stays
+// allocated until release.
 func (s *Scheduler[E]) take(top heapKey, from int) uint32 {
 	if from >= 0 {
 		l := &s.lanes[from]

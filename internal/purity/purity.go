@@ -7,6 +7,10 @@
 // simulator's event path (sim/) obeys the same rules, except that it may build
 // seeded generators with math/rand/v2's constructors (it is what hands out the
 // seeded streams) — the unseeded package-level functions stay forbidden.
+//
+// The node rules also cover the module's internal packages that node/
+// imports, directly or through one another (InternalImports discovers them
+// from the import declarations): their code runs inside the node.
 package purity
 
 import (
@@ -14,9 +18,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -62,23 +63,14 @@ func (f Finding) String() string { return fmt.Sprintf("%s: %s", f.Pos, f.Message
 
 // CheckTree checks every non-test Go file under root.
 func CheckTree(root string, rules Rules) ([]Finding, error) {
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
-			files = append(files, path)
-		}
-		return nil
-	})
+	files, err := goFiles(root, true)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(files)
+	return checkFiles(files, rules)
+}
+
+func checkFiles(files []string, rules Rules) ([]Finding, error) {
 	fset := token.NewFileSet()
 	var all []Finding
 	for _, path := range files {

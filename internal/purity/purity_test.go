@@ -3,18 +3,21 @@ package purity
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestNodeAndSimArePure is the lint itself: it runs over the real trees.
+// TestNodeAndSimArePure is the lint itself: it runs over the real trees,
+// and applies the node's rules to every internal package node/ imports.
 func TestNodeAndSimArePure(t *testing.T) {
+	moduleRoot := filepath.Join("..", "..")
 	for _, tc := range []struct {
 		dir   string
 		rules Rules
 	}{{"node", NodeRules}, {"sim", SimRules}} {
-		root := filepath.Join("..", "..", tc.dir)
+		root := filepath.Join(moduleRoot, tc.dir)
 		_, err := os.Stat(root)
 		require.NoError(t, err, "the %s/ tree must exist", tc.dir)
 		findings, err := CheckTree(root, tc.rules)
@@ -23,6 +26,92 @@ func TestNodeAndSimArePure(t *testing.T) {
 			t.Errorf("%s must stay pure: %s", tc.dir, f)
 		}
 	}
+
+	module := modulePath(t, moduleRoot)
+	deps, findings, err := CheckInternalImports(moduleRoot, module, filepath.Join(moduleRoot, "node"), NodeRules)
+	require.NoError(t, err)
+	require.Contains(t, deps, module+"/internal/slab", "discovery must see node/coord's import")
+	require.Contains(t, deps, module+"/internal/fifo", "discovery must see node/coord's import")
+	for _, f := range findings {
+		t.Errorf("internal packages imported by node/ must stay pure: %s", f)
+	}
+}
+
+// modulePath reads the module path from go.mod in root.
+func modulePath(t *testing.T, root string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	t.Fatal("go.mod has no module line")
+	return ""
+}
+
+// A fake module whose node tree imports internal packages directly, through
+// another internal package, and only from a test file.
+func TestInternalImportsOfNodeAreFoundAndLinted(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, src string) {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
+	}
+	write("go.mod", "module example.com/m\n\ngo 1.26\n")
+	write("node/a/a.go", `package a
+import (
+	"fmt"
+	"example.com/m/internal/good"
+	"example.com/m/net"
+)
+var _ = fmt.Sprint(good.X, net.Y)`)
+	write("node/a/a_test.go", `package a
+import "example.com/m/internal/testonly"
+var _ = testonly.Z`)
+	write("node/b/b.go", `package b
+import g "example.com/m/internal/good"
+var _ = g.X`)
+	write("internal/good/good.go", `package good
+import "example.com/m/internal/deep"
+var X = deep.W`)
+	write("internal/good/sub/sub.go", `package sub
+import "os"
+var _ = os.Args`) // another package, not imported: not checked
+	write("internal/deep/deep.go", `package deep
+import "os"
+var W = len(os.Args)`)
+	write("internal/testonly/t.go", `package testonly
+import "sync"
+var Z sync.Mutex`)
+	write("net/net.go", `package net
+import "os"
+var Y = os.Getpid()`) // in-module but not internal: out of scope
+
+	require.Equal(t, "example.com/m", modulePath(t, root))
+	deps, err := InternalImports(root, "example.com/m", filepath.Join(root, "node"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"example.com/m/internal/deep", "example.com/m/internal/good"}, deps)
+
+	// What the real lint runs: only deep's os import is reported (good's
+	// sub-directory, testonly and net are out of scope).
+	deps, findings, err := CheckInternalImports(root, "example.com/m", filepath.Join(root, "node"), NodeRules)
+	require.NoError(t, err)
+	require.Len(t, deps, 2)
+	require.Len(t, findings, 1)
+	require.Equal(t, filepath.Join(root, "internal", "deep", "deep.go"), findings[0].Pos.Filename)
+	require.Contains(t, findings[0].Message, `imports "os"`)
+}
+
+func TestInternalImportsReportsAMissingPackage(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "node"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "node", "n.go"),
+		[]byte(`package node; import _ "m/internal/gone"`), 0o644))
+	_, err := InternalImports(root, "m", filepath.Join(root, "node"))
+	require.Error(t, err)
 }
 
 func TestLintCatchesEachViolation(t *testing.T) {

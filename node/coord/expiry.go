@@ -1,6 +1,10 @@
 package coord
 
-import "time"
+import (
+	"time"
+
+	"dynasim/internal/fifo"
+)
 
 // Request timeouts are kept with a ticker rather than one timer per
 // request: while requests are in flight the coordinator asks its host for
@@ -25,8 +29,7 @@ type deadline struct {
 
 type expiryQueue struct {
 	ticks   uint64 // ticks a request waits: ceil(timeout/tick)+1
-	entries []deadline
-	head    int
+	entries fifo.Queue[deadline]
 }
 
 func newExpiryQueue(timeout, tick time.Duration) expiryQueue {
@@ -35,45 +38,29 @@ func newExpiryQueue(timeout, tick time.Duration) expiryQueue {
 }
 
 func (q *expiryQueue) push(now uint64, id uint64) {
-	q.entries = append(q.entries, deadline{tick: now + q.ticks, id: id})
+	q.entries.Push(deadline{tick: now + q.ticks, id: id})
 }
 
-func (q *expiryQueue) len() int { return len(q.entries) - q.head }
+func (q *expiryQueue) len() int { return q.entries.Len() }
 
-// due pops the next entry whose deadline is at or before now.
+// due pops the next entry whose deadline is at or before now. A busy
+// node's queue never drains; the fifo reclaims its consumed prefix.
 func (q *expiryQueue) due(now uint64) (uint64, bool) {
-	if q.head == len(q.entries) || q.entries[q.head].tick > now {
+	if d, ok := q.entries.Front(); !ok || d.tick > now {
 		return 0, false
 	}
-	id := q.entries[q.head].id
-	q.head++
-	switch {
-	case q.head == len(q.entries):
-		q.entries, q.head = q.entries[:0], 0
-	case q.head >= 1024 && 2*q.head >= len(q.entries):
-		// A busy node's queue never drains: reclaim the consumed prefix
-		// (amortised O(1) per entry) so the slice does not grow for ever.
-		n := copy(q.entries, q.entries[q.head:])
-		clear(q.entries[n:])
-		q.entries, q.head = q.entries[:n], 0
-	}
-	return id, true
+	d, _ := q.entries.Pop()
+	return d.id, true
 }
 
-// compact drops the entries of finished requests once they make up most
-// of the queue, keeping it within a small multiple of the live requests.
+// compact drops the entries of finished requests once the queue holds more
+// than limit entries, keeping it within a small multiple of the live
+// requests.
 func (q *expiryQueue) compact(live func(id uint64) bool, limit int) {
 	if q.len() <= limit {
 		return
 	}
-	kept := q.entries[:0]
-	for _, d := range q.entries[q.head:] {
-		if live(d.id) {
-			kept = append(kept, d)
-		}
-	}
-	clear(q.entries[len(kept):])
-	q.entries, q.head = kept, 0
+	q.entries.Retain(func(d deadline) bool { return live(d.id) })
 }
 
 // expireAfter schedules op o's timeout: the request timeout, or the

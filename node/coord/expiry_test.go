@@ -59,5 +59,5 @@ func TestExpiryQueueThatNeverDrainsStaysBounded(t *testing.T) {
 		require.Equal(t, int(next-want), q.len())
 	}
 	require.Equal(t, uint64(2000-11)*100+1, want, "everything due has expired, in order")
-	require.LessOrEqual(t, cap(q.entries), 8*1100, "capacity follows the pending entries, not all ever pushed")
+	require.LessOrEqual(t, q.entries.Cap(), 8*1100, "capacity follows the pending entries, not all ever pushed")
 }
