@@ -139,14 +139,18 @@ func Increment(c net.Clock, actor net.ActorID, nowNs int64) net.Clock {
 // setEntry returns a copy of c with e replacing (or inserted as) the entry
 // for e.Actor.
 func setEntry(c net.Clock, e net.ClockEntry) net.Clock {
+	return putEntry(append(make(net.Clock, 0, len(c)+1), c...), e)
+}
+
+// putEntry sets e in c in place: it replaces the entry of e's actor or
+// inserts e in actor order, which reallocates only if c is full.
+func putEntry(c net.Clock, e net.ClockEntry) net.Clock {
 	i, ok := find(c, e.Actor)
-	out := make(net.Clock, 0, len(c)+1)
-	out = append(out, c[:i]...)
-	out = append(out, e)
 	if ok {
-		i++
+		c[i] = e
+		return c
 	}
-	return append(out, c[i:]...)
+	return slices.Insert(c, i, e)
 }
 
 // stripTimestamps returns c with every timestamp zeroed (a new clock when
