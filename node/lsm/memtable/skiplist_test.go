@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -194,4 +195,21 @@ func TestKeyPrefixOrder(t *testing.T) {
 			require.LessOrEqual(t, pa, pb, "%x %x", a, b)
 		}
 	}
+}
+
+// TestNodeOverheadUnderestimatesTheLayout: the index memory an entry takes
+// (its node and its links) is what nodeOverhead's comment says: about 23
+// bytes more than nodeOverhead counts. Should the layout change, this says
+// the comment (and perhaps the estimate) needs revisiting.
+func TestNodeOverheadUnderestimatesTheLayout(t *testing.T) {
+	m := New()
+	const n = 20000
+	for i := range n {
+		m.Add(binary.BigEndian.AppendUint32(nil, uint32(i)), uint64(i+1), base.KindSet, nil)
+	}
+	linksPerEntry := float64(len(m.links)-maxHeight) / n // the head's tower is not an entry's
+	require.InDelta(t, 4.0/3, linksPerEntry, 0.03)
+	perEntry := float64(reflect.TypeFor[node]().Size()) + linksPerEntry*float64(reflect.TypeFor[link]().Size())
+	require.InDelta(t, 61, perEntry, 1)
+	require.InDelta(t, 23, perEntry-nodeOverhead, 1)
 }
