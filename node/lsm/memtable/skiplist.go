@@ -68,8 +68,11 @@ type Memtable struct {
 	// the keys a search compares (versions of one user key, when prefixes
 	// tie) then share cache lines instead of each sitting in front of a
 	// kilobyte of value.
-	keys  []byte
-	chunk []byte // current value arena chunk, appended to
+	keys []byte
+	// chunk is the current value arena chunk, appended to. It is never
+	// nil (empty before the first chunk), so alloc(0) returns an empty
+	// slice that is not nil and an empty value reads back as one.
+	chunk []byte
 	// chunks are the arena chunks of chunkBytes allocated so far, chunks[:used]
 	// in use: Reset keeps them, so a recycled memtable allocates nothing.
 	chunks  [][]byte
@@ -85,7 +88,7 @@ type Memtable struct {
 
 // New returns an empty memtable.
 func New() *Memtable {
-	m := &Memtable{height: 1, rng: 0x9e3779b97f4a7c15}
+	m := &Memtable{height: 1, rng: 0x9e3779b97f4a7c15, chunk: []byte{}}
 	m.nodes = append(m.nodes, node{tower: 0})
 	m.links = make([]link, maxHeight, 1024)
 	return m
@@ -146,7 +149,7 @@ func (m *Memtable) findGE(ikey []byte, record bool) uint32 {
 	return m.links[tower].node
 }
 
-// alloc returns n bytes of value arena.
+// alloc returns n bytes of value arena; never nil, even for n == 0.
 func (m *Memtable) alloc(n int) []byte {
 	if len(m.chunk)+n > cap(m.chunk) {
 		switch {
@@ -174,9 +177,6 @@ func (m *Memtable) Add(ukey []byte, seq uint64, kind base.Kind, value []byte) {
 	koff := len(m.keys)
 	m.keys = base.AppendInternalKey(m.keys, ukey, seq, kind)
 	v := m.alloc(len(value))
-	if v == nil {
-		v = []byte{} // an empty value reads back empty, not nil
-	}
 	copy(v, value)
 
 	m.findGE(m.keys[koff:], true)
@@ -211,7 +211,7 @@ func (m *Memtable) Reset() {
 	m.height = 1
 	m.bytes = 0
 	m.keys = m.keys[:0]
-	m.chunk = nil
+	m.chunk = []byte{} // not the old chunk's [:0], which could pin an outsize chunk
 	m.used = 0
 }
 

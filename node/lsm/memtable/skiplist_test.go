@@ -213,3 +213,28 @@ func TestNodeOverheadUnderestimatesTheLayout(t *testing.T) {
 	require.InDelta(t, 61, perEntry, 1)
 	require.InDelta(t, 23, perEntry-nodeOverhead, 1)
 }
+
+// An empty value reads back empty but not nil (callers tell "no value"
+// from "empty value" by nil), whatever the arena holds when it is added:
+// nothing yet, a chunk, nothing again after Reset, an outsize chunk.
+func TestEmptyValueReadsBackNonNil(t *testing.T) {
+	m := New()
+	check := func(key string, seq uint64) {
+		t.Helper()
+		m.Add([]byte(key), seq, base.KindSet, nil)
+		v, _, ok := m.Get([]byte(key), base.MaxSeq)
+		require.True(t, ok)
+		require.NotNil(t, v, key)
+		require.Empty(t, v, key)
+		it := m.NewIter(base.MaxSeq)
+		require.True(t, it.SeekGE(base.SearchKey(nil, []byte(key), base.MaxSeq)))
+		require.NotNil(t, it.Value(), key)
+	}
+	check("first", 1)
+	m.Add([]byte("filled"), 2, base.KindSet, []byte("x"))
+	check("after a chunk", 3)
+	m.Reset()
+	check("after reset", 1)
+	m.Add([]byte("big"), 2, base.KindSet, make([]byte, chunkBytes+1))
+	check("after an outsize chunk", 3)
+}
