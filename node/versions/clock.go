@@ -106,6 +106,33 @@ func Merge(a, b net.Clock) net.Clock {
 	return mergeInto(out, a, b)
 }
 
+// unionLen is the number of distinct actors in a, b and actor: the length
+// of Merge(a, b) with an entry for actor set.
+func unionLen(a, b net.Clock, actor net.ActorID) int {
+	n, i, j, seen := 0, 0, 0, false
+	for i < len(a) || j < len(b) {
+		var x net.ActorID
+		switch {
+		case j == len(b) || (i < len(a) && a[i].Actor < b[j].Actor):
+			x = a[i].Actor
+			i++
+		case i == len(a) || b[j].Actor < a[i].Actor:
+			x = b[j].Actor
+			j++
+		default:
+			x = a[i].Actor
+			i++
+			j++
+		}
+		seen = seen || x == actor
+		n++
+	}
+	if !seen {
+		n++
+	}
+	return n
+}
+
 func mergeInto(out, a, b net.Clock) net.Clock {
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {

@@ -17,7 +17,7 @@ func lwwSib(actor net.ActorID, counter uint64, ts int64, value string) net.Sibli
 // middle or last among several — and nil when there is none. Update and
 // Merge both choose with lwwWinner.
 func TestLWWWinnerPicksTheLatestOfEveryVersion(t *testing.T) {
-	require.Nil(t, lwwWinner(net.SiblingSet{}, net.SiblingSet{}))
+	require.Nil(t, lwwWinner(nil, nil))
 	all := []net.Sibling{
 		lwwSib(1, 1, 10, "a"),
 		lwwSib(2, 4, 30, "b"), // ties c on time; the greater actor wins
@@ -30,16 +30,16 @@ func TestLWWWinnerPicksTheLatestOfEveryVersion(t *testing.T) {
 			vs := append(append([]net.Sibling{}, all[rot:]...), all[:rot]...)
 			a := net.SiblingSet{Siblings: vs[:split]}
 			b := net.SiblingSet{Siblings: vs[split:]}
-			require.Equal(t, want, string(lwwWinner(a, b).Value), "split %d rot %d", split, rot)
-			require.Equal(t, want, string(lwwWinner(b, a).Value), "split %d rot %d swapped", split, rot)
+			require.Equal(t, want, string(lwwWinner(a.Siblings, b.Siblings).Value), "split %d rot %d", split, rot)
+			require.Equal(t, want, string(lwwWinner(b.Siblings, a.Siblings).Value), "split %d rot %d swapped", split, rot)
 		}
 	}
 	// Equal keys are one event: the first met is kept, so the pointer
 	// tells which side supplied it.
 	x := net.SiblingSet{Siblings: []net.Sibling{lwwSib(1, 1, 5, "same")}}
 	y := net.SiblingSet{Siblings: []net.Sibling{lwwSib(1, 1, 5, "same")}}
-	require.Same(t, &x.Siblings[0], lwwWinner(x, y))
-	require.Same(t, &y.Siblings[0], lwwWinner(y, x))
+	require.Same(t, &x.Siblings[0], lwwWinner(x.Siblings, y.Siblings))
+	require.Same(t, &y.Siblings[0], lwwWinner(y.Siblings, x.Siblings))
 }
 
 // TestLWWMergeDropsContextTimestamps: a set can pass Check with timestamps
@@ -63,10 +63,10 @@ func TestLWWMergeDropsContextTimestamps(t *testing.T) {
 	}
 }
 
-// TestLWWUpdateAllocations: Update allocates the new context once (sized
-// for the worst case: no actor in common, the writer new, timestamps in
-// the client's context) and the one-version slice only when the new
-// version wins.
+// TestLWWUpdateAllocations: Update allocates the new context once, even
+// when it grows past both inputs (no actor in common, the writer new) and
+// the client's context carries timestamps, and the one-version slice only
+// when the new version wins.
 func TestLWWUpdateAllocations(t *testing.T) {
 	v := mustVersioner(t, Config{Mode: ModeLWW})
 	stored := net.SiblingSet{Context: clk(1, 3, 3, 1, 5, 2), Siblings: []net.Sibling{lwwSib(1, 3, 100, "old")}}
@@ -90,5 +90,20 @@ func TestLWWUpdateAllocations(t *testing.T) {
 			}
 		})
 		require.Equal(t, tc.allocs, got, tc.name)
+	}
+}
+
+// TestUnionLen: unionLen is the length of the merged clock with the
+// actor's entry set, whether the clocks share actors or not and whether
+// the actor is in either.
+func TestUnionLen(t *testing.T) {
+	clocks := []net.Clock{nil, clk(1, 1), clk(1, 2, 3, 1), clk(2, 1, 4, 4), clk(1, 1, 2, 1, 3, 1, 4, 1)}
+	for _, a := range clocks {
+		for _, b := range clocks {
+			for actor := net.ActorID(0); actor <= 5; actor++ {
+				want := len(setEntry(Merge(a, b), net.ClockEntry{Actor: actor, Counter: 1}))
+				require.Equal(t, want, unionLen(a, b, actor), "%v %v %d", a, b, actor)
+			}
+		}
 	}
 }

@@ -152,13 +152,16 @@ func lwwLess(a, b *net.Sibling) bool {
 // the greatest by lwwLess, the first met of equal ones (nil if both are
 // empty). Update and Merge both choose with it. Well-formed LWW sets hold
 // at most one version each (Check), but the choice does not rely on that.
-func lwwWinner(a, b net.SiblingSet) *net.Sibling {
+func lwwWinner(a, b []net.Sibling) *net.Sibling {
 	var win *net.Sibling
-	for _, set := range [2]net.SiblingSet{a, b} {
-		for i := range set.Siblings {
-			if s := &set.Siblings[i]; win == nil || lwwLess(win, s) {
-				win = s
-			}
+	for i := range a {
+		if s := &a[i]; win == nil || lwwLess(win, s) {
+			win = s
+		}
+	}
+	for i := range b {
+		if s := &b[i]; win == nil || lwwLess(win, s) {
+			win = s
 		}
 	}
 	return win
@@ -176,14 +179,13 @@ func lwwUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
 		Tombstone:   w.Tombstone,
 		TimestampNs: w.NowNs,
 	}}
-	win := lwwWinner(stored, net.SiblingSet{Siblings: fresh[:]})
+	win := lwwWinner(stored.Siblings, fresh[:])
 	// The merged context: the entrywise maximum of the stored context and
 	// the client's, and the new dot's counter for the actor (it exceeds
-	// both of theirs). Its capacity fits the largest outcome (no actor in
-	// common, the writer's new), so it is allocated once. Timestamps are
-	// dropped after the merge rather than before: the same clock, without
-	// copying an input that carries them.
-	c := mergeInto(make(net.Clock, 0, len(stored.Context)+len(w.Context)+1), stored.Context, w.Context)
+	// both of theirs), allocated once at its exact length (unionLen).
+	// Timestamps are dropped after the merge rather than before: the same
+	// clock, without copying an input that carries them.
+	c := mergeInto(make(net.Clock, 0, unionLen(stored.Context, w.Context, w.Actor)), stored.Context, w.Context)
 	c = putEntry(c, net.ClockEntry{Actor: w.Actor, Counter: counter})
 	for i := range c {
 		c[i].TimestampNs = 0
@@ -198,7 +200,7 @@ func lwwUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
 }
 
 func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
-	win := lwwWinner(a, b)
+	win := lwwWinner(a.Siblings, b.Siblings)
 	// Most merges change nothing on one side — a replica's set merged
 	// with the newer one a coordinator sends, or with an identical copy
 	// on a read — and then that side is the result (sets are immutable, so
