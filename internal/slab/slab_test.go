@@ -28,3 +28,20 @@ func TestNewHandsOutDistinctZeroValues(t *testing.T) {
 		require.Equal(t, msg{id: i, body: []byte{byte(i)}}, *m)
 	}
 }
+
+// blockLen New calls cost one allocation (the block), not one each.
+func TestNewAllocatesOneBlockPerBlockLenValues(t *testing.T) {
+	type msg struct {
+		id   int
+		body []byte
+	}
+	var a Allocator[msg]
+	var last *msg
+	allocs := testing.AllocsPerRun(20, func() {
+		for range blockLen {
+			last = a.New()
+		}
+	})
+	require.LessOrEqual(t, allocs, 1.0)
+	require.NotNil(t, last)
+}

@@ -53,11 +53,7 @@ func (b *Batch) Put(key, value []byte) {
 	if len(b.data) < batchHeaderLen {
 		b.Reset()
 	}
-	b.data = append(b.data, byte(base.KindSet))
-	b.data = binary.AppendUvarint(b.data, uint64(len(key)))
-	b.data = append(b.data, key...)
-	b.data = binary.AppendUvarint(b.data, uint64(len(value)))
-	b.data = append(b.data, value...)
+	b.data = appendPutEntry(b.data, key, value)
 	b.count++
 }
 
@@ -81,31 +77,52 @@ func (b *Batch) Len() int { return int(b.count) }
 func (b *Batch) SizeBytes() int { return len(b.data) }
 
 func (b *Batch) seal(seq uint64, nowNanos int64) {
-	binary.LittleEndian.PutUint64(b.data[0:8], seq)
-	binary.LittleEndian.PutUint32(b.data[8:12], b.count)
-	binary.LittleEndian.PutUint64(b.data[12:20], uint64(nowNanos))
+	putBatchHeader(b.data, seq, b.count, nowNanos)
+}
+
+// putBatchHeader writes the batch header into dst[:batchHeaderLen].
+func putBatchHeader(dst []byte, seq uint64, count uint32, nowNanos int64) {
+	binary.LittleEndian.PutUint64(dst[0:8], seq)
+	binary.LittleEndian.PutUint32(dst[8:12], count)
+	binary.LittleEndian.PutUint64(dst[12:20], uint64(nowNanos))
+}
+
+// appendPutEntry appends the encoding of one put entry to dst. Batch.Put
+// and encodeSinglePut both use it, so a put logged without a Batch has
+// the bytes a Batch would log.
+func appendPutEntry(dst, key, value []byte) []byte {
+	dst = append(dst, byte(base.KindSet))
+	dst = binary.AppendUvarint(dst, uint64(len(key)))
+	dst = append(dst, key...)
+	dst = binary.AppendUvarint(dst, uint64(len(value)))
+	return append(dst, value...)
+}
+
+// putEntryLen is the length appendPutEntry appends.
+func putEntryLen(key, value []byte) int {
+	return 1 + uvarintLen(uint64(len(key))) + len(key) + uvarintLen(uint64(len(value))) + len(value)
 }
 
 // singlePutSize is the encoded size of a batch holding one put.
 func singlePutSize(key, value []byte) int {
-	return batchHeaderLen + 1 + uvarintLen(uint64(len(key))) + len(key) + uvarintLen(uint64(len(value))) + len(value)
+	return batchHeaderLen + putEntryLen(key, value)
 }
 
 // encodeSinglePut writes into p (singlePutSize bytes) exactly what a Batch
 // holding Put(key, value) holds once sealed with seq: commit time 0, as a
-// batch without deletes has.
+// batch without deletes has. The entry is appended to p's own first bytes,
+// so nothing is copied or allocated while p is as long as singlePutSize
+// says.
 func encodeSinglePut(p []byte, seq uint64, key, value []byte) {
-	binary.LittleEndian.PutUint64(p[0:8], seq)
-	binary.LittleEndian.PutUint32(p[8:12], 1)
-	binary.LittleEndian.PutUint64(p[12:20], 0)
-	p[batchHeaderLen] = byte(base.KindSet)
-	n := batchHeaderLen + 1
-	n += binary.PutUvarint(p[n:], uint64(len(key)))
-	n += copy(p[n:], key)
-	n += binary.PutUvarint(p[n:], uint64(len(value)))
-	copy(p[n:], value)
+	putBatchHeader(p, seq, 1, 0)
+	appendPutEntry(p[batchHeaderLen:batchHeaderLen:len(p)], key, value)
 }
 
+// uvarintLen is the length of binary.AppendUvarint's encoding of x. It is
+// the same one-liner as net's sizeUvarint on purpose: net is the wire
+// protocol between nodes and the storage engine sits below it, so lsm
+// does not import net (nor would net export an encoding helper) for one
+// line; TestUvarintLenMatchesEncoding pins it to encoding/binary.
 func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 
 // batchEntry is one decoded entry.

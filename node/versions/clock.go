@@ -106,6 +106,33 @@ func Merge(a, b net.Clock) net.Clock {
 	return mergeInto(out, a, b)
 }
 
+// unionLen is the number of distinct actors in a, b and actor: the length
+// of Merge(a, b) with an entry for actor set.
+func unionLen(a, b net.Clock, actor net.ActorID) int {
+	n, i, j, seen := 0, 0, 0, false
+	for i < len(a) || j < len(b) {
+		var x net.ActorID
+		switch {
+		case j == len(b) || (i < len(a) && a[i].Actor < b[j].Actor):
+			x = a[i].Actor
+			i++
+		case i == len(a) || b[j].Actor < a[i].Actor:
+			x = b[j].Actor
+			j++
+		default:
+			x = a[i].Actor
+			i++
+			j++
+		}
+		seen = seen || x == actor
+		n++
+	}
+	if !seen {
+		n++
+	}
+	return n
+}
+
 func mergeInto(out, a, b net.Clock) net.Clock {
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -139,14 +166,18 @@ func Increment(c net.Clock, actor net.ActorID, nowNs int64) net.Clock {
 // setEntry returns a copy of c with e replacing (or inserted as) the entry
 // for e.Actor.
 func setEntry(c net.Clock, e net.ClockEntry) net.Clock {
+	return putEntry(append(make(net.Clock, 0, len(c)+1), c...), e)
+}
+
+// putEntry sets e in c in place: it replaces the entry of e's actor or
+// inserts e in actor order, which reallocates only if c is full.
+func putEntry(c net.Clock, e net.ClockEntry) net.Clock {
 	i, ok := find(c, e.Actor)
-	out := make(net.Clock, 0, len(c)+1)
-	out = append(out, c[:i]...)
-	out = append(out, e)
 	if ok {
-		i++
+		c[i] = e
+		return c
 	}
-	return append(out, c[i:]...)
+	return slices.Insert(c, i, e)
 }
 
 // stripTimestamps returns c with every timestamp zeroed (a new clock when

@@ -2,7 +2,6 @@ package versions
 
 import (
 	"cmp"
-	"slices"
 
 	"dynasim/net"
 )
@@ -149,59 +148,59 @@ func lwwLess(a, b *net.Sibling) bool {
 	return compareSibling(a, b) > 0
 }
 
+// lwwWinner is the version last-write-wins keeps of the union of a and b:
+// the greatest by lwwLess, the first met of equal ones (nil if both are
+// empty). Update and Merge both choose with it. Well-formed LWW sets hold
+// at most one version each (Check), but the choice does not rely on that.
+func lwwWinner(a, b []net.Sibling) *net.Sibling {
+	var win *net.Sibling
+	for i := range a {
+		if s := &a[i]; win == nil || lwwLess(win, s) {
+			win = s
+		}
+	}
+	for i := range b {
+		if s := &b[i]; win == nil || lwwLess(win, s) {
+			win = s
+		}
+	}
+	return win
+}
+
 // lwwUpdate returns lwwMerge(stored, the new version alone with the
-// client's context plus its dot), built in one pass: two allocations (the
-// context and the sibling) instead of four.
+// client's context plus its dot), built in one pass with at most two
+// allocations: the context, and the one-version slice unless the stored
+// version alone still wins (then stored's is shared).
 func lwwUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
-	ctx := stripTimestamps(w.Context)
-	counter := max(Counter(stored.Context, w.Actor), Counter(ctx, w.Actor)) + 1
-	fresh := net.Sibling{
+	counter := max(Counter(stored.Context, w.Actor), Counter(w.Context, w.Actor)) + 1
+	fresh := [1]net.Sibling{{
 		Dot:         net.Dot{Actor: w.Actor, Counter: counter},
 		Value:       w.Value,
 		Tombstone:   w.Tombstone,
 		TimestampNs: w.NowNs,
-	}
-	win := &fresh
-	if len(stored.Siblings) > 0 {
-		win = &stored.Siblings[0]
-		for i := 1; i < len(stored.Siblings); i++ {
-			if s := &stored.Siblings[i]; lwwLess(win, s) {
-				win = s
-			}
-		}
-		if lwwLess(win, &fresh) {
-			win = &fresh
-		}
-	}
+	}}
+	win := lwwWinner(stored.Siblings, fresh[:])
 	// The merged context: the entrywise maximum of the stored context and
 	// the client's, and the new dot's counter for the actor (it exceeds
-	// both of theirs).
-	sc := stripTimestamps(stored.Context)
-	c := mergeInto(make(net.Clock, 0, max(len(sc), len(ctx))+1), sc, ctx)
-	e := net.ClockEntry{Actor: w.Actor, Counter: counter}
-	if i, ok := find(c, w.Actor); ok {
-		c[i] = e
-	} else {
-		c = slices.Insert(c, i, e)
+	// both of theirs), allocated once at its exact length (unionLen).
+	// Timestamps are dropped after the merge rather than before: the same
+	// clock, without copying an input that carries them.
+	c := mergeInto(make(net.Clock, 0, unionLen(stored.Context, w.Context, w.Actor)), stored.Context, w.Context)
+	c = putEntry(c, net.ClockEntry{Actor: w.Actor, Counter: counter})
+	for i := range c {
+		c[i].TimestampNs = 0
 	}
 	out := net.SiblingSet{Context: c}
-	if win == &fresh || len(stored.Siblings) != 1 {
-		out.Siblings = []net.Sibling{*win}
-	} else {
+	if len(stored.Siblings) == 1 && win == &stored.Siblings[0] {
 		out.Siblings = stored.Siblings // the stored version alone still wins
+	} else {
+		out.Siblings = []net.Sibling{*win}
 	}
 	return out
 }
 
 func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
-	var win *net.Sibling
-	for _, set := range [2]net.SiblingSet{a, b} {
-		for i := range set.Siblings {
-			if s := &set.Siblings[i]; win == nil || lwwLess(win, s) {
-				win = s
-			}
-		}
-	}
+	win := lwwWinner(a.Siblings, b.Siblings)
 	// Most merges change nothing on one side — a replica's set merged
 	// with the newer one a coordinator sends, or with an identical copy
 	// on a read — and then that side is the result (sets are immutable, so

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -194,4 +195,46 @@ func TestKeyPrefixOrder(t *testing.T) {
 			require.LessOrEqual(t, pa, pb, "%x %x", a, b)
 		}
 	}
+}
+
+// TestNodeOverheadUnderestimatesTheLayout: the index memory an entry takes
+// (its node and its links) is what nodeOverhead's comment says: about 23
+// bytes more than nodeOverhead counts. Should the layout change, this says
+// the comment (and perhaps the estimate) needs revisiting.
+func TestNodeOverheadUnderestimatesTheLayout(t *testing.T) {
+	m := New()
+	const n = 20000
+	for i := range n {
+		m.Add(binary.BigEndian.AppendUint32(nil, uint32(i)), uint64(i+1), base.KindSet, nil)
+	}
+	linksPerEntry := float64(len(m.links)-maxHeight) / n // the head's tower is not an entry's
+	require.InDelta(t, 4.0/3, linksPerEntry, 0.03)
+	perEntry := float64(reflect.TypeFor[node]().Size()) + linksPerEntry*float64(reflect.TypeFor[link]().Size())
+	require.InDelta(t, 61, perEntry, 1)
+	require.InDelta(t, 23, perEntry-nodeOverhead, 1)
+}
+
+// An empty value reads back empty but not nil (callers tell "no value"
+// from "empty value" by nil), whatever the arena holds when it is added:
+// nothing yet, a chunk, nothing again after Reset, an outsize chunk.
+func TestEmptyValueReadsBackNonNil(t *testing.T) {
+	m := New()
+	check := func(key string, seq uint64) {
+		t.Helper()
+		m.Add([]byte(key), seq, base.KindSet, nil)
+		v, _, ok := m.Get([]byte(key), base.MaxSeq)
+		require.True(t, ok)
+		require.NotNil(t, v, key)
+		require.Empty(t, v, key)
+		it := m.NewIter(base.MaxSeq)
+		require.True(t, it.SeekGE(base.SearchKey(nil, []byte(key), base.MaxSeq)))
+		require.NotNil(t, it.Value(), key)
+	}
+	check("first", 1)
+	m.Add([]byte("filled"), 2, base.KindSet, []byte("x"))
+	check("after a chunk", 3)
+	m.Reset()
+	check("after reset", 1)
+	m.Add([]byte("big"), 2, base.KindSet, make([]byte, chunkBytes+1))
+	check("after an outsize chunk", 3)
 }

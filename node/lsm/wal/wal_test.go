@@ -198,8 +198,16 @@ func TestSuccessorTakesOverTheBuffer(t *testing.T) {
 	w1 := NewWriter(f1, "000001.log", 1<<20)
 	require.NoError(t, w1.Append([]byte("first"), 0))
 	require.Empty(t, f1.data, "buffered")
+	buf := w1.buf
 	w2, err := w1.Successor(f2, "000002.log")
 	require.NoError(t, err)
+	// The handoff: the predecessor lets go of the buffer and the successor
+	// writes into the same backing array (compared by its first element,
+	// which exists since the capacity is not zero), emptied.
+	require.Nil(t, w1.buf, "the predecessor still holds the buffer")
+	require.Equal(t, cap(buf), cap(w2.buf))
+	require.Same(t, &buf[:1][0], &w2.buf[:1][0], "the successor has a buffer of its own")
+	require.Empty(t, w2.buf)
 	require.Equal(t, w1.Size(), int64(len(f1.data)), "the predecessor's records are in its file")
 	require.True(t, w1.Unsynced())
 	require.NoError(t, w1.Sync())
@@ -209,6 +217,7 @@ func TestSuccessorTakesOverTheBuffer(t *testing.T) {
 	require.NoError(t, w2.Append([]byte("second"), 1))
 	require.Empty(t, f2.data, "the successor buffers too")
 	require.NoError(t, w2.Sync())
+	require.Same(t, &buf[:1][0], &w2.buf[:1][0], "appends stay in the handed-over buffer")
 	for _, c := range []struct {
 		f    *bufFile
 		want string
@@ -217,6 +226,16 @@ func TestSuccessorTakesOverTheBuffer(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, [][]byte{[]byte(c.want)}, got)
 	}
+
+	// A rotation allocates the new Writer and nothing else: no buffer.
+	w, spare := w2, &bufFile{}
+	require.Equal(t, 1.0, testing.AllocsPerRun(50, func() {
+		next, err := w.Successor(spare, "000009.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w = next
+	}))
 
 	f3 := &bufFile{failAt: 1}
 	w3 := NewWriter(f3, "000003.log", 1<<20)
