@@ -34,27 +34,29 @@ func InternalImports(moduleRoot, module, tree string) ([]string, error) {
 			}
 		}
 	}
-	files, err := goFiles(tree, true)
-	if err != nil {
-		return nil, err
-	}
-	direct, err := importsOf(files)
-	if err != nil {
-		return nil, err
-	}
-	add(direct)
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		files, err := goFiles(PackageDir(moduleRoot, module, p), false)
+	// scan adds the internal imports of the Go files in dir (and below it
+	// when recursive) to the queue.
+	scan := func(dir string, recursive bool) error {
+		files, err := goFiles(dir, recursive)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		deps, err := importsOf(files)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		add(deps)
+		return nil
+	}
+	if err := scan(tree, true); err != nil {
+		return nil, err
+	}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if err := scan(PackageDir(moduleRoot, module, p), false); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]string, 0, len(seen))
 	for p := range seen {
