@@ -426,26 +426,22 @@ func staleness(s *checker.StalenessResult) Staleness {
 	out := Staleness{
 		Reads: s.Reads, ReadsAfterWrite: s.ReadsAfterWrite, Consistent: s.Consistent,
 		Stale: s.Stale, StaleFraction: s.StaleFraction, MeanK: s.MeanK, MaxK: s.MaxK,
-		TVisibility: make([]TVisibilityPoint, 0, len(s.TVisibility)),
-		KStaleness:  make([]KCount, 0, len(s.KStaleness)),
+		TVisibility: sortedClone(s.TVisibility, func(a, b TVisibilityPoint) int { return cmp.Compare(a.TMs, b.TMs) }),
+		KStaleness:  sortedClone(s.KStaleness, func(a, b KCount) int { return cmp.Compare(a.K, b.K) }),
 	}
-	for _, p := range s.TVisibility {
-		out.TVisibility = append(out.TVisibility, TVisibilityPoint{TMs: p.TMs, PConsistent: p.PConsistent, Reads: p.Reads})
-	}
-	slices.SortFunc(out.TVisibility, func(a, b TVisibilityPoint) int { return cmp.Compare(a.TMs, b.TMs) })
-	for _, k := range s.KStaleness {
-		out.KStaleness = append(out.KStaleness, KCount{K: k.K, Reads: k.Reads})
-	}
-	slices.SortFunc(out.KStaleness, func(a, b KCount) int { return cmp.Compare(a.K, b.K) })
 	return out
 }
 
 func siblings(s checker.SiblingsResult) Siblings {
-	out := Siblings{Reads: s.Reads, Mean: s.Mean, Max: s.Max, Histogram: make([]SiblingCount, 0, len(s.Histogram))}
-	for _, c := range s.Histogram {
-		out.Histogram = append(out.Histogram, SiblingCount{Siblings: c.Siblings, Reads: c.Reads})
-	}
-	slices.SortFunc(out.Histogram, func(a, b SiblingCount) int { return cmp.Compare(a.Siblings, b.Siblings) })
+	s.Histogram = sortedClone(s.Histogram, func(a, b SiblingCount) int { return cmp.Compare(a.Siblings, b.Siblings) })
+	return s
+}
+
+// sortedClone returns a sorted copy of xs (never nil, so an empty list is
+// written as [] in JSON), leaving the checker's result as it was.
+func sortedClone[T any](xs []T, cmp func(a, b T) int) []T {
+	out := append(make([]T, 0, len(xs)), xs...)
+	slices.SortFunc(out, cmp)
 	return out
 }
 

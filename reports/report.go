@@ -1,6 +1,10 @@
 package reports
 
-import "fmt"
+import (
+	"fmt"
+
+	"dynasim/checker"
+)
 
 // The JSON report. Keys marked "contract" are relied on by other tools (CI
 // scripts, dashboards, `dynasim replay`): never rename or remove them, and
@@ -237,33 +241,19 @@ type Staleness struct {
 	KStaleness []KCount `json:"k_staleness"`
 }
 
-// TVisibilityPoint is one point of the t-visibility curve, estimated from
-// Reads reads.
-type TVisibilityPoint struct {
-	TMs         float64 `json:"t_ms"`
-	PConsistent float64 `json:"p_consistent"`
-	Reads       int     `json:"reads"`
-}
-
-// KCount is one bar of the k-staleness histogram.
-type KCount struct {
-	K     int `json:"k"`
-	Reads int `json:"reads"`
-}
-
-// Siblings describes how many values ok gets returned.
-type Siblings struct {
-	Reads     int            `json:"reads"`
-	Mean      float64        `json:"mean"`
-	Max       int            `json:"max"`
-	Histogram []SiblingCount `json:"histogram"`
-}
-
-// SiblingCount is how many reads returned exactly Siblings values.
-type SiblingCount struct {
-	Siblings int `json:"siblings"`
-	Reads    int `json:"reads"`
-}
+// The report shows these checker results as the checker gives them (only
+// sorted); one definition keeps their JSON keys the same in both places.
+type (
+	// TVisibilityPoint is one point of the t-visibility curve, estimated
+	// from Reads reads.
+	TVisibilityPoint = checker.TVisibilityPoint
+	// KCount is one bar of the k-staleness histogram.
+	KCount = checker.KCount
+	// Siblings describes how many values ok gets returned.
+	Siblings = checker.SiblingsResult
+	// SiblingCount is how many reads returned exactly Siblings values.
+	SiblingCount = checker.SiblingCount
+)
 
 // FaultWindow is a fault's active interval and the availability of the
 // operations invoked inside it.
