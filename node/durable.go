@@ -66,14 +66,21 @@ func (n *Node) settle(windowClosed bool) {
 				n.failDeferred(err)
 			}
 		}
-		batch := n.deferred
-		n.deferred = n.spare[:0]
-		for i := range batch {
-			n.release(&batch[i])
-		}
-		clear(batch)
-		n.spare = batch[:0]
+		n.releaseDeferred()
 	}
+}
+
+// releaseDeferred releases the outputs waiting now. Releasing may defer
+// new ones (into the spare buffer, swapped in here so neither is
+// reallocated); the callers loop until none wait.
+func (n *Node) releaseDeferred() {
+	batch := n.deferred
+	n.deferred = n.spare[:0]
+	for i := range batch {
+		n.release(&batch[i])
+	}
+	clear(batch)
+	n.spare = batch[:0]
 }
 
 // settleAckBeforeSync releases every output at once, durable or not, and
@@ -82,13 +89,7 @@ func (n *Node) settle(windowClosed bool) {
 // acknowledged).
 func (n *Node) settleAckBeforeSync(periodElapsed bool) {
 	for len(n.deferred) > 0 {
-		batch := n.deferred
-		n.deferred = n.spare[:0]
-		for i := range batch {
-			n.release(&batch[i])
-		}
-		clear(batch)
-		n.spare = batch[:0]
+		n.releaseDeferred()
 	}
 	if periodElapsed && n.store.Dirty() {
 		n.stats.Syncs++

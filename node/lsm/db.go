@@ -338,6 +338,17 @@ func (d *DB) makeRoom() error {
 	return nil
 }
 
+// createLog creates the next log segment's file.
+func (d *DB) createLog() (num uint64, name string, f disk.File, err error) {
+	num = d.nextFileNum
+	name = d.path(logName(num))
+	if f, err = d.fs.Create(name); err != nil {
+		return 0, "", nil, fmt.Errorf("lsm: creating log %s: %w", name, err)
+	}
+	d.nextFileNum++
+	return num, name, f, nil
+}
+
 // rotate makes the memtable immutable and starts a new one with a new log
 // segment. The old segment is written out but not synced (see package
 // wal on why that is safe).
@@ -345,13 +356,10 @@ func (d *DB) rotate() error {
 	if d.mem.Empty() {
 		return nil
 	}
-	num := d.nextFileNum
-	name := d.path(logName(num))
-	f, err := d.fs.Create(name)
+	num, name, f, err := d.createLog()
 	if err != nil {
-		return fmt.Errorf("lsm: creating log %s: %w", name, err)
+		return err
 	}
-	d.nextFileNum++
 	w, err := d.curLog().w.Successor(f, name)
 	if err != nil {
 		_ = f.Close()

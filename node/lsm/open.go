@@ -122,13 +122,10 @@ func (d *DB) open() error {
 
 	// A fresh segment and memtable take new writes; the recovered ones are
 	// flushed now, so that a torn tail never sits in front of new records.
-	num := d.nextFileNum
-	name := d.path(logName(num))
-	f, err := d.fs.Create(name)
+	num, name, f, err := d.createLog()
 	if err != nil {
-		return fmt.Errorf("lsm: creating log %s: %w", name, err)
+		return err
 	}
-	d.nextFileNum++
 	d.logs = append(d.logs, &logSegment{num: num, name: name, w: wal.NewWriter(f, name, d.opts.WALBufferSizeBytes)})
 	if err := d.syncDir(); err != nil {
 		return err
