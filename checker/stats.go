@@ -19,26 +19,46 @@ type OpCounts struct {
 	Unknown int `json:"unknown"`
 	// FinalReads is how many final reads were made on top.
 	FinalReads int `json:"final_reads"`
+	// ByKind splits the counts per operation kind; get, put and delete are
+	// always present.
+	ByKind map[string]KindCounts `json:"by_kind"`
+}
+
+// KindCounts counts one operation kind's outcomes.
+type KindCounts struct {
+	Total   int `json:"total"`
+	OK      int `json:"ok"`
+	Failed  int `json:"failed"`
+	Unknown int `json:"unknown"`
 }
 
 // CountOps counts the operations of h.
 func CountOps(h *history.History) OpCounts {
-	var c OpCounts
+	c := OpCounts{ByKind: map[string]KindCounts{}}
+	for _, k := range []history.OpKind{history.Get, history.Put, history.Delete} {
+		c.ByKind[string(k)] = KindCounts{}
+	}
 	for i := range h.Ops {
 		o := &h.Ops[i]
 		if o.Final {
 			c.FinalReads++
 			continue
 		}
+		k := c.ByKind[string(o.Kind)]
 		c.Total++
+		k.Total++
 		switch o.Outcome {
 		case history.OK:
 			c.OK++
+			k.OK++
 		case history.Failed:
 			c.Failed++
+			k.Failed++
 		case history.Unknown:
 			c.Unknown++
+			k.Unknown++
 		}
+		c.ByKind[string(o.Kind)] = k
 	}
 	return c
 }

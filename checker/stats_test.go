@@ -22,7 +22,11 @@ func statsHistory() *history.History {
 }
 
 func TestCountOps(t *testing.T) {
-	require.Equal(t, OpCounts{Total: 6, OK: 4, Failed: 1, Unknown: 1, FinalReads: 1}, CountOps(statsHistory()))
+	require.Equal(t, OpCounts{Total: 6, OK: 4, Failed: 1, Unknown: 1, FinalReads: 1, ByKind: map[string]KindCounts{
+		"get":    {Total: 4, OK: 3, Failed: 1},
+		"put":    {Total: 2, OK: 1, Unknown: 1},
+		"delete": {},
+	}}, CountOps(statsHistory()))
 }
 
 func TestSiblings(t *testing.T) {

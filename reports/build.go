@@ -157,7 +157,9 @@ func Build(in Input) (*Report, error) {
 		Events:         m.Events,
 		WallSeconds:    m.Wall.Seconds(),
 
-		Ops: countOps(h),
+		// Counted from the history itself, so the check below can tell
+		// whether the results came from this run.
+		Ops: checker.CountOps(h),
 		Throughput: Throughput{
 			DurationS: res.Throughput.DurationS,
 			OpsPerS:   res.Throughput.OpsPerS,
@@ -292,36 +294,6 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func countOps(h *history.History) OpCounts {
-	c := OpCounts{ByKind: map[string]KindCounts{}}
-	for _, k := range opKinds {
-		c.ByKind[k] = KindCounts{}
-	}
-	for i := range h.Ops {
-		o := &h.Ops[i]
-		if o.Final {
-			c.FinalReads++
-			continue
-		}
-		k := c.ByKind[string(o.Kind)]
-		c.Total++
-		k.Total++
-		switch o.Outcome {
-		case history.OK:
-			c.OK++
-			k.OK++
-		case history.Failed:
-			c.Failed++
-			k.Failed++
-		case history.Unknown:
-			c.Unknown++
-			k.Unknown++
-		}
-		c.ByKind[string(o.Kind)] = k
-	}
-	return c
 }
 
 // opKinds are the operation kinds in the order reports list them.

@@ -277,7 +277,7 @@ func TestBuildDerivedFigures(t *testing.T) {
 		kinds.Failed += k.Failed
 		kinds.Unknown += k.Unknown
 	}
-	require.Equal(t, KindCounts{r.Ops.Total, r.Ops.OK, r.Ops.Failed, r.Ops.Unknown}, kinds)
+	require.Equal(t, KindCounts{Total: r.Ops.Total, OK: r.Ops.OK, Failed: r.Ops.Failed, Unknown: r.Ops.Unknown}, kinds)
 	require.Equal(t, in.Results.Staleness.StaleFraction, r.Staleness.StaleFraction)
 	require.Equal(t, "crash n2", r.FaultWindows[1].Label, "fault windows sorted by start")
 	require.Less(t, r.FaultWindows[0].StartMs, r.FaultWindows[1].StartMs)

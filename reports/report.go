@@ -89,26 +89,13 @@ type ConfigSummary struct {
 }
 
 // OpCounts counts workload operations by outcome (contract: total, ok,
-// failed, unknown). Final reads, the checker's probes after the quiet
-// period, are counted apart.
-type OpCounts struct {
-	Total      int `json:"total"`
-	OK         int `json:"ok"`
-	Failed     int `json:"failed"`
-	Unknown    int `json:"unknown"`
-	FinalReads int `json:"final_reads"`
-	// ByKind splits the counts per operation kind; get, put and delete are
-	// always present.
-	ByKind map[string]KindCounts `json:"by_kind"`
-}
+// failed, unknown), final reads (the checker's probes after the quiet
+// period) apart, and per kind (by_kind: get, put and delete always
+// present). The report shows the checker's count as it is.
+type OpCounts = checker.OpCounts
 
 // KindCounts counts one operation kind's outcomes.
-type KindCounts struct {
-	Total   int `json:"total"`
-	OK      int `json:"ok"`
-	Failed  int `json:"failed"`
-	Unknown int `json:"unknown"`
-}
+type KindCounts = checker.KindCounts
 
 // Throughput is workload operations per second of virtual time, from the
 // first invocation to the last return.
