@@ -17,9 +17,12 @@ type Options struct {
 	// Linearizability runs Porcupine. The caller decides (W+R>N); when
 	// false the linearizability result says "skipped".
 	Linearizability bool
-	// LinTimeLimit, VisualizationPath and Workers: see
+	// LinTimeLimit, LinStepBudget, LinMemoryBytes, VisualizationPath and
+	// Workers: see
 	// LinearizabilityOptions.
 	LinTimeLimit      time.Duration
+	LinStepBudget     int64
+	LinMemoryBytes    int64
 	VisualizationPath string
 	Workers           int
 	// ReplicasPerKey: see ConvergenceOptions.
@@ -31,7 +34,8 @@ type Options struct {
 }
 
 func (o Options) lin() LinearizabilityOptions {
-	return LinearizabilityOptions{Model: o.Model, TimeLimit: o.LinTimeLimit, VisualizationPath: o.VisualizationPath, Workers: o.Workers}
+	return LinearizabilityOptions{Model: o.Model, TimeLimit: o.LinTimeLimit, StepBudget: o.LinStepBudget,
+		MemoryBudgetBytes: o.LinMemoryBytes, VisualizationPath: o.VisualizationPath, Workers: o.Workers}
 }
 func (o Options) lost() LostWritesOptions {
 	return LostWritesOptions{Model: o.Model, MaxExamples: o.MaxExamples}

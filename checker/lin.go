@@ -18,9 +18,22 @@ import (
 type LinearizabilityOptions struct {
 	// Model is the specification: Register or MultiValue. Required.
 	Model Model
-	// TimeLimit bounds the whole check in wall-clock time. Keys still
-	// undecided when it runs out are "unknown" (inconclusive, never a pass).
-	// Default 60 s.
+	// StepBudget bounds the search of one key, counted in the model steps
+	// Porcupine tries. A key that needs more is inconclusive with reason
+	// "step_budget". Steps are counted, not timed, so the verdict is the same
+	// on a busy and an idle machine. Default DefaultLinStepBudget.
+	StepBudget int64
+	// MemoryBudgetBytes bounds what Porcupine may cache for one key: each
+	// state it reaches costs a copy of the key's linearized-set bitset (one
+	// bit per operation) and the state. A key that would need more is
+	// inconclusive with reason "memory_budget" — also counted, so also
+	// deterministic. Default DefaultLinMemoryBudgetBytes.
+	MemoryBudgetBytes int64
+	// TimeLimit is the last-resort wall-clock safety cap on the whole check,
+	// for a budget set so high that the machine would otherwise hang. Keys
+	// still undecided when it runs out are inconclusive with reason
+	// "time_limit" — the one verdict that depends on the machine, reported
+	// as such. Default 10 minutes.
 	TimeLimit time.Duration
 	// VisualizationPath is where Porcupine's HTML visualisation of the
 	// smallest failing key is written when the result is illegal. Empty: no
@@ -31,16 +44,32 @@ type LinearizabilityOptions struct {
 	// Default 10 s.
 	VisualizationTimeLimit time.Duration
 	// Workers is how many keys are checked at once. Default GOMAXPROCS.
+	// Verdicts do not depend on it: every key has its own budget.
 	Workers int
 }
 
 const (
-	defaultLinTimeLimit = 60 * time.Second
-	defaultVizTimeLimit = 10 * time.Second
-	maxWorkers          = 1024
+	// DefaultLinStepBudget is about a second of search per key on one core.
+	DefaultLinStepBudget = int64(20_000_000)
+	// DefaultLinMemoryBudgetBytes bounds one key's cache; with Workers keys
+	// at once the check holds at most Workers times this.
+	DefaultLinMemoryBudgetBytes = int64(512 << 20)
+	defaultLinTimeLimit         = 10 * time.Minute
+	defaultVizTimeLimit         = 10 * time.Second
+	maxWorkers                  = 1024
+	// cacheEntryOverhead is what porcupine spends per cached state besides
+	// the bitset's words and the state's bytes: the entry, the slice header
+	// in its bucket and the map slot, rounded up.
+	cacheEntryOverhead = 96
 )
 
 func (o LinearizabilityOptions) withDefaults() LinearizabilityOptions {
+	if o.StepBudget == 0 {
+		o.StepBudget = DefaultLinStepBudget
+	}
+	if o.MemoryBudgetBytes == 0 {
+		o.MemoryBudgetBytes = DefaultLinMemoryBudgetBytes
+	}
 	if o.TimeLimit == 0 {
 		o.TimeLimit = defaultLinTimeLimit
 	}
@@ -58,6 +87,12 @@ func (o LinearizabilityOptions) Validate() error {
 	o = o.withDefaults()
 	if err := o.Model.Validate(); err != nil {
 		return err
+	}
+	if o.StepBudget < 0 {
+		return fmt.Errorf("checker: LinearizabilityOptions.StepBudget must be positive, got %d", o.StepBudget)
+	}
+	if o.MemoryBudgetBytes < 0 {
+		return fmt.Errorf("checker: LinearizabilityOptions.MemoryBudgetBytes must be positive, got %d", o.MemoryBudgetBytes)
 	}
 	if o.TimeLimit < 0 {
 		return fmt.Errorf("checker: LinearizabilityOptions.TimeLimit must be positive, got %v", o.TimeLimit)
@@ -80,10 +115,34 @@ const (
 	// LinIllegal: at least one key has none. Definite, even if other keys
 	// ran out of time.
 	LinIllegal LinResult = "illegal"
-	// LinUnknown: no key is illegal but at least one ran out of time.
-	// Inconclusive: report it as such, never as a pass.
+	// LinUnknown: no key is illegal but at least one was not decided within
+	// its budget. Inconclusive: report it as such, never as a pass.
 	LinUnknown LinResult = "unknown"
 )
+
+// InconclusiveReason says why a key was not decided.
+type InconclusiveReason string
+
+const (
+	// ReasonStepBudget: the search needed more than StepBudget steps.
+	ReasonStepBudget InconclusiveReason = "step_budget"
+	// ReasonMemoryBudget: the search would have cached more than
+	// MemoryBudgetBytes.
+	ReasonMemoryBudget InconclusiveReason = "memory_budget"
+	// ReasonTimeLimit: the wall-clock safety cap ran out. The only reason
+	// that depends on the machine.
+	ReasonTimeLimit InconclusiveReason = "time_limit"
+)
+
+// InconclusiveKey is a key the check could not decide.
+type InconclusiveKey struct {
+	Key    string             `json:"key"`
+	Reason InconclusiveReason `json:"reason"`
+	// Ops is the key's operation count, Steps the steps tried before the
+	// search stopped.
+	Ops   int   `json:"ops"`
+	Steps int64 `json:"steps"`
+}
 
 // LinearizabilityResult is what CheckLinearizability found.
 type LinearizabilityResult struct {
@@ -91,16 +150,29 @@ type LinearizabilityResult struct {
 	Result LinResult `json:"result"`
 	// Keys is how many keys (partitions) were checked.
 	Keys int `json:"keys"`
-	// CheckedOps is how many operations went to Porcupine, OpenOps of them
-	// puts and deletes with unknown outcome left open (never returning).
+	// CheckedOps is how many operations went to Porcupine. OpenOps of them
+	// are writes with unknown outcome left open (never returning); BoundedOps
+	// are puts with unknown outcome whose value some get returned, closed at
+	// the first such get's return (see CheckLinearizability).
 	CheckedOps int `json:"checked_ops"`
 	OpenOps    int `json:"open_ops"`
+	BoundedOps int `json:"bounded_ops"`
 	// DroppedOps carry no information: failed operations (definitely not
-	// applied) and gets that did not return ok.
-	DroppedOps int `json:"dropped_ops"`
-	// IllegalKeys and UnknownKeys are sorted.
-	IllegalKeys []string `json:"illegal_keys,omitempty"`
-	UnknownKeys []string `json:"unknown_keys,omitempty"`
+	// applied), gets that did not return ok, and puts with unknown outcome
+	// whose value nothing observed (UnobservedOps of them).
+	DroppedOps    int `json:"dropped_ops"`
+	UnobservedOps int `json:"unobserved_ops"`
+	// Steps is the total number of model steps tried over all keys;
+	// MaxKeySteps the most any one key took; StepBudget the per-key budget
+	// they were held to.
+	Steps       int64 `json:"steps"`
+	MaxKeySteps int64 `json:"max_key_steps"`
+	StepBudget  int64 `json:"step_budget"`
+	// IllegalKeys and UnknownKeys are sorted; Inconclusive says, for each
+	// unknown key in the same order, why.
+	IllegalKeys  []string          `json:"illegal_keys,omitempty"`
+	UnknownKeys  []string          `json:"unknown_keys,omitempty"`
+	Inconclusive []InconclusiveKey `json:"inconclusive,omitempty"`
 	// FailingKey is the illegal key with the fewest operations (ties: the
 	// smallest key), the easiest one to read; FailingKeyOps its size.
 	FailingKey    string `json:"failing_key,omitempty"`
@@ -114,15 +186,39 @@ type keyHistory struct {
 	ops []porcupine.Operation
 }
 
+// keyVerdict is what the search of one key found.
+type keyVerdict struct {
+	result porcupine.CheckResult
+	reason InconclusiveReason // when result is Unknown
+	steps  int64
+}
+
 // CheckLinearizability checks h against opt.Model with Porcupine, one key
 // at a time (a key-value store is linearizable iff each key is), keys in
 // sorted order.
 //
-// What goes in: ok operations as they are; puts and deletes with unknown
-// outcome as open operations whose return lies after every event of the
-// history, so Porcupine may linearize them anywhere after their invocation
-// — or, since nothing observes an effect-free suffix, not at all; failed
-// operations, and gets that did not return ok, are dropped.
+// What goes in: ok operations as they are; failed operations, and gets that
+// did not return ok, are dropped. A put with unknown outcome is treated by
+// what the history shows of its value, which is unique:
+//
+//   - some get returned it: the put took effect before that get's
+//     linearization point, so before the get returned. Its return is set to
+//     the earliest return of such a get. This keeps exactly the
+//     linearizations the open operation allowed, and makes the key's history
+//     narrower, hence far cheaper to search.
+//   - no get returned it and no context names it: it is dropped. If it took
+//     effect, nothing ever read the state after it without it (a register:
+//     every later read before an overwrite would return it; a multi-value
+//     register: only a context naming it removes it), so it can be placed
+//     after every operation, which is the same as leaving it out.
+//
+// Deletes with unknown outcome, and puts named only by a context, stay open:
+// their return lies after every event of the history.
+//
+// Each key's search is held to opt.StepBudget steps and opt.MemoryBudgetBytes
+// of cache, both counted, so the verdict does not depend on the machine; a
+// key over either is inconclusive, and so is a key still undecided when the
+// wall-clock safety cap opt.TimeLimit runs out (reported with its reason).
 //
 // On an illegal result with opt.VisualizationPath set, the failing key is
 // checked again verbosely and Porcupine's HTML visualisation of it, with the
@@ -136,7 +232,7 @@ func CheckLinearizability(h *history.History, opt LinearizabilityOptions) (*Line
 	if err := h.Validate(); err != nil {
 		return nil, fmt.Errorf("checker: %w", err)
 	}
-	res := &LinearizabilityResult{Model: opt.Model}
+	res := &LinearizabilityResult{Model: opt.Model, StepBudget: opt.StepBudget}
 	table := newValueTable()
 	keys := buildKeyHistories(h, table, res)
 	res.Keys = len(keys)
@@ -146,7 +242,9 @@ func CheckLinearizability(h *history.History, opt LinearizabilityOptions) (*Line
 
 	verdicts := checkKeys(model, keys, opt)
 	for i, v := range verdicts {
-		switch v {
+		res.Steps += v.steps
+		res.MaxKeySteps = max(res.MaxKeySteps, v.steps)
+		switch v.result {
 		case porcupine.Illegal:
 			res.IllegalKeys = append(res.IllegalKeys, keys[i].key)
 			if res.FailingKey == "" || len(keys[i].ops) < res.FailingKeyOps {
@@ -155,6 +253,7 @@ func CheckLinearizability(h *history.History, opt LinearizabilityOptions) (*Line
 			}
 		case porcupine.Unknown:
 			res.UnknownKeys = append(res.UnknownKeys, keys[i].key)
+			res.Inconclusive = append(res.Inconclusive, InconclusiveKey{Key: keys[i].key, Reason: v.reason, Ops: len(keys[i].ops), Steps: v.steps})
 		}
 	}
 	switch {
@@ -178,8 +277,25 @@ func CheckLinearizability(h *history.History, opt LinearizabilityOptions) (*Line
 // buildKeyHistories turns h into one porcupine history per key, keys sorted.
 func buildKeyHistories(h *history.History, table *valueTable, res *LinearizabilityResult) []keyHistory {
 	var open int64 // a return time after every event of the history
+	// firstRead: the earliest return of an ok get that returned a value;
+	// named: values some write's context names.
+	firstRead := make(map[string]int64)
+	named := make(map[string]bool)
 	for i := range h.Ops {
-		open = max(open, h.Ops[i].ReturnNs+1)
+		o := &h.Ops[i]
+		open = max(open, o.ReturnNs+1)
+		switch {
+		case o.Kind == history.Get && o.Outcome == history.OK:
+			for _, v := range o.Values {
+				if t, seen := firstRead[v]; !seen || o.ReturnNs < t {
+					firstRead[v] = o.ReturnNs
+				}
+			}
+		case o.Kind != history.Get:
+			for _, v := range o.Context {
+				named[v] = true
+			}
+		}
 	}
 	byKey := make(map[string][]porcupine.Operation)
 	for i := range h.Ops {
@@ -188,8 +304,25 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			res.DroppedOps++
 			continue
 		}
-		in := linInput{key: o.Key, kind: o.Kind}
+		ret := o.ReturnNs
 		var out linOutput
+		if o.Outcome == history.Unknown {
+			out.open = true
+			readAt, read := firstRead[o.Value]
+			switch {
+			case o.Kind == history.Put && read:
+				ret = max(readAt, o.InvokeNs)
+				res.BoundedOps++
+			case o.Kind == history.Put && !named[o.Value]:
+				res.DroppedOps++
+				res.UnobservedOps++
+				continue
+			default:
+				ret = open
+				res.OpenOps++
+			}
+		}
+		in := linInput{key: o.Key, kind: o.Kind}
 		switch o.Kind {
 		case history.Put:
 			in.value = table.intern(o.Value)
@@ -198,11 +331,6 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			in.ctx = table.set(o.Context)
 		case history.Get:
 			out.values = encodeSet(table.set(o.Values))
-		}
-		ret := o.ReturnNs
-		if o.Outcome == history.Unknown {
-			ret, out.open = open, true
-			res.OpenOps++
 		}
 		res.CheckedOps++
 		byKey[o.Key] = append(byKey[o.Key], porcupine.Operation{
@@ -222,12 +350,54 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 	return keys
 }
 
-// checkKeys decides every key under one shared deadline, smallest keys first:
-// when the deadline bites, as many keys as possible are decided, and a small
-// illegal key is never starved by a huge one. Without a deadline hit the
-// verdicts do not depend on scheduling.
-func checkKeys(model porcupine.Model, keys []keyHistory, opt LinearizabilityOptions) []porcupine.CheckResult {
-	verdicts := make([]porcupine.CheckResult, len(keys))
+// budgeted wraps model so that its search stops deterministically: once the
+// key has tried stepBudget steps, or cached states worth memoryBudget bytes,
+// every further step fails, so Porcupine backtracks to the root and answers
+// Illegal at once; checkKey turns that into Unknown. A search that ends Ok
+// before the budget ran out used only real steps, so Ok stays a proof.
+type budgeted struct {
+	steps, stepBudget int64
+	cached, memBudget int64
+	perEntry          int64 // cache bytes per reached state, before its own bytes
+	over              InconclusiveReason
+}
+
+func (b *budgeted) wrap(model porcupine.Model) porcupine.Model {
+	step := model.Step
+	model.Step = func(state, input, output any) (bool, any) {
+		if b.over != "" {
+			return false, state
+		}
+		if b.steps == b.stepBudget {
+			b.over = ReasonStepBudget
+			return false, state
+		}
+		b.steps++
+		ok, next := step(state, input, output)
+		if ok {
+			// An upper bound: porcupine caches a reached state unless it
+			// has seen it already.
+			b.cached += b.perEntry + int64(len(next.(string)))
+			if b.cached > b.memBudget {
+				b.over = ReasonMemoryBudget
+				return false, state
+			}
+		}
+		return ok, next
+	}
+	return model
+}
+
+func newBudget(k keyHistory, opt LinearizabilityOptions) *budgeted {
+	words := int64(len(k.ops)+63) / 64
+	return &budgeted{stepBudget: opt.StepBudget, memBudget: opt.MemoryBudgetBytes, perEntry: 8*words + cacheEntryOverhead}
+}
+
+// checkKeys decides every key, smallest keys first, each under its own
+// budget; the wall-clock cap is shared. Only a cap hit makes a verdict
+// depend on scheduling.
+func checkKeys(model porcupine.Model, keys []keyHistory, opt LinearizabilityOptions) []keyVerdict {
+	verdicts := make([]keyVerdict, len(keys))
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i
@@ -241,12 +411,7 @@ func checkKeys(model porcupine.Model, keys []keyHistory, opt LinearizabilityOpti
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				remaining := time.Until(deadline)
-				if remaining <= 0 {
-					verdicts[i] = porcupine.Unknown
-					continue
-				}
-				verdicts[i] = porcupine.CheckOperationsTimeout(model, keys[i].ops, remaining)
+				verdicts[i] = checkKey(model, keys[i], opt, time.Until(deadline))
 			}
 		}()
 	}
@@ -258,8 +423,26 @@ func checkKeys(model porcupine.Model, keys []keyHistory, opt LinearizabilityOpti
 	return verdicts
 }
 
+func checkKey(model porcupine.Model, k keyHistory, opt LinearizabilityOptions, remaining time.Duration) keyVerdict {
+	if remaining <= 0 {
+		return keyVerdict{result: porcupine.Unknown, reason: ReasonTimeLimit}
+	}
+	b := newBudget(k, opt)
+	r := porcupine.CheckOperationsTimeout(b.wrap(model), k.ops, remaining)
+	v := keyVerdict{result: r, steps: b.steps}
+	switch {
+	case b.over != "":
+		v.result, v.reason = porcupine.Unknown, b.over
+	case r == porcupine.Unknown:
+		v.reason = ReasonTimeLimit
+	}
+	return v
+}
+
 func visualize(model porcupine.Model, k keyHistory, faults []history.FaultWindow, opt LinearizabilityOptions) error {
-	_, info := porcupine.CheckOperationsVerbose(model, k.ops, opt.VisualizationTimeLimit)
+	// The same budget as the verdict: the verbose search takes the same
+	// path, so it reaches the same end.
+	_, info := porcupine.CheckOperationsVerbose(newBudget(k, opt).wrap(model), k.ops, opt.VisualizationTimeLimit)
 	var lo, hi int64 = k.ops[0].Call, k.ops[0].Return
 	for _, op := range k.ops {
 		lo, hi = min(lo, op.Call), max(hi, op.Return)

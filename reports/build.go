@@ -352,7 +352,10 @@ func linearizability(m Meta, l *checker.LinearizabilityResult, opt Options) Line
 	out := Linearizability{
 		Model: string(l.Model), Result: string(l.Result), Keys: l.Keys,
 		CheckedOps: l.CheckedOps, OpenOps: l.OpenOps,
-		IllegalKeys: len(l.IllegalKeys), UnknownKeys: len(l.UnknownKeys),
+		BoundedOps: l.BoundedOps, UnobservedOps: l.UnobservedOps,
+		Steps: l.Steps, MaxKeySteps: l.MaxKeySteps, StepBudget: l.StepBudget,
+		Inconclusive: slices.Clone(l.Inconclusive[:min(len(l.Inconclusive), opt.MaxListed)]),
+		IllegalKeys:  len(l.IllegalKeys), UnknownKeys: len(l.UnknownKeys),
 		IllegalKeyList: slices.Clone(l.IllegalKeys[:min(len(l.IllegalKeys), opt.MaxListed)]),
 		UnknownKeyList: slices.Clone(l.UnknownKeys[:min(len(l.UnknownKeys), opt.MaxListed)]),
 		FailingKey:     l.FailingKey, FailingKeyOps: l.FailingKeyOps,
@@ -360,11 +363,12 @@ func linearizability(m Meta, l *checker.LinearizabilityResult, opt Options) Line
 	}
 	switch l.Result {
 	case checker.LinOK:
-		out.Reason = fmt.Sprintf("every key has a linearization (%d keys, %d operations, %d left open)", l.Keys, l.CheckedOps, l.OpenOps)
+		out.Reason = fmt.Sprintf("every key has a linearization (%d keys, %d operations, %d left open; %d search steps, at most %d on a key of the %d allowed)",
+			l.Keys, l.CheckedOps, l.OpenOps, l.Steps, l.MaxKeySteps, l.StepBudget)
 	case checker.LinIllegal:
 		out.Reason = fmt.Sprintf("%d of %d keys have no linearization; the smallest is %q with %d operations", len(l.IllegalKeys), l.Keys, l.FailingKey, l.FailingKeyOps)
 	case checker.LinUnknown:
-		out.Reason = fmt.Sprintf("inconclusive: the time limit ran out on %d of %d keys (no key was found illegal)", len(l.UnknownKeys), l.Keys)
+		out.Reason = fmt.Sprintf("inconclusive on %d of %d keys (no key was found illegal): %s", len(l.UnknownKeys), l.Keys, inconclusiveReasons(l))
 	case checker.LinSkipped:
 		c := m.Config
 		switch {
@@ -379,6 +383,26 @@ func linearizability(m Meta, l *checker.LinearizabilityResult, opt Options) Line
 		out.Reason = fmt.Sprintf("unrecognised result %q", l.Result)
 	}
 	return out
+}
+
+// inconclusiveReasons says why keys were undecided, e.g. "2 over the step
+// budget of 20000000, 1 at the wall-clock safety cap (machine-dependent)".
+func inconclusiveReasons(l *checker.LinearizabilityResult) string {
+	counts := map[checker.InconclusiveReason]int{}
+	for _, k := range l.Inconclusive {
+		counts[k.Reason]++
+	}
+	var parts []string
+	if n := counts[checker.ReasonStepBudget]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d over the step budget of %d", n, l.StepBudget))
+	}
+	if n := counts[checker.ReasonMemoryBudget]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d over the memory budget", n))
+	}
+	if n := counts[checker.ReasonTimeLimit]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d at the wall-clock safety cap (this one depends on the machine)", n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // relativeTo makes path relative to dir when it lies inside dir, with

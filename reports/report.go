@@ -150,7 +150,8 @@ type Checks struct {
 // Linearizability is Porcupine's verdict (contract: model, result).
 type Linearizability struct {
 	// Model: register or multi_value. Result: ok, illegal, unknown
-	// (inconclusive: the time limit hit) or skipped.
+	// (inconclusive: a key's step or memory budget, or the wall-clock
+	// safety cap, ran out; Inconclusive says which) or skipped.
 	Model  string `json:"model"`
 	Result string `json:"result"`
 	// Reason explains the result in one sentence.
@@ -158,6 +159,17 @@ type Linearizability struct {
 	Keys       int    `json:"keys"`
 	CheckedOps int    `json:"checked_ops"`
 	OpenOps    int    `json:"open_ops"`
+	// BoundedOps: unknown-outcome puts closed at the first read of their
+	// value; UnobservedOps: unknown-outcome puts nothing read, left out.
+	BoundedOps    int `json:"bounded_ops"`
+	UnobservedOps int `json:"unobserved_ops"`
+	// Steps is the model steps the search took over all keys, MaxKeySteps
+	// the most one key took, StepBudget the per-key budget.
+	Steps       int64 `json:"steps"`
+	MaxKeySteps int64 `json:"max_key_steps"`
+	StepBudget  int64 `json:"step_budget"`
+	// Inconclusive lists (at most MaxListed) undecided keys with why.
+	Inconclusive []checker.InconclusiveKey `json:"inconclusive,omitempty"`
 	// IllegalKeys and UnknownKeys count the keys; the lists name at most
 	// MaxListed of them, sorted.
 	IllegalKeys    int      `json:"illegal_keys"`

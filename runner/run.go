@@ -108,6 +108,8 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		Model:           model,
 		Linearizability: r.LinearizabilityEnabled(),
 		LinTimeLimit:    time.Duration(r.Checks.LinTimeLimit),
+		LinStepBudget:   r.Checks.LinStepBudget,
+		LinMemoryBytes:  r.Checks.LinMemoryMB << 20,
 		ReplicasPerKey:  r.Workload.N,
 		TVisibilityMs:   r.Checks.TVisibilityMs,
 		MaxExamples:     r.Checks.MaxExamples,

@@ -140,3 +140,10 @@ func TestLinearizabilityExpectationNeedsAConclusiveCheck(t *testing.T) {
 		require.Equal(t, tc.pass, got[0].Pass)
 	}
 }
+
+// The scenario layer documents the checker's budgets as its own defaults;
+// they must be the checker's.
+func TestScenarioCheckDefaultsAreTheCheckersDefaults(t *testing.T) {
+	require.Equal(t, checker.DefaultLinStepBudget, scenarios.DefaultLinStepBudget)
+	require.Equal(t, checker.DefaultLinMemoryBudgetBytes, scenarios.DefaultLinMemoryMB<<20)
+}

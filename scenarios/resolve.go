@@ -53,6 +53,8 @@ func (s *Scenario) Resolve(seed uint64) (*Resolved, error) {
 	r.Checks = Checks{
 		Linearizability: c.Linearizability.pick(src, "checks.linearizability", DefaultLinMode),
 		LinTimeLimit:    c.LinTimeLimit.pick(src, "checks.lin_time_limit", DefaultLinTimeLimit),
+		LinStepBudget:   c.LinStepBudget.pick(src, "checks.lin_step_budget", DefaultLinStepBudget),
+		LinMemoryMB:     c.LinMemoryMB.pick(src, "checks.lin_memory_budget_mb", DefaultLinMemoryMB),
 		TVisibilityMs:   slices.Clone(c.TVisibilityMs),
 		MaxExamples:     c.MaxExamples.pick(src, "checks.max_examples", DefaultMaxExamples),
 	}

@@ -226,6 +226,8 @@ type Fault struct {
 type Checks struct {
 	Linearizability LinMode   `yaml:"linearizability"`
 	LinTimeLimit    Duration  `yaml:"lin_time_limit"`
+	LinStepBudget   int64     `yaml:"lin_step_budget"`
+	LinMemoryMB     int64     `yaml:"lin_memory_budget_mb"`
 	TVisibilityMs   []float64 `yaml:"t_visibility_ms"`
 	MaxExamples     int       `yaml:"max_examples"`
 }
@@ -273,9 +275,12 @@ const (
 	DefaultQuietPeriod    = Duration(5 * time.Second)
 	DefaultFinalReadLevel = Level("ALL")
 	DefaultLinMode        = LinMode("auto")
-	DefaultLinTimeLimit   = Duration(60 * time.Second)
-	DefaultMaxExamples    = 20
-	DefaultMaxQueued      = 1_000_000
+	DefaultLinTimeLimit   = Duration(10 * time.Minute)
+	// The checker's own defaults (runner's tests hold them equal).
+	DefaultLinStepBudget = int64(20_000_000)
+	DefaultLinMemoryMB   = int64(512)
+	DefaultMaxExamples   = 20
+	DefaultMaxQueued     = 1_000_000
 )
 
 // DefaultLatencyMs is the default one-way network latency (net's default).

@@ -232,6 +232,8 @@ type FaultSpec struct {
 type ChecksSpec struct {
 	Linearizability Knob[LinMode]  `yaml:"linearizability"`
 	LinTimeLimit    Knob[Duration] `yaml:"lin_time_limit"`
+	LinStepBudget   Knob[int64]    `yaml:"lin_step_budget"`
+	LinMemoryMB     Knob[int64]    `yaml:"lin_memory_budget_mb"`
 	TVisibilityMs   []float64      `yaml:"t_visibility_ms"`
 	MaxExamples     Knob[int]      `yaml:"max_examples"`
 }

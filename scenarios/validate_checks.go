@@ -11,6 +11,8 @@ func (v *validator) checks() {
 	v.level("final_read_level", v.s.FinalReadLevel, v.nLo)
 	c := &v.s.Checks
 	within(v, c.LinTimeLimit, "checks.lin_time_limit", Duration(1e6), Duration(24*3600e9))
+	within(v, c.LinStepBudget, "checks.lin_step_budget", 1_000, 1<<40)
+	within(v, c.LinMemoryMB, "checks.lin_memory_budget_mb", 1, 1<<20)
 	within(v, c.MaxExamples, "checks.max_examples", 1, 10_000)
 	if len(c.TVisibilityMs) > 1000 {
 		v.bad("checks.t_visibility_ms", "%d thresholds, the limit is 1000", len(c.TVisibilityMs))
