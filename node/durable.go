@@ -170,7 +170,7 @@ func (h host) ReadLocal(id uint64, key []byte, hash uint64) {
 	h.n.push(deferred{kind: outLocalRead, id: id, set: set, err: err})
 }
 
-func (h host) WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool) {
+func (h host) WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool) error {
 	var err error
 	if replace {
 		err = h.n.store.Put(key, hash, set)
@@ -178,4 +178,5 @@ func (h host) WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet,
 		_, _, err = h.n.store.Merge(key, hash, set)
 	}
 	h.n.push(deferred{kind: outLocalAck, id: id, err: err})
+	return err
 }

@@ -85,6 +85,10 @@ type Config struct {
 	// once; beyond it requests are refused with status failed. Default
 	// 10,000.
 	MaxPending int
+	// MaxTrackedSenders bounds the senders (clients, forwarding nodes)
+	// whose request IDs are remembered so that a duplicated request is
+	// executed once (dedupe.go). Default 65,536 (about 3 MiB).
+	MaxTrackedSenders int
 	// Limits are the key and value size limits checked before anything is
 	// stored. Zero fields take net's defaults (1 KiB keys, 10 KiB values).
 	Limits net.Limits
@@ -97,7 +101,10 @@ const (
 	DefaultSuspectFor     = 2 * time.Second
 	DefaultMaxPending     = 10_000
 	// MaxMaxPending bounds MaxPending.
-	MaxMaxPending = 1 << 20
+	MaxMaxPending            = 1 << 20
+	DefaultMaxTrackedSenders = 1 << 16
+	// MaxMaxTrackedSenders bounds MaxTrackedSenders.
+	MaxMaxTrackedSenders = 1 << 24
 )
 
 // WithDefaults returns c with zero fields replaced by defaults.
@@ -125,6 +132,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxPending == 0 {
 		c.MaxPending = DefaultMaxPending
+	}
+	if c.MaxTrackedSenders == 0 {
+		c.MaxTrackedSenders = DefaultMaxTrackedSenders
 	}
 	c.Limits = c.Limits.WithDefaults()
 	return c
@@ -158,6 +168,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPending < 1 || c.MaxPending > MaxMaxPending {
 		return fmt.Errorf("coord: MaxPending %d outside [1, %d]", c.MaxPending, MaxMaxPending)
+	}
+	if c.MaxTrackedSenders < 2 || c.MaxTrackedSenders > MaxMaxTrackedSenders {
+		return fmt.Errorf("coord: MaxTrackedSenders %d outside [2, %d]", c.MaxTrackedSenders, MaxMaxTrackedSenders)
 	}
 	return c.Limits.Validate()
 }

@@ -30,8 +30,10 @@ type Host interface {
 	// WriteLocal writes set to the local replica: stored as is when
 	// replace is true (a set minted over Stored), merged otherwise. The
 	// host calls Coordinator.LocalAck for request id once the write is
-	// durable (or failed). id 0 asks for no acknowledgement.
-	WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool)
+	// durable (or failed). id 0 asks for no acknowledgement. The error is
+	// the write's immediate failure: the replica refused it, so not even
+	// this node's memory holds it (LocalAck reports the same error).
+	WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool) error
 }
 
 // Coordinator runs the client requests of one node: it resolves a key's
@@ -57,6 +59,7 @@ type Coordinator struct {
 	valBuf   [][]byte
 	stats    Stats
 	msgs     messages
+	seen     dedupe // client requests executed (dedupe.go)
 
 	// Timeouts (expiry.go).
 	ticks              uint64
@@ -89,6 +92,7 @@ func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Vers
 		ops:      map[uint64]*op{},
 		prefBuf:  make([]net.Addr, 0, ring.MaxReplicas),
 	}
+	c.seen = newDedupe(c.cfg.MaxTrackedSenders)
 	for _, m := range r.Members() {
 		c.dcByAddr[m.ID] = m.DC
 	}

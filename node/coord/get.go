@@ -9,6 +9,9 @@ import (
 // answer after R of them with every causally maximal version, then repair
 // stale replicas as the read repair mode says.
 func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
+	if !c.firstTime(from, m.ReqID) {
+		return
+	}
 	to := replyTo(from, m.ReplyTo)
 	if err := c.cfg.Limits.CheckKey(m.Key); err != nil {
 		c.refuse(to, m.ReqID, net.StatusBadRequest, err)

@@ -9,6 +9,9 @@ import (
 
 // HandlePut coordinates a client put.
 func (c *Coordinator) HandlePut(from net.Addr, m *net.ClientPut) {
+	if !c.firstTime(from, m.ReqID) {
+		return
+	}
 	to := replyTo(from, m.ReplyTo)
 	if err := c.cfg.Limits.CheckPut(m.Key, m.Value); err != nil {
 		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
@@ -21,6 +24,9 @@ func (c *Coordinator) HandlePut(from net.Addr, m *net.ClientPut) {
 // HandleDelete coordinates a client delete: a write of a tombstone over
 // the versions the client's context covers.
 func (c *Coordinator) HandleDelete(from net.Addr, m *net.ClientDelete) {
+	if !c.firstTime(from, m.ReqID) {
+		return
+	}
 	to := replyTo(from, m.ReplyTo)
 	if err := c.cfg.Limits.CheckKey(m.Key); err != nil {
 		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
@@ -136,17 +142,28 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 	}
 	o.written = set
 	o.phase = phaseWrite
+	for i := 0; i < o.n; i++ {
+		o.wr[i] = stPending
+	}
+	// The local replica first, and nothing sent if it refuses: a version
+	// whose dot this node's own replica does not hold is one it cannot
+	// remember minting, so its next write of the key would mint the same
+	// dot again for another value, and replicas that merge the two keep
+	// only one of them (an acknowledged write lost). Refused before
+	// anything was sent, the put has definitely not happened.
+	if err := c.host.WriteLocal(o.id, o.key, o.hash, set, true); err != nil {
+		c.fail(o, net.StatusFailed, "the local replica refused the new version, nothing was sent: %v", err)
+		c.finish(o)
+		return
+	}
 	o.sent = true
 	m := c.msgs.writeRequests.New()
 	*m = net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set}
 	for i := 0; i < o.n; i++ {
-		o.wr[i] = stPending
-		if i == o.self {
-			continue
+		if i != o.self {
+			c.host.Send(o.replicas[i], m)
 		}
-		c.host.Send(o.replicas[i], m)
 	}
-	c.host.WriteLocal(o.id, o.key, o.hash, set, true)
 }
 
 func (c *Coordinator) writeProgress(o *op) {

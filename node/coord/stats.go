@@ -25,6 +25,9 @@ type Stats struct {
 	// Stray are answers for requests that had finished, or from nodes
 	// that were not asked; Duplicates are repeated answers.
 	Stray, Duplicates uint64
+	// DuplicateRequests are client or forwarded requests received again
+	// (or too late to tell) and not executed (dedupe.go).
+	DuplicateRequests uint64
 }
 
 // Stats returns the counters.
