@@ -295,3 +295,24 @@ func TestDescribeOperation(t *testing.T) {
 	require.Equal(t, "{v1, v0}", m.DescribeState(get.Output.(linOutput).values))
 	require.Equal(t, "op 1, coordinator 0, outcome unknown", m.DescribeOperationMetadata(put.Metadata))
 }
+
+// The minimal history behind dvv-abd-not-linearizable: two puts over the
+// same read (x) run concurrently, and two overlapping reads see one each.
+// As a multi-value register it has no linearization: whichever put comes
+// first, the second leaves both values live, so the read of the first put
+// alone must precede the second put and the read of the second alone must
+// follow both. As a register (last-write-wins) it is legal: put a, read a,
+// put b, read b.
+func TestConcurrentPutsReadAloneByOverlappingReadsAreNotAMultiValueRegister(t *testing.T) {
+	var b hb
+	b.put(0, "k", "x", nil, 0, 10).
+		put(1, "k", "a", ids("x"), 20, 60).
+		put(2, "k", "b", ids("x"), 20, 60).
+		get(3, "k", ids("a"), 30, 50).
+		get(4, "k", ids("b"), 30, 50)
+	require.Equal(t, LinIllegal, checkLin(t, b.history(), MultiValue).Result)
+	require.Equal(t, LinOK, checkLin(t, b.history(), Register).Result)
+	// Once both are live, reading both is what the model expects.
+	b.get(3, "k", ids("a", "b"), 70, 80)
+	require.Equal(t, LinIllegal, checkLin(t, b.history(), MultiValue).Result)
+}

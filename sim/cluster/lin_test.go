@@ -18,6 +18,11 @@ import (
 // with a crash, a partition and skewed clocks, and checks the history for
 // linearizability against model.
 func linRun(t *testing.T, seed uint64, mode versions.Mode, twoPhase bool, rr coord.ReadRepair, model checker.Model) *checker.LinearizabilityResult {
+	return contendedLinRun(t, seed, mode, twoPhase, rr, model, 8, 4)
+}
+
+// contendedLinRun is linRun with clients clients on keys keys.
+func contendedLinRun(t *testing.T, seed uint64, mode versions.Mode, twoPhase bool, rr coord.ReadRepair, model checker.Model, clients, keys int) *checker.LinearizabilityResult {
 	cfg := testConfig(seed, 5, mode)
 	cfg.World.Network.Default = net.LinkConfig{LatencyMs: uniformMs(0.2, 10)}
 	cfg.Node.Coordinator.TwoPhaseWrites = twoPhase
@@ -29,9 +34,9 @@ func linRun(t *testing.T, seed uint64, mode versions.Mode, twoPhase bool, rr coo
 	lose := disk.CrashLoseUnsynced
 	res, err := c.Run(RunConfig{
 		Workload: sim.WorkloadConfig{
-			Clients: 8, Duration: 2 * time.Second,
+			Clients: clients, Duration: 2 * time.Second,
 			Mix:  sim.OpMix{Get: 1, Put: 1, Delete: 0.1, ReadModifyWrite: 0.3},
-			Keys: sim.KeyConfig{Count: 4}, Timeout: 400 * time.Millisecond,
+			Keys: sim.KeyConfig{Count: keys}, Timeout: 400 * time.Millisecond,
 		},
 		Faults: []sim.Fault{
 			{At: 300 * time.Millisecond, Kind: sim.FaultCrash, Nodes: []string{"n1"}, CrashMode: &lose},
@@ -72,11 +77,21 @@ func TestPlainDynamoConfigurationIsNotLinearizable(t *testing.T) {
 	require.Positive(t, illegal)
 }
 
-func TestDottedVersionVectorsWithABDAreLinearizableAsAMultiValueRegister(t *testing.T) {
+// ABD's write-back makes reads monotone only over totally ordered versions.
+// With dotted version vectors two concurrent puts whose read phases miss
+// each other both survive, and overlapping reads can return {A} and {B}:
+// no order of the multi-value register gives both (the minimal history is
+// checker's TestConcurrentPutsReadAloneByOverlappingReadsAreNotAMultiValueRegister).
+// So the recipe that makes last-write-wins linearizable does not make
+// siblings linearizable, and some seed shows it.
+func TestDottedVersionVectorsWithABDAreNotLinearizableAsAMultiValueRegister(t *testing.T) {
+	illegal := 0
 	for seed := uint64(1); seed <= uint64(seeds(8)); seed++ {
-		lin := linRun(t, seed, versions.ModeDVV, true, coord.ReadRepairBlocking, checker.MultiValue)
-		require.Equal(t, checker.LinOK, lin.Result, "seed %d: illegal keys %v", seed, lin.IllegalKeys)
+		if contendedLinRun(t, seed, versions.ModeDVV, true, coord.ReadRepairBlocking, checker.MultiValue, 24, 2).Result == checker.LinIllegal {
+			illegal++
+		}
 	}
+	require.Positive(t, illegal)
 }
 
 func TestServerIDVectorClocksLoseUpdatesEvenWithABD(t *testing.T) {
