@@ -144,8 +144,6 @@ type Client struct {
 	// the earliest deadline (see expire).
 	issued     fifo.Queue[uint64]
 	timerArmed bool
-	// idle reports the closed-loop client has nothing in flight.
-	idle bool
 	// nextAfterDone schedules the next operation when one ends (closed
 	// loop); made once rather than per operation.
 	nextAfterDone func(bool)

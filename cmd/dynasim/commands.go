@@ -26,7 +26,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "Deterministic simulation testbed for Dynamo-style key-value stores",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout))
