@@ -29,7 +29,7 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 func (d *Duration) unmarshalNode(dc *decoder, n ast.Node, path string) bool {
 	switch v := n.(type) {
 	case *ast.IntegerNode:
-		if i, ok := v.Value.(int64); ok && i == 0 {
+		if v.Value == int64(0) || v.Value == uint64(0) {
 			*d = 0
 			return true
 		}
