@@ -87,7 +87,10 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		Quiet:     time.Duration(r.QuietPeriod),
 		HealAtEnd: r.HealAtEnd,
 		FinalRead: finalRead,
-		Progress:  opt.Progress,
+		// The key space's unwritten keys hold nothing; "all" reads them
+		// anyway (the behaviour before final_read_keys existed).
+		FinalReadAllKeys: r.FinalReadKeys == "all",
+		Progress:         opt.Progress,
 	})
 	if err != nil {
 		return nil, err
@@ -196,6 +199,7 @@ func runInfo(r *scenarios.Resolved, res *cluster.Result) *history.RunInfo {
 		ReadLevel:       string(r.Workload.ReadLevel),
 		WriteLevel:      string(r.Workload.WriteLevel),
 		FinalReadLevel:  string(r.FinalReadLevel),
+		FinalReadKeys:   string(r.FinalReadKeys),
 		Linearizability: r.LinearizabilityEnabled(),
 		ReadRepair:      string(r.Node.ReadRepair),
 		TwoPhaseWrites:  r.Node.TwoPhaseWrites,

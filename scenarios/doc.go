@@ -193,6 +193,8 @@
 //
 //	quiet_period: 5s              # after the workload, before the final reads
 //	final_read_level: ALL         # level of the final read of every key
+//	final_read_keys: written      # written: read back (and probe) the keys a put or
+//	                              # delete was issued for; all: the whole key space
 //	heal_at_end: true             # undo every active fault when the workload ends
 //
 //	checks:
@@ -322,6 +324,7 @@
 //	faults[].kinds (disk_faults_*)         [error, bitflip]
 //	quiet_period                           5s
 //	final_read_level                       ALL
+//	final_read_keys                        written
 //	heal_at_end                            true
 //	checks.linearizability                 auto
 //	checks.lin_time_limit                  60s

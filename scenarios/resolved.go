@@ -27,9 +27,10 @@ type Resolved struct {
 	// reverse actions of `for:` windows.
 	Faults []Fault `yaml:"faults,omitempty"`
 
-	QuietPeriod    Duration `yaml:"quiet_period"`
-	FinalReadLevel Level    `yaml:"final_read_level"`
-	HealAtEnd      bool     `yaml:"heal_at_end"`
+	QuietPeriod    Duration      `yaml:"quiet_period"`
+	FinalReadLevel Level         `yaml:"final_read_level"`
+	FinalReadKeys  FinalReadKeys `yaml:"final_read_keys"`
+	HealAtEnd      bool          `yaml:"heal_at_end"`
 
 	Checks Checks `yaml:"checks"`
 	Expect Expect `yaml:"expect,omitempty"`
@@ -272,6 +273,7 @@ const (
 	DefaultClientTimeout  = Duration(time.Second)
 	DefaultQuietPeriod    = Duration(5 * time.Second)
 	DefaultFinalReadLevel = Level("ALL")
+	DefaultFinalReadKeys  = FinalReadKeys("written")
 	DefaultLinMode        = LinMode("auto")
 	DefaultLinTimeLimit   = Duration(60 * time.Second)
 	DefaultMaxExamples    = 20

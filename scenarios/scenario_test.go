@@ -187,6 +187,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 		},
 		QuietPeriod:    Duration(5 * time.Second),
 		FinalReadLevel: "ALL",
+		FinalReadKeys:  "written",
 		HealAtEnd:      true,
 		Checks:         Checks{"auto", Duration(time.Minute), []float64{0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000}, 20},
 		Sim:            Sim{MaxQueuedEvents: 1_000_000},

@@ -37,6 +37,9 @@ type RunInfo struct {
 	ReadLevel      string `json:"read_level"`
 	WriteLevel     string `json:"write_level"`
 	FinalReadLevel string `json:"final_read_level"`
+	// FinalReadKeys is which keys were read back at the end: "written"
+	// (every key a put or delete was issued for) or "all".
+	FinalReadKeys string `json:"final_read_keys,omitempty"`
 	// Linearizability: whether the run applied the linearizability check
 	// (W+R>N, or forced by the scenario).
 	Linearizability bool `json:"linearizability"`
@@ -98,7 +101,7 @@ func (r *RunInfo) Validate() error {
 	}
 	for _, s := range []struct{ name, v string }{
 		{"run.read_level", r.ReadLevel}, {"run.write_level", r.WriteLevel}, {"run.final_read_level", r.FinalReadLevel},
-		{"run.read_repair", r.ReadRepair},
+		{"run.read_repair", r.ReadRepair}, {"run.final_read_keys", r.FinalReadKeys},
 	} {
 		if len(s.v) > MaxIDBytes {
 			return fieldErr(s.name, "is %d bytes, the limit is %d", len(s.v), MaxIDBytes)
