@@ -75,13 +75,32 @@ type Results struct {
 	Availability    AvailabilityResult      `json:"availability"`
 	LatencyMs       map[string]LatencyStats `json:"latency_ms"`
 	Throughput      ThroughputResult        `json:"throughput"`
+	// NotChecked names the verdicts the history could not support, each
+	// with the reason: VerdictLinearizability, VerdictLostAckedWrites and
+	// VerdictConverged. Such a check's result still counts what the history
+	// holds, but its verdict (Lost, Converged, the linearizability result)
+	// is no result: 0 lost is not "nothing lost", false is not "diverged".
+	NotChecked map[string]string `json:"not_checked,omitempty"`
 }
+
+// The names of the verdicts in Results.NotChecked.
+const (
+	VerdictLinearizability = "linearizability"
+	VerdictLostAckedWrites = "lost_acked_writes"
+	VerdictConverged       = "converged"
+)
 
 // Check validates h once and runs every check on it: linearizability (if
 // asked), lost writes against the history's final reads (FinalReads),
 // convergence of its replica states, staleness, and the workload
 // statistics. If only the visualisation could not be written, the complete
 // results are returned with the error.
+//
+// A verdict the history cannot support is listed in Results.NotChecked: on
+// an incomplete history (h.Incomplete) all three — a read may have seen a
+// write past the cut, and the final reads and replica states come last —
+// and linearizability is not run; lost writes when acknowledged puts exist
+// but no final read does; convergence when no replica state was recorded.
 func Check(h *history.History, opt Options) (*Results, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -97,7 +116,8 @@ func Check(h *history.History, opt Options) (*Results, error) {
 		Throughput:   Throughput(h),
 	}
 	var err error
-	if res.LostWrites, err = LostWrites(h, FinalReads(h), opt.lost()); err != nil {
+	final := FinalReads(h)
+	if res.LostWrites, err = LostWrites(h, final, opt.lost()); err != nil {
 		return nil, err
 	}
 	if res.Convergence, err = Convergence(h, opt.convergence()); err != nil {
@@ -106,7 +126,31 @@ func Check(h *history.History, opt Options) (*Results, error) {
 	if res.Staleness, err = Staleness(h, opt.staleness()); err != nil {
 		return nil, err
 	}
-	if !opt.Linearizability {
+	notChecked := func(check, why string) {
+		if res.NotChecked == nil {
+			res.NotChecked = make(map[string]string)
+		}
+		res.NotChecked[check] = why
+	}
+	if h.Incomplete != "" {
+		why := "not checked: the history is incomplete (" + h.Incomplete + ")"
+		if len(h.Ops) > 0 || len(h.Replicas) > 0 {
+			why += ", records may be missing"
+		}
+		notChecked(VerdictLostAckedWrites, why)
+		notChecked(VerdictConverged, why)
+		if opt.Linearizability {
+			notChecked(VerdictLinearizability, why)
+		}
+	} else {
+		if len(final) == 0 && res.LostWrites.AckedPuts > 0 {
+			notChecked(VerdictLostAckedWrites, fmt.Sprintf("not checked: the history has no final reads, so none of its %d acknowledged puts could be verified", res.LostWrites.AckedPuts))
+		}
+		if res.Convergence.Probes == 0 {
+			notChecked(VerdictConverged, "not checked: the history records no replica state")
+		}
+	}
+	if _, skip := res.NotChecked[VerdictLinearizability]; skip || !opt.Linearizability {
 		res.Linearizability = &LinearizabilityResult{Model: opt.Model, Result: LinSkipped}
 		return res, nil
 	}

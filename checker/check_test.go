@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,4 +120,54 @@ func jsonKeys(t *testing.T, b []byte) []string {
 	}
 	walk(v)
 	return keys
+}
+
+// A verdict the history cannot support is "not checked", never a result:
+// an incomplete history supports none of the three; a complete one without
+// final reads or replica states supports no lost-write or convergence
+// verdict.
+func TestCheckReportsWhatItCouldNotCheck(t *testing.T) {
+	gen := func(final bool, replicas int) *history.History {
+		h, err := synth.Generate(synth.Config{Seed: 7, Ops: 2000, Keys: 5, Clients: 4, FinalReads: final, Replicas: replicas})
+		require.NoError(t, err)
+		return h
+	}
+	opt := Options{Model: Register, Linearizability: true, ReplicasPerKey: 3}
+
+	res, err := Check(gen(true, 3), opt)
+	require.NoError(t, err)
+	require.Empty(t, res.NotChecked, "a complete history supports every verdict")
+	require.Equal(t, LinOK, res.Linearizability.Result)
+
+	// Cut short: a file that lost its trailer (and everything after line
+	// 1001) reads as incomplete.
+	var buf bytes.Buffer
+	require.NoError(t, history.Write(&buf, gen(true, 3)))
+	lines := strings.SplitAfter(buf.String(), "\n")
+	cut, err := history.Read(strings.NewReader(strings.Join(lines[:1001], "")))
+	require.NoError(t, err)
+	require.NotEmpty(t, cut.Incomplete)
+	res, err = Check(cut, opt)
+	require.NoError(t, err)
+	for _, v := range []string{VerdictLinearizability, VerdictLostAckedWrites, VerdictConverged} {
+		require.Contains(t, res.NotChecked[v], "the history is incomplete", v)
+		require.Contains(t, res.NotChecked[v], "cut short after line 1001", v)
+	}
+	require.Equal(t, LinSkipped, res.Linearizability.Result, "Porcupine does not run on a truncated history")
+	require.Positive(t, res.LostWrites.AckedPuts, "what the history holds is still counted")
+	require.Equal(t, 1000, res.Ops.Total)
+
+	res, err = Check(gen(false, 0), opt)
+	require.NoError(t, err)
+	require.Contains(t, res.NotChecked[VerdictLostAckedWrites], "no final reads")
+	require.Contains(t, res.NotChecked[VerdictLostAckedWrites], fmt.Sprintf("%d acknowledged puts", res.LostWrites.AckedPuts))
+	require.Contains(t, res.NotChecked[VerdictConverged], "no replica state")
+	require.NotContains(t, res.NotChecked, VerdictLinearizability)
+
+	// Linearizability not asked for is skipped, not "not checked".
+	opt.Linearizability = false
+	res, err = Check(cut, opt)
+	require.NoError(t, err)
+	require.NotContains(t, res.NotChecked, VerdictLinearizability)
+	require.Equal(t, LinSkipped, res.Linearizability.Result)
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -42,6 +43,11 @@ type Meta struct {
 	// Repro overrides the one-line reproduction command; default
 	// "dynasim run PATH --seed SEED" with ResolvedPath, else ScenarioPath.
 	Repro string
+	// HistoryPath, when set, makes this the report of a history checked on
+	// its own (`dynasim check`): Report.CheckedHistory is filled from it
+	// and the history, and the renderings leave out what a history cannot
+	// know.
+	HistoryPath string
 }
 
 // MessageStats is the network's traffic of one message kind, as the
@@ -193,6 +199,12 @@ func Build(in Input) (*Report, error) {
 	}
 	r.Messages = messages(in.Messages, len(h.Ops))
 	r.Nodes = nodeLoad(in.Nodes, h)
+	if m.HistoryPath != "" {
+		r.CheckedHistory = &CheckedHistory{Path: m.HistoryPath, RunRecorded: h.Run != nil, Incomplete: h.Incomplete}
+		if h.Run == nil {
+			r.Fingerprint = ""
+		}
+	}
 	return r, nil
 }
 
@@ -330,6 +342,12 @@ func checks(m Meta, res *checker.Results, opt Options) Checks {
 		Converged:                 res.Convergence.Converged,
 		Availability:              res.Availability.Availability,
 		AvailabilityOutsideFaults: res.Availability.Outside.Availability,
+	}
+	if len(res.NotChecked) > 0 {
+		c.NotChecked = maps.Clone(res.NotChecked)
+	}
+	if why, ok := res.NotChecked[checker.VerdictLinearizability]; ok {
+		c.Linearizability.Reason = why
 	}
 	for _, e := range lw.Examples[:min(len(lw.Examples), opt.MaxListed)] {
 		c.LostWrites.Examples = append(c.LostWrites.Examples, LostWrite{

@@ -133,7 +133,7 @@ func TestHTMLHasTheTablesAndOnePlotEach(t *testing.T) {
 	}
 	require.Contains(t, tvis, "t-visibility")
 	require.Contains(t, nodes, "Events handled per node")
-	require.Contains(t, nodes, "n3 (dc1)")
+	require.Contains(t, nodes, "#3 (dc1)")
 
 	// Two fault windows shaded in each of the three timeline panels, plus
 	// the legend's swatch; labelled in the top panel.

@@ -73,7 +73,7 @@ func (r *Report) validate() error {
 	switch {
 	case r.Scenario == "":
 		return fmt.Errorf("reports: the report has no scenario")
-	case !fingerprintRE.MatchString(r.Fingerprint):
+	case !fingerprintRE.MatchString(r.Fingerprint) && (r.Fingerprint != "" || r.CheckedHistory == nil || r.CheckedHistory.RunRecorded):
 		return fmt.Errorf("reports: fingerprint %q is not 16 lower-case hex digits", r.Fingerprint)
 	case !slices.Contains([]string{"ok", "illegal", "unknown", "skipped"}, r.Checks.Linearizability.Result):
 		return fmt.Errorf("reports: linearizability result %q is not ok, illegal, unknown or skipped", r.Checks.Linearizability.Result)

@@ -67,6 +67,27 @@ type Report struct {
 	// measures: scheduled faults that could not be applied, a workload that
 	// did not finish in time, a visualisation that could not be written.
 	Notes []string `json:"notes,omitempty"`
+	// CheckedHistory is set on the report of `dynasim check`, which has a
+	// history and nothing else: see CheckedHistory for which figures it
+	// cannot know. Absent from a run's report.
+	CheckedHistory *CheckedHistory `json:"checked_history,omitempty"`
+}
+
+// CheckedHistory describes the history a report was built from alone (no
+// simulation ran). Such a report holds what the history holds: the seed,
+// fingerprint, events and virtual time come from the history's header when
+// RunRecorded, and are 0 and "" otherwise; wall time, messages and the
+// per-node figures other than name, dc and client_ops are not in a history
+// and are left 0.
+type CheckedHistory struct {
+	// Path is the history file as given.
+	Path string `json:"path"`
+	// RunRecorded: the header records the run (version 2 histories
+	// written by `dynasim run`).
+	RunRecorded bool `json:"run_recorded"`
+	// Incomplete says why the history may be missing records (cut short,
+	// or a version 1 file without a trailer); empty when it is complete.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // ConfigSummary is the handful of knobs a reader needs to interpret the
@@ -145,6 +166,11 @@ type Checks struct {
 	// operations invoked outside every fault window.
 	Availability              float64 `json:"availability"`
 	AvailabilityOutsideFaults float64 `json:"availability_outside_faults"`
+	// NotChecked names the verdicts that could not be reached, with the
+	// reason: "linearizability", "lost_acked_writes", "converged". A
+	// verdict named here has no result: its value above (0, false,
+	// "skipped") must not be read as one.
+	NotChecked map[string]string `json:"not_checked,omitempty"`
 }
 
 // Linearizability is Porcupine's verdict (contract: model, result).
@@ -350,10 +376,11 @@ func (r *Report) ZeroWallClock() {
 	r.WallSeconds, r.OpsPerWallSecond, r.EventsPerWallSecond = 0, 0, 0
 }
 
-// Label is the node's name, or "n<index>" when it has none.
+// Label is the node's name, or "#<index>" when it has none (the index is
+// what history.Op.Coordinator holds; nodes are named from n1).
 func (n NodeLoad) Label() string {
 	if n.Name != "" {
 		return n.Name
 	}
-	return fmt.Sprintf("n%d", n.Node)
+	return fmt.Sprintf("#%d", n.Node)
 }

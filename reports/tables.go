@@ -94,9 +94,16 @@ func SummaryLine(r *Report) string {
 	if !r.Passed {
 		word = "FAIL"
 	}
-	return fmt.Sprintf("%s %s seed=%d fingerprint=%s ops=%d availability=%s linearizability=%s lost_acked_writes=%d converged=%t get_p99_ms=%s put_p99_ms=%s | %s",
+	lost, conv := fmt.Sprint(r.Checks.LostAckedWrites), fmt.Sprint(r.Checks.Converged)
+	if _, ok := r.Checks.NotChecked["lost_acked_writes"]; ok {
+		lost = "not_checked"
+	}
+	if _, ok := r.Checks.NotChecked["converged"]; ok {
+		conv = "not_checked"
+	}
+	return fmt.Sprintf("%s %s seed=%d fingerprint=%s ops=%d availability=%s linearizability=%s lost_acked_writes=%s converged=%s get_p99_ms=%s put_p99_ms=%s | %s",
 		word, r.Scenario, r.Seed, r.Fingerprint, r.Ops.Total, fmtPct(r.Checks.Availability), r.Checks.Linearizability.Result,
-		r.Checks.LostAckedWrites, r.Checks.Converged, fmtSig(r.LatencyMs.Get.P99), fmtSig(r.LatencyMs.Put.P99), r.Repro)
+		lost, conv, fmtSig(r.LatencyMs.Get.P99), fmtSig(r.LatencyMs.Put.P99), r.Repro)
 }
 
 func summaryTable(r *Report) *table {
@@ -108,15 +115,32 @@ func summaryTable(r *Report) *table {
 	if r.ResolvedPath != "" {
 		t.add(c("resolved scenario", r.ResolvedPath)...)
 	}
-	t.add(c("seed", fmt.Sprint(r.Seed))...)
-	t.add(c("fingerprint", r.Fingerprint)...)
+	ch := r.CheckedHistory
+	if ch != nil {
+		t.add(c("history", ch.Path)...)
+		if ch.Incomplete != "" {
+			t.add(c("incomplete")[0], cell{Text: ch.Incomplete, Status: warn})
+		}
+	}
+	// A history checked on its own knows the run only from its header.
+	runKnown := ch == nil || ch.RunRecorded
+	if runKnown {
+		t.add(c("seed", fmt.Sprint(r.Seed))...)
+		t.add(c("fingerprint", r.Fingerprint)...)
+	} else {
+		t.add(c("run", "not recorded in the history (no seed, fingerprint, events or configuration)")...)
+	}
 	if s := configLine(r.Config); s != "" {
 		t.add(c("config", s)...)
 	}
-	t.add(c("virtual time", fmtSeconds(r.VirtualSeconds))...)
-	t.add(c("events", fmtUint(r.Events))...)
-	t.add(c("wall time", fmtSeconds(r.WallSeconds))...)
-	t.add(c("sim speed", fmt.Sprintf("%s ops/s, %s events/s (wall clock)", fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond)))...)
+	if runKnown {
+		t.add(c("virtual time", fmtSeconds(r.VirtualSeconds))...)
+		t.add(c("events", fmtUint(r.Events))...)
+	}
+	if ch == nil {
+		t.add(c("wall time", fmtSeconds(r.WallSeconds))...)
+		t.add(c("sim speed", fmt.Sprintf("%s ops/s, %s events/s (wall clock)", fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond)))...)
+	}
 	t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (virtual time)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
 	for _, n := range r.Notes {
 		t.add(c("note", n)...)
@@ -210,6 +234,9 @@ func checksTable(r *Report) *table {
 	if l.Model != "" {
 		detail = l.Model + " model: " + detail
 	}
+	if _, ok := r.Checks.NotChecked["linearizability"]; ok {
+		lin = cell{Text: "not checked", Status: warn}
+	}
 	t.add(c("linearizability")[0], lin, cell{Text: detail})
 	if l.Visualization != "" {
 		t.add(c("  visualisation")[0], cell{Text: l.FailingKey}, cell{Text: l.Visualization, Href: l.Visualization})
@@ -235,6 +262,10 @@ func checksTable(r *Report) *table {
 	if lw.AckedPuts == 0 {
 		d, lost.Status = "no acknowledged puts to check", plain
 	}
+	if why, ok := r.Checks.NotChecked["lost_acked_writes"]; ok {
+		lost = cell{Text: "not checked", Status: warn}
+		d = why + fmt.Sprintf("; %s acked puts in it", fmtInt(lw.AckedPuts))
+	}
 	t.add(c("lost acked writes")[0], lost, cell{Text: d})
 
 	cv := r.Checks.Convergence
@@ -250,6 +281,9 @@ func checksTable(r *Report) *table {
 		if len(cv.Divergent) > 0 {
 			d += fmt.Sprintf("; e.g. %s: %s", cv.Divergent[0].Key, cv.Divergent[0].Reason)
 		}
+	}
+	if why, ok := r.Checks.NotChecked["converged"]; ok {
+		conv, d = cell{Text: "not checked", Status: warn}, why
 	}
 	t.add(c("converged")[0], conv, cell{Text: d})
 
@@ -388,6 +422,18 @@ func messagesTable(r *Report) *table {
 }
 
 func nodesTable(r *Report) *table {
+	if r.CheckedHistory != nil {
+		// A history knows each node's name and the operations it
+		// coordinated, not what the simulator counted.
+		t := &table{Title: "Per-node load", Header: []string{"node", "dc", "client ops"}, Right: rightFrom(3, 2)}
+		for _, n := range r.Nodes {
+			t.add(c(n.Label(), n.DC, fmtInt(n.ClientOps))...)
+		}
+		if len(t.Rows) == 0 {
+			t.Notes = []string{"no operation reached a node"}
+		}
+		return t
+	}
 	t := &table{Title: "Per-node load", Header: []string{"node", "dc", "ring primary", "ring replica", "events", "coordinated", "client ops", "storage writes", "storage bytes", "queue max"}, Right: rightFrom(10, 2)}
 	for _, n := range r.Nodes {
 		t.add(c(n.Label(), n.DC, fmtPct(n.RingPrimary), fmtPct(n.RingReplica), fmtUint(n.EventsHandled), fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps),

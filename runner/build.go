@@ -29,6 +29,9 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 		Default:      r.Network.Default.Net(),
 		FIFO:         r.Network.FIFO,
 		MaxLatencyMs: r.Network.MaxLatencyMs,
+		// One endpoint per node and client, plus the final reader; the
+		// scenario's validation keeps this within net.HardMaxEndpoints.
+		MaxEndpoints: len(r.Cluster.Nodes) + r.Workload.Clients + 1,
 	}
 	for _, p := range r.Network.DCPairs {
 		nw.DCPairs = append(nw.DCPairs, net.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})

@@ -51,6 +51,15 @@ func compare(cmp string, got, want any) bool {
 // measure returns the measured value for an expectation name, a detail for
 // the report, and whether the value could be measured.
 func measure(name string, h *history.History, res *checker.Results) (any, string, bool) {
+	verdict := map[string]string{
+		"linearizable":          checker.VerdictLinearizability,
+		"lost_acked_writes":     checker.VerdictLostAckedWrites,
+		"lost_acked_writes_min": checker.VerdictLostAckedWrites,
+		"converged":             checker.VerdictConverged,
+	}[name]
+	if why, ok := res.NotChecked[verdict]; ok && verdict != "" {
+		return "not checked", why, false
+	}
 	switch name {
 	case "linearizable":
 		lin := res.Linearizability

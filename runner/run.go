@@ -87,7 +87,10 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		Quiet:     time.Duration(r.QuietPeriod),
 		HealAtEnd: r.HealAtEnd,
 		FinalRead: finalRead,
-		Progress:  opt.Progress,
+		// The key space's unwritten keys hold nothing; "all" reads them
+		// anyway (the behaviour before final_read_keys existed).
+		FinalReadAllKeys: r.FinalReadKeys == "all",
+		Progress:         opt.Progress,
 	})
 	if err != nil {
 		return nil, err
@@ -99,13 +102,11 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		h.Faults = append(h.Faults, history.FaultWindow{Label: fw.Label, StartNs: int64(fw.Start), EndNs: int64(fw.End)})
 	}
 
+	h.Run = runInfo(r, res)
+
 	out := &Outcome{History: h, Resolved: r}
-	model := checker.MultiValue
-	if r.Node.VersionMode == "lww" {
-		model = checker.Register
-	}
 	copt := checker.Options{
-		Model:           model,
+		Model:           ModelFor(string(r.Node.VersionMode)),
 		Linearizability: r.LinearizabilityEnabled(),
 		LinTimeLimit:    time.Duration(r.Checks.LinTimeLimit),
 		LinStepBudget:   r.Checks.LinStepBudget,
@@ -171,6 +172,46 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// ModelFor is the consistency model that fits a version mode: a register
+// for last-write-wins (a key holds one value), a multi-value register for
+// vclock and dvv (siblings). `dynasim run` checks with it, and `dynasim
+// check` with it for the mode a history records.
+func ModelFor(versionMode string) checker.Model {
+	if versionMode == "lww" {
+		return checker.Register
+	}
+	return checker.MultiValue
+}
+
+// runInfo is what the history's header records about the run.
+func runInfo(r *scenarios.Resolved, res *cluster.Result) *history.RunInfo {
+	info := &history.RunInfo{
+		Scenario:        r.Name,
+		Seed:            r.Seed,
+		Fingerprint:     fmt.Sprintf("%016x", res.Fingerprint),
+		Events:          res.Events,
+		EndNs:           int64(res.End),
+		VersionMode:     string(r.Node.VersionMode),
+		N:               r.Node.N,
+		W:               r.Node.W,
+		R:               r.Node.R,
+		WorkloadN:       r.Workload.N,
+		ReadLevel:       string(r.Workload.ReadLevel),
+		WriteLevel:      string(r.Workload.WriteLevel),
+		FinalReadLevel:  string(r.FinalReadLevel),
+		FinalReadKeys:   string(r.FinalReadKeys),
+		Linearizability: r.LinearizabilityEnabled(),
+		ReadRepair:      string(r.Node.ReadRepair),
+		TwoPhaseWrites:  r.Node.TwoPhaseWrites,
+		Clients:         r.Workload.Clients,
+		Keys:            r.Workload.Keys.Count,
+	}
+	for _, m := range r.Cluster.Nodes {
+		info.Nodes = append(info.Nodes, history.NodeInfo{Name: m.Name, DC: m.Datacenter})
+	}
+	return info
 }
 
 func configSummary(r *scenarios.Resolved) reports.ConfigSummary {

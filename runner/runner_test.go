@@ -147,3 +147,17 @@ func TestScenarioCheckDefaultsAreTheCheckersDefaults(t *testing.T) {
 	require.Equal(t, checker.DefaultLinStepBudget, scenarios.DefaultLinStepBudget)
 	require.Equal(t, checker.DefaultLinMemoryBudgetBytes, scenarios.DefaultLinMemoryMB<<20)
 }
+
+// The simulated network's endpoint table is sized from the scenario: one
+// endpoint per node and client plus the final reader, so every client count
+// validation accepts fits (the default table held 4096).
+func TestEndpointTableIsSizedFromTheScenario(t *testing.T) {
+	sc, err := scenarios.Parse("t.yaml", []byte("cluster: {nodes: 5}\nworkload: {clients: 8186, duration: 1s}\n"))
+	require.NoError(t, err)
+	r, err := sc.Resolve(1)
+	require.NoError(t, err)
+	cfg, err := clusterConfig(r)
+	require.NoError(t, err)
+	require.Equal(t, 5+8186+1, cfg.World.Network.MaxEndpoints)
+	require.NoError(t, cfg.World.Network.WithDefaults().Validate())
+}

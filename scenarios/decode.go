@@ -224,17 +224,30 @@ func (d *decoder) decodeString(n ast.Node, v reflect.Value, path string) bool {
 }
 
 func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) bool {
-	in, ok := n.(*ast.IntegerNode)
-	if !ok {
-		if f, isFloat := n.(*ast.FloatNode); isFloat {
-			d.fail(n, path, "expected a whole number, got %s", f.Token.Value)
-		} else {
+	var value any // int64 or uint64
+	var text string
+	if in, ok := n.(*ast.IntegerNode); ok {
+		value, text = in.Value, in.Token.Value
+	} else {
+		// A number in float notation (2.0, 1e6) is an integer when it is
+		// whole, as a float field reads it as a number.
+		f, tok, isNum := plainNumber(n)
+		switch {
+		case !isNum:
 			d.fail(n, path, "expected an integer, got %s", describe(n))
+			return false
+		case f != math.Trunc(f) || math.IsInf(f, 0):
+			d.fail(n, path, "expected a whole number, got %s", tok)
+			return false
+		case f < -(1<<63) || f >= 1<<63:
+			lo, hi := intBounds(v.Type())
+			d.fail(n, path, "%s is outside [%s, %s]", tok, lo, hi)
+			return false
 		}
-		return false
+		value, text = int64(f), tok
 	}
 	overflow := false
-	switch x := in.Value.(type) {
+	switch x := value.(type) {
 	case int64:
 		if v.CanInt() {
 			overflow = v.OverflowInt(x)
@@ -255,10 +268,30 @@ func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) bool {
 	}
 	if overflow {
 		lo, hi := intBounds(v.Type())
-		d.fail(n, path, "%s is outside [%s, %s]", in.Token.Value, lo, hi)
+		d.fail(n, path, "%s is outside [%s, %s]", text, lo, hi)
 		return false
 	}
 	return true
+}
+
+// plainNumber reads a float node, or an unquoted scalar in number notation
+// (the YAML parser hands 1e6 over as a string), as a float64. A quoted
+// string is never a number.
+func plainNumber(n ast.Node) (float64, string, bool) {
+	switch t := n.(type) {
+	case *ast.FloatNode:
+		return t.Value, t.Token.Value, true
+	case *ast.StringNode:
+		if t.Token.Type != token.StringType {
+			return 0, "", false
+		}
+		f, err := strconv.ParseFloat(t.Value, 64)
+		if err != nil || math.IsNaN(f) || strings.ContainsAny(t.Value, "xXpP_") {
+			return 0, "", false
+		}
+		return f, t.Value, true
+	}
+	return 0, "", false
 }
 
 func intBounds(t reflect.Type) (string, string) {

@@ -88,6 +88,9 @@
 // value_size_bytes, a distribution) are integers or strings with a unit: 512B, 64KiB, 4MiB, 1GiB (powers of 1024),
 // 10KB, 4MB (powers of 1000). Durations are Go duration strings: 200ms,
 // 1.5s, 2m, -2s; a bare 0 is allowed, other bare numbers are refused.
+// Integers may also be written in float notation when the value is whole
+// (1e3, 2.5e3, 4.0); a fraction (2.5) or a quoted number ("1e3") is not
+// an integer. Float fields read the same notations.
 // Distributions (fields ending in _ms, and value_size_bytes) are
 // internal/dist specs:
 //
@@ -190,6 +193,8 @@
 //
 //	quiet_period: 5s              # after the workload, before the final reads
 //	final_read_level: ALL         # level of the final read of every key
+//	final_read_keys: written      # written: read back (and probe) the keys a put or
+//	                              # delete was issued for; all: the whole key space
 //	heal_at_end: true             # undo every active fault when the workload ends
 //
 //	checks:
@@ -323,6 +328,7 @@
 //	faults[].kinds (disk_faults_*)         [error, bitflip]
 //	quiet_period                           5s
 //	final_read_level                       ALL
+//	final_read_keys                        written
 //	heal_at_end                            true
 //	checks.linearizability                 auto
 //	checks.lin_step_budget                 20000000
@@ -338,6 +344,9 @@
 //
 // At most 1024 nodes (64 bytes per name), n ≤ 16, weight ≤ 64 and vnodes ×
 // weight ≤ 4096 (the ring's), values of at most 10240 bytes, 100,000
-// clients, 10,000,000 keys, 10,000 faults, 1000 alternatives per choice, a
-// 4 MiB file, and 100 problems reported per file.
+// clients and, with the nodes and the final reader, at most 8192 simulated
+// endpoints (so with 5 nodes at most 8186 clients; the network keeps a
+// matrix over endpoint pairs, 640 MiB at that size), 10,000,000 keys,
+// 10,000 faults, 1000 alternatives per choice, a 4 MiB file, and 100
+// problems reported per file.
 package scenarios

@@ -49,6 +49,7 @@ func (s *Scenario) Resolve(seed uint64) (*Resolved, error) {
 	r.QuietPeriod = s.QuietPeriod.pick(src, "quiet_period", DefaultQuietPeriod)
 	r.FinalReadLevel = explicitLevel(s.FinalReadLevel.pick(src, "final_read_level", DefaultFinalReadLevel), r.Node.R)
 	r.HealAtEnd = s.HealAtEnd.pick(src, "heal_at_end", true)
+	r.FinalReadKeys = s.FinalReadKeys.pick(src, "final_read_keys", DefaultFinalReadKeys)
 	c := &s.Checks
 	r.Checks = Checks{
 		Linearizability: c.Linearizability.pick(src, "checks.linearizability", DefaultLinMode),

@@ -27,9 +27,10 @@ type Resolved struct {
 	// reverse actions of `for:` windows.
 	Faults []Fault `yaml:"faults,omitempty"`
 
-	QuietPeriod    Duration `yaml:"quiet_period"`
-	FinalReadLevel Level    `yaml:"final_read_level"`
-	HealAtEnd      bool     `yaml:"heal_at_end"`
+	QuietPeriod    Duration      `yaml:"quiet_period"`
+	FinalReadLevel Level         `yaml:"final_read_level"`
+	FinalReadKeys  FinalReadKeys `yaml:"final_read_keys"`
+	HealAtEnd      bool          `yaml:"heal_at_end"`
 
 	Checks Checks `yaml:"checks"`
 	Expect Expect `yaml:"expect,omitempty"`
@@ -274,6 +275,7 @@ const (
 	DefaultClientTimeout  = Duration(time.Second)
 	DefaultQuietPeriod    = Duration(5 * time.Second)
 	DefaultFinalReadLevel = Level("ALL")
+	DefaultFinalReadKeys  = FinalReadKeys("written")
 	DefaultLinMode        = LinMode("auto")
 	DefaultLinTimeLimit   = Duration(10 * time.Minute)
 	// The checker's own defaults (runner's tests hold them equal).

@@ -23,9 +23,10 @@ type Scenario struct {
 	Workload WorkloadSpec   `yaml:"workload"`
 	Faults   []FaultSpec    `yaml:"faults"`
 
-	QuietPeriod    Knob[Duration] `yaml:"quiet_period"`
-	FinalReadLevel Knob[Level]    `yaml:"final_read_level"`
-	HealAtEnd      Knob[bool]     `yaml:"heal_at_end"`
+	QuietPeriod    Knob[Duration]      `yaml:"quiet_period"`
+	FinalReadLevel Knob[Level]         `yaml:"final_read_level"`
+	FinalReadKeys  Knob[FinalReadKeys] `yaml:"final_read_keys"`
+	HealAtEnd      Knob[bool]          `yaml:"heal_at_end"`
 
 	Checks ChecksSpec `yaml:"checks"`
 	Expect Expect     `yaml:"expect"`

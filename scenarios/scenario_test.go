@@ -187,6 +187,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 		},
 		QuietPeriod:    Duration(5 * time.Second),
 		FinalReadLevel: "ALL",
+		FinalReadKeys:  "written",
 		HealAtEnd:      true,
 		Checks:         Checks{"auto", Duration(time.Minute), []float64{0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000}, 20},
 		Sim:            Sim{MaxQueuedEvents: 1_000_000},
@@ -393,4 +394,19 @@ func TestProblemsAreCapped(t *testing.T) {
 	got := problemsOf(t, b.String())
 	require.Len(t, got, MaxProblems+1)
 	require.Equal(t, "t.yaml: 7 more problems not shown", got[MaxProblems])
+}
+
+// What the reference allows, the parser accepts: a bare 0 duration, an
+// integer written in float notation when it is whole, and as many clients
+// as the simulated network has endpoints for.
+func TestTheParserAcceptsWhatTheReferenceAllows(t *testing.T) {
+	s, err := Parse("t.yaml", []byte("workload:\n  duration: 0\n  max_ops: 1e3\n  keys: {count: 2.5e3}\n  clients: 8186\ncluster: {nodes: 5}\n"))
+	require.NoError(t, err)
+	r, err := s.Resolve(1)
+	require.NoError(t, err)
+	require.Equal(t, Duration(0), r.Workload.Duration)
+	require.Equal(t, 1000, r.Workload.MaxOps)
+	require.Equal(t, 2500, r.Workload.Keys.Count)
+	require.Equal(t, 8186, r.Workload.Clients)
+	require.Equal(t, MaxEndpoints, len(r.Cluster.Nodes)+r.Workload.Clients+1)
 }

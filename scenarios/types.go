@@ -29,7 +29,7 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 func (d *Duration) unmarshalNode(dc *decoder, n ast.Node, path string) bool {
 	switch v := n.(type) {
 	case *ast.IntegerNode:
-		if i, ok := v.Value.(int64); ok && i == 0 {
+		if v.Value == int64(0) || v.Value == uint64(0) {
 			*d = 0
 			return true
 		}
@@ -184,6 +184,11 @@ type KeyDist string
 // Routing is how a client picks the node it sends a request to.
 type Routing string
 
+// FinalReadKeys says which keys the final reads read back (and the
+// convergence probes record): written (every key a put or delete was
+// issued for) or all (the whole key space, written or not).
+type FinalReadKeys string
+
 // LinMode says when the linearizability check runs: on, off, or auto (when
 // the write and read quorums overlap, W+R>N).
 type LinMode string
@@ -204,7 +209,10 @@ func (SyncPolicy) enumValues() []string  { return []string{"every", "group", "pe
 func (KeyDist) enumValues() []string     { return []string{"uniform", "zipfian", "hotspot", "sequential"} }
 func (Routing) enumValues() []string     { return []string{"random", "first_replica", "non_replica"} }
 func (LinMode) enumValues() []string     { return []string{"on", "off", "auto"} }
-func (OpName) enumValues() []string      { return []string{"get", "put", "delete", "all"} }
+func (FinalReadKeys) enumValues() []string {
+	return []string{"written", "all"}
+}
+func (OpName) enumValues() []string { return []string{"get", "put", "delete", "all"} }
 
 func (CrashMode) enumValues() []string {
 	var out []string

@@ -70,6 +70,7 @@ type validator struct {
 	dcs              []string       // datacenters, in order
 	dcNodes          map[string]int // fewest nodes each datacenter has
 	minNodes         int
+	maxNodes         int      // the most nodes the cluster can have
 	nLo, nHi         int      // bounds of node.n
 	runEnd           Duration // latest a fault may act; 0 when unknown
 	runEndWhy        string

@@ -43,7 +43,7 @@ func (v *validator) cluster() {
 				}
 			})
 		}
-		v.minNodes = len(list)
+		v.minNodes, v.maxNodes = len(list), len(list)
 		if len(c.Datacenters) > 0 {
 			v.bad("cluster.datacenters", "applies only to the `nodes: <count>` shorthand; with a list of nodes, give each node its datacenter")
 		}
@@ -78,7 +78,7 @@ func (v *validator) cluster() {
 		for i := range hi {
 			v.someNames[fmt.Sprintf("n%d", i+1)] = true
 		}
-		v.minNodes = lo
+		v.minNodes, v.maxNodes = lo, hi
 		within(v, c.RacksPerDatacenter, "cluster.racks_per_datacenter", 0, MaxRacks)
 	}
 	within(v, c.VNodes, "cluster.vnodes", 1, MaxVNodes)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"dynasim/internal/dist"
+	"dynasim/net"
 )
 
 // Workload limits (sim's).
@@ -13,6 +14,10 @@ const (
 	MaxClients = 100_000
 	MaxKeys    = 10_000_000
 	MaxOps     = 1_000_000_000
+	// MaxEndpoints is the most endpoints the simulated network holds: one
+	// per node and per client, plus the final reader. With nodes nodes,
+	// at most MaxEndpoints-nodes-1 clients.
+	MaxEndpoints = net.HardMaxEndpoints
 )
 
 // workload checks the client knobs, and records when the workload ends so
@@ -20,6 +25,10 @@ const (
 func (v *validator) workload() {
 	w := &v.s.Workload
 	within(v, w.Clients, "workload.clients", 1, MaxClients)
+	if _, hi := lohi(w.Clients, DefaultClients); hi <= MaxClients && v.maxNodes+hi+1 > MaxEndpoints && !v.failed("workload.clients", "cluster.nodes") {
+		v.bad("workload.clients", "%d clients and %d nodes need %d simulated endpoints (one per node and client, plus the final reader), the limit is %d: at most %d clients with %d nodes",
+			hi, v.maxNodes, v.maxNodes+hi+1, MaxEndpoints, MaxEndpoints-v.maxNodes-1, v.maxNodes)
+	}
 	within(v, w.RatePerClient, "workload.rate_per_client", 0, 1e6)
 	v.spec(w.ThinkTimeMs, "workload.think_time_ms", "a think time")
 	if rateLo, _ := lohi(w.RatePerClient, 0); w.ThinkTimeMs.Set && rateLo > 0 {

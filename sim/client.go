@@ -33,8 +33,10 @@ type Workload struct {
 	router      Router
 	consistency history.Consistency
 	started     int // operations started, for MaxOps
-	stats       WorkloadStats
-	err         error
+	// written marks, by key index, the keys a put or delete was issued for.
+	written []bool
+	stats   WorkloadStats
+	err     error
 }
 
 // WorkloadStats counts what the clients did beyond the history.
@@ -57,7 +59,8 @@ func NewWorkload(cfg WorkloadConfig, rec *history.Recorder, router Router, consi
 	if err != nil {
 		return nil, fmt.Errorf("workload: value size: %w", err)
 	}
-	wl := &Workload{cfg: cfg, keys: newKeyChooser(cfg.Keys, cfg.Clients), valueSize: vs, rec: rec, router: router, consistency: consistency}
+	wl := &Workload{cfg: cfg, keys: newKeyChooser(cfg.Keys, cfg.Clients), valueSize: vs, rec: rec, router: router, consistency: consistency,
+		written: make([]bool, cfg.Keys.Count)}
 	if !cfg.ThinkTimeMs.IsZero() {
 		if wl.think, err = cfg.ThinkTimeMs.Compile(); err != nil {
 			return nil, fmt.Errorf("workload: think time: %w", err)
@@ -77,6 +80,19 @@ func (wl *Workload) Err() error { return wl.err }
 
 // KeyNames lists every key the workload may touch, in order.
 func (wl *Workload) KeyNames() []string { return wl.keys.names }
+
+// WrittenKeyNames lists, in KeyNames order, the keys a put or delete was
+// issued for, whatever its outcome (a failed or unknown write may still
+// have reached a replica). The other keys hold nothing on any replica.
+func (wl *Workload) WrittenKeyNames() []string {
+	var out []string
+	for i, w := range wl.written {
+		if w {
+			out = append(out, wl.keys.names[i])
+		}
+	}
+	return out
+}
 
 func (wl *Workload) fail(err error) {
 	if wl.err == nil {
@@ -144,8 +160,6 @@ type Client struct {
 	// the earliest deadline (see expire).
 	issued     fifo.Queue[uint64]
 	timerArmed bool
-	// idle reports the closed-loop client has nothing in flight.
-	idle bool
 	// nextAfterDone schedules the next operation when one ends (closed
 	// loop); made once rather than per operation.
 	nextAfterDone func(bool)
@@ -284,6 +298,7 @@ func (c *Client) start(op *clientOp) {
 		inv.Kind = history.Get
 	case opPut:
 		inv.Kind = history.Put
+		c.markWritten(op)
 		op.valueID = string(strconv.AppendUint(c.idPrefix, c.seq, 10))
 		op.value = c.makeValue(op.valueID)
 		inv.Value = op.valueID
@@ -291,6 +306,7 @@ func (c *Client) start(op *clientOp) {
 	case opDelete:
 		inv.Kind = history.Delete
 		inv.Context = op.ctxIDs
+		c.markWritten(op)
 	}
 	id, err := c.wl.rec.Invoke(c.now(), inv)
 	if err != nil {
@@ -299,6 +315,13 @@ func (c *Client) start(op *clientOp) {
 	}
 	op.histID = id
 	c.attempt(op)
+}
+
+// markWritten notes that a write of op's key was issued.
+func (c *Client) markWritten(op *clientOp) {
+	if op.keyIdx >= 0 {
+		c.wl.written[op.keyIdx] = true
+	}
 }
 
 // makeValue builds a unique value: its ID, a separator, and filler up to

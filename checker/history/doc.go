@@ -28,10 +28,16 @@
 // strictly increasing in call order, so the simulator's event order inside one
 // virtual nanosecond survives into the history (see Recorder).
 //
-// The on-disk form is JSON Lines (see Write and Read): a header line, then
-// one record per line, each tagged with "type". Reading is strict: unknown
-// fields, wrong types, missing required fields and inconsistent records are
-// errors naming the line and the field.
+// History.Run describes the run that recorded the history (version mode,
+// N/W/R and levels, seed, fingerprint, node names); History.Incomplete says
+// why records may be missing, and is empty for a complete history.
+//
+// The on-disk form is JSON Lines (see Write and Read): a header line (with
+// the run), then one record per line, each tagged with "type", then a
+// trailer line counting the records, so a file cut short is told from a
+// complete one. Reading is strict: unknown fields, wrong types, missing
+// required fields and inconsistent records are errors naming the line and
+// the field.
 //
 // This package is a leaf: it imports nothing else of dynasim, so the
 // simulator, the real-cluster clients and the checker can all depend on it.

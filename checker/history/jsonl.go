@@ -11,21 +11,33 @@ import (
 	"strings"
 )
 
-// The JSON Lines form of a History:
+// The JSON Lines form of a History (version 2):
 //
-//	{"type":"header","format":"dynasim-history","version":1}
+//	{"type":"header","format":"dynasim-history","version":2,"run":{"scenario":"baseline","seed":1,...}}
 //	{"type":"op","id":1,"client":0,"op":"put","key":"k1","value":"v1",...}
 //	{"type":"replica","at_ns":...,"key":"k1","node":2,"value_ids":["v1"]}
 //	{"type":"fault","label":"partition","start_ns":...,"end_ns":...}
+//	{"type":"trailer","ops":1,"replicas":1,"faults":1}
 //
-// The header comes first; the other records may come in any order (Write puts
-// ops, then replica states, then fault windows). Field names are exactly the
-// json tags of Op, ReplicaState and FaultWindow.
+// The header comes first; its optional "run" object is a RunInfo (every
+// field but scenario, read_repair, two_phase_writes, clients and keys is
+// then required). The trailer comes last and counts the records of each
+// type, so a file cut short at a line boundary is told from a complete one:
+// Read returns such a file with History.Incomplete set, and a trailer whose
+// counts disagree with the records is an error. The other records may come
+// in any order (Write puts ops, then replica states, then fault windows).
+// Field names are exactly the json tags of Op, ReplicaState, FaultWindow
+// and RunInfo.
+//
+// Version 1 files (written before the run and the trailer were recorded)
+// are still read: their Run is nil, and since nothing says whether they are
+// complete, their Incomplete says so.
 const (
 	// Format is the header's "format" value.
 	Format = "dynasim-history"
-	// Version is the only header "version" this package reads and writes.
-	Version = 1
+	// Version is the header "version" Write writes; Read also reads
+	// version 1.
+	Version = 2
 )
 
 const (
@@ -33,12 +45,24 @@ const (
 	typeOp      = "op"
 	typeReplica = "replica"
 	typeFault   = "fault"
+	typeTrailer = "trailer"
 )
 
+// IncompleteV1 is History.Incomplete of a version 1 file.
+const IncompleteV1 = "version 1: no trailer line to show it is complete"
+
 type header struct {
-	Type    string `json:"type"`
-	Format  string `json:"format"`
-	Version int    `json:"version"`
+	Type    string   `json:"type"`
+	Format  string   `json:"format"`
+	Version int      `json:"version"`
+	Run     *RunInfo `json:"run,omitempty"`
+}
+
+type trailer struct {
+	Type     string `json:"type"`
+	Ops      int    `json:"ops"`
+	Replicas int    `json:"replicas"`
+	Faults   int    `json:"faults"`
 }
 
 type opLine struct {
@@ -56,16 +80,21 @@ type faultLine struct {
 	FaultWindow
 }
 
-// Write validates h and writes it as JSON Lines. It refuses an invalid
-// history rather than write a file that Read would reject.
+// Write validates h and writes it as JSON Lines, header and trailer
+// included. It refuses an invalid history rather than write a file that
+// Read would reject, and an incomplete one rather than write a trailer that
+// would vouch for it.
 func Write(w io.Writer, h *History) error {
 	if err := h.Validate(); err != nil {
 		return fmt.Errorf("history: refusing to write an invalid history: %w", err)
 	}
+	if h.Incomplete != "" {
+		return fmt.Errorf("history: refusing to write an incomplete history as a complete one (%s)", h.Incomplete)
+	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(header{typeHeader, Format, Version}); err != nil {
+	if err := enc.Encode(header{typeHeader, Format, Version, h.Run}); err != nil {
 		return err
 	}
 	for i := range h.Ops {
@@ -83,6 +112,9 @@ func Write(w io.Writer, h *History) error {
 			return err
 		}
 	}
+	if err := enc.Encode(trailer{typeTrailer, len(h.Ops), len(h.Replicas), len(h.Faults)}); err != nil {
+		return err
+	}
 	return bw.Flush()
 }
 
@@ -90,7 +122,8 @@ func Write(w io.Writer, h *History) error {
 type ReadOptions struct {
 	// MaxLineBytes is the longest line accepted. Default 1 MiB.
 	MaxLineBytes int
-	// MaxRecords is the most records (lines after the header) accepted.
+	// MaxRecords is the most records (lines between the header and the
+	// trailer) accepted.
 	// Default 20,000,000.
 	MaxRecords int
 }
@@ -129,7 +162,9 @@ func (e *ParseError) Error() string {
 func Read(r io.Reader) (*History, error) { return ReadWith(r, DefaultReadOptions()) }
 
 // ReadWith parses a JSON Lines history strictly: the first problem found is
-// returned as a *ParseError naming the line and the field.
+// returned as a *ParseError naming the line and the field. A file that ends
+// at a line boundary before its trailer is returned with
+// History.Incomplete saying so (see the format above).
 func ReadWith(r io.Reader, opt ReadOptions) (*History, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -152,10 +187,15 @@ type parser struct {
 	opt     ReadOptions
 	h       *History
 	line    int
-	ids     map[uint64]int // op id -> line
-	values  map[string]int // put value id -> line
-	buf     []byte         // reused line buffer
-	members members        // reused top-level members of the line
+	version int
+	// trailerLine is the line of the trailer, 0 until it is read.
+	trailerLine int
+	// lastLineUnterminated: the last line read had no newline.
+	lastLineUnterminated bool
+	ids                  map[uint64]int // op id -> line
+	values               map[string]int // put value id -> line
+	buf                  []byte         // reused line buffer
+	members              members        // reused top-level members of the line
 }
 
 func (p *parser) run() error {
@@ -171,7 +211,13 @@ func (p *parser) run() error {
 		}
 		raw, typ, err := p.split(line)
 		if err != nil {
+			if p.lastLineUnterminated {
+				return fmt.Errorf("%w (the file ends inside this line, without a newline: it looks cut short)", err)
+			}
 			return err
+		}
+		if p.trailerLine > 0 {
+			return p.errf("type", "a %s record after the trailer on line %d; the trailer must be the last line", typ, p.trailerLine)
 		}
 		if !sawHeader {
 			if typ != typeHeader {
@@ -181,6 +227,12 @@ func (p *parser) run() error {
 				return err
 			}
 			sawHeader = true
+			continue
+		}
+		if typ == typeTrailer {
+			if err := p.trailer(line, raw); err != nil {
+				return err
+			}
 			continue
 		}
 		records++
@@ -197,7 +249,7 @@ func (p *parser) run() error {
 		case typeHeader:
 			err = p.errf("type", "a second header")
 		default:
-			err = p.errf("type", "must be op, replica or fault, got %q", typ)
+			err = p.errf("type", "must be op, replica, fault or trailer, got %q", typ)
 		}
 		if err != nil {
 			return err
@@ -206,6 +258,32 @@ func (p *parser) run() error {
 	if !sawHeader {
 		return &ParseError{Line: 0, Msg: "empty input: no header line"}
 	}
+	switch {
+	case p.version == 1:
+		p.h.Incomplete = IncompleteV1
+	case p.trailerLine == 0:
+		p.h.Incomplete = fmt.Sprintf("cut short after line %d: no trailer line", p.line)
+	}
+	return nil
+}
+
+func (p *parser) trailer(line []byte, raw members) error {
+	if p.version < 2 {
+		return p.errf("type", "a version %d history has no trailer", p.version)
+	}
+	var t trailer
+	if err := p.decode(line, raw, &t, trailerFields, []string{"ops", "replicas", "faults"}); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		field      string
+		want, have int
+	}{{"ops", t.Ops, len(p.h.Ops)}, {"replicas", t.Replicas, len(p.h.Replicas)}, {"faults", t.Faults, len(p.h.Faults)}} {
+		if c.want != c.have {
+			return p.errf(c.field, "the trailer counts %d, but the file holds %d: records are missing or were added", c.want, c.have)
+		}
+	}
+	p.trailerLine = p.line
 	return nil
 }
 
@@ -232,6 +310,7 @@ func (p *parser) next() ([]byte, error) {
 		break
 	}
 	p.line++
+	p.lastLineUnterminated = !bytes.HasSuffix(p.buf, []byte("\n"))
 	b := bytes.TrimSuffix(p.buf, []byte("\n"))
 	b = bytes.TrimSuffix(b, []byte("\r"))
 	if len(b) > p.opt.MaxLineBytes {
@@ -280,6 +359,14 @@ func (p *parser) split(line []byte) (members, string, error) {
 }
 
 func (p *parser) header(line []byte, raw members) error {
+	if runRaw, ok := raw.get("run"); ok {
+		if v, _ := raw.get("version"); string(v) == "1" {
+			return p.errf("run", "a version 1 header has no run")
+		}
+		if err := p.checkRun(runRaw); err != nil {
+			return err
+		}
+	}
 	var h header
 	if err := p.decode(line, raw, &h, headerFields, []string{"format", "version"}); err != nil {
 		return err
@@ -287,8 +374,44 @@ func (p *parser) header(line []byte, raw members) error {
 	if h.Format != Format {
 		return p.errf("format", "must be %q, got %q", Format, h.Format)
 	}
-	if h.Version != Version {
-		return p.errf("version", "this reader understands version %d, got %d", Version, h.Version)
+	if h.Version != 1 && h.Version != Version {
+		return p.errf("version", "this reader understands versions 1 and %d, got %d", Version, h.Version)
+	}
+	p.version = h.Version
+	if h.Run == nil {
+		return nil
+	}
+	if err := h.Run.Validate(); err != nil {
+		return p.wrap(err)
+	}
+	p.h.Run = h.Run
+	return nil
+}
+
+// checkRun checks the run object's field names and presence (decode checks
+// only the top level).
+func (p *parser) checkRun(b []byte) error {
+	ms, err := scanObject(b, nil)
+	if err != nil {
+		return p.errf("run", "must be an object: %v", err)
+	}
+	for i, m := range ms {
+		if !runFields[m.key] {
+			return p.errf("run."+m.key, "unknown field")
+		}
+		if string(m.value) == "null" {
+			return p.errf("run."+m.key, "must not be null")
+		}
+		for _, prev := range ms[:i] {
+			if prev.key == m.key {
+				return p.errf("run."+m.key, "appears twice")
+			}
+		}
+	}
+	for _, k := range runRequired {
+		if _, ok := ms.get(k); !ok {
+			return p.errf("run."+k, "missing")
+		}
 	}
 	return nil
 }
@@ -300,6 +423,9 @@ func (p *parser) op(line []byte, raw members) error {
 	}
 	if err := l.Op.Validate(); err != nil {
 		return p.wrap(err)
+	}
+	if p.h.Run != nil && l.Coordinator >= int32(len(p.h.Run.Nodes)) {
+		return p.wrap(errCoordinator(l.Coordinator, int32(len(p.h.Run.Nodes))))
 	}
 	if prev, dup := p.ids[l.ID]; dup {
 		return p.errf("id", "%d is also the id of the op on line %d", l.ID, prev)
@@ -322,6 +448,9 @@ func (p *parser) replica(line []byte, raw members) error {
 	}
 	if err := l.ReplicaState.Validate(); err != nil {
 		return p.wrap(err)
+	}
+	if p.h.Run != nil && l.Node >= int32(len(p.h.Run.Nodes)) {
+		return p.wrap(errNode(l.Node, int32(len(p.h.Run.Nodes))))
 	}
 	p.h.Replicas = append(p.h.Replicas, l.ReplicaState)
 	return nil
@@ -359,7 +488,7 @@ func (p *parser) decode(line []byte, raw members, dst any, known map[string]bool
 		if errors.As(err, &te) {
 			// The path names the embedded Go struct first ("Op.client").
 			field := te.Field
-			for _, embedded := range []string{"Op.", "ReplicaState.", "FaultWindow."} {
+			for _, embedded := range []string{"Op.", "ReplicaState.", "FaultWindow.", "header."} {
 				field = strings.TrimPrefix(field, embedded)
 			}
 			return p.errf(field, "want %s, got JSON %s", te.Type, te.Value)
@@ -389,6 +518,8 @@ var (
 	opFields      = jsonFields(reflect.TypeFor[opLine]())
 	replicaFields = jsonFields(reflect.TypeFor[replicaLine]())
 	faultFields   = jsonFields(reflect.TypeFor[faultLine]())
+	trailerFields = jsonFields(reflect.TypeFor[trailer]())
+	runFields     = jsonFields(reflect.TypeFor[RunInfo]())
 )
 
 // jsonFields lists the JSON names of a struct's fields, descending into

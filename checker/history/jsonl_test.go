@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,12 +34,129 @@ func TestJSONLRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, Write(&buf, h))
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	require.Len(t, lines, 1+5+2+1)
-	require.Equal(t, `{"type":"header","format":"dynasim-history","version":1}`, lines[0])
+	require.Len(t, lines, 1+5+2+1+1)
+	require.Equal(t, `{"type":"header","format":"dynasim-history","version":2}`, lines[0])
 	require.True(t, strings.HasPrefix(lines[1], `{"type":"op","id":1,"client":0,"op":"put","key":"k1","value":"v1"`), lines[1])
+	require.Equal(t, `{"type":"trailer","ops":5,"replicas":2,"faults":1}`, lines[len(lines)-1])
 	got, err := Read(&buf)
 	require.NoError(t, err)
 	require.Equal(t, h, got)
+	require.Empty(t, got.Incomplete)
+}
+
+func sampleRun() *RunInfo {
+	return &RunInfo{
+		Scenario: "lww-clock-skew", Seed: 1<<63 + 5, Fingerprint: "42151f2251268a13", Events: 67054, EndNs: 12_000_000_000,
+		VersionMode: "lww", N: 3, W: 2, R: 2, WorkloadN: 3, ReadLevel: "2", WriteLevel: "2", FinalReadLevel: "ALL",
+		Linearizability: true, ReadRepair: "async", Clients: 10, Keys: 10,
+		Nodes: []NodeInfo{{Name: "n1", DC: "dc1"}, {Name: "n2", DC: "dc1"}, {Name: "n3", DC: "dc2"}},
+	}
+}
+
+func TestJSONLRoundTripWithRun(t *testing.T) {
+	h := sampleHistory()
+	h.Run = sampleRun()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, h))
+	first, _, _ := strings.Cut(buf.String(), "\n")
+	require.Contains(t, first, `"run":{"scenario":"lww-clock-skew","seed":9223372036854775813,"fingerprint":"42151f2251268a13"`)
+	require.Contains(t, first, `"version_mode":"lww","n":3,"w":2,"r":2`)
+	got, err := Read(&buf)
+	require.NoError(t, err)
+	require.Equal(t, h, got)
+}
+
+// A file cut at any line boundary before its trailer reads as incomplete,
+// saying where it ends; the whole file reads as complete; a cut inside a
+// line is an error that says the file looks cut short.
+func TestReadDetectsATruncatedHistory(t *testing.T) {
+	h := sampleHistory()
+	h.Run = sampleRun()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, h))
+	full := buf.String()
+	lines := strings.SplitAfter(full, "\n")
+	lines = lines[:len(lines)-1] // the empty string after the last newline
+	for n := 1; n < len(lines); n++ {
+		got, err := Read(strings.NewReader(strings.Join(lines[:n], "")))
+		require.NoError(t, err, "cut after line %d", n)
+		require.Equal(t, fmt.Sprintf("cut short after line %d: no trailer line", n), got.Incomplete)
+		require.Equal(t, h.Run, got.Run)
+		// What was read is kept, so a reader can still say what it holds.
+		require.Len(t, got.Ops, min(n-1, len(h.Ops)))
+	}
+	got, err := Read(strings.NewReader(full))
+	require.NoError(t, err)
+	require.Empty(t, got.Incomplete)
+
+	cut := full[:len(full)-len(lines[len(lines)-1])+10]
+	_, err = Read(strings.NewReader(cut))
+	require.ErrorContains(t, err, "line 10: not a JSON object")
+	require.ErrorContains(t, err, "cut short")
+
+	// An incomplete history is not written back as a complete one.
+	got, err = Read(strings.NewReader(strings.Join(lines[:3], "")))
+	require.NoError(t, err)
+	require.ErrorContains(t, Write(&bytes.Buffer{}, got), "refusing to write an incomplete history")
+}
+
+func TestReadVersion1IsIncompleteAndHasNoRun(t *testing.T) {
+	got, err := Read(strings.NewReader(hdr + okPut))
+	require.NoError(t, err)
+	require.Nil(t, got.Run)
+	require.Equal(t, IncompleteV1, got.Incomplete)
+	require.Len(t, got.Ops, 1)
+
+	for _, c := range []struct{ in, field, msg string }{
+		{hdr + okPut + `{"type":"trailer","ops":1,"replicas":0,"faults":0}` + "\n", "type", "version 1 history has no trailer"},
+		{strings.Replace(hdr, `}`, `,"run":{}}`, 1), "run", "version 1 header has no run"},
+	} {
+		_, err := Read(strings.NewReader(c.in))
+		var pe *ParseError
+		require.True(t, errors.As(err, &pe), "%q: %v", c.in, err)
+		require.Equal(t, c.field, pe.Field, err.Error())
+		require.Contains(t, pe.Msg, c.msg)
+	}
+}
+
+func TestReadHeaderAndTrailerErrors(t *testing.T) {
+	h := sampleHistory()
+	h.Run = sampleRun()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, h))
+	lines := strings.SplitAfter(buf.String(), "\n")
+	head, trail := lines[0], lines[len(lines)-2]
+	body := strings.Join(lines[1:len(lines)-2], "")
+	cases := []struct {
+		name, input string
+		line        int
+		field, msg  string
+	}{
+		{"run field missing", strings.Replace(head, `"seed":9223372036854775813,`, ``, 1) + body + trail, 1, "run.seed", "missing"},
+		{"run field unknown", strings.Replace(head, `"seed":`, `"sede":1,"seed":`, 1) + body + trail, 1, "run.sede", "unknown field"},
+		{"run field null", strings.Replace(head, `"events":67054`, `"events":null`, 1) + body + trail, 1, "run.events", "must not be null"},
+		{"run field type", strings.Replace(head, `"n":3`, `"n":"3"`, 1) + body + trail, 1, "run.n", "want int"},
+		{"bad fingerprint", strings.Replace(head, `42151f2251268a13`, `42151F2251268A13`, 1) + body + trail, 1, "run.fingerprint", "16 lower-case hex"},
+		{"bad mode", strings.Replace(head, `"lww"`, `"lamport"`, 1) + body + trail, 1, "run.version_mode", `got "lamport"`},
+		{"w above n", strings.Replace(head, `"w":2`, `"w":4`, 1) + body + trail, 1, "run.w", "[1, n=3]"},
+		{"no nodes", strings.Replace(head, `"nodes":[{"name":"n1","dc":"dc1"},{"name":"n2","dc":"dc1"},{"name":"n3","dc":"dc2"}]`, `"nodes":[]`, 1) + body + trail, 1, "run.nodes", "between 1 and"},
+		{"coordinator beyond the nodes", head + strings.Replace(body, `"coordinator":2`, `"coordinator":3`, 1) + trail, 2, "coordinator", "the run has 3 nodes"},
+		{"replica node beyond the nodes", head + strings.Replace(body, `"node":0`, `"node":7`, 1) + trail, 7, "node", "the run has 3 nodes"},
+		{"trailer counts", head + body + strings.Replace(trail, `"ops":5`, `"ops":6`, 1), 10, "ops", "counts 6, but the file holds 5"},
+		{"trailer missing a count", head + body + strings.Replace(trail, `,"faults":1`, ``, 1), 10, "faults", "missing"},
+		{"record after the trailer", head + body + trail + lines[1], 11, "type", "after the trailer on line 10"},
+		{"second trailer", head + body + trail + trail, 11, "type", "after the trailer on line 10"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(c.input))
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe), "want a ParseError, got %v", err)
+			require.Equal(t, c.line, pe.Line, err.Error())
+			require.Equal(t, c.field, pe.Field, err.Error())
+			require.Contains(t, pe.Msg, c.msg)
+		})
+	}
 }
 
 func TestWriteRefusesInvalidHistory(t *testing.T) {
@@ -59,7 +177,7 @@ func TestReadStrictErrors(t *testing.T) {
 	}{
 		{"no header", okPut, 1, "type", "the first line must be the header"},
 		{"empty input", "", 0, "", "empty input"},
-		{"wrong version", `{"type":"header","format":"dynasim-history","version":2}` + "\n", 1, "version", "got 2"},
+		{"wrong version", `{"type":"header","format":"dynasim-history","version":3}` + "\n", 1, "version", "got 3"},
 		{"not json", hdr + "{oops\n", 2, "", "not a JSON object"},
 		{"empty line", hdr + "\n" + okPut, 2, "", "empty line"},
 		{"unknown type", hdr + `{"type":"span"}` + "\n", 2, "type", `got "span"`},

@@ -2,6 +2,7 @@ package history
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -251,6 +252,15 @@ type History struct {
 	Ops      []Op
 	Replicas []ReplicaState
 	Faults   []FaultWindow
+	// Run describes the run that recorded the history; nil when it is not
+	// known (a version 1 file, a history built by hand).
+	Run *RunInfo
+	// Incomplete is empty for a complete history. Otherwise it says why
+	// records may be missing — a file cut short before its trailer, or a
+	// version 1 file, which has no trailer to tell — and the checks that
+	// need every record (lost writes, convergence, linearizability) report
+	// "not checked" instead of a result.
+	Incomplete string
 }
 
 // RecordError locates a validation failure inside a History.
@@ -264,8 +274,17 @@ func (e *RecordError) Error() string { return fmt.Sprintf("%s #%d: %v", e.Kind, 
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // Validate checks every record and the rules that span records: operation
-// IDs are unique, and each value ID is written by exactly one put.
+// IDs are unique, each value ID is written by exactly one put, and, when
+// the run is recorded, every coordinator and replica node is one of its
+// nodes.
 func (h *History) Validate() error {
+	nodes := int32(math.MaxInt32)
+	if h.Run != nil {
+		if err := h.Run.Validate(); err != nil {
+			return &RecordError{"header", 0, err}
+		}
+		nodes = int32(len(h.Run.Nodes))
+	}
 	ids := make(map[uint64]int, len(h.Ops))
 	values := make(map[string]int, len(h.Ops))
 	for i := range h.Ops {
@@ -277,6 +296,9 @@ func (h *History) Validate() error {
 			return &RecordError{"op", i, fieldErr("id", "%d is also the id of op #%d", o.ID, j)}
 		}
 		ids[o.ID] = i
+		if o.Coordinator >= nodes {
+			return &RecordError{"op", i, errCoordinator(o.Coordinator, nodes)}
+		}
 		if o.Kind == Put {
 			if j, dup := values[o.Value]; dup {
 				return &RecordError{"op", i, fieldErr("value", "%q is also written by op #%d; every put must write a unique value", o.Value, j)}
@@ -287,6 +309,9 @@ func (h *History) Validate() error {
 	for i := range h.Replicas {
 		if err := h.Replicas[i].Validate(); err != nil {
 			return &RecordError{"replica", i, err}
+		}
+		if h.Replicas[i].Node >= nodes {
+			return &RecordError{"replica", i, errNode(h.Replicas[i].Node, nodes)}
 		}
 	}
 	for i := range h.Faults {
@@ -309,6 +334,14 @@ func (h *History) Keys() []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func errCoordinator(c, nodes int32) *FieldError {
+	return fieldErr("coordinator", "is node %d, but the run has %d nodes (0 to %d)", c, nodes, nodes-1)
+}
+
+func errNode(n, nodes int32) *FieldError {
+	return fieldErr("node", "is node %d, but the run has %d nodes (0 to %d)", n, nodes, nodes-1)
 }
 
 func checkString(field, s string, limit int) error {

@@ -26,7 +26,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "Deterministic simulation testbed for Dynamo-style key-value stores",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout))
@@ -216,61 +218,71 @@ func newCheckCmd(stdout io.Writer) *cobra.Command {
 		model  string
 		lin    bool
 		asJSON bool
+		outDir string
 	)
 	cmd := &cobra.Command{
 		Use:   "check HISTORY.jsonl",
-		Short: "Run the checkers on a recorded history; exit 1 unless it is linearizable (with --lin) and loses no acknowledged write",
-		Args:  cobra.ExactArgs(1),
+		Short: "Run the checkers on a recorded history; exit 1 unless it is linearizable (when checked) and provably loses no acknowledged write",
+		Long: `Run the checkers on a recorded history, with the configuration its header
+records: the version mode picks the consistency model (as dynasim run does),
+the run's choice decides whether Porcupine runs. --model and --lin override
+them, and the report says so. A history cut short (no trailer line) or a
+version 1 history (which has none) is read, but the verdicts it cannot
+support — lost acked writes, converged, linearizability — are reported as
+"not checked", and the check fails.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m := checker.Model(model)
-			if m != checker.Register && m != checker.MultiValue {
-				return withCode(exitInvalid, fmt.Errorf("--model %q: want register or multi_value", model))
+			path := args[0]
+			opt := runner.CheckOptions{HistoryPath: path, OutDir: outDir}
+			repro := "dynasim check " + path
+			if cmd.Flags().Changed("model") {
+				m := checker.Model(model)
+				if m != checker.Register && m != checker.MultiValue {
+					return withCode(exitInvalid, fmt.Errorf("--model %q: want register or multi_value", model))
+				}
+				opt.Model = m
+				repro += " --model " + model
 			}
-			f, err := os.Open(args[0])
+			if cmd.Flags().Changed("lin") {
+				opt.Linearizability = &lin
+				repro += fmt.Sprintf(" --lin=%t", lin)
+			}
+			opt.Repro = repro
+			f, err := os.Open(path)
 			if err != nil {
 				return withCode(exitInvalid, err)
 			}
 			h, err := history.Read(f)
 			_ = f.Close()
 			if err != nil {
-				return withCode(exitInvalid, fmt.Errorf("%s: %w", args[0], err))
+				return withCode(exitInvalid, fmt.Errorf("%s: %w", path, err))
 			}
-			res, err := checker.Check(h, checker.Options{Model: m, Linearizability: lin})
+			out, err := runner.CheckHistory(h, opt)
 			if err != nil {
-				return withCode(exitError, err)
+				return withCode(exitError, fmt.Errorf("%s: %w", path, err))
 			}
-			// The verdict of a history check: linearizable (when Porcupine
-			// ran) and no acknowledged write lost (when there are final
-			// reads).
-			var want []scenarios.Expectation
-			if lin {
-				want = append(want, scenarios.Expectation{Name: "linearizable", Cmp: "==", Want: true})
-			}
-			if len(checker.FinalReads(h)) > 0 {
-				want = append(want, scenarios.Expectation{Name: "lost_acked_writes", Cmp: "<=", Want: 0.0})
-			}
-			expectations := runner.Evaluate(want, h, res)
-			rep, err := reports.Build(reports.Input{Meta: reports.Meta{Scenario: filepath.Base(args[0])}, History: h, Results: res, Expectations: expectations})
-			if err != nil {
-				return withCode(exitError, err)
-			}
+			rep := out.Report
 			if asJSON {
 				err = rep.WriteJSON(stdout)
 			} else {
 				err = reports.WriteText(stdout, rep, reports.TextOptions{Color: isTerminal(stdout)})
+				if err == nil && outDir != "" {
+					_, err = fmt.Fprintf(stdout, "files: %s/{%s}\n", outDir, joinNames(out.Files))
+				}
 			}
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			if !rep.Passed {
+			if !out.Passed {
 				return withCode(exitFailed, errFailed)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&model, "model", string(checker.MultiValue), "consistency model: register (LWW, single values) or multi_value (siblings)")
-	cmd.Flags().BoolVar(&lin, "lin", true, "run the Porcupine linearizability check")
+	cmd.Flags().StringVar(&model, "model", "", "consistency model: register (LWW, single values) or multi_value (siblings) (default: the one for the version mode the history records, else multi_value)")
+	cmd.Flags().BoolVar(&lin, "lin", true, "run the Porcupine linearizability check (default: as the run did, when the history records it)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON report")
+	cmd.Flags().StringVar(&outDir, "out", "", "write report.json, report.txt, report.html (and linearizability.html for a failing key) to this directory")
 	return cmd
 }
 

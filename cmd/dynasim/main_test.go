@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -192,4 +194,21 @@ workload: {clients: {range: [2, 9]}, duration: 1s}
 		outputs[stdout] = true
 	}
 	require.Greater(t, len(outputs), 1, "different seeds pick differently")
+}
+
+func TestVersionPrintsTheVersionAndTheBuildInfo(t *testing.T) {
+	code, stdout, stderr := run(t, "--version")
+	require.Equal(t, exitOK, code, stderr)
+	first, rest, _ := strings.Cut(stdout, "\n")
+	require.Regexp(t, `^dynasim \S+$`, first)
+	info, ok := debug.ReadBuildInfo()
+	require.True(t, ok, "test binaries carry build info")
+	// The build info as Go formats it: Go version, main module, the
+	// dependencies with their versions.
+	require.Contains(t, rest, "go\t"+info.GoVersion+"\n")
+	require.Contains(t, rest, "mod\t"+info.Main.Path)
+	for _, dep := range info.Deps {
+		require.Contains(t, rest, "dep\t"+dep.Path+"\t"+dep.Version)
+	}
+	require.NotEmpty(t, info.Deps)
 }

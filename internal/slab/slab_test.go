@@ -38,10 +38,13 @@ func TestNewAllocatesOneBlockPerBlockLenValues(t *testing.T) {
 	var a Allocator[msg]
 	var last *msg
 	allocs := testing.AllocsPerRun(20, func() {
-		for range blockLen {
+		for i := range blockLen {
 			last = a.New()
+			last.id = i
 		}
 	})
 	require.LessOrEqual(t, allocs, 1.0)
 	require.NotNil(t, last)
+	require.Equal(t, blockLen-1, last.id)
+	require.Nil(t, last.body, "New returns a zero value")
 }

@@ -27,17 +27,6 @@ func (h *mergeHeap) less(i, j int) bool {
 
 func (h *mergeHeap) swap(i, j int) { h.its[i], h.its[j] = h.its[j], h.its[i] }
 
-func (h *mergeHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !h.less(i, p) {
-			return
-		}
-		h.swap(i, p)
-		i = p
-	}
-}
-
 func (h *mergeHeap) down(i int) {
 	n := len(h.its)
 	for {

@@ -159,11 +159,7 @@ func nonReplica(t testing.TB, c *Cluster, key string, n int) net.Addr {
 	return net.None
 }
 
-var (
-	quorumW = net.Need{Level: net.LevelQuorum}
-	one     = net.Need{Level: net.LevelOne}
-	all     = net.Need{Level: net.LevelAll}
-)
+var all = net.Need{Level: net.LevelAll}
 
 func count(k uint8) net.Need { return net.Need{Level: net.LevelCount, Count: k} }
 

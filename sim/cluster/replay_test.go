@@ -137,3 +137,48 @@ func TestReadingACrashedNodesStateLeavesItsDiskUntouched(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, c.Endpoint(reps[1]).Mem().Dump())
 }
+
+// The final reads and the convergence probes cover the keys a put or
+// delete was issued for (whatever its outcome), not the whole key space;
+// FinalReadAllKeys reads every key, written or not.
+func TestFinalReadsReadBackTheWrittenKeys(t *testing.T) {
+	run := func(all bool) *history.History {
+		c := newCluster(t, testConfig(31, 5, versions.ModeDVV))
+		res, err := c.Run(RunConfig{
+			Workload: sim.WorkloadConfig{
+				Clients: 3, MaxOps: 150, Mix: sim.OpMix{Get: 1, Put: 1, Delete: 0.2, ReadModifyWrite: 0.3},
+				Keys: sim.KeyConfig{Count: 5000}, Timeout: 300 * time.Millisecond,
+			},
+			Quiet:            100 * time.Millisecond,
+			FinalReadAllKeys: all,
+		})
+		require.NoError(t, err)
+		return res.History
+	}
+	h := run(false)
+	written, finals, probed := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, op := range h.Ops {
+		switch {
+		case op.Final:
+			finals[op.Key] = true
+		case op.Kind == history.Put || op.Kind == history.Delete:
+			written[op.Key] = true
+		}
+	}
+	for _, s := range h.Replicas {
+		probed[s.Key] = true
+	}
+	require.NotEmpty(t, written)
+	require.Less(t, len(written), 5000, "most of the key space is never written")
+	require.Equal(t, written, finals)
+	require.Equal(t, written, probed)
+
+	h = run(true)
+	finals = map[string]bool{}
+	for _, op := range h.Ops {
+		if op.Final {
+			finals[op.Key] = true
+		}
+	}
+	require.Len(t, finals, 5000)
+}

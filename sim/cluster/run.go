@@ -29,6 +29,11 @@ type RunConfig struct {
 	Quiet time.Duration
 	// NoFinalReads skips the final reads.
 	NoFinalReads bool
+	// FinalReadAllKeys reads back, and probes, every key of the key
+	// space. By default only the keys a put or delete was issued for are
+	// (sim.Workload.WrittenKeyNames): a key never written holds nothing on
+	// any replica, and reading a million of them dominates a large run.
+	FinalReadAllKeys bool
 	// FinalReadParallelism bounds the final reads in flight. Default 16.
 	FinalReadParallelism int
 	// Recorder bounds the history. Zero: history.DefaultRecorderConfig.
@@ -88,8 +93,9 @@ type Result struct {
 }
 
 // Run runs a workload on the cluster: schedule the faults, run the clients
-// until they are done, wait the quiet period, read every key once more
-// (final reads), record every replica's state, and close the history.
+// until they are done, wait the quiet period, read every written key once
+// more (final reads; every key with FinalReadAllKeys), record every
+// replica's state, and close the history.
 func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	wcfg := rc.Workload.WithDefaults()
 	if err := wcfg.Validate(); err != nil {
@@ -145,7 +151,10 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		c.HealAll()
 	}
 	c.expectedEnd = time.Duration(workloadEnd) + rc.Quiet
-	keys := wl.KeyNames()
+	keys := wl.WrittenKeyNames()
+	if rc.FinalReadAllKeys {
+		keys = wl.KeyNames()
+	}
 	probe := func() error {
 		states, err := c.ReplicaStates(keys, int(wcfg.N))
 		if err != nil {

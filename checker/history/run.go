@@ -1,0 +1,125 @@
+package history
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// RunInfo describes the run that recorded a history: what the JSON Lines
+// header's "run" object holds. It is what a reader of the history alone
+// (dynasim check) needs to interpret it the way the run did: the version
+// mode picks the consistency model, N/W/R and the levels say which checks
+// apply, the seed and fingerprint identify the run, the node names label
+// the coordinators.
+type RunInfo struct {
+	// Scenario is the scenario's name; empty when the recorder had none.
+	Scenario string `json:"scenario,omitempty"`
+	// Seed is the run's master seed; Fingerprint its replay fingerprint as
+	// 16 lower-case hex digits; Events the events the simulator delivered;
+	// EndNs the virtual time the run ended (quiet period and final reads
+	// included).
+	Seed        uint64 `json:"seed"`
+	Fingerprint string `json:"fingerprint"`
+	Events      uint64 `json:"events"`
+	EndNs       int64  `json:"end_ns"`
+	// VersionMode is how replicas versioned values: vclock, dvv or lww.
+	VersionMode string `json:"version_mode"`
+	// N, W and R are the node configuration's replication factor and
+	// default quorums.
+	N int `json:"n"`
+	W int `json:"w"`
+	R int `json:"r"`
+	// WorkloadN is the replica count the workload's requests asked for
+	// (replicas per key); ReadLevel, WriteLevel and FinalReadLevel the
+	// levels of its reads, writes and final reads, as the scenario spells
+	// them ("2", "QUORUM", "ALL", ...).
+	WorkloadN      int    `json:"workload_n"`
+	ReadLevel      string `json:"read_level"`
+	WriteLevel     string `json:"write_level"`
+	FinalReadLevel string `json:"final_read_level"`
+	// FinalReadKeys is which keys were read back at the end: "written"
+	// (every key a put or delete was issued for) or "all".
+	FinalReadKeys string `json:"final_read_keys,omitempty"`
+	// Linearizability: whether the run applied the linearizability check
+	// (W+R>N, or forced by the scenario).
+	Linearizability bool `json:"linearizability"`
+	// ReadRepair (off, async, blocking) and TwoPhaseWrites complete the
+	// picture of the coordinator; Clients and Keys of the workload.
+	ReadRepair     string `json:"read_repair,omitempty"`
+	TwoPhaseWrites bool   `json:"two_phase_writes,omitempty"`
+	Clients        int    `json:"clients,omitempty"`
+	Keys           int    `json:"keys,omitempty"`
+	// Nodes names the nodes by index: Op.Coordinator and ReplicaState.Node
+	// index this list.
+	Nodes []NodeInfo `json:"nodes"`
+}
+
+// NodeInfo names one node of the run.
+type NodeInfo struct {
+	Name string `json:"name"`
+	DC   string `json:"dc,omitempty"`
+}
+
+// MaxNodes bounds RunInfo.Nodes.
+const MaxNodes = 10_000
+
+var fingerprintRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// runRequired are the run object's fields that must be present.
+var runRequired = []string{"seed", "fingerprint", "events", "end_ns", "version_mode", "n", "w", "r",
+	"workload_n", "read_level", "write_level", "final_read_level", "linearizability", "nodes"}
+
+// Validate checks the run description on its own.
+func (r *RunInfo) Validate() error {
+	if len(r.Scenario) > MaxKeyBytes {
+		return fieldErr("run.scenario", "is %d bytes, the limit is %d", len(r.Scenario), MaxKeyBytes)
+	}
+	if !fingerprintRE.MatchString(r.Fingerprint) {
+		return fieldErr("run.fingerprint", "must be 16 lower-case hex digits, got %q", r.Fingerprint)
+	}
+	if r.EndNs < 0 {
+		return fieldErr("run.end_ns", "must be non-negative, got %d", r.EndNs)
+	}
+	switch r.VersionMode {
+	case "vclock", "dvv", "lww":
+	default:
+		return fieldErr("run.version_mode", "must be vclock, dvv or lww, got %q", r.VersionMode)
+	}
+	if r.N < 1 || r.N > 1000 {
+		return fieldErr("run.n", "must be in [1, 1000], got %d", r.N)
+	}
+	for _, q := range []struct {
+		name string
+		v    int
+	}{{"run.w", r.W}, {"run.r", r.R}} {
+		if q.v < 1 || q.v > r.N {
+			return fieldErr(q.name, "must be in [1, n=%d], got %d", r.N, q.v)
+		}
+	}
+	if r.WorkloadN < 1 || r.WorkloadN > 1000 {
+		return fieldErr("run.workload_n", "must be in [1, 1000], got %d", r.WorkloadN)
+	}
+	for _, s := range []struct{ name, v string }{
+		{"run.read_level", r.ReadLevel}, {"run.write_level", r.WriteLevel}, {"run.final_read_level", r.FinalReadLevel},
+		{"run.read_repair", r.ReadRepair}, {"run.final_read_keys", r.FinalReadKeys},
+	} {
+		if len(s.v) > MaxIDBytes {
+			return fieldErr(s.name, "is %d bytes, the limit is %d", len(s.v), MaxIDBytes)
+		}
+	}
+	if r.Clients < 0 || r.Keys < 0 {
+		return fieldErr("run.clients", "clients (%d) and keys (%d) must be non-negative", r.Clients, r.Keys)
+	}
+	if len(r.Nodes) < 1 || len(r.Nodes) > MaxNodes {
+		return fieldErr("run.nodes", "must name between 1 and %d nodes, got %d", MaxNodes, len(r.Nodes))
+	}
+	for i, n := range r.Nodes {
+		if err := checkString(fmt.Sprintf("run.nodes[%d].name", i), n.Name, MaxIDBytes); err != nil {
+			return err
+		}
+		if len(n.DC) > MaxIDBytes {
+			return fieldErr(fmt.Sprintf("run.nodes[%d].dc", i), "is %d bytes, the limit is %d", len(n.DC), MaxIDBytes)
+		}
+	}
+	return nil
+}
