@@ -93,13 +93,13 @@ func Check(h *history.History, opt Options) (*Results, error) {
 		Throughput:   Throughput(h),
 	}
 	var err error
-	if res.LostWrites, err = LostWrites(h, FinalReads(h), opt.lost()); err != nil {
+	if res.LostWrites, err = lostWrites(h, FinalReads(h), opt.lost(), true); err != nil {
 		return nil, err
 	}
-	if res.Convergence, err = Convergence(h, opt.convergence()); err != nil {
+	if res.Convergence, err = convergence(h, opt.convergence(), true); err != nil {
 		return nil, err
 	}
-	if res.Staleness, err = Staleness(h, opt.staleness()); err != nil {
+	if res.Staleness, err = staleness(h, opt.staleness(), true); err != nil {
 		return nil, err
 	}
 	if !opt.Linearizability {
