@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // Exit codes (a contract for scripts and CI).
@@ -44,13 +45,23 @@ func withCode(code int, err error) error { return &codedError{code: code, err: e
 // that failed, a replay that diverged. Its message is already printed.
 var errFailed = errors.New("failed")
 
+// processStart is when the process started (its package variables are
+// initialised before main runs): the origin of a run's total wall time.
+var processStart = time.Now()
+
 func main() {
-	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(executeFrom(processStart, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// execute runs the CLI and returns its exit code.
+// execute runs the CLI and returns its exit code; total wall times count
+// from the call.
 func execute(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	return executeFrom(time.Now(), args, stdout, stderr)
+}
+
+// executeFrom runs the CLI with total wall times counted from start.
+func executeFrom(start time.Time, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(start, stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
