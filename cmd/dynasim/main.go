@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 )
 
@@ -49,7 +50,19 @@ var errFailed = errors.New("failed")
 // initialised before main runs): the origin of a run's total wall time.
 var processStart = time.Now()
 
+// defaultMemoryLimit is the Go runtime's soft memory limit when the
+// environment sets none (GOMEMLIMIT; GOMEMLIMIT=off lifts it). Below it the
+// collector runs as GOGC says; near it, it collects more often, so a big
+// run stays within it as long as its live data does. Measured on a
+// million-operation baseline (64 clients, 200 s): peak RSS 2.19 GB and
+// 62 s without a limit, 1.82 GB and 49 s with a 1.6 GiB one (less memory
+// to fault in); a small run never comes near it.
+const defaultMemoryLimit = 1536 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(executeFrom(processStart, os.Args[1:], os.Stdout, os.Stderr))
 }
 
