@@ -117,13 +117,13 @@ func Check(h *history.History, opt Options) (*Results, error) {
 	}
 	var err error
 	final := FinalReads(h)
-	if res.LostWrites, err = LostWrites(h, final, opt.lost()); err != nil {
+	if res.LostWrites, err = lostWrites(h, final, opt.lost(), true); err != nil {
 		return nil, err
 	}
-	if res.Convergence, err = Convergence(h, opt.convergence()); err != nil {
+	if res.Convergence, err = convergence(h, opt.convergence(), true); err != nil {
 		return nil, err
 	}
-	if res.Staleness, err = Staleness(h, opt.staleness()); err != nil {
+	if res.Staleness, err = staleness(h, opt.staleness(), true); err != nil {
 		return nil, err
 	}
 	notChecked := func(check, why string) {

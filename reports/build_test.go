@@ -231,6 +231,7 @@ func TestZeroWallClockMakesReplaysIdentical(t *testing.T) {
 	b, err := Build(in)
 	require.NoError(t, err)
 	require.NotEqual(t, a.OpsPerWallSecond, b.OpsPerWallSecond)
+	b.SetWallClock(9*time.Second, PhaseSeconds{Setup: 0.1, Simulate: 7, Check: 1, Report: 0.2, Write: 0.5})
 	a.ZeroWallClock()
 	b.ZeroWallClock()
 	var ja, jb bytes.Buffer
@@ -238,6 +239,30 @@ func TestZeroWallClockMakesReplaysIdentical(t *testing.T) {
 	require.NoError(t, b.WriteJSON(&jb))
 	require.Equal(t, ja.String(), jb.String())
 	require.Contains(t, ja.String(), `"wall_seconds": 0,`)
+	require.Contains(t, ja.String(), `"total_wall_seconds": 0,`)
+}
+
+// SetWallClock records the total and the phases, in the JSON and in the
+// run table, and the rate over the total beside the simulation's.
+func TestSetWallClockReportsTotalAndPhases(t *testing.T) {
+	r := sampleReport(t, 3000)
+	r.SetWallClock(2*time.Second, PhaseSeconds{Setup: 0.01, Simulate: 1.5, Check: 0.3, Report: 0.05, Write: 0.1})
+	require.Equal(t, 2.0, r.TotalWallSeconds)
+	require.InDelta(t, float64(r.Ops.Total)/2, r.OpsPerTotalWallSecond, 1e-9)
+	require.InDelta(t, float64(r.Ops.Total)/1.5, r.OpsPerWallSecond, 1e-9, "ops_per_wall_second stays over the simulation")
+
+	var j bytes.Buffer
+	require.NoError(t, r.WriteJSON(&j))
+	require.Contains(t, j.String(), `"phase_seconds": {`)
+	got, err := ReadJSON(&j)
+	require.NoError(t, err)
+	require.Equal(t, r.PhaseSeconds, got.PhaseSeconds)
+	require.Equal(t, r.TotalWallSeconds, got.TotalWallSeconds)
+
+	var txt bytes.Buffer
+	require.NoError(t, WriteText(&txt, r, TextOptions{}))
+	require.Contains(t, txt.String(), "1.500 s simulating; 2.000 s in all (setup 0.010 s, simulate 1.500 s, check 0.300 s, report 0.050 s, write 0.100 s)")
+	require.Contains(t, txt.String(), fmtRate(r.OpsPerTotalWallSecond)+" ops/s in all")
 }
 
 func TestBuildDerivedFigures(t *testing.T) {

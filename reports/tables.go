@@ -138,8 +138,18 @@ func summaryTable(r *Report) *table {
 		t.add(c("events", fmtUint(r.Events))...)
 	}
 	if ch == nil {
-		t.add(c("wall time", fmtSeconds(r.WallSeconds))...)
-		t.add(c("sim speed", fmt.Sprintf("%s ops/s, %s events/s (wall clock)", fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond)))...)
+		wall := fmtSeconds(r.WallSeconds)
+		speed := fmt.Sprintf("%s ops/s, %s events/s (wall clock)", fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond))
+		if r.TotalWallSeconds > 0 {
+			p := r.PhaseSeconds
+			wall = fmt.Sprintf("%s simulating; %s in all (setup %s, simulate %s, check %s, report %s, write %s)",
+				wall, fmtSeconds(r.TotalWallSeconds),
+				fmtSeconds(p.Setup), fmtSeconds(p.Simulate), fmtSeconds(p.Check), fmtSeconds(p.Report), fmtSeconds(p.Write))
+			speed = fmt.Sprintf("%s ops/s, %s events/s simulating; %s ops/s in all (wall clock)",
+				fmtRate(r.OpsPerWallSecond), fmtRate(r.EventsPerWallSecond), fmtRate(r.OpsPerTotalWallSecond))
+		}
+		t.add(c("wall time", wall)...)
+		t.add(c("sim speed", speed)...)
 	}
 	t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (virtual time)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
 	for _, n := range r.Notes {

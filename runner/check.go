@@ -153,47 +153,11 @@ func CheckHistory(h *history.History, opt CheckOptions) (*CheckOutcome, error) {
 	out := &CheckOutcome{Report: rep, Results: res, Model: model, Passed: rep.Passed}
 	if opt.OutDir != "" {
 		files, err := writeReports(opt.OutDir, rep)
+		slices.Sort(files)
 		out.Files = files
 		if err != nil {
 			return out, err
 		}
 	}
 	return out, nil
-}
-
-// writeReports saves a check's report files; it returns the names written.
-func writeReports(dir string, rep *reports.Report) ([]string, error) {
-	var written []string
-	write := func(name string, fill func(f *os.File) error) error {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return fmt.Errorf("runner: writing %s: %w", name, err)
-		}
-		err = fill(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("runner: writing %s: %w", name, err)
-		}
-		written = append(written, name)
-		return nil
-	}
-	for _, w := range []struct {
-		name string
-		fill func(f *os.File) error
-	}{
-		{"report.json", func(f *os.File) error { return rep.WriteJSON(f) }},
-		{"report.txt", func(f *os.File) error { return reports.WriteText(f, rep, reports.TextOptions{}) }},
-		{"report.html", func(f *os.File) error { return reports.WriteHTML(f, rep) }},
-	} {
-		if err := write(w.name, w.fill); err != nil {
-			return written, err
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "linearizability.html")); err == nil {
-		written = append(written, "linearizability.html")
-	}
-	slices.Sort(written)
-	return written, nil
 }

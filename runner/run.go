@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,6 +31,10 @@ type Options struct {
 	// Progress, when set, is called as virtual time advances, with the
 	// time reached and the time the run is expected to end.
 	Progress func(now, end time.Duration)
+	// Start is when the run's total wall time (the report's
+	// total_wall_seconds) starts counting: the CLI passes its process's
+	// start. Zero: when Run is called.
+	Start time.Time
 }
 
 // Outcome is what a run produced.
@@ -46,6 +52,11 @@ type Outcome struct {
 
 // Run runs a resolved scenario and checks it.
 func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
+	setupStart := time.Now()
+	if opt.Start.IsZero() {
+		opt.Start = setupStart
+	}
+	var phases reports.PhaseSeconds
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -81,6 +92,7 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 	}
 
 	start := time.Now()
+	phases.Setup = start.Sub(setupStart).Seconds()
 	res, err := c.Run(cluster.RunConfig{
 		Workload:  wcfg,
 		Faults:    faults,
@@ -96,6 +108,12 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		return nil, err
 	}
 	wall := time.Since(start)
+	phases.Simulate = wall.Seconds()
+	// What the report needs of the cluster is taken now, and the cluster
+	// let go: its disks and memtables are most of a run's memory, and the
+	// checks that follow need room of their own.
+	// (c is not used below, so the collector may free it from here on.)
+	nodes := nodeStats(res, c.Ring().Ownership())
 
 	h := res.History
 	for _, fw := range r.FaultWindows(time.Duration(res.WorkloadEnd)) {
@@ -104,6 +122,40 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 
 	h.Run = runInfo(r, res)
 
+	// The history and the resolved scenario are written while the checks
+	// run: neither depends on the other, and the checks only read h.
+	var writes *pendingWrites
+	if opt.OutDir != "" {
+		writes = startWrites(opt.OutDir, r, h)
+	}
+	out, err := checkAndReport(r, opt, res, h, nodes, wall, &phases)
+	if err != nil {
+		if writes != nil {
+			writes.wait()
+		}
+		return nil, err
+	}
+	rep := out.Report
+	if writes == nil {
+		rep.SetWallClock(time.Since(opt.Start), phases)
+		return out, nil
+	}
+	written, werr := writes.wait()
+	phases.Write = writes.seconds
+	rep.SetWallClock(time.Since(opt.Start), phases)
+	files, err := writeReports(opt.OutDir, rep)
+	out.Files = append(written, files...)
+	slices.Sort(out.Files)
+	if err := errors.Join(werr, err); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// checkAndReport runs the checkers on the history, evaluates the
+// expectations and builds the report, timing both phases.
+func checkAndReport(r *scenarios.Resolved, opt Options, res *cluster.Result, h *history.History, nodes []reports.NodeStats, wall time.Duration, phases *reports.PhaseSeconds) (*Outcome, error) {
+	checkStart := time.Now()
 	out := &Outcome{History: h, Resolved: r}
 	copt := checker.Options{
 		Model:           ModelFor(string(r.Node.VersionMode)),
@@ -129,6 +181,8 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 	out.Results = results
 
 	expectations := Evaluate(r.Expect.List(), h, results)
+	reportStart := time.Now()
+	phases.Check = reportStart.Sub(checkStart).Seconds()
 
 	meta := reports.Meta{
 		Scenario:        r.Name,
@@ -157,20 +211,14 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 		Results:      results,
 		Expectations: expectations,
 		Messages:     messageStats(res),
-		Nodes:        nodeStats(res, c.Ring().Ownership()),
+		Nodes:        nodes,
 		Notes:        notes,
 	})
 	if err != nil {
 		return nil, err
 	}
 	out.Report, out.Passed = rep, rep.Passed
-	if opt.OutDir != "" {
-		files, err := writeFiles(opt.OutDir, r, h, rep)
-		out.Files = files
-		if err != nil {
-			return out, err
-		}
-	}
+	phases.Report = time.Since(reportStart).Seconds()
 	return out, nil
 }
 
@@ -266,38 +314,74 @@ func nodeStats(res *cluster.Result, own ring.Ownership) []reports.NodeStats {
 	return out
 }
 
-// writeFiles saves the run's files; it returns the names written.
-func writeFiles(dir string, r *scenarios.Resolved, h *history.History, rep *reports.Report) ([]string, error) {
-	var written []string
-	var errs []error
-	write := func(name string, fill func(f *os.File) error) {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err == nil {
-			err = fill(f)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
+// pendingWrites is the history and the resolved scenario being written
+// in the background.
+type pendingWrites struct {
+	done    chan struct{}
+	names   []string
+	err     error
+	seconds float64
+}
+
+// startWrites writes resolved.yaml and history.jsonl into dir on another
+// goroutine; wait returns the names written.
+func startWrites(dir string, r *scenarios.Resolved, h *history.History) *pendingWrites {
+	w := &pendingWrites{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		begin := time.Now()
+		var errs []error
+		resolved, err := scenarios.MarshalResolved(r)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("runner: writing %s: %w", name, err))
-			return
+			errs = append(errs, err)
+		} else {
+			w.names, errs = writeFile(dir, "resolved.yaml", w.names, errs, func(w io.Writer) error { _, err := w.Write(resolved); return err })
 		}
-		written = append(written, name)
-	}
-	resolved, err := scenarios.MarshalResolved(r)
-	if err != nil {
-		return nil, err
-	}
-	write("resolved.yaml", func(f *os.File) error { _, err := f.Write(resolved); return err })
-	write("history.jsonl", func(f *os.File) error { return history.Write(f, h) })
-	write("report.json", func(f *os.File) error { return rep.WriteJSON(f) })
-	write("report.txt", func(f *os.File) error { return reports.WriteText(f, rep, reports.TextOptions{}) })
-	write("report.html", func(f *os.File) error { return reports.WriteHTML(f, rep) })
+		w.names, errs = writeFile(dir, "history.jsonl", w.names, errs, func(w io.Writer) error { return history.Write(w, h) })
+		w.err = errors.Join(errs...)
+		w.seconds = time.Since(begin).Seconds()
+	}()
+	return w
+}
+
+func (w *pendingWrites) wait() ([]string, error) {
+	<-w.done
+	return w.names, w.err
+}
+
+// writeReports renders the report into dir as JSON, text and HTML; it
+// returns the names written, with linearizability.html when the checker
+// wrote one there.
+func writeReports(dir string, rep *reports.Report) ([]string, error) {
+	var names []string
+	var errs []error
+	names, errs = writeFile(dir, "report.json", names, errs, func(w io.Writer) error { return rep.WriteJSON(w) })
+	names, errs = writeFile(dir, "report.txt", names, errs, func(w io.Writer) error { return reports.WriteText(w, rep, reports.TextOptions{}) })
+	names, errs = writeFile(dir, "report.html", names, errs, func(w io.Writer) error { return reports.WriteHTML(w, rep) })
 	if _, err := os.Stat(filepath.Join(dir, "linearizability.html")); err == nil {
-		written = append(written, "linearizability.html")
+		names = append(names, "linearizability.html")
 	}
-	slices.Sort(written)
-	return written, errors.Join(errs...)
+	return names, errors.Join(errs...)
+}
+
+// writeFile creates dir/name and fills it through a buffer, adding the name
+// to names or the error to errs.
+func writeFile(dir, name string, names []string, errs []error, fill func(w io.Writer) error) ([]string, []error) {
+	f, err := os.Create(filepath.Join(dir, name))
+	if err == nil {
+		bw := bufio.NewWriterSize(f, 64<<10)
+		err = fill(bw)
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return names, append(errs, fmt.Errorf("runner: writing %s: %w", name, err))
+	}
+	return append(names, name), errs
 }
 
 // DirName is a file-safe directory name for a scenario run.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -22,7 +23,7 @@ func shipped(t *testing.T) []string {
 	return files
 }
 
-func load(t *testing.T, path string, seed *uint64) *scenarios.Resolved {
+func load(t testing.TB, path string, seed *uint64) *scenarios.Resolved {
 	t.Helper()
 	sc, err := scenarios.Load(path)
 	require.NoError(t, err)
@@ -90,6 +91,36 @@ func TestADifferentSeedIsADifferentRun(t *testing.T) {
 	b, err := Run(load(t, path, &other), Options{})
 	require.NoError(t, err)
 	require.NotEqual(t, a.Report.Fingerprint, b.Report.Fingerprint)
+}
+
+// The report times every phase of the run: the simulation phase is
+// wall_seconds, and the total covers every phase that ran one after the
+// other (the files are written while the checks run, so they overlap).
+func TestRunTimesItsPhases(t *testing.T) {
+	path := filepath.Join("..", "scenarios", "lww-clock-skew.yaml")
+	dir := t.TempDir()
+	begin := time.Now()
+	out, err := Run(load(t, path, nil), Options{OutDir: dir, Start: begin.Add(-time.Second)})
+	took := time.Since(begin)
+	require.NoError(t, err)
+	r := out.Report
+	p := r.PhaseSeconds
+	require.Equal(t, r.WallSeconds, p.Simulate)
+	for name, v := range map[string]float64{"setup": p.Setup, "simulate": p.Simulate, "check": p.Check, "report": p.Report, "write": p.Write} {
+		require.Positive(t, v, name)
+	}
+	require.GreaterOrEqual(t, r.TotalWallSeconds, 1+p.Setup+p.Simulate+p.Check+p.Report, "the total counts from Options.Start")
+	require.LessOrEqual(t, r.TotalWallSeconds, 1+took.Seconds())
+	require.InDelta(t, float64(r.Ops.Total)/r.TotalWallSeconds, r.OpsPerTotalWallSecond, 1e-6)
+
+	// The saved report carries the same figures.
+	f, err := os.Open(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	saved, err := reports.ReadJSON(f)
+	require.NoError(t, err)
+	require.Equal(t, r.PhaseSeconds, saved.PhaseSeconds)
+	require.Equal(t, r.TotalWallSeconds, saved.TotalWallSeconds)
 }
 
 func TestFailedExpectationsAreReportedWithTheirMeasurement(t *testing.T) {

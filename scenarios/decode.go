@@ -67,6 +67,7 @@ func (d *decoder) fail(n ast.Node, path, format string, args ...any) {
 }
 
 func join(path, key string) string {
+	key = pathKey(key)
 	if path == "" {
 		return key
 	}
@@ -215,7 +216,7 @@ func (d *decoder) decodeString(n ast.Node, v reflect.Value, path string) bool {
 	if e, ok := v.Interface().(enum); ok {
 		vals := e.enumValues()
 		if !slices.Contains(vals, s) {
-			d.fail(n, path, "unknown value %q (want %s)%s", s, orList(vals), suggest(s, vals))
+			d.fail(n, path, "unknown value %s (want %s)%s", quoted(s), orList(vals), suggest(s, vals))
 			return false
 		}
 	}

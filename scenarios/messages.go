@@ -2,17 +2,75 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 )
+
+// maxQuotedBytes bounds what a message quotes of a piece of input.
+const maxQuotedBytes = 60
+
+// quoted renders a piece of the scenario file for a message, Go-quoted
+// (in ASCII escapes when it is not valid text), cut to its longest prefix
+// whose quoted form fits in maxQuotedBytes, so that a file of binary
+// garbage does not come back as kilobytes of escapes. A cut is marked with
+// "…" and the input's length.
+func quoted(s string) string {
+	quote := strconv.Quote
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+		quote = strconv.QuoteToASCII // garbage, then: show it as escapes
+	}
+	q := quote(s)
+	if len(q) <= maxQuotedBytes {
+		return q
+	}
+	cut := ""
+	for i := range s {
+		if i > 0 {
+			if next := quote(s[:i]); len(next) <= maxQuotedBytes {
+				cut = next
+				continue
+			}
+			break
+		}
+	}
+	if cut == "" {
+		cut = `""`
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", cut, len(s))
+}
+
+// printablePrefix is the longest prefix of s of at most max runes, every
+// one of them valid UTF-8 and printable.
+func printablePrefix(s string, max int) string {
+	n := 0
+	for i, r := range s {
+		if n == max || r == utf8.RuneError || !unicode.IsPrint(r) {
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
+
+// pathKey is a mapping key as a field path shows it: as it is when it is a
+// plain name, quoted (and cut, see quoted) otherwise.
+func pathKey(k string) string {
+	if k != "" && len(k) <= maxQuotedBytes && printablePrefix(k, maxQuotedBytes) == k && !strings.ContainsAny(k, ".\"\\ ") {
+		return k
+	}
+	return quoted(k)
+}
 
 // describe names a node's value for messages: `string "abc"`, `integer 5`,
 // `a mapping`.
 func describe(n ast.Node) string {
 	switch v := n.(type) {
 	case *ast.StringNode:
-		return fmt.Sprintf("string %q", v.Value)
+		return "string " + quoted(v.Value)
 	case *ast.LiteralNode:
 		return "a block string"
 	case *ast.IntegerNode:

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -32,9 +35,9 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 		var yerr yaml.Error
 		if errors.As(err, &yerr) && yerr.GetToken() != nil {
 			p := yerr.GetToken().Position
-			probs.add(Pos{p.Line, p.Column}, "", "YAML syntax: %s", yerr.GetMessage())
+			probs.add(Pos{p.Line, p.Column}, "", "YAML syntax: %s", clipMessage(yerr.GetMessage()))
 		} else {
-			probs.add(Pos{}, "", "YAML syntax: %v", err)
+			probs.add(Pos{}, "", "YAML syntax: %s", clipMessage(err.Error()))
 		}
 		return nil, probs.result()
 	}
@@ -107,4 +110,23 @@ func (r *Resolved) Validate() error {
 	}
 	_, err = s.Resolve(r.Seed)
 	return err
+}
+
+// clipMessage keeps a YAML parser's message short and printable ASCII: it
+// may quote the input it choked on, which may be binary garbage.
+func clipMessage(m string) string {
+	const max = 200
+	var b strings.Builder
+	for _, r := range m {
+		e := string(r)
+		if r >= utf8.RuneSelf || !unicode.IsPrint(r) {
+			e = strings.Trim(strconv.QuoteRuneToASCII(r), "'")
+		}
+		if b.Len()+len(e) > max {
+			b.WriteString("…")
+			break
+		}
+		b.WriteString(e)
+	}
+	return b.String()
 }

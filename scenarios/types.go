@@ -38,7 +38,7 @@ func (d *Duration) unmarshalNode(dc *decoder, n ast.Node, path string) bool {
 	case *ast.StringNode:
 		t, err := time.ParseDuration(v.Value)
 		if err != nil {
-			dc.fail(n, path, "expected a duration such as 200ms, 1.5s or 2m, got %q", v.Value)
+			dc.fail(n, path, "expected a duration such as 200ms, 1.5s or 2m, got %s", quoted(v.Value))
 			return false
 		}
 		*d = Duration(t)
@@ -72,11 +72,11 @@ func ParseBytes(s string) (Bytes, error) {
 	}
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil || num == "" {
-		return 0, fmt.Errorf("expected a size such as 4096, 64KiB or 4MiB, got %q", s)
+		return 0, fmt.Errorf("expected a size such as 4096, 64KiB or 4MiB, got %s", quoted(s))
 	}
 	v := f * float64(mult)
 	if v != math.Trunc(v) || math.Abs(v) > 1<<62 {
-		return 0, fmt.Errorf("size %q is not a whole number of bytes within ±2^62", s)
+		return 0, fmt.Errorf("size %s is not a whole number of bytes within ±2^62", quoted(s))
 	}
 	return Bytes(v), nil
 }
@@ -117,7 +117,7 @@ func (l Level) Need() (net.Need, error) {
 	}
 	lv, err := net.ParseLevel(string(l))
 	if err != nil || lv == net.LevelCount {
-		return net.Need{}, fmt.Errorf("unknown consistency level %q (want %s, or a replica count)", string(l), strings.Join(levelNames(), ", "))
+		return net.Need{}, fmt.Errorf("unknown consistency level %s (want %s, or a replica count)", quoted(string(l)), strings.Join(levelNames(), ", "))
 	}
 	return net.Need{Level: lv}, nil
 }

@@ -185,7 +185,7 @@ func validName(s string) bool {
 
 func (v *validator) name(path, what, s string) bool {
 	if !validName(s) {
-		v.bad(path, "%s %q must be 1 to %d letters, digits, '_', '-' or '.', starting with a letter or digit", what, s, MaxNameBytes)
+		v.bad(path, "%s %s must be 1 to %d letters, digits, '_', '-' or '.', starting with a letter or digit", what, quoted(s), MaxNameBytes)
 		return false
 	}
 	return true
@@ -199,7 +199,7 @@ func (v *validator) node(path, n string) bool {
 	case v.someNames[n]:
 		v.bad(path, "node %q exists only when cluster.nodes picks at least %s nodes; a target must exist for every seed", n, strings.TrimPrefix(n, "n"))
 	default:
-		v.bad(path, "unknown node %q%s (nodes: %s)", n, suggest(n, sortedKeys(v.names)), abbreviate(v.nodeList()))
+		v.bad(path, "unknown node %s%s (nodes: %s)", quoted(n), suggest(n, sortedKeys(v.names)), abbreviate(v.nodeList()))
 	}
 	return false
 }
@@ -223,7 +223,7 @@ func (v *validator) datacenter(path, dc string) bool {
 	if slices.Contains(v.dcs, dc) {
 		return true
 	}
-	v.bad(path, "unknown datacenter %q%s (datacenters: %s)", dc, suggest(dc, v.dcs), strings.Join(v.dcs, ", "))
+	v.bad(path, "unknown datacenter %s%s (datacenters: %s)", quoted(dc), suggest(dc, v.dcs), strings.Join(v.dcs, ", "))
 	return false
 }
 
@@ -288,7 +288,7 @@ func (v *validator) enums() {
 			}
 		case reflect.String:
 			if e, ok := x.Interface().(enum); ok && !slices.Contains(e.enumValues(), x.String()) {
-				v.bad(path, "unknown value %q (want %s)", x.String(), orList(e.enumValues()))
+				v.bad(path, "unknown value %s (want %s)", quoted(x.String()), orList(e.enumValues()))
 			}
 		}
 	}

@@ -119,7 +119,7 @@ func (v *validator) link(l *LinkSpec, path string) {
 		p := path + ".kind_latency_ms." + kind
 		if _, ok := net.KindByName(kind); !ok {
 			names := kindNames()
-			v.bad(p, "unknown message kind %q%s (kinds: %s)", kind, suggest(kind, names), strings.Join(names, ", "))
+			v.bad(p, "unknown message kind %s%s (kinds: %s)", quoted(kind), suggest(kind, names), strings.Join(names, ", "))
 		}
 		v.spec(l.KindLatencyMs[kind], p, "a latency")
 	}

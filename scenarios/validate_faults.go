@@ -75,7 +75,7 @@ func (v *validator) faults() {
 		if f.Name != "" {
 			if f.Action == ActHeal {
 				if !partitions[f.Name] {
-					v.bad(p+".name", "no partition is named %q%s", f.Name, suggest(f.Name, sortedKeys(partitions)))
+					v.bad(p+".name", "no partition is named %s%s", quoted(f.Name), suggest(f.Name, sortedKeys(partitions)))
 				}
 			} else if len(f.Name) > MaxNameBytes || strings.ContainsFunc(f.Name, unicode.IsControl) {
 				v.bad(p+".name", "a partition name is at most %d bytes, without control characters", MaxNameBytes)

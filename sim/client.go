@@ -348,10 +348,19 @@ const valueSeparator = '|'
 // simulated client (corruption) gets an ID that no put wrote, so the
 // checkers flag it.
 func ValueID(v []byte) string {
-	if i := bytes.IndexByte(v, valueSeparator); i > 0 && i <= history.MaxIDBytes-1 {
-		return string(v[:i])
+	if id, ok := ValueIDBytes(v); ok {
+		return string(id)
 	}
 	return fmt.Sprintf("unrecognised:%d-bytes", len(v))
+}
+
+// ValueIDBytes is the part of v that ValueID returns, without copying it,
+// and whether v has one (false: ValueID names it "unrecognised").
+func ValueIDBytes(v []byte) ([]byte, bool) {
+	if i := bytes.IndexByte(v, valueSeparator); i > 0 && i <= history.MaxIDBytes-1 {
+		return v[:i], true
+	}
+	return nil, false
 }
 
 // attempt sends one attempt of op to a routed node and arms its timeout.

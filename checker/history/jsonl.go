@@ -91,24 +91,34 @@ func Write(w io.Writer, h *History) error {
 	if h.Incomplete != "" {
 		return fmt.Errorf("history: refusing to write an incomplete history as a complete one (%s)", h.Incomplete)
 	}
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(header{typeHeader, Format, Version, h.Run}); err != nil {
 		return err
 	}
+	// Records are encoded by hand (jsonl_encode.go) into one line buffer.
+	var line []byte
+	put := func() error {
+		_, err := bw.Write(line)
+		line = line[:0]
+		return err
+	}
 	for i := range h.Ops {
-		if err := enc.Encode(opLine{typeOp, h.Ops[i]}); err != nil {
+		line = appendOpLine(line, &h.Ops[i])
+		if err := put(); err != nil {
 			return err
 		}
 	}
 	for i := range h.Replicas {
-		if err := enc.Encode(replicaLine{typeReplica, h.Replicas[i]}); err != nil {
+		line = appendReplicaLine(line, &h.Replicas[i])
+		if err := put(); err != nil {
 			return err
 		}
 	}
 	for i := range h.Faults {
-		if err := enc.Encode(faultLine{typeFault, h.Faults[i]}); err != nil {
+		line = appendFaultLine(line, &h.Faults[i])
+		if err := put(); err != nil {
 			return err
 		}
 	}

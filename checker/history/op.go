@@ -285,25 +285,50 @@ func (h *History) Validate() error {
 		}
 		nodes = int32(len(h.Run.Nodes))
 	}
-	ids := make(map[uint64]int, len(h.Ops))
-	values := make(map[string]int, len(h.Ops))
+	// IDs are usually 1..len(Ops): a bitmap tells those apart, a map the
+	// rest. Values need a set of strings. Where a duplicate's first
+	// occurrence is, is looked up only to report it.
+	n := len(h.Ops)
+	dense := make([]uint64, n/64+1)
+	var sparse map[uint64]struct{}
+	puts := 0
+	for i := range h.Ops {
+		if h.Ops[i].Kind == Put {
+			puts++
+		}
+	}
+	values := make(map[string]struct{}, puts)
 	for i := range h.Ops {
 		o := &h.Ops[i]
 		if err := o.Validate(); err != nil {
 			return &RecordError{"op", i, err}
 		}
-		if j, dup := ids[o.ID]; dup {
+		dup := false
+		if id := o.ID; id <= uint64(n) {
+			w, bit := id/64, uint64(1)<<(id%64)
+			dup = dense[w]&bit != 0
+			dense[w] |= bit
+		} else {
+			if sparse == nil {
+				sparse = make(map[uint64]struct{})
+			}
+			_, dup = sparse[id]
+			sparse[id] = struct{}{}
+		}
+		if dup {
+			j := slices.IndexFunc(h.Ops[:i], func(p Op) bool { return p.ID == o.ID })
 			return &RecordError{"op", i, fieldErr("id", "%d is also the id of op #%d", o.ID, j)}
 		}
-		ids[o.ID] = i
 		if o.Coordinator >= nodes {
 			return &RecordError{"op", i, errCoordinator(o.Coordinator, nodes)}
 		}
 		if o.Kind == Put {
-			if j, dup := values[o.Value]; dup {
+			before := len(values)
+			values[o.Value] = struct{}{}
+			if len(values) == before {
+				j := slices.IndexFunc(h.Ops[:i], func(p Op) bool { return p.Kind == Put && p.Value == o.Value })
 				return &RecordError{"op", i, fieldErr("value", "%q is also written by op #%d; every put must write a unique value", o.Value, j)}
 			}
-			values[o.Value] = i
 		}
 	}
 	for i := range h.Replicas {

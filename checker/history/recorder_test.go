@@ -1,6 +1,8 @@
 package history
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -169,4 +171,53 @@ func TestRecorderRefusedCallsLeaveNoTrace(t *testing.T) {
 		Error: "still pending when the history closed",
 	}, put, "closed as unknown, untouched by the refused results")
 	require.Less(t, put.InvokeNs, put.ReturnNs)
+}
+
+// Close does not validate the history again, so whatever mix of calls the
+// Recorder accepts must add up to a valid history: random invocations,
+// results, reroutes, replica states and same-nanosecond bursts, some of
+// them refused, across chunk boundaries.
+func TestRecorderAcceptsOnlyWhatMakesAValidHistory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for round := 0; round < 20; round++ {
+		r := newRec(t)
+		now := int64(0)
+		var pending []uint64
+		for i := 0; i < opChunk+500; i++ {
+			if rng.IntN(3) > 0 {
+				now += rng.Int64N(3) // often the same nanosecond
+			}
+			switch rng.IntN(5) {
+			case 0, 1:
+				inv := Invocation{Client: rng.IntN(4), Kind: Get, Key: "k" + strconv.Itoa(rng.IntN(5)), Coordinator: int32(rng.IntN(3))}
+				if rng.IntN(2) == 0 {
+					inv.Kind, inv.Value = Put, "v"+strconv.Itoa(rng.IntN(3000)) // sometimes a repeat: refused
+					inv.Context = []string{"v" + strconv.Itoa(rng.IntN(100))}
+				}
+				if id, err := r.Invoke(now, inv); err == nil {
+					pending = append(pending, id)
+				}
+			case 2, 3:
+				if len(pending) == 0 {
+					continue
+				}
+				j := rng.IntN(len(pending))
+				res := Result{Outcome: []Outcome{OK, Failed, Unknown}[rng.IntN(3)]}
+				if res.Outcome == OK && rng.IntN(2) == 0 {
+					res.Values = []string{"v" + strconv.Itoa(rng.IntN(100))} // refused for a put
+				}
+				if r.Return(now, pending[j], res) == nil {
+					pending = slices.Delete(pending, j, j+1)
+				}
+			case 4:
+				if len(pending) > 0 {
+					require.NoError(t, r.Reroute(pending[rng.IntN(len(pending))], int32(rng.IntN(3))))
+				}
+				require.NoError(t, r.AddReplicaState(ReplicaState{AtNs: now, Key: "k1", Node: int32(rng.IntN(3)), ValueIDs: []string{"v1"}}))
+			}
+		}
+		h, err := r.Close(now + 1)
+		require.NoError(t, err)
+		require.NoError(t, h.Validate())
+	}
 }

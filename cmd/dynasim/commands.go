@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -20,7 +21,7 @@ import (
 	"dynasim/scenarios"
 )
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "dynasim",
 		Short:         "Deterministic simulation testbed for Dynamo-style key-value stores",
@@ -31,7 +32,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRunCmd(stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout))
+	root.AddCommand(newRunCmd(start, stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout))
 	return root
 }
 
@@ -41,11 +42,13 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+func newRunCmd(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 	var (
-		seed   uint64
-		outDir string
-		asJSON bool
+		seed       uint64
+		outDir     string
+		asJSON     bool
+		cpuProfile string
+		memProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE...",
@@ -80,6 +83,15 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 			if len(invalid) > 0 {
 				return withCode(exitInvalid, errors.Join(invalid...))
 			}
+			stop, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			defer func() {
+				if err := stop(); err != nil {
+					fmt.Fprintln(stderr, "dynasim:", err)
+				}
+			}()
 			var reps []*reports.Report
 			allPassed := true
 			for _, j := range jobs {
@@ -87,7 +99,12 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 				if len(jobs) > 1 || dir == "" {
 					dir = filepath.Join(defaultStr(outDir, "out"), runner.DirName(j.res.Name))
 				}
+				// The first run's total counts from the process's start
+				// (parsing included), each later one from its own start.
 				opt := runner.Options{OutDir: dir, ScenarioPath: j.path}
+				if len(reps) == 0 {
+					opt.Start = start
+				}
 				var bar *progressbar.ProgressBar
 				if !asJSON && isTerminal(stdout) {
 					bar = newBar(stderr, j.res.Name)
@@ -122,6 +139,14 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 					fmt.Fprintln(stdout, reports.SummaryLine(r))
 				}
 			}
+			// The whole command's wall time, from the process's start to
+			// here, just before it exits: on stderr with --json, where
+			// stdout is the JSON alone.
+			totalOut := stdout
+			if asJSON {
+				totalOut = stderr
+			}
+			fmt.Fprintf(totalOut, "total wall time: %.3f s for %d scenario(s), process start to exit\n", time.Since(start).Seconds(), len(reps))
 			if !allPassed {
 				return withCode(exitFailed, errFailed)
 			}
@@ -131,7 +156,42 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().Uint64Var(&seed, "seed", 0, "master seed (default: the scenario's own seed)")
 	cmd.Flags().StringVar(&outDir, "out", "", "output directory (default out/<scenario>; with several files, one sub-directory each)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON report on stdout instead of the text summary")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file (go tool pprof)")
+	cmd.Flags().StringVar(&memProfile, "memprofile", "", "write a heap profile, taken after the runs, to this file (go tool pprof)")
 	return cmd
+}
+
+// startProfiles starts a CPU profile (cpu != "") and returns the function
+// that stops it and writes the heap profile (mem != "").
+func startProfiles(cpu, mem string) (func() error, error) {
+	var cpuFile *os.File
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		cpuFile = f
+	}
+	return func() error {
+		var errs []error
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpuFile.Close())
+		}
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				errs = append(errs, f.Close())
+			}
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	}, nil
 }
 
 func defaultStr(s, def string) string {

@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"time"
 )
 
 // Exit codes (a contract for scripts and CI).
@@ -44,13 +46,35 @@ func withCode(code int, err error) error { return &codedError{code: code, err: e
 // that failed, a replay that diverged. Its message is already printed.
 var errFailed = errors.New("failed")
 
+// processStart is when the process started (its package variables are
+// initialised before main runs): the origin of a run's total wall time.
+var processStart = time.Now()
+
+// defaultMemoryLimit is the Go runtime's soft memory limit when the
+// environment sets none (GOMEMLIMIT; GOMEMLIMIT=off lifts it). Below it the
+// collector runs as GOGC says; near it, it collects more often, so a big
+// run stays within it as long as its live data does. Measured on a
+// million-operation baseline (64 clients, 200 s): peak RSS 2.19 GB and
+// 62 s without a limit, 1.82 GB and 49 s with a 1.6 GiB one (less memory
+// to fault in); a small run never comes near it.
+const defaultMemoryLimit = 1536 << 20
+
 func main() {
-	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	os.Exit(executeFrom(processStart, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// execute runs the CLI and returns its exit code.
+// execute runs the CLI and returns its exit code; total wall times count
+// from the call.
 func execute(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	return executeFrom(time.Now(), args, stdout, stderr)
+}
+
+// executeFrom runs the CLI with total wall times counted from start.
+func executeFrom(start time.Time, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(start, stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

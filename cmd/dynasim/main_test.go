@@ -48,6 +48,10 @@ func TestRunPassesAndWritesItsFiles(t *testing.T) {
 	for _, f := range []string{"resolved.yaml", "history.jsonl", "report.json", "report.txt", "report.html"} {
 		require.FileExists(t, filepath.Join(out, f))
 	}
+	// The run table times the phases; the command's own total ends the
+	// output.
+	require.Regexp(t, `wall time +\| [0-9.]+ s simulating; [0-9.]+ s in all \(setup [0-9.]+ s, simulate [0-9.]+ s, check [0-9.]+ s, report [0-9.]+ s, write [0-9.]+ s\)`, stdout)
+	require.Regexp(t, `total wall time: [0-9.]+ s for 1 scenario\(s\), process start to exit\n$`, stdout)
 
 	// Replay verifies the fingerprint.
 	code, stdout, _ = run(t, "replay", out)

@@ -30,6 +30,8 @@ type Cluster struct {
 	// expectedEnd is the run's estimated end.
 	progress    func(now, end time.Duration)
 	expectedEnd time.Duration
+	// names interns the strings of replica states (ReplicaStates).
+	names *stateNames
 }
 
 // slot is one member: its endpoint, its current node instance, and the

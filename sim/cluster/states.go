@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"dynasim/checker/history"
@@ -32,7 +33,10 @@ func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, e
 		defer closeFn()
 		readers[i] = rd
 	}
-	var out []history.ReplicaState
+	if c.names == nil {
+		c.names = newStateNames()
+	}
+	out := make([]history.ReplicaState, 0, len(keys)*max(n, 1))
 	for _, k := range keys {
 		key := []byte(k)
 		prefs := c.Replicas(key, n)
@@ -44,7 +48,7 @@ func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, e
 			if len(set.Siblings) == 0 && !contains(prefs, addrOf(i)) {
 				continue
 			}
-			out = append(out, stateOf(at, k, addrOf(i), set))
+			out = append(out, c.names.stateOf(at, k, addrOf(i), set))
 		}
 	}
 	return out, nil
@@ -74,17 +78,71 @@ func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func
 // stateOf describes one replica's set: live value IDs, and every version
 // as "actor:counter" ("…/del" for a tombstone).
 func stateOf(at int64, key string, node net.Addr, set net.SiblingSet) history.ReplicaState {
+	return newStateNames().stateOf(at, key, node, set)
+}
+
+// stateNames makes the strings of replica states once per run: the probes
+// of a run see mostly the same versions and values again, so each version
+// string and value ID is built, and allocated, the first time only.
+type stateNames struct {
+	versions map[versionName]string
+	values   map[string]string
+	buf      []byte
+}
+
+type versionName struct {
+	dot  net.Dot
+	tomb bool
+}
+
+func newStateNames() *stateNames {
+	return &stateNames{versions: map[versionName]string{}, values: map[string]string{}}
+}
+
+func (sn *stateNames) version(s *net.Sibling) string {
+	k := versionName{s.Dot, s.Tombstone}
+	if v, ok := sn.versions[k]; ok {
+		return v
+	}
+	b := append(sn.buf[:0], s.Dot.Actor.String()...)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, s.Dot.Counter, 10)
+	if s.Tombstone {
+		b = append(b, "/del"...)
+	}
+	sn.buf = b
+	v := string(b)
+	sn.versions[k] = v
+	return v
+}
+
+func (sn *stateNames) valueID(value []byte) string {
+	raw, ok := sim.ValueIDBytes(value)
+	if !ok {
+		return sim.ValueID(value)
+	}
+	if id, ok := sn.values[string(raw)]; ok {
+		return id
+	}
+	id := string(raw)
+	sn.values[id] = id
+	return id
+}
+
+func (sn *stateNames) stateOf(at int64, key string, node net.Addr, set net.SiblingSet) history.ReplicaState {
 	st := history.ReplicaState{AtNs: at, Key: key, Node: int32(node)}
+	st.Versions = make([]string, 0, len(set.Siblings))
 	for i := range set.Siblings {
 		s := &set.Siblings[i]
-		v := fmt.Sprintf("%v:%d", s.Dot.Actor, s.Dot.Counter)
 		if s.Tombstone {
 			st.Tombstone = true
-			v += "/del"
 		} else {
-			st.ValueIDs = append(st.ValueIDs, sim.ValueID(s.Value))
+			st.ValueIDs = append(st.ValueIDs, sn.valueID(s.Value))
 		}
-		st.Versions = append(st.Versions, v)
+		st.Versions = append(st.Versions, sn.version(s))
+	}
+	if len(st.Versions) == 0 {
+		st.Versions = nil
 	}
 	return st
 }
