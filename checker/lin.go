@@ -52,8 +52,11 @@ const (
 	// DefaultLinStepBudget is about a second of search per key on one core.
 	DefaultLinStepBudget = int64(20_000_000)
 	// DefaultLinMemoryBudgetBytes bounds one key's cache; with Workers keys
-	// at once the check holds at most Workers times this.
-	DefaultLinMemoryBudgetBytes = int64(512 << 20)
+	// at once the check holds at most Workers times this. The count is an
+	// upper bound (every successful step is counted as a new cached state,
+	// though porcupine stores only those it has not seen): the real cache is
+	// about a third to a half of it.
+	DefaultLinMemoryBudgetBytes = int64(2 << 30)
 	defaultLinTimeLimit         = 10 * time.Minute
 	defaultVizTimeLimit         = 10 * time.Second
 	maxWorkers                  = 1024

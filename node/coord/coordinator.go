@@ -160,7 +160,7 @@ func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
 		want = len(c.prefBuf)
 	}
 	if want > len(c.prefBuf) {
-		return fmt.Errorf("N=%d exceeds the %d replicas the placement provides", want, len(c.prefBuf))
+		return fmt.Errorf("the request asks for N=%d, above the %d replicas the placement provides", want, len(c.prefBuf))
 	}
 	if want == 0 {
 		return fmt.Errorf("the ring has no replicas for this key")

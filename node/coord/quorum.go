@@ -111,7 +111,6 @@ func (q *quorum) satisfied(st []uint8, ok func(uint8) bool) bool {
 
 func isOK(s uint8) bool       { return s == stOK }
 func mayBeOK(s uint8) bool    { return s == stOK || s == stPending }
-func isAnswered(s uint8) bool { return s == stOK || s == stFailed }
 
 // met reports whether enough replicas succeeded.
 func (q *quorum) met(st []uint8) bool { return q.satisfied(st, isOK) }

@@ -80,7 +80,7 @@ func TestImpossibleQuorumsAndBadContextsAreBadRequests(t *testing.T) {
 		{"W above N", func() uint64 { return p.sendPut(reps[0], "k", "v", req{w: count(4)}) }, "W=4 exceeds N=3"},
 		{"W above a smaller N", func() uint64 { return p.sendPut(reps[0], "k", "v", req{n: 2, w: all}) }, ""},
 		{"R above N", func() uint64 { return p.sendGet(reps[0], "k", req{r: count(4)}) }, "R=4 exceeds N=3"},
-		{"N above the placement", func() uint64 { return p.sendGet(reps[0], "k", req{n: 4}) }, "N=4 exceeds the 3 replicas the placement provides"},
+		{"N above the placement", func() uint64 { return p.sendGet(reps[0], "k", req{n: 4}) }, "asks for N=4, above the 3 replicas the placement provides"},
 		{"no local replicas", func() uint64 {
 			return p.sendPut(reps[0], "k", "v", req{w: net.Need{Level: net.LevelLocalQuorum}})
 		}, ""},

@@ -75,12 +75,6 @@ func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func
 	return read, func() { store.Close() }, nil
 }
 
-// stateOf describes one replica's set: live value IDs, and every version
-// as "actor:counter" ("…/del" for a tombstone).
-func stateOf(at int64, key string, node net.Addr, set net.SiblingSet) history.ReplicaState {
-	return newStateNames().stateOf(at, key, node, set)
-}
-
 // stateNames makes the strings of replica states once per run: the probes
 // of a run see mostly the same versions and values again, so each version
 // string and value ID is built, and allocated, the first time only.
@@ -129,6 +123,8 @@ func (sn *stateNames) valueID(value []byte) string {
 	return id
 }
 
+// stateOf describes one replica's set: live value IDs, and every version
+// as "actor:counter" ("…/del" for a tombstone).
 func (sn *stateNames) stateOf(at int64, key string, node net.Addr, set net.SiblingSet) history.ReplicaState {
 	st := history.ReplicaState{AtNs: at, Key: key, Node: int32(node)}
 	st.Versions = make([]string, 0, len(set.Siblings))
