@@ -109,8 +109,8 @@ func (q *quorum) satisfied(st []uint8, ok func(uint8) bool) bool {
 	return true
 }
 
-func isOK(s uint8) bool       { return s == stOK }
-func mayBeOK(s uint8) bool    { return s == stOK || s == stPending }
+func isOK(s uint8) bool    { return s == stOK }
+func mayBeOK(s uint8) bool { return s == stOK || s == stPending }
 
 // met reports whether enough replicas succeeded.
 func (q *quorum) met(st []uint8) bool { return q.satisfied(st, isOK) }
