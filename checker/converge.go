@@ -52,6 +52,13 @@ type ConvergenceResult struct {
 	ConvergedAtNs int64 `json:"converged_at_ns"`
 	// NonConverged lists the first divergent keys of the final probe, sorted.
 	NonConverged []DivergentKey `json:"non_converged,omitempty"`
+	// InFlightAtEnd is how many messages the network still held at the
+	// final probe (from the history's run header). NotYet: the replicas
+	// differ while messages are on their way, so they may still agree —
+	// the run ended too early to tell, which is not convergence and not
+	// divergence either.
+	InFlightAtEnd int  `json:"in_flight_at_end"`
+	NotYet        bool `json:"not_yet"`
 }
 
 // DivergentKey is a key whose replicas disagreed in the final probe.
@@ -141,6 +148,10 @@ func convergence(h *history.History, opt ConvergenceOptions, validated bool) (*C
 	if res.Converged {
 		res.ConvergedAtNs = since
 	}
+	if h.Run != nil {
+		res.InFlightAtEnd = h.Run.InFlightAtEnd
+	}
+	res.NotYet = !res.Converged && res.Keys > 0 && res.InFlightAtEnd > 0
 	return res, nil
 }
 

@@ -85,3 +85,27 @@ func TestConvergenceRefusesDuplicateStates(t *testing.T) {
 	_, err := Convergence(&history.History{Replicas: []history.ReplicaState{rs(5, "k", 1, "a"), rs(5, "k", 1, "b")}}, ConvergenceOptions{})
 	require.ErrorContains(t, err, `two replica states for key "k" on node 1 at 5 ns`)
 }
+
+// Replicas that differ while messages are still in flight have not
+// diverged: the verdict is "not yet", and only then.
+func TestConvergenceWithMessagesInFlightIsNotYet(t *testing.T) {
+	states := []history.ReplicaState{rs(100, "k", 0, "a"), rs(100, "k", 1, "b")}
+	for _, c := range []struct {
+		inFlight int
+		states   []history.ReplicaState
+		notYet   bool
+	}{
+		{3, states, true},
+		{0, states, false},
+		{3, []history.ReplicaState{rs(100, "k", 0, "a"), rs(100, "k", 1, "a")}, false}, // converged anyway
+	} {
+		run := &history.RunInfo{Fingerprint: "0123456789abcdef", VersionMode: "dvv", N: 3, W: 2, R: 2, WorkloadN: 3,
+			Nodes: []history.NodeInfo{{Name: "n1"}, {Name: "n2"}}, InFlightAtEnd: c.inFlight}
+		h := &history.History{Replicas: c.states, Run: run}
+		res, err := Convergence(h, ConvergenceOptions{ReplicasPerKey: 2})
+		require.NoError(t, err)
+		require.Equal(t, c.notYet, res.NotYet, "in flight %d", c.inFlight)
+		require.Equal(t, c.inFlight, res.InFlightAtEnd)
+		require.Equal(t, !c.notYet && c.states[1].ValueIDs[0] == "a", res.Converged)
+	}
+}

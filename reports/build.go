@@ -356,7 +356,8 @@ func checks(m Meta, res *checker.Results, opt Options) Checks {
 		})
 	}
 	cv := res.Convergence
-	c.Convergence = Convergence{Keys: cv.Keys, ConvergedKeys: cv.ConvergedKeys, Probes: cv.Probes, ConvergedAtMs: -1}
+	c.Convergence = Convergence{Keys: cv.Keys, ConvergedKeys: cv.ConvergedKeys, Probes: cv.Probes, ConvergedAtMs: -1,
+		InFlightAtEnd: cv.InFlightAtEnd, NotYet: cv.NotYet}
 	if cv.Converged {
 		c.Convergence.ConvergedAtMs = nsToMs(cv.ConvergedAtNs)
 	}

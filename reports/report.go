@@ -260,6 +260,10 @@ type Convergence struct {
 	// probes show), or -1.
 	ConvergedAtMs float64        `json:"converged_at_ms"`
 	Divergent     []DivergentKey `json:"divergent,omitempty"`
+	// InFlightAtEnd: messages still in flight at the final probe; NotYet:
+	// replicas differ while some are (not converged yet, not diverged).
+	InFlightAtEnd int  `json:"in_flight_at_end"`
+	NotYet        bool `json:"not_yet"`
 }
 
 // DivergentKey is a key whose replicas disagreed at the end.

@@ -286,6 +286,9 @@ func checksTable(r *Report) *table {
 	case r.Checks.Converged:
 		conv.Status = good
 		d = fmt.Sprintf("all %s keys agree since %s", fmtInt(cv.Keys), fmtSeconds(cv.ConvergedAtMs/1000))
+	case cv.NotYet:
+		conv.Text, conv.Status = "not yet", warn
+		d = fmt.Sprintf("%s of %s keys differ while %s messages are still in flight", fmtInt(cv.Keys-cv.ConvergedKeys), fmtInt(cv.Keys), fmtInt(cv.InFlightAtEnd))
 	default:
 		d = fmt.Sprintf("%s of %s keys diverge", fmtInt(cv.Keys-cv.ConvergedKeys), fmtInt(cv.Keys))
 		if len(cv.Divergent) > 0 {

@@ -52,10 +52,11 @@ func compare(cmp string, got, want any) bool {
 // the report, and whether the value could be measured.
 func measure(name string, h *history.History, res *checker.Results) (any, string, bool) {
 	verdict := map[string]string{
-		"linearizable":          checker.VerdictLinearizability,
-		"lost_acked_writes":     checker.VerdictLostAckedWrites,
-		"lost_acked_writes_min": checker.VerdictLostAckedWrites,
-		"converged":             checker.VerdictConverged,
+		"linearizable":            checker.VerdictLinearizability,
+		"lost_acked_writes":       checker.VerdictLostAckedWrites,
+		"lost_acked_writes_min":   checker.VerdictLostAckedWrites,
+		"unverified_acked_writes": checker.VerdictLostAckedWrites,
+		"converged":               checker.VerdictConverged,
 	}[name]
 	if why, ok := res.NotChecked[verdict]; ok && verdict != "" {
 		return "not checked", why, false
@@ -83,9 +84,22 @@ func measure(name string, h *history.History, res *checker.Results) (any, string
 			detail = fmt.Sprintf("%d acknowledged writes on keys without a final read were not verified", lw.Unverified)
 		}
 		return float64(lw.Lost), detail, true
+	case "unverified_acked_writes":
+		if res.LostWrites == nil {
+			return "n/a", "no final reads", false
+		}
+		lw := res.LostWrites
+		detail := ""
+		if lw.Unverified > 0 {
+			detail = fmt.Sprintf("%d acknowledged writes on keys whose final read failed every attempt could not be verified (e.g. %s)", lw.Unverified, strings.Join(lw.UnverifiedKeys[:min(3, len(lw.UnverifiedKeys))], ", "))
+		}
+		return float64(lw.Unverified), detail, true
 	case "converged":
 		if res.Convergence == nil {
 			return "n/a", "no replica states recorded", false
+		}
+		if cv := res.Convergence; cv.NotYet {
+			return "not yet", fmt.Sprintf("%d of %d keys differ while %d messages are still in flight", cv.Keys-cv.ConvergedKeys, cv.Keys, cv.InFlightAtEnd), true
 		}
 		return res.Convergence.Converged, "", true
 	case "availability_min":

@@ -241,6 +241,7 @@ func runInfo(r *scenarios.Resolved, res *cluster.Result) *history.RunInfo {
 		Fingerprint:     fmt.Sprintf("%016x", res.Fingerprint),
 		Events:          res.Events,
 		EndNs:           int64(res.End),
+		InFlightAtEnd:   res.InFlightAtEnd,
 		VersionMode:     string(r.Node.VersionMode),
 		N:               r.Node.N,
 		W:               r.Node.W,

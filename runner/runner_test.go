@@ -192,3 +192,45 @@ func TestEndpointTableIsSizedFromTheScenario(t *testing.T) {
 	require.Equal(t, 5+8186+1, cfg.World.Network.MaxEndpoints)
 	require.NoError(t, cfg.World.Network.WithDefaults().Validate())
 }
+
+// A lost-write verdict rests on the final reads: when some cannot succeed
+// (two of five nodes stay down, so keys with both among their replicas
+// cannot gather R=2), those keys' acknowledged puts are unverified, and asserting
+// lost_acked_writes: 0 fails on unverified_acked_writes instead of passing
+// on a count of 0 that saw nothing — unless the scenario allows it.
+func TestUnverifiedAckedWritesFailLostAckedWrites(t *testing.T) {
+	run := func(allow string) map[string]reports.Expectation {
+		src := []byte(`
+name: blind
+cluster: {nodes: 5}
+node: {n: 3, r: 2, w: 2}
+workload: {clients: 2, duration: 1s, keys: {count: 20}, timeout: 100ms}
+faults:
+  - {at: 1s, action: crash, nodes: [n1, n2]}
+heal_at_end: false
+quiet_period: 100ms
+expect:
+  lost_acked_writes: 0
+` + allow)
+		sc, err := scenarios.Parse("blind.yaml", src)
+		require.NoError(t, err)
+		r, err := sc.Resolve(1)
+		require.NoError(t, err)
+		out, err := Run(r, Options{})
+		require.NoError(t, err)
+		byName := map[string]reports.Expectation{}
+		for _, e := range out.Report.Expectations {
+			byName[e.Name] = e
+		}
+		return byName
+	}
+	got := run("")
+	require.True(t, got["lost_acked_writes"].Pass, "nothing seen lost")
+	u := got["unverified_acked_writes"]
+	require.False(t, u.Pass)
+	require.Greater(t, u.Got.(float64), 0.0)
+	require.Contains(t, u.Detail, "could not be verified")
+
+	allowed := run("  unverified_acked_writes_max: 100000\n")
+	require.True(t, allowed["unverified_acked_writes"].Pass, "allowed explicitly")
+}

@@ -209,9 +209,11 @@
 //
 //	expect:                       # each optional; see Expect
 //	  linearizable: true          # or false: the anomaly must be found
-//	  lost_acked_writes: 0        # at most
+//	  lost_acked_writes: 0        # at most; also asserts unverified_acked_writes <= 0
+//	  unverified_acked_writes_max: 0   # acked writes whose final read never succeeded
+//	                              # that lost_acked_writes may leave unverified
 //	  lost_acked_writes_min: 1    # at least (demonstrating a loss)
-//	  converged: true
+//	  converged: true             # "not yet" (messages still in flight) is not true
 //	  availability_min: 0.99
 //	  availability_in_faults_min: 0.5
 //	  availability_in_faults_max: 0.9

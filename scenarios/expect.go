@@ -22,6 +22,12 @@ type Expect struct {
 	// show: a scenario demonstrating that a configuration loses writes (LWW
 	// under clock skew) asserts at least 1.
 	LostAckedWritesMin *int `yaml:"lost_acked_writes_min,omitempty"`
+	// UnverifiedAckedWritesMax is how many acknowledged writes may go
+	// unverified (their key's final read failed every attempt) while
+	// lost_acked_writes is asserted. Default 0: a check that could not see a
+	// write does not pass it. Set it only for a scenario whose network stays
+	// too lossy for every final read to succeed.
+	UnverifiedAckedWritesMax *int `yaml:"unverified_acked_writes_max,omitempty"`
 	// Converged asserts whether every key's replicas agree after the quiet
 	// period.
 	Converged *bool `yaml:"converged,omitempty"`
@@ -99,6 +105,11 @@ func (e Expect) List() []Expectation {
 	eqBool("linearizable", e.Linearizable)
 	if e.LostAckedWrites != nil {
 		out = append(out, Expectation{"lost_acked_writes", "<=", float64(*e.LostAckedWrites)})
+		allowed := 0
+		if e.UnverifiedAckedWritesMax != nil {
+			allowed = *e.UnverifiedAckedWritesMax
+		}
+		out = append(out, Expectation{"unverified_acked_writes", "<=", float64(allowed)})
 	}
 	if e.LostAckedWritesMin != nil {
 		out = append(out, Expectation{"lost_acked_writes_min", ">=", float64(*e.LostAckedWritesMin)})

@@ -342,6 +342,7 @@ func cloneSpec(s dist.Spec) dist.Spec {
 func (e Expect) clone() Expect {
 	e.Linearizable, e.Converged = clonePtr(e.Linearizable), clonePtr(e.Converged)
 	e.LostAckedWrites, e.LostAckedWritesMin = clonePtr(e.LostAckedWrites), clonePtr(e.LostAckedWritesMin)
+	e.UnverifiedAckedWritesMax = clonePtr(e.UnverifiedAckedWritesMax)
 	e.AvailabilityMin, e.StaleFractionMax = clonePtr(e.AvailabilityMin), clonePtr(e.StaleFractionMax)
 	e.AvailabilityInFaultsMin, e.AvailabilityInFaultsMax = clonePtr(e.AvailabilityInFaultsMin), clonePtr(e.AvailabilityInFaultsMax)
 	cp := func(b LatencyBound) LatencyBound {

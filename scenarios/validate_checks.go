@@ -60,6 +60,12 @@ func (v *validator) expect() {
 	if e.LostAckedWrites != nil && *e.LostAckedWrites < 0 {
 		v.bad("expect.lost_acked_writes", "must be >= 0, got %d", *e.LostAckedWrites)
 	}
+	if e.UnverifiedAckedWritesMax != nil && *e.UnverifiedAckedWritesMax < 0 {
+		v.bad("expect.unverified_acked_writes_max", "must be >= 0, got %d", *e.UnverifiedAckedWritesMax)
+	}
+	if e.UnverifiedAckedWritesMax != nil && e.LostAckedWrites == nil {
+		v.bad("expect.unverified_acked_writes_max", "only qualifies lost_acked_writes, which is not asserted")
+	}
 	if e.LostAckedWritesMin != nil && *e.LostAckedWritesMin < 1 {
 		v.bad("expect.lost_acked_writes_min", "must be >= 1 (it asserts that writes are lost), got %d", *e.LostAckedWritesMin)
 	}

@@ -73,7 +73,8 @@ type World struct {
 	// faultErrs are scheduled faults that failed when they fired.
 	faultErrs []FaultError
 	// trace, when set, sees every event the world delivers (tests, debugging).
-	trace func(Trace)
+	trace    func(Trace)
+	inFlight int // messages scheduled for delivery (InFlight)
 }
 
 // eventKind says what an event does when it fires.
@@ -191,6 +192,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func (w *World) dispatch(at Time, e *event) bool {
 	switch e.kind {
 	case evMessage:
+		w.inFlight--
 		w.deliverMessage(at, e)
 	case evTimer:
 		w.deliverTimer(at, e)
@@ -308,7 +310,12 @@ func (w *World) send(from net.Addr, to net.Addr, m net.Message, departAt Time) {
 	for i := 0; i < arr.N; i++ {
 		w.sched.Schedule(Time(arr.AtNs[i]), event{kind: evMessage, to: to, from: from, digest: digest, msg: m})
 	}
+	w.inFlight += arr.N
 }
+
+// InFlight is the number of messages sent and not yet delivered (or dropped
+// on arrival): what the network still holds.
+func (w *World) InFlight() int { return w.inFlight }
 
 // digest returns a message's encoded size and a digest of its bytes for the
 // fingerprint. Messages of the wire codec end with a CRC-32C of their

@@ -22,6 +22,10 @@ type RunInfo struct {
 	Fingerprint string `json:"fingerprint"`
 	Events      uint64 `json:"events"`
 	EndNs       int64  `json:"end_ns"`
+	// InFlightAtEnd is how many messages were still on their way when the
+	// last replica states were recorded: replicas that differ then may
+	// still converge ("not yet", not "diverged").
+	InFlightAtEnd int `json:"in_flight_at_end,omitempty"`
 	// VersionMode is how replicas versioned values: vclock, dvv or lww.
 	VersionMode string `json:"version_mode"`
 	// N, W and R are the node configuration's replication factor and
@@ -109,6 +113,9 @@ func (r *RunInfo) Validate() error {
 	}
 	if r.Clients < 0 || r.Keys < 0 {
 		return fieldErr("run.clients", "clients (%d) and keys (%d) must be non-negative", r.Clients, r.Keys)
+	}
+	if r.InFlightAtEnd < 0 {
+		return fieldErr("run.in_flight_at_end", "must be non-negative, got %d", r.InFlightAtEnd)
 	}
 	if len(r.Nodes) < 1 || len(r.Nodes) > MaxNodes {
 		return fieldErr("run.nodes", "must name between 1 and %d nodes, got %d", MaxNodes, len(r.Nodes))

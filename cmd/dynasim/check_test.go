@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestCheckShowsOnlyWhatTheHistoryHolds(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "chk")
 	_, stdout, _ := run(t, "check", hist, "--out", dir)
 
-	for _, want := range []string{"| seed ", "| " + ran.Fingerprint + " ", "| scenario     | lww-clock-skew", "| events ", "67,054"} {
+	for _, want := range []string{"| seed ", "| " + ran.Fingerprint + " ", "| scenario     | lww-clock-skew", "| events ", "| " + withCommas(ran.Events) + " "} {
 		require.Contains(t, stdout, want)
 	}
 	for _, absent := range []string{"wall time", "sim speed", "0000000000000000", "ring primary", "| n0 ", "--seed"} {
@@ -185,4 +186,13 @@ func lineWith(t *testing.T, out string, parts ...string) string {
 	}
 	require.Lenf(t, found, 1, "want exactly one line with %q in:\n%s", parts, out)
 	return found[0]
+}
+
+// withCommas formats n as the text report does: 67054 as "67,054".
+func withCommas(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -36,6 +36,10 @@ type RunConfig struct {
 	FinalReadAllKeys bool
 	// FinalReadParallelism bounds the final reads in flight. Default 16.
 	FinalReadParallelism int
+	// FinalReadAttempts is how often a key's final read is tried before
+	// its key stays unread (and its acknowledged puts unverified).
+	// Default 10.
+	FinalReadAttempts int
 	// Recorder bounds the history. Zero: history.DefaultRecorderConfig.
 	Recorder history.RecorderConfig
 	// FinalRead is the read quorum of the final reads. The zero Need uses
@@ -66,6 +70,7 @@ type RunConfig struct {
 const (
 	DefaultQuiet                = 2 * time.Second
 	DefaultFinalReadParallelism = 16
+	DefaultFinalReadAttempts    = 10
 	DefaultConvergenceProbes    = 10
 	MaxConvergenceProbes        = 1000
 )
@@ -80,7 +85,11 @@ type Result struct {
 	// Fingerprint and Events identify the run: the same seed and config
 	// give the same values.
 	Fingerprint uint64
-	Events      uint64
+	// InFlightAtEnd is how many messages were still on their way when the
+	// replicas' last states were recorded (after the final reads and a
+	// bounded wait for the network to drain).
+	InFlightAtEnd int
+	Events        uint64
 	// End is the virtual time the run ended; WorkloadEnd when the workload
 	// ended (its last operation returned, or its time limit passed).
 	End         sim.Time
@@ -119,8 +128,11 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if rc.ConvergenceProbes == 0 {
 		rc.ConvergenceProbes = DefaultConvergenceProbes
 	}
-	if rc.MaxTime < 0 || rc.Quiet < 0 || rc.FinalReadParallelism < 0 {
-		return nil, fmt.Errorf("cluster: negative MaxTime, Quiet or FinalReadParallelism")
+	if rc.FinalReadAttempts == 0 {
+		rc.FinalReadAttempts = DefaultFinalReadAttempts
+	}
+	if rc.MaxTime < 0 || rc.Quiet < 0 || rc.FinalReadParallelism < 0 || rc.FinalReadAttempts < 0 {
+		return nil, fmt.Errorf("cluster: negative MaxTime, Quiet, FinalReadParallelism or FinalReadAttempts")
 	}
 	if rc.ConvergenceProbes < -1 || rc.ConvergenceProbes > MaxConvergenceProbes {
 		return nil, fmt.Errorf("cluster: ConvergenceProbes %d outside [-1, %d]", rc.ConvergenceProbes, MaxConvergenceProbes)
@@ -182,11 +194,21 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
 	}
 	if !rc.NoFinalReads {
-		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * wcfg.Timeout * time.Duration(wcfg.Retries+1)
-		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, limit+time.Second); err != nil {
+		perKey := (wcfg.Timeout*time.Duration(wcfg.Retries+1) + finalReadBackoff) * time.Duration(rc.FinalReadAttempts)
+		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * perKey
+		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, rc.FinalReadAttempts, limit+time.Second); err != nil {
 			return nil, err
 		}
 	}
+	// Let what the final reads and the last repairs sent arrive before the
+	// replicas' last states are taken, for at most one more quiet period: a
+	// replica that is behind only because a message is still on its way has
+	// not diverged, it has not converged yet (Result.InFlightAtEnd).
+	settleEnd := c.world.Now() + sim.Time(max(rc.Quiet, time.Second))
+	for c.world.InFlight() > 0 && c.world.Now() < settleEnd {
+		c.world.Run(sim.Limit{Until: min(settleEnd, c.world.Now()+sim.Time(time.Millisecond))})
+	}
+	inFlightAtEnd := c.world.InFlight()
 	if err := probe(); err != nil {
 		return nil, err
 	}
@@ -198,17 +220,18 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		return nil, err
 	}
 	return &Result{
-		History:     h,
-		Finished:    finished,
-		Fingerprint: c.world.Fingerprint(),
-		Events:      c.world.Events(),
-		End:         c.world.Now(),
-		WorkloadEnd: workloadEnd,
-		Nodes:       c.Stats(),
-		Workload:    wl.Stats(),
-		World:       c.world.Stats(),
-		Network:     c.world.Network().Stats(),
-		FaultErrors: c.world.FaultErrors(),
+		History:       h,
+		Finished:      finished,
+		Fingerprint:   c.world.Fingerprint(),
+		InFlightAtEnd: inFlightAtEnd,
+		Events:        c.world.Events(),
+		End:           c.world.Now(),
+		WorkloadEnd:   workloadEnd,
+		Nodes:         c.Stats(),
+		Workload:      wl.Stats(),
+		World:         c.world.Stats(),
+		Network:       c.world.Network().Stats(),
+		FaultErrors:   c.world.FaultErrors(),
 	}, nil
 }
 

@@ -103,34 +103,43 @@ func (c *Cluster) RunWorkload(limit time.Duration) (bool, error) {
 // phase is over.
 const checkEvery = 10 * time.Millisecond
 
-// FinalReads reads every key once through the final reader (recorded with
-// Final: true), at most parallel at a time, and runs the world until all
-// have completed or limit has passed. It reports whether all completed.
-func (c *Cluster) FinalReads(keys []string, r net.Need, parallel int, limit time.Duration) (bool, error) {
+// FinalReads reads every key once more, at most parallel at a time, with
+// read quorum r, through the final reader; a read that fails is tried
+// again, up to attempts times in all, finalReadBackoff apart (a lossy
+// network fails some reads, and a key that is never read leaves its
+// acknowledged puts unverified). It stops after limit of virtual time and
+// reports whether every key was read.
+func (c *Cluster) FinalReads(keys []string, r net.Need, parallel, attempts int, limit time.Duration) (bool, error) {
 	ws := c.workload
 	if ws == nil {
 		return false, fmt.Errorf("cluster: no workload")
 	}
-	if parallel < 1 {
-		return false, fmt.Errorf("cluster: final read parallelism %d must be at least 1", parallel)
+	if parallel < 1 || attempts < 1 {
+		return false, fmt.Errorf("cluster: final read parallelism %d and attempts %d must be at least 1", parallel, attempts)
 	}
 	next, done := 0, 0
-	var launch func()
-	launch = func() {
-		if next >= len(keys) {
-			return
-		}
+	var read func(k string, attempt int)
+	read = func(k string, attempt int) {
 		reader, ok := ws.final.Process().(*sim.Client)
 		if !ok {
 			return
 		}
-		k := keys[next]
-		next++
-		reader.ReadFinal(k, r, func(bool) { done++; launch() })
+		reader.ReadFinal(k, r, func(ok bool) {
+			if !ok && attempt < attempts {
+				c.world.At(c.world.Now()+sim.Time(finalReadBackoff), "final read again", func() { read(k, attempt+1) })
+				return
+			}
+			done++
+			if next < len(keys) {
+				next++
+				read(keys[next-1], 1)
+			}
+		})
 	}
 	c.world.At(c.world.Now(), "final reads", func() {
-		for i := 0; i < parallel; i++ {
-			launch()
+		for next < len(keys) && next < parallel {
+			next++
+			read(keys[next-1], 1)
 		}
 	})
 	end := c.world.Now() + sim.Time(limit)
@@ -139,3 +148,6 @@ func (c *Cluster) FinalReads(keys []string, r net.Need, parallel int, limit time
 	}
 	return done == len(keys), nil
 }
+
+// finalReadBackoff separates the attempts of one key's final read.
+const finalReadBackoff = 50 * time.Millisecond
