@@ -182,9 +182,13 @@ func (n *Node) handleTimer(t Timer) {
 }
 
 // maintain gives the engine a bounded slice of background work and comes
-// back soon if it has more.
+// back soon if it has more. An engine an I/O failure stopped is reopened
+// first.
 func (n *Node) maintain() {
 	st := &n.cfg.Storage
+	if n.engine.db.Stopped() != nil {
+		n.reopenStorage()
+	}
 	more, err := n.store.Maintain(st.MaintenanceBudgetBytes)
 	n.stats.Maintenance++
 	if err != nil {
@@ -229,4 +233,48 @@ func (n *Node) Close() error {
 		return serr
 	}
 	return cerr
+}
+
+// reopenStorage recovers from an engine stopped by an I/O failure, as a
+// restart would but without losing the node's other state: it takes a new
+// epoch, closes the engine and opens it again from the disk, which recovers
+// what was durable. Without it the node would serve its last in-memory
+// state forever, refuse every write and, since nothing it reads can be made
+// durable, fail every read. Outputs still waiting for a sync of the old
+// engine fail first: what they would reveal may not be durable.
+//
+// The new epoch comes first and is stored durably: if the disk still fails,
+// nothing changes and the next maintenance round tries again. Versions the
+// old incarnation minted but did not make durable may be gone from this
+// replica, so the coordinator mints under the new epoch (Reincarnate) and
+// the old actor's counters are never reused.
+func (n *Node) reopenStorage() {
+	st := &n.cfg.Storage
+	fs := n.env.FS()
+	fail := func(err error) {
+		n.stats.ReopenFailures++
+		n.stats.LastReopenError = clip(err.Error())
+	}
+	epoch, err := replica.NextEpoch(fs, st.Dir)
+	if err != nil {
+		fail(err)
+		return
+	}
+	n.failDeferred(fmt.Errorf("node: storage reopened after an I/O failure: %w", n.engine.db.Stopped()))
+	for len(n.deferred) > 0 {
+		n.releaseDeferred()
+	}
+	_ = n.store.Close() // reports the failure that stopped it
+	eng, err := st.openEngine(fs, n.sh.cfg.Coordinator.Limits.KeySizeBytes, n.env.Now)
+	if err != nil {
+		// The old engine is closed: every store operation fails until a
+		// later round opens it.
+		fail(err)
+		return
+	}
+	n.engine, n.epoch = eng, epoch
+	n.store = replica.NewStore(eng, n.sh.v, st.RowCacheBytes)
+	n.coord.Reincarnate(epoch)
+	n.stats.Epoch = epoch
+	n.stats.Reopens++
 }

@@ -29,6 +29,12 @@ type Stats struct {
 	// MaintenanceErrors those that failed, the last with its error.
 	Maintenance, MaintenanceErrors uint64
 	LastMaintenanceError           string
+	// Reopens count the times the storage engine, stopped by an I/O
+	// failure, was closed and opened again from the disk (under a new
+	// epoch); ReopenFailures the attempts that failed and wait for the next
+	// maintenance round.
+	Reopens, ReopenFailures uint64
+	LastReopenError         string
 
 	Coordinator coord.Stats
 	Replica     replica.Stats

@@ -101,6 +101,15 @@ func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Vers
 	return c, nil
 }
 
+// Reincarnate makes the coordinator mint under a new epoch from now on: the
+// node's replica was reopened from its disk and may have lost versions this
+// incarnation minted, so the old actor's counters can no longer be trusted
+// to be unique. Requests in flight keep going; new request IDs carry the new
+// epoch, so they stay distinct from every earlier one.
+func (c *Coordinator) Reincarnate(epoch uint32) {
+	c.epoch, c.actor, c.counter = epoch, net.ActorOf(c.self, epoch), 0
+}
+
 // Actor is the actor ID this node mints versions under.
 func (c *Coordinator) Actor() net.ActorID { return c.actor }
 

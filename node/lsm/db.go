@@ -119,6 +119,10 @@ func (d *DB) fail(err error) {
 	}
 }
 
+// Stopped is the I/O failure that stopped the engine (see fail), or nil.
+// A stopped engine refuses writes until it is closed and opened again.
+func (d *DB) Stopped() error { return d.err }
+
 func (d *DB) writable() error {
 	if d.closed {
 		return ErrClosed

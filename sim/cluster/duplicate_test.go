@@ -65,7 +65,7 @@ func TestACoordinatorWhoseReplicaRefusesTheWriteSendsNothing(t *testing.T) {
 	for i := range 3 {
 		r := p.put(t, bad, "k", "never", req{})
 		require.Equal(t, net.StatusFailed, r.Status, "attempt %d: %s", i, r.Error)
-		require.Contains(t, r.Error, "local replica refused")
+		require.Contains(t, r.Error, "local replica", "refused, or closed after a failed reopen")
 	}
 	settle(c)
 	for _, other := range reps[1:] {
