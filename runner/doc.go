@@ -4,6 +4,13 @@
 // the scenario's expectations, and builds the report. The CLI
 // (cmd/dynasim) is a thin shell around it.
 //
+// A run is four stages, each usable alone (stages.go): Simulate (scenario ->
+// history and cluster counters), Check (history -> results and measured
+// expectations; no files), BuildReport, and writing the files. Run chains
+// them; CheckHistory, behind `dynasim check`, runs the same checking step
+// on a history read from a file; a fuzz campaign needs only Simulate and
+// Check.
+//
 // A run's output directory holds everything needed to understand and
 // replay it:
 //

@@ -50,36 +50,17 @@ type Outcome struct {
 	Files []string
 }
 
-// Run runs a resolved scenario and checks it.
+// Run runs a resolved scenario through every stage — Simulate, Check,
+// BuildReport, and writing the files into opt.OutDir when it is set — and
+// times each. The history and the resolved scenario are written while the
+// checks run: neither depends on the other, and the checks only read the
+// history.
 func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 	setupStart := time.Now()
 	if opt.Start.IsZero() {
 		opt.Start = setupStart
 	}
 	var phases reports.PhaseSeconds
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
-	ccfg, err := clusterConfig(r)
-	if err != nil {
-		return nil, err
-	}
-	wcfg, err := workloadConfig(r)
-	if err != nil {
-		return nil, err
-	}
-	faults, err := faultSchedule(r)
-	if err != nil {
-		return nil, err
-	}
-	finalRead, err := r.FinalReadLevel.Need()
-	if err != nil {
-		return nil, fmt.Errorf("runner: final_read_level: %w", err)
-	}
-	c, err := cluster.New(ccfg)
-	if err != nil {
-		return nil, err
-	}
 	if opt.OutDir != "" {
 		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 			return nil, err
@@ -90,45 +71,15 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 			return nil, err
 		}
 	}
-
-	start := time.Now()
-	phases.Setup = start.Sub(setupStart).Seconds()
-	res, err := c.Run(cluster.RunConfig{
-		Workload:  wcfg,
-		Faults:    faults,
-		Quiet:     time.Duration(r.QuietPeriod),
-		HealAtEnd: r.HealAtEnd,
-		FinalRead: finalRead,
-		// The key space's unwritten keys hold nothing; "all" reads them
-		// anyway (the behaviour before final_read_keys existed).
-		FinalReadAllKeys: r.FinalReadKeys == "all",
-		Progress:         opt.Progress,
-	})
+	sim, err := simulate(r, opt.Progress, &phases, setupStart)
 	if err != nil {
 		return nil, err
 	}
-	wall := time.Since(start)
-	phases.Simulate = wall.Seconds()
-	// What the report needs of the cluster is taken now, and the cluster
-	// let go: its disks and memtables are most of a run's memory, and the
-	// checks that follow need room of their own.
-	// (c is not used below, so the collector may free it from here on.)
-	nodes := nodeStats(res, c.Ring().Ownership())
-
-	h := res.History
-	for _, fw := range r.FaultWindows(time.Duration(res.WorkloadEnd)) {
-		h.Faults = append(h.Faults, history.FaultWindow{Label: fw.Label, StartNs: int64(fw.Start), EndNs: int64(fw.End)})
-	}
-
-	h.Run = runInfo(r, res)
-
-	// The history and the resolved scenario are written while the checks
-	// run: neither depends on the other, and the checks only read h.
 	var writes *pendingWrites
 	if opt.OutDir != "" {
-		writes = startWrites(opt.OutDir, r, h)
+		writes = startWrites(opt.OutDir, r, sim.History)
 	}
-	out, err := checkAndReport(r, opt, res, h, nodes, wall, &phases)
+	out, err := checkAndReport(sim, opt, &phases)
 	if err != nil {
 		if writes != nil {
 			writes.wait()
@@ -152,74 +103,26 @@ func Run(r *scenarios.Resolved, opt Options) (*Outcome, error) {
 	return out, nil
 }
 
-// checkAndReport runs the checkers on the history, evaluates the
-// expectations and builds the report, timing both phases.
-func checkAndReport(r *scenarios.Resolved, opt Options, res *cluster.Result, h *history.History, nodes []reports.NodeStats, wall time.Duration, phases *reports.PhaseSeconds) (*Outcome, error) {
+// checkAndReport runs the Check and BuildReport stages on a simulation,
+// timing both.
+func checkAndReport(sim *Simulation, opt Options, phases *reports.PhaseSeconds) (*Outcome, error) {
 	checkStart := time.Now()
-	out := &Outcome{History: h, Resolved: r}
-	copt := checker.Options{
-		Model:           ModelFor(string(r.Node.VersionMode)),
-		Linearizability: r.LinearizabilityEnabled(),
-		LinTimeLimit:    time.Duration(r.Checks.LinTimeLimit),
-		LinStepBudget:   r.Checks.LinStepBudget,
-		LinMemoryBytes:  r.Checks.LinMemoryMB << 20,
-		ReplicasPerKey:  r.Workload.N,
-		TVisibilityMs:   r.Checks.TVisibilityMs,
-		MaxExamples:     r.Checks.MaxExamples,
-	}
+	vis := ""
 	if opt.OutDir != "" {
-		copt.VisualizationPath = filepath.Join(opt.OutDir, "linearizability.html")
+		vis = filepath.Join(opt.OutDir, "linearizability.html")
 	}
-	results, err := checker.Check(h, copt)
-	if err != nil && results == nil {
+	v, err := Check(sim, vis)
+	if err != nil {
 		return nil, err
 	}
-	var notes []string
-	if err != nil {
-		notes = append(notes, "visualisation not written: "+err.Error())
-	}
-	out.Results = results
-
-	expectations := Evaluate(r.Expect.List(), h, results)
 	reportStart := time.Now()
 	phases.Check = reportStart.Sub(checkStart).Seconds()
-
-	meta := reports.Meta{
-		Scenario:        r.Name,
-		Description:     r.Description,
-		ScenarioPath:    opt.ScenarioPath,
-		OutDir:          opt.OutDir,
-		Seed:            r.Seed,
-		Fingerprint:     res.Fingerprint,
-		Events:          res.Events,
-		VirtualDuration: time.Duration(res.End),
-		Wall:            wall,
-		Config:          configSummary(r),
-	}
-	if opt.OutDir != "" {
-		meta.ResolvedPath = filepath.Join(opt.OutDir, "resolved.yaml")
-	}
-	for _, fe := range res.FaultErrors {
-		notes = append(notes, fe.Error())
-	}
-	if !res.Finished {
-		notes = append(notes, "the workload did not finish within its time limit")
-	}
-	rep, err := reports.Build(reports.Input{
-		Meta:         meta,
-		History:      h,
-		Results:      results,
-		Expectations: expectations,
-		Messages:     messageStats(res),
-		Nodes:        nodes,
-		Notes:        notes,
-	})
+	rep, err := BuildReport(sim, v, ReportOptions{ScenarioPath: opt.ScenarioPath, OutDir: opt.OutDir})
 	if err != nil {
 		return nil, err
 	}
-	out.Report, out.Passed = rep, rep.Passed
 	phases.Report = time.Since(reportStart).Seconds()
-	return out, nil
+	return &Outcome{Report: rep, History: sim.History, Results: v.Results, Resolved: sim.Resolved, Passed: rep.Passed}, nil
 }
 
 // ModelFor is the consistency model that fits a version mode: a register

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -233,4 +234,35 @@ expect:
 
 	allowed := run("  unverified_acked_writes_max: 100000\n")
 	require.True(t, allowed["unverified_acked_writes"].Pass, "allowed explicitly")
+}
+
+// The stages on their own: Simulate and Check give the verdict with no
+// file written (what a fuzz campaign needs), and it is the verdict Run
+// reaches; BuildReport then gives Run's report.
+func TestStagesGiveRunsVerdictWithoutFiles(t *testing.T) {
+	path := filepath.Join("..", "scenarios", "lww-clock-skew.yaml")
+	r := load(t, path, nil)
+	cwd, err := os.Getwd()
+	require.NoError(t, err)
+	before, err := os.ReadDir(cwd)
+	require.NoError(t, err)
+
+	sim, err := Simulate(r, nil)
+	require.NoError(t, err)
+	v, err := Check(sim, "")
+	require.NoError(t, err)
+	after, err := os.ReadDir(cwd)
+	require.NoError(t, err)
+	require.Equal(t, len(before), len(after), "no file written")
+	require.True(t, v.Passed, "lww-clock-skew's expectations hold")
+	require.Equal(t, checker.LinIllegal, v.Results.Linearizability.Result)
+
+	out, err := Run(load(t, path, nil), Options{})
+	require.NoError(t, err)
+	require.Equal(t, out.Report.Fingerprint, fmt.Sprintf("%016x", sim.Fingerprint))
+	require.Equal(t, out.Results, v.Results)
+	rep, err := BuildReport(sim, v, ReportOptions{ScenarioPath: path})
+	require.NoError(t, err)
+	require.Equal(t, out.Report.Expectations, rep.Expectations)
+	require.Equal(t, out.Report.Checks, rep.Checks)
 }
