@@ -15,6 +15,7 @@ import (
 	"dynasim/checker/history"
 	"dynasim/net"
 	"dynasim/node/ring"
+	"dynasim/node/versions"
 	"dynasim/reports"
 	"dynasim/scenarios"
 	"dynasim/sim/cluster"
@@ -130,7 +131,7 @@ func checkAndReport(sim *Simulation, opt Options, phases *reports.PhaseSeconds) 
 // vclock and dvv (siblings). `dynasim run` checks with it, and `dynasim
 // check` with it for the mode a history records.
 func ModelFor(versionMode string) checker.Model {
-	if versionMode == "lww" {
+	if m, err := versions.ParseMode(versionMode); err == nil && m == versions.ModeLWW {
 		return checker.Register
 	}
 	return checker.MultiValue

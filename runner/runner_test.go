@@ -1,6 +1,11 @@
 package runner
 
 import (
+	"dynasim/net"
+	"dynasim/node"
+	"dynasim/node/coord"
+	"dynasim/node/versions"
+	"dynasim/sim/cluster"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -265,4 +270,62 @@ func TestStagesGiveRunsVerdictWithoutFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, out.Report.Expectations, rep.Expectations)
 	require.Equal(t, out.Report.Checks, rep.Checks)
+}
+
+// Every default the scenario reference documents for a node knob is the
+// engine's own default: a scenario that sets nothing maps onto the node
+// configuration the node would choose by itself. (R and W are compared by
+// value: the scenario spells QUORUM out as a count.)
+func TestScenarioDefaultsAreTheEnginesDefaults(t *testing.T) {
+	sc, err := scenarios.Parse("defaults.yaml", []byte("cluster: {nodes: 5}\n"))
+	require.NoError(t, err)
+	r, err := sc.Resolve(1)
+	require.NoError(t, err)
+	ccfg, err := clusterConfig(r)
+	require.NoError(t, err)
+	got := ccfg.Node.WithDefaults()
+	want := node.Config{}.WithDefaults()
+
+	require.Equal(t, want.Ring.VNodes, got.Ring.VNodes, "vnodes")
+	require.Equal(t, want.Ring.Placement.N, got.Ring.Placement.N, "n")
+	require.Equal(t, want.Versions, got.Versions, "versions (mode, max siblings, vclock pruning)")
+	for _, q := range []struct {
+		name      string
+		got, want net.Need
+	}{{"r", got.Coordinator.R, want.Coordinator.R}, {"w", got.Coordinator.W, want.Coordinator.W}} {
+		g, _ := q.got.Fixed(want.Ring.Placement.N)
+		w, _ := q.want.Fixed(want.Ring.Placement.N)
+		require.Equal(t, w, g, q.name)
+	}
+	require.Equal(t, want.Coordinator.ReadRepair, got.Coordinator.ReadRepair, "read repair")
+	require.Equal(t, want.Coordinator.TwoPhaseWrites, got.Coordinator.TwoPhaseWrites, "two-phase writes")
+	require.Equal(t, want.Coordinator.RequestTimeout, got.Coordinator.RequestTimeout, "request timeout")
+	// The engine fills its own defaults when it opens.
+	ge, we := got.Storage.Engine.WithDefaults(), want.Storage.Engine.WithDefaults()
+	require.Equal(t, we.MemtableSizeBytes, ge.MemtableSizeBytes, "memtable size")
+	require.Equal(t, we.BloomBitsPerKey, ge.BloomBitsPerKey, "bloom bits per key")
+	require.Equal(t, we.BlockCacheSizeBytes, ge.BlockCacheSizeBytes, "block cache size")
+	require.Equal(t, want.Storage.SyncDelay, got.Storage.SyncDelay, "sync delay")
+	require.Equal(t, want.Storage.SyncPeriod, got.Storage.SyncPeriod, "sync period")
+	require.Equal(t, want.Storage.AckBeforeSync, got.Storage.AckBeforeSync, "ack before sync")
+
+	// The harness's own defaults for what a scenario also names.
+	require.Equal(t, cluster.DefaultQuiet, time.Duration(scenarios.DefaultQuietPeriod), "quiet period")
+}
+
+// The scenario's enums are the node's: a name the scenario accepts is one
+// the node parses, and its default is the node's default.
+func TestScenarioEnumsAreTheNodesNames(t *testing.T) {
+	require.Equal(t, versions.DefaultMode.String(), string(scenarios.DefaultVersionMode))
+	require.Equal(t, coord.Config{}.WithDefaults().ReadRepair.String(), string(scenarios.DefaultReadRepair))
+	for _, name := range versions.ModeNames() {
+		_, err := scenarios.Parse("m.yaml", []byte("node: {version_mode: "+name+"}\n"))
+		require.NoError(t, err, name)
+	}
+	for _, name := range coord.ReadRepairNames() {
+		_, err := scenarios.Parse("m.yaml", []byte("node: {read_repair: "+name+"}\n"))
+		require.NoError(t, err, name)
+	}
+	_, err := scenarios.Parse("m.yaml", []byte("node: {version_mode: crdt}\n"))
+	require.ErrorContains(t, err, "vclock")
 }

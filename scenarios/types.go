@@ -11,6 +11,8 @@ import (
 
 	"dynasim/disk"
 	"dynasim/net"
+	"dynasim/node/coord"
+	"dynasim/node/versions"
 )
 
 // Duration is a time.Duration written as Go duration text: "200ms", "1.5s",
@@ -203,8 +205,10 @@ type DiskFaultKind string
 // OpName names a client operation in expectations: get, put, delete, or all.
 type OpName string
 
-func (VersionMode) enumValues() []string { return []string{"vclock", "dvv", "lww"} }
-func (ReadRepair) enumValues() []string  { return []string{"off", "async", "blocking"} }
+// The node's own names: versions.ParseMode and coord.ParseReadRepair read
+// exactly these.
+func (VersionMode) enumValues() []string { return versions.ModeNames() }
+func (ReadRepair) enumValues() []string  { return coord.ReadRepairNames() }
 func (SyncPolicy) enumValues() []string  { return []string{"every", "group", "periodic"} }
 func (KeyDist) enumValues() []string     { return []string{"uniform", "zipfian", "hotspot", "sequential"} }
 func (Routing) enumValues() []string     { return []string{"random", "first_replica", "non_replica"} }

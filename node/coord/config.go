@@ -34,6 +34,10 @@ func (r ReadRepair) String() string {
 	return fmt.Sprintf("ReadRepair(%d)", uint8(r))
 }
 
+// ReadRepairNames lists the read repair modes' names, as ParseReadRepair
+// reads them.
+func ReadRepairNames() []string { return append([]string(nil), readRepairNames[1:]...) }
+
 // ParseReadRepair parses "off", "async" or "blocking".
 func ParseReadRepair(s string) (ReadRepair, error) {
 	for i, n := range readRepairNames {

@@ -28,6 +28,12 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", uint8(m))
 }
 
+// ModeNames lists the modes' names, as ParseMode reads them.
+func ModeNames() []string { return append([]string(nil), modeNames[1:]...) }
+
+// DefaultMode is the mode of a Config that names none.
+const DefaultMode = ModeDVV
+
 // ParseMode parses "vclock", "dvv" or "lww".
 func ParseMode(s string) (Mode, error) {
 	for i, n := range modeNames {
@@ -74,7 +80,7 @@ const (
 // WithDefaults returns c with zero fields replaced by defaults.
 func (c Config) WithDefaults() Config {
 	if c.Mode == 0 {
-		c.Mode = ModeDVV
+		c.Mode = DefaultMode
 	}
 	if c.MaxSiblings == 0 {
 		c.MaxSiblings = DefaultMaxSiblings

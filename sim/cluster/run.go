@@ -25,7 +25,8 @@ type RunConfig struct {
 	// workload.
 	MaxTime time.Duration
 	// Quiet is the pause after the workload, before the final reads, for
-	// repairs and in-flight writes to settle. Default 2 s.
+	// repairs and in-flight writes to settle. Default 5 s (the scenario
+	// default, scenarios.DefaultQuietPeriod).
 	Quiet time.Duration
 	// NoFinalReads skips the final reads.
 	NoFinalReads bool
@@ -68,7 +69,7 @@ type RunConfig struct {
 
 // Defaults of RunConfig.
 const (
-	DefaultQuiet                = 2 * time.Second
+	DefaultQuiet                = 5 * time.Second
 	DefaultFinalReadParallelism = 16
 	DefaultFinalReadAttempts    = 10
 	DefaultConvergenceProbes    = 10
