@@ -1,0 +1,355 @@
+package coord
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+
+	"dynasim/net"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+)
+
+// The coordinator on a fake host, in the style of etcd raft's interaction
+// tests: testdata/*.txt scripts deliver, drop and time out messages by hand
+// and show what the coordinator sent. Rewrite the expected outputs with
+//
+//	go test ./node/coord -run TestScripts -rewrite
+//
+// A script's world: nodes 0..3 in one datacenter, N=3, the coordinator is
+// node 0 (a replica of the keys the scripts use, unless they say so), nodes
+// 1..3 are fake replicas that answer whatever is delivered to them, and
+// clients are addresses 100 and up.
+//
+// Commands:
+//
+//	new [w=2] [r=2] [read-repair=async|blocking|off] [two-phase] [mode=lww|dvv]
+//	replicas key=K                       the key's preference list
+//	put client=C req=Q key=K value=V [ctx=from-last-reply]
+//	get client=C req=Q key=K
+//	deliver N...                         deliver pending messages by number
+//	drop N...                            lose them
+//	tick ms=M                            advance the clock by M ms and tick
+//	state key=K                          every replica's live values
+//
+// Every command prints the messages it made pending (numbered), and the
+// client replies it produced.
+func TestScripts(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		var w *world
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd == "new" {
+				w = newWorld(t, d)
+				return w.flush()
+			}
+			if w == nil {
+				t.Fatalf("%s: the script must start with new", d.Pos)
+			}
+			return w.run(t, d)
+		})
+	})
+}
+
+const (
+	self    net.Addr = 0
+	members          = 4
+)
+
+type pending struct {
+	from, to net.Addr
+	msg      net.Message
+	done     bool
+}
+
+type world struct {
+	c       *Coordinator
+	v       *versions.Versioner
+	r       *ring.Ring
+	now     time.Time
+	stores  [members]map[string]net.SiblingSet
+	queue   []pending
+	printed int
+	out     strings.Builder
+	locals  []func()
+	tick    time.Duration // armed tick, 0 if none
+	lastCtx []byte        // context of the last client reply
+}
+
+func newWorld(t *testing.T, d *datadriven.TestData) *world {
+	mode := versions.ModeDVV
+	cfg := Config{RequestTimeout: 300 * time.Millisecond, TimeoutTick: 50 * time.Millisecond}
+	for _, a := range d.CmdArgs {
+		val := ""
+		if len(a.Vals) > 0 {
+			val = a.Vals[0]
+		}
+		switch a.Key {
+		case "w", "r":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				t.Fatalf("%s: %s=%q", d.Pos, a.Key, val)
+			}
+			need := net.Need{Level: net.LevelCount, Count: uint8(n)}
+			if a.Key == "w" {
+				cfg.W = need
+			} else {
+				cfg.R = need
+			}
+		case "read-repair":
+			rr, err := ParseReadRepair(val)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ReadRepair = rr
+		case "two-phase":
+			cfg.TwoPhaseWrites = true
+		case "mode":
+			m, err := versions.ParseMode(val)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mode = m
+		default:
+			t.Fatalf("%s: unknown argument %q", d.Pos, a.Key)
+		}
+	}
+	var ms []ring.Member
+	for i := range members {
+		ms = append(ms, ring.Member{ID: net.Addr(i), DC: "dc1", Weight: 1})
+	}
+	r, err := ring.New(ring.Config{VNodes: 16, Seed: 7, Placement: ring.Placement{N: 3}}, ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := versions.New(versions.Config{Mode: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{v: v, r: r, now: time.Unix(1000, 0)}
+	for i := range w.stores {
+		w.stores[i] = map[string]net.SiblingSet{}
+	}
+	w.c, err = New(cfg, self, 1, r, v, (*fakeHost)(w), alwaysUp{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) run(t *testing.T, d *datadriven.TestData) string {
+	arg := func(key string) string {
+		for _, a := range d.CmdArgs {
+			if a.Key == key && len(a.Vals) > 0 {
+				return a.Vals[0]
+			}
+		}
+		return ""
+	}
+	num := func(key string) uint64 {
+		n, err := strconv.ParseUint(arg(key), 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %s=%q is not a number", d.Pos, key, arg(key))
+		}
+		return n
+	}
+	switch d.Cmd {
+	case "replicas":
+		pl := w.r.PreferenceList(ring.HashKey([]byte(arg("key"))), nil)
+		return fmt.Sprintf("%s: %v\n", arg("key"), pl)
+	case "put":
+		m := &net.ClientPut{ReqID: num("req"), ReplyTo: net.None, Key: []byte(arg("key")), Value: []byte(arg("value"))}
+		if arg("ctx") == "from-last-reply" {
+			m.Context = w.lastCtx
+		}
+		w.c.HandlePut(net.Addr(num("client")), m)
+	case "get":
+		w.c.HandleGet(net.Addr(num("client")), &net.ClientGet{ReqID: num("req"), ReplyTo: net.None, Key: []byte(arg("key"))})
+	case "deliver", "drop":
+		for _, a := range d.CmdArgs {
+			i, err := strconv.Atoi(a.Key)
+			if err != nil || i < 1 || i > len(w.queue) || w.queue[i-1].done {
+				t.Fatalf("%s: no pending message %q", d.Pos, a.Key)
+			}
+			p := &w.queue[i-1]
+			p.done = true
+			if d.Cmd == "deliver" {
+				w.deliver(t, p)
+			}
+		}
+	case "tick":
+		d := time.Duration(num("ms")) * time.Millisecond
+		end := w.now.Add(d)
+		for w.tick > 0 && !w.now.Add(w.tick).After(end) {
+			w.now = w.now.Add(w.tick)
+			w.tick = 0
+			w.c.Tick()
+			w.settle()
+		}
+		w.now = end
+	case "state":
+		var b strings.Builder
+		for i := range members {
+			set, ok := w.stores[i][arg("key")]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(&b, "node %d: %s\n", i, describeSet(w.v, set))
+		}
+		return b.String()
+	default:
+		t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
+	}
+	w.settle()
+	return w.flush()
+}
+
+// settle runs what the host defers to the end of an event: the local
+// replica's answers.
+func (w *world) settle() {
+	for len(w.locals) > 0 {
+		l := w.locals
+		w.locals = nil
+		for _, f := range l {
+			f()
+		}
+	}
+}
+
+// deliver hands a pending message to its receiver: the coordinator, or a
+// fake replica that answers at once.
+func (w *world) deliver(t *testing.T, p *pending) {
+	if p.to == self {
+		switch m := p.msg.(type) {
+		case *net.ReadResponse:
+			w.c.HandleReadResponse(p.from, m)
+		case *net.WriteAck:
+			w.c.HandleWriteAck(p.from, m)
+		case *net.ClientReply:
+			w.c.HandleClientReply(p.from, m)
+		case *net.ClientPut:
+			w.c.HandlePut(p.from, m)
+		default:
+			t.Fatalf("cannot deliver %T to the coordinator", m)
+		}
+		return
+	}
+	store := w.stores[p.to]
+	switch m := p.msg.(type) {
+	case *net.ReadRequest:
+		w.send(p.to, p.from, &net.ReadResponse{OpID: m.OpID, Status: net.StatusOK, Set: store[string(m.Key)]})
+	case *net.WriteRequest:
+		merged, err := w.v.Merge(store[string(m.Key)], m.Set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store[string(m.Key)] = merged
+		w.send(p.to, p.from, &net.WriteAck{OpID: m.OpID, Status: net.StatusOK})
+	case *net.ClientPut:
+		// A forwarded put: the fake replica only acknowledges it.
+		w.send(p.to, p.from, &net.ClientReply{ReqID: m.ReqID, Status: net.StatusOK})
+	default:
+		t.Fatalf("cannot deliver %T to a replica", m)
+	}
+}
+
+func (w *world) send(from, to net.Addr, m net.Message) {
+	w.queue = append(w.queue, pending{from: from, to: to, msg: m})
+}
+
+// flush prints the messages made pending since the last flush; client
+// replies are taken off the queue as they are printed.
+func (w *world) flush() string {
+	for ; w.printed < len(w.queue); w.printed++ {
+		p := &w.queue[w.printed]
+		fmt.Fprintf(&w.out, "#%d %d->%d %s\n", w.printed+1, p.from, p.to, w.describe(p.msg))
+		if r, ok := p.msg.(*net.ClientReply); ok && p.to >= 100 {
+			p.done = true
+			if len(r.Context) > 0 {
+				w.lastCtx = r.Context
+			}
+		}
+	}
+	s := w.out.String()
+	w.out.Reset()
+	return s
+}
+
+func (w *world) describe(m net.Message) string {
+	switch m := m.(type) {
+	case *net.ReadRequest:
+		return fmt.Sprintf("read_request key=%s purpose=%v", m.Key, m.Purpose)
+	case *net.ReadResponse:
+		return fmt.Sprintf("read_response status=%v %s", m.Status, describeSet(w.v, m.Set))
+	case *net.WriteRequest:
+		return fmt.Sprintf("write_request key=%s purpose=%v %s", m.Key, m.Purpose, describeSet(w.v, m.Set))
+	case *net.WriteAck:
+		return fmt.Sprintf("write_ack status=%v", m.Status)
+	case *net.ClientPut:
+		return fmt.Sprintf("client_put (forwarded) key=%s value=%s", m.Key, m.Value)
+	case *net.ClientReply:
+		s := fmt.Sprintf("client_reply req=%d status=%v", m.ReqID, m.Status)
+		if len(m.Values) > 0 {
+			vals := make([]string, len(m.Values))
+			for i, v := range m.Values {
+				vals[i] = string(v)
+			}
+			slices.Sort(vals)
+			s += " values=" + strings.Join(vals, ",")
+		}
+		if m.Error != "" {
+			s += " error=" + strconv.Quote(m.Error)
+		}
+		return s
+	}
+	return fmt.Sprintf("%T", m)
+}
+
+// describeSet shows a set's live values, sorted: the content the scripts
+// care about (versions are the versions package's business).
+func describeSet(v *versions.Versioner, s net.SiblingSet) string {
+	vals := versions.Values(s, nil)
+	out := make([]string, len(vals))
+	for i, x := range vals {
+		out[i] = string(x)
+	}
+	slices.Sort(out)
+	return "{" + strings.Join(out, ",") + "}"
+}
+
+type fakeHost world
+
+func (h *fakeHost) Now() time.Time                  { return h.now }
+func (h *fakeHost) Send(to net.Addr, m net.Message) { (*world)(h).send(self, to, m) }
+func (h *fakeHost) SetTick(d time.Duration)         { h.tick = d }
+func (h *fakeHost) Stored(key []byte, _ uint64) (net.SiblingSet, error) {
+	return h.stores[self][string(key)], nil
+}
+func (h *fakeHost) ReadLocal(id uint64, key []byte, _ uint64) {
+	set := h.stores[self][string(key)]
+	h.locals = append(h.locals, func() { h.c.LocalRead(id, set, nil) })
+}
+func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set net.SiblingSet, replace bool) error {
+	if !replace {
+		merged, err := h.v.Merge(h.stores[self][string(key)], set)
+		if err != nil {
+			return err
+		}
+		set = merged
+	}
+	h.stores[self][string(key)] = set
+	if id != 0 {
+		h.locals = append(h.locals, func() { h.c.LocalAck(id, nil) })
+	}
+	return nil
+}
+
+type alwaysUp struct{}
+
+func (alwaysUp) Up(net.Addr, time.Time) bool { return true }
+func (alwaysUp) Answered(net.Addr, time.Time) {}
+func (alwaysUp) Missed(net.Addr, time.Time)   {}
