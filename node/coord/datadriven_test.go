@@ -350,6 +350,6 @@ func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set net.SiblingSe
 
 type alwaysUp struct{}
 
-func (alwaysUp) Up(net.Addr, time.Time) bool { return true }
+func (alwaysUp) Up(net.Addr, time.Time) bool  { return true }
 func (alwaysUp) Answered(net.Addr, time.Time) {}
 func (alwaysUp) Missed(net.Addr, time.Time)   {}
