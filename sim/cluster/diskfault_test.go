@@ -14,11 +14,8 @@ func TestAReplicaWhoseSyncFailsDoesNotAcknowledge(t *testing.T) {
 	cfg := testConfig(40, 5, versions.ModeDVV)
 	reps := newCluster(t, cfg).Replicas([]byte("k"), 0)
 	bad := reps[1]
-	d := DefaultDisk()
 	armed := false // syncs fail once the node has started
-	d.Faults.Errors = []disk.ErrorFault{{Target: disk.Target{Ops: disk.OpSync, PathPrefix: "node/engine",
-		PathFunc: func(string) bool { return armed }}, Probability: 1}}
-	cfg.Members[bad].Disk = &d
+	failingDisk(&cfg, bad, disk.OpSync, "node/engine", &armed)
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
 	armed = true

@@ -44,11 +44,8 @@ func TestACoordinatorWhoseReplicaRefusesTheWriteSendsNothing(t *testing.T) {
 	cfg := testConfig(41, 5, versions.ModeDVV)
 	reps := newCluster(t, cfg).Replicas([]byte("k"), 0)
 	bad := reps[0]
-	d := DefaultDisk()
 	armed := false // log writes fail once the node has started
-	d.Faults.Errors = []disk.ErrorFault{{Target: disk.Target{Ops: disk.OpWrite, PathPrefix: "node/engine",
-		PathFunc: func(string) bool { return armed }}, Probability: 1}}
-	cfg.Members[bad].Disk = &d
+	failingDisk(&cfg, bad, disk.OpWrite, "node/engine", &armed)
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
 	require.Equal(t, net.StatusOK, p.put(t, reps[1], "k", "a", req{}).Status)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"dynasim/disk"
 	"fmt"
 	"testing"
 	"time"
@@ -164,3 +165,13 @@ var all = net.Need{Level: net.LevelAll}
 func count(k uint8) net.Need { return net.Need{Level: net.LevelCount, Count: k} }
 
 var _ = coord.ReadRepairAsync
+
+// failingDisk gives member m a disk on which every operation in ops under
+// prefix fails while *on is true (tests switch it once the node has
+// started).
+func failingDisk(cfg *Config, m net.Addr, ops disk.Op, prefix string, on *bool) {
+	d := DefaultDisk()
+	d.Faults.Errors = []disk.ErrorFault{{Target: disk.Target{Ops: ops, PathPrefix: prefix,
+		PathFunc: func(string) bool { return *on }}, Probability: 1}}
+	cfg.Members[m].Disk = &d
+}

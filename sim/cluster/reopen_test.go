@@ -18,11 +18,8 @@ func TestANodeReopensItsStoppedEngineUnderANewEpoch(t *testing.T) {
 	cfg := testConfig(42, 5, versions.ModeDVV)
 	reps := newCluster(t, cfg).Replicas([]byte("k"), 0)
 	bad := reps[0]
-	d := DefaultDisk()
 	failing := false
-	d.Faults.Errors = []disk.ErrorFault{{Target: disk.Target{Ops: disk.OpWrite | disk.OpSync, PathPrefix: "node/",
-		PathFunc: func(string) bool { return failing }}, Probability: 1}}
-	cfg.Members[bad].Disk = &d
+	failingDisk(&cfg, bad, disk.OpWrite|disk.OpSync, "node/", &failing)
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
 	require.Equal(t, net.StatusOK, p.put(t, bad, "k", "a", req{w: all}).Status)
