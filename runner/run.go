@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/node/ring"
 	"dynasim/reports"
 	"dynasim/scenarios"

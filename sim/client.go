@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/internal/dist"
 	"dynasim/internal/fifo"
 	"dynasim/internal/slab"

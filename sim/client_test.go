@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/node"
 	"dynasim/sim/network"
 	"dynasim/wire"

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/internal/dist"
 	"dynasim/node/versions"
 	"dynasim/sim"

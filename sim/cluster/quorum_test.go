@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
+	"dynasim/history"
 	"dynasim/internal/dist"
 	"dynasim/node"
 	"dynasim/node/versions"

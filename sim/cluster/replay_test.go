@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
+	"dynasim/history"
 	"dynasim/node/versions"
 	"dynasim/sim"
 	"dynasim/wire"

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
+	"dynasim/history"
 	"dynasim/node/ring"
 	"dynasim/sim"
 	"dynasim/sim/network"

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
+	"dynasim/history"
 	"dynasim/node"
 	"dynasim/node/versions"
 	"dynasim/sim"

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/sim"
 	"dynasim/wire"
 )
