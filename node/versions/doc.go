@@ -1,8 +1,8 @@
 // Package versions decides which versions of a key survive: it creates the
 // version a coordinator writes, merges what replicas hold, and produces the
 // causal context a client passes back on its next write. The data it works
-// on (wire.Clock, wire.Sibling, wire.SiblingSet) is defined in wire, because it
-// travels in messages; the algorithms live here.
+// on (wire.Clock, wire.Sibling, wire.SiblingSet) is defined in wire, because
+// it travels in messages; the algorithms live here.
 //
 // Three modes, chosen per scenario (Config.Mode), share one API (Versioner):
 //
