@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sort"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // runs is a set of small non-negative integers (put indices) as sorted,

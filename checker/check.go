@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // Options configures Check. Zero fields take the defaults of the check they

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/checker/synth"
+	"dynasim/history"
 )
 
 func TestCheckHealthySyntheticRun(t *testing.T) {

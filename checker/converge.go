@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // ConvergenceOptions configures Convergence. Zero fields take their defaults.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 func rs(at int64, key string, node int32, vals ...string) history.ReplicaState {

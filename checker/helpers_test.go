@@ -1,7 +1,7 @@
 package checker
 
 import (
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // hb builds hand-written histories: each call appends one operation with the

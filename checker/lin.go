@@ -10,7 +10,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // LinearizabilityOptions configures CheckLinearizability. Zero fields take

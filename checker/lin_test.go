@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 func checkLin(t *testing.T, h *history.History, m Model) *LinearizabilityResult {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // LostWritesOptions configures LostWrites. Zero fields take their defaults.

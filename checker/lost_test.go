@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 func lost(t *testing.T, b *hb, m Model) *LostWritesResult {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // Model names the sequential specification a history is checked against.

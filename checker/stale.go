@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sort"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // StalenessOptions configures Staleness. Zero fields take their defaults.

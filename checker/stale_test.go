@@ -5,8 +5,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/checker/synth"
+	"dynasim/history"
 )
 
 func stale(t *testing.T, b *hb, m Model, thresholds ...float64) *StalenessResult {

@@ -5,7 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // The workload statistics below leave out final reads (Op.Final): they are

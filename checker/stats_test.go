@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 func statsHistory() *history.History {

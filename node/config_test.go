@@ -7,10 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/lsm"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 func validConfig() Config {
@@ -35,7 +35,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		"engine key limit":  func(c *Config) { c.Storage.Engine.MaxKeySizeBytes = 100 },
 		"engine options":    func(c *Config) { c.Storage.Engine.MemtableSizeBytes = 1 },
 		"bad mode":          func(c *Config) { c.Versions.Mode = 7 },
-		"bad quorum":        func(c *Config) { c.Coordinator.R = net.Need{Level: 42} },
+		"bad quorum":        func(c *Config) { c.Coordinator.R = wire.Need{Level: 42} },
 		"bad maintenance":   func(c *Config) { c.Storage.MaintenanceInterval = -1 },
 		"too many deferred": func(c *Config) { c.Storage.MaxDeferred = MaxMaxDeferred + 1 },
 	} {
@@ -50,7 +50,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 type fakeEnv struct{ fs disk.FS }
 
 func (e fakeEnv) Now() time.Time                { return time.Unix(0, 0) }
-func (e fakeEnv) Send(net.Addr, net.Message)    {}
+func (e fakeEnv) Send(wire.Addr, wire.Message)  {}
 func (e fakeEnv) SetTimer(time.Duration, Timer) {}
 func (e fakeEnv) Rand() Rand                    { return nil }
 func (e fakeEnv) FS() disk.FS                   { return e.fs }

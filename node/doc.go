@@ -3,7 +3,10 @@
 // given. Nothing under node/ knows whether it runs in the simulator or in a
 // real deployment; it uses no goroutines, channels, locks, wall-clock time,
 // global random numbers, os or net — a lint test (internal/purity) enforces
-// it.
+// it, here and in every package of the module node/ imports. Its messages
+// are package dynasim/wire's; it imports nothing of the simulator, the
+// checks or the history, nor gonum (internal/layout's test holds the
+// imports).
 //
 // env.go is the contract between a node and its host (Env, Event, Timer,
 // Process, Factory). The rest of this package assembles a node from its

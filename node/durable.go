@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // The node reveals nothing that is not durable (unless Storage.AckBeforeSync
@@ -25,10 +25,10 @@ const (
 
 type deferred struct {
 	kind uint8
-	to   net.Addr
-	msg  net.Message
+	to   wire.Addr
+	msg  wire.Message
 	id   uint64
-	set  net.SiblingSet
+	set  wire.SiblingSet
 	err  error
 }
 
@@ -125,19 +125,19 @@ func (n *Node) failDeferred(err error) {
 		switch d.kind {
 		case outSend:
 			switch m := d.msg.(type) {
-			case *net.WriteAck:
-				if m.Status == net.StatusOK {
-					m.Status, m.Error = net.StatusFailed, text
+			case *wire.WriteAck:
+				if m.Status == wire.StatusOK {
+					m.Status, m.Error = wire.StatusFailed, text
 				}
-			case *net.ReadResponse:
-				if m.Status == net.StatusOK {
-					m.Status, m.Error, m.Set = net.StatusFailed, text, net.SiblingSet{}
+			case *wire.ReadResponse:
+				if m.Status == wire.StatusOK {
+					m.Status, m.Error, m.Set = wire.StatusFailed, text, wire.SiblingSet{}
 				}
 			}
 		case outLocalRead, outLocalAck:
 			if d.err == nil {
 				d.err = fmt.Errorf("node: %s", text)
-				d.set = net.SiblingSet{}
+				d.set = wire.SiblingSet{}
 			}
 		}
 	}
@@ -145,8 +145,8 @@ func (n *Node) failDeferred(err error) {
 
 // clip bounds an error text to what a message may carry.
 func clip(s string) string {
-	if len(s) > net.MaxErrorBytes {
-		return s[:net.MaxErrorBytes]
+	if len(s) > wire.MaxErrorBytes {
+		return s[:wire.MaxErrorBytes]
 	}
 	return s
 }
@@ -154,14 +154,14 @@ func clip(s string) string {
 // host adapts a Node to coord.Host.
 type host struct{ n *Node }
 
-func (h host) Now() time.Time                  { return h.n.env.Now() }
-func (h host) Send(to net.Addr, m net.Message) { h.n.env.Send(to, m) }
+func (h host) Now() time.Time                    { return h.n.env.Now() }
+func (h host) Send(to wire.Addr, m wire.Message) { h.n.env.Send(to, m) }
 
 func (h host) SetTick(d time.Duration) {
 	h.n.env.SetTimer(d, Timer{Kind: timerTick})
 }
 
-func (h host) Stored(key []byte, hash uint64) (net.SiblingSet, error) {
+func (h host) Stored(key []byte, hash uint64) (wire.SiblingSet, error) {
 	return h.n.store.Read(key, hash)
 }
 
@@ -170,7 +170,7 @@ func (h host) ReadLocal(id uint64, key []byte, hash uint64) {
 	h.n.push(deferred{kind: outLocalRead, id: id, set: set, err: err})
 }
 
-func (h host) WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool) error {
+func (h host) WriteLocal(id uint64, key []byte, hash uint64, set wire.SiblingSet, replace bool) error {
 	var err error
 	if replace {
 		err = h.n.store.Put(key, hash, set)

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"dynasim/disk"
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Env is everything a node may touch. In simulation every method is
@@ -17,7 +17,7 @@ type Env interface {
 	// Send sends m to an endpoint. The message may be lost, delayed,
 	// duplicated or reordered; the node must not retain or mutate m after
 	// sending it.
-	Send(to net.Addr, m net.Message)
+	Send(to wire.Addr, m wire.Message)
 	// SetTimer asks for a TimerEvent carrying t after the given delay.
 	// Timers cannot be cancelled: a node ignores timers it no longer wants
 	// (compare an ID in t with its own state), as etcd's raft ignores stale
@@ -57,9 +57,9 @@ const (
 // Event is one input to a node.
 type Event struct {
 	Kind  EventKind
-	From  net.Addr    // MessageEvent: the sender
-	Msg   net.Message // MessageEvent: the message
-	Timer Timer       // TimerEvent: the timer as it was set
+	From  wire.Addr    // MessageEvent: the sender
+	Msg   wire.Message // MessageEvent: the message
+	Timer Timer        // TimerEvent: the timer as it was set
 }
 
 // Process is a node as its host sees it. The host calls Handle for one event
@@ -72,4 +72,4 @@ type Process interface {
 // again on every restart after a crash; the new instance recovers its state
 // from env.FS(). An error means the process could not start (for example a
 // corrupt disk) and is reported by the host.
-type Factory func(self net.Addr, env Env) (Process, error)
+type Factory func(self wire.Addr, env Env) (Process, error)

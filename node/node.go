@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"dynasim/internal/slab"
-	"dynasim/net"
 	"dynasim/node/coord"
 	"dynasim/node/replica"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // shared is what every node of a cluster can share: the validated
@@ -18,7 +18,7 @@ type shared struct {
 	cfg     Config
 	ring    *ring.Ring
 	v       *versions.Versioner
-	maxAddr net.Addr
+	maxAddr wire.Addr
 }
 
 func prepare(cfg Config) (*shared, error) {
@@ -54,12 +54,12 @@ func NewFactory(cfg Config) (Factory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(self net.Addr, env Env) (Process, error) { return sh.start(self, env) }, nil
+	return func(self wire.Addr, env Env) (Process, error) { return sh.start(self, env) }, nil
 }
 
 // New starts one node: it takes a new epoch, opens its storage (recovering
 // what was durable) and is ready for events.
-func New(cfg Config, self net.Addr, env Env) (*Node, error) {
+func New(cfg Config, self wire.Addr, env Env) (*Node, error) {
 	sh, err := prepare(cfg)
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func New(cfg Config, self net.Addr, env Env) (*Node, error) {
 type Node struct {
 	sh     *shared
 	cfg    *Config
-	self   net.Addr
+	self   wire.Addr
 	env    Env
 	epoch  uint32
 	store  *replica.Store
@@ -90,11 +90,11 @@ type Node struct {
 	stats Stats
 
 	// Replies to replicas' requests are allocated in blocks.
-	readResponses slab.Allocator[net.ReadResponse]
-	writeAcks     slab.Allocator[net.WriteAck]
+	readResponses slab.Allocator[wire.ReadResponse]
+	writeAcks     slab.Allocator[wire.WriteAck]
 }
 
-func (sh *shared) start(self net.Addr, env Env) (*Node, error) {
+func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 	if _, ok := sh.ring.Member(self); !ok {
 		return nil, fmt.Errorf("node: address %d is not among the %d members", self, sh.ring.Len())
 	}
@@ -144,23 +144,23 @@ func (n *Node) Handle(ev Event) {
 	n.settle(false)
 }
 
-func (n *Node) handleMessage(from net.Addr, msg net.Message) {
+func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
 	switch m := msg.(type) {
-	case *net.ClientGet:
+	case *wire.ClientGet:
 		n.coord.HandleGet(from, m)
-	case *net.ClientPut:
+	case *wire.ClientPut:
 		n.coord.HandlePut(from, m)
-	case *net.ClientDelete:
+	case *wire.ClientDelete:
 		n.coord.HandleDelete(from, m)
-	case *net.ClientReply:
+	case *wire.ClientReply:
 		n.coord.HandleClientReply(from, m)
-	case *net.ReadRequest:
+	case *wire.ReadRequest:
 		n.serveRead(from, m)
-	case *net.WriteRequest:
+	case *wire.WriteRequest:
 		n.serveWrite(from, m)
-	case *net.ReadResponse:
+	case *wire.ReadResponse:
 		n.coord.HandleReadResponse(from, m)
-	case *net.WriteAck:
+	case *wire.WriteAck:
 		n.coord.HandleWriteAck(from, m)
 	default:
 		n.stats.UnknownMessages++
@@ -203,13 +203,13 @@ func (n *Node) maintain() {
 }
 
 // Self is the node's address.
-func (n *Node) Self() net.Addr { return n.self }
+func (n *Node) Self() wire.Addr { return n.self }
 
 // Epoch is this incarnation's epoch.
 func (n *Node) Epoch() uint32 { return n.epoch }
 
 // Actor is the actor ID this incarnation mints versions under.
-func (n *Node) Actor() net.ActorID { return n.coord.Actor() }
+func (n *Node) Actor() wire.ActorID { return n.coord.Actor() }
 
 // Ring is the ring the node places keys with.
 func (n *Node) Ring() *ring.Ring { return n.sh.ring }
@@ -220,7 +220,7 @@ func (n *Node) Versioner() *versions.Versioner { return n.sh.v }
 // ReadLocal returns what this node's replica stores for key, for
 // inspection by harnesses and tools (it sends nothing). After a crash and
 // restart it is exactly what was durable.
-func (n *Node) ReadLocal(key []byte) (net.SiblingSet, error) {
+func (n *Node) ReadLocal(key []byte) (wire.SiblingSet, error) {
 	return n.store.Read(key, ring.HashKey(key))
 }
 

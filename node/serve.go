@@ -1,20 +1,20 @@
 package node
 
 import (
-	"dynasim/net"
 	"dynasim/node/replica"
 	"dynasim/node/ring"
+	"dynasim/wire"
 )
 
 // serveRead answers a coordinator's read with the stored set, once
 // everything written so far is durable.
-func (n *Node) serveRead(from net.Addr, m *net.ReadRequest) {
+func (n *Node) serveRead(from wire.Addr, m *wire.ReadRequest) {
 	n.stats.ReplicaReads++
 	set, err := n.store.Read(m.Key, ring.HashKey(m.Key))
 	resp := n.readResponses.New()
-	*resp = net.ReadResponse{OpID: m.OpID, Status: net.StatusOK, Set: set}
+	*resp = wire.ReadResponse{OpID: m.OpID, Status: wire.StatusOK, Set: set}
 	if err != nil {
-		resp.Status, resp.Error, resp.Set = net.StatusFailed, clip(err.Error()), net.SiblingSet{}
+		resp.Status, resp.Error, resp.Set = wire.StatusFailed, clip(err.Error()), wire.SiblingSet{}
 	}
 	n.push(deferred{kind: outSend, to: from, msg: resp})
 }
@@ -23,15 +23,15 @@ func (n *Node) serveRead(from net.Addr, m *net.ReadRequest) {
 // acknowledges once the result is durable. A refused set (malformed, or
 // over the sibling limit) is a bad request; anything else that fails is a
 // failure.
-func (n *Node) serveWrite(from net.Addr, m *net.WriteRequest) {
+func (n *Node) serveWrite(from wire.Addr, m *wire.WriteRequest) {
 	n.stats.ReplicaWrites++
 	_, _, err := n.store.Merge(m.Key, ring.HashKey(m.Key), m.Set)
 	ack := n.writeAcks.New()
-	*ack = net.WriteAck{OpID: m.OpID, Status: net.StatusOK}
+	*ack = wire.WriteAck{OpID: m.OpID, Status: wire.StatusOK}
 	if err != nil {
-		ack.Status, ack.Error = net.StatusFailed, clip(err.Error())
+		ack.Status, ack.Error = wire.StatusFailed, clip(err.Error())
 		if replica.Refused(err) {
-			ack.Status = net.StatusBadRequest
+			ack.Status = wire.StatusBadRequest
 		}
 	}
 	n.push(deferred{kind: outSend, to: from, msg: ack})

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // Meta is what the runner knows about a run that the history does not.

@@ -14,8 +14,8 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
 	"dynasim/checker/synth"
+	"dynasim/history"
 )
 
 const ms = int64(time.Millisecond)

@@ -31,6 +31,6 @@
 // output is ASCII-only unless TextOptions.Unicode is set, so column widths
 // never depend on the locale's East Asian width setting.
 //
-// The package imports checker and checker/history but never the simulator:
+// The package imports checker and history but never the simulator:
 // the runner maps its counters into MessageStats and NodeStats.
 package reports

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
 	"dynasim/checker/synth"
+	"dynasim/history"
 )
 
 // sampleInput is a realistic run: a synthetic history with timeouts,

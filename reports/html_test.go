@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/html"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 func page(t *testing.T, r *Report) string {

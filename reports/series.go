@@ -4,7 +4,7 @@ import (
 	"math"
 	"slices"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // Timeline bucket sizing: the smallest "nice" size (1, 2, 2.5 or 5 times a

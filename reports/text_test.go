@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 func text(t *testing.T, r *Report, opts TextOptions) string {

@@ -9,7 +9,6 @@ import (
 	"dynasim/disk"
 	"dynasim/internal/dist"
 	"dynasim/internal/streams"
-	"dynasim/net"
 	"dynasim/node"
 	"dynasim/node/coord"
 	"dynasim/node/ring"
@@ -17,24 +16,26 @@ import (
 	"dynasim/scenarios"
 	"dynasim/sim"
 	"dynasim/sim/cluster"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // clusterConfig maps a resolved scenario onto the simulated cluster.
 func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
-	addr := map[string]net.Addr{}
+	addr := map[string]wire.Addr{}
 	for i, m := range r.Cluster.Nodes {
-		addr[m.Name] = net.Addr(i)
+		addr[m.Name] = wire.Addr(i)
 	}
-	nw := net.SimConfig{
+	nw := network.Config{
 		Default:      r.Network.Default.Net(),
 		FIFO:         r.Network.FIFO,
 		MaxLatencyMs: r.Network.MaxLatencyMs,
 		// One endpoint per node and client, plus the final reader; the
-		// scenario's validation keeps this within net.HardMaxEndpoints.
+		// scenario's validation keeps this within network.HardMaxEndpoints.
 		MaxEndpoints: len(r.Cluster.Nodes) + r.Workload.Clients + 1,
 	}
 	for _, p := range r.Network.DCPairs {
-		nw.DCPairs = append(nw.DCPairs, net.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
+		nw.DCPairs = append(nw.DCPairs, network.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
 	}
 	for _, l := range r.Network.Links {
 		from, okF := addr[l.From]
@@ -42,7 +43,7 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 		if !okF || !okT {
 			return cluster.Config{}, fmt.Errorf("runner: link override %s -> %s names an unknown node", l.From, l.To)
 		}
-		nw.Links = append(nw.Links, net.LinkOverride{From: from, To: to, BothWays: l.BothWays, Link: l.Link.Net()})
+		nw.Links = append(nw.Links, network.LinkOverride{From: from, To: to, BothWays: l.BothWays, Link: l.Link.Net()})
 	}
 	cfg := cluster.Config{
 		World: sim.Config{
@@ -122,8 +123,8 @@ func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
 			},
 		},
 		Coordinator: coord.Config{
-			R:              net.Need{Level: net.LevelCount, Count: uint8(n.R)},
-			W:              net.Need{Level: net.LevelCount, Count: uint8(n.W)},
+			R:              wire.Need{Level: wire.LevelCount, Count: uint8(n.R)},
+			W:              wire.Need{Level: wire.LevelCount, Count: uint8(n.W)},
 			ReadRepair:     rr,
 			TwoPhaseWrites: n.TwoPhaseWrites,
 			RequestTimeout: time.Duration(n.RequestTimeout),

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/reports"
 	"dynasim/scenarios"
 )

@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/reports"
 	"dynasim/scenarios"
 )

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
 	"dynasim/reports"
 	"dynasim/scenarios"
 	"dynasim/sim/cluster"
+	"dynasim/wire"
 )
 
 // Options configures a run.
@@ -197,7 +197,7 @@ func messageStats(res *cluster.Result) []reports.MessageStats {
 // nodeStats joins the simulator's per-node counters with each node's share
 // of the ring.
 func nodeStats(res *cluster.Result, own ring.Ownership) []reports.NodeStats {
-	share := make(map[net.Addr]ring.Share, len(own.Members))
+	share := make(map[wire.Addr]ring.Share, len(own.Members))
 	for _, s := range own.Members {
 		share[s.ID] = s
 	}

@@ -1,11 +1,11 @@
 package runner
 
 import (
-	"dynasim/net"
 	"dynasim/node"
 	"dynasim/node/coord"
 	"dynasim/node/versions"
 	"dynasim/sim/cluster"
+	"dynasim/wire"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/reports"
 	"dynasim/scenarios"
 )
@@ -291,7 +291,7 @@ func TestScenarioDefaultsAreTheEnginesDefaults(t *testing.T) {
 	require.Equal(t, want.Versions, got.Versions, "versions (mode, max siblings, vclock pruning)")
 	for _, q := range []struct {
 		name      string
-		got, want net.Need
+		got, want wire.Need
 	}{{"r", got.Coordinator.R, want.Coordinator.R}, {"w", got.Coordinator.W, want.Coordinator.W}} {
 		g, _ := q.got.Fixed(want.Ring.Placement.N)
 		w, _ := q.want.Fixed(want.Ring.Placement.N)

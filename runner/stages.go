@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/reports"
 	"dynasim/scenarios"
 	"dynasim/sim"

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"dynasim/internal/dist"
-	"dynasim/net"
+	"dynasim/sim/network"
 )
 
 // Resolved is a scenario for one seed: every knob picked, every default
@@ -89,7 +89,7 @@ type Storage struct {
 	BlockCacheSizeBytes Bytes `yaml:"block_cache_size_bytes"`
 }
 
-// Network is the network model, ready for net.SimConfig once node names are
+// Network is the network model, ready for network.Config once node names are
 // mapped to addresses. Every override carries its complete link model.
 type Network struct {
 	Default      Link           `yaml:"default"`
@@ -99,7 +99,7 @@ type Network struct {
 	MaxLatencyMs float64        `yaml:"max_latency_ms"`
 }
 
-// Link is one link model. Unlike net.LinkConfig it writes every field, zero
+// Link is one link model. Unlike network.LinkConfig it writes every field, zero
 // or not, so an override that sets a field to zero stays zero when read back
 // instead of inheriting network.default.
 type Link struct {
@@ -112,9 +112,9 @@ type Link struct {
 	BandwidthBytesPerSec int64                `yaml:"bandwidth_bytes_per_sec"`
 }
 
-// Net returns the link as net.SimConfig takes it.
-func (l Link) Net() net.LinkConfig {
-	c := net.LinkConfig{LatencyMs: l.LatencyMs, LossProb: l.LossProb, DupProb: l.DupProb, BandwidthBytesPerSec: l.BandwidthBytesPerSec}
+// Net returns the link as network.Config takes it.
+func (l Link) Net() network.LinkConfig {
+	c := network.LinkConfig{LatencyMs: l.LatencyMs, LossProb: l.LossProb, DupProb: l.DupProb, BandwidthBytesPerSec: l.BandwidthBytesPerSec}
 	if len(l.KindLatencyMs) > 0 {
 		c.KindLatencyMs = l.KindLatencyMs
 	}
@@ -285,8 +285,8 @@ const (
 	DefaultMaxQueued     = 1_000_000
 )
 
-// DefaultLatencyMs is the default one-way network latency (net's default).
-var DefaultLatencyMs = net.DefaultLatencyMs
+// DefaultLatencyMs is the default one-way network latency (sim/network's default).
+var DefaultLatencyMs = network.DefaultLatencyMs
 
 // DefaultValueSizeBytes is the default value size distribution.
 var DefaultValueSizeBytes = dist.Spec{Dist: dist.Constant, Value: 100}

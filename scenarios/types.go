@@ -10,9 +10,9 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/coord"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // Duration is a time.Duration written as Go duration text: "200ms", "1.5s",
@@ -110,18 +110,18 @@ type Level string
 const LevelDefault Level = "DEFAULT"
 
 // Need converts the level to the wire form a request carries.
-func (l Level) Need() (net.Need, error) {
+func (l Level) Need() (wire.Need, error) {
 	if c, err := strconv.Atoi(string(l)); err == nil {
 		if c < 1 || c > math.MaxUint8 {
-			return net.Need{}, fmt.Errorf("replica count %d is outside [1, %d]", c, math.MaxUint8)
+			return wire.Need{}, fmt.Errorf("replica count %d is outside [1, %d]", c, math.MaxUint8)
 		}
-		return net.Need{Level: net.LevelCount, Count: uint8(c)}, nil
+		return wire.Need{Level: wire.LevelCount, Count: uint8(c)}, nil
 	}
-	lv, err := net.ParseLevel(string(l))
-	if err != nil || lv == net.LevelCount {
-		return net.Need{}, fmt.Errorf("unknown consistency level %s (want %s, or a replica count)", quoted(string(l)), strings.Join(levelNames(), ", "))
+	lv, err := wire.ParseLevel(string(l))
+	if err != nil || lv == wire.LevelCount {
+		return wire.Need{}, fmt.Errorf("unknown consistency level %s (want %s, or a replica count)", quoted(string(l)), strings.Join(levelNames(), ", "))
 	}
-	return net.Need{Level: lv}, nil
+	return wire.Need{Level: lv}, nil
 }
 
 // Count returns the replicas the level requires out of n, and false for

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Limits of a scenario. They mirror the limits of the packages the runner
@@ -24,9 +24,9 @@ const (
 	MaxRacks     = 64
 	MaxNameBytes = 64 // ring.MaxNameBytes
 	MaxFaults    = 10_000
-	// MaxValueSizeBytes is the design's bound on a value (net's default
+	// MaxValueSizeBytes is the design's bound on a value (wire's default
 	// value limit); value_size_bytes may not draw more.
-	MaxValueSizeBytes = net.DefaultValueSizeBytes
+	MaxValueSizeBytes = wire.DefaultValueSizeBytes
 )
 
 // Validate checks the scenario for every value its knobs can take: each

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // cluster checks the membership and records what later checks need: the
@@ -153,10 +153,10 @@ func (v *validator) nodeConfig() {
 			v.bad(p, "%s = %d exceeds n = %d: %s cannot wait for more replicas than a key has", q.name, hi, v.nLo, q.what)
 		}
 	}
-	within(v, nc.MaxSiblings, "node.max_siblings", 1, net.MaxSiblings)
+	within(v, nc.MaxSiblings, "node.max_siblings", 1, wire.MaxSiblings)
 	pr := &nc.VClockPruning
-	within(v, pr.SmallVClock, "node.vclock_pruning.small_vclock", 1, net.MaxClockEntries)
-	within(v, pr.BigVClock, "node.vclock_pruning.big_vclock", 1, net.MaxClockEntries)
+	within(v, pr.SmallVClock, "node.vclock_pruning.small_vclock", 1, wire.MaxClockEntries)
+	within(v, pr.BigVClock, "node.vclock_pruning.big_vclock", 1, wire.MaxClockEntries)
 	_, smallHi := lohi(pr.SmallVClock, DefaultSmallVClock)
 	if bigLo, _ := lohi(pr.BigVClock, 0); pr.BigVClock.Set && bigLo < smallHi {
 		v.bad("node.vclock_pruning.big_vclock", "must be at least small_vclock (%d), got %d", smallHi, bigLo)

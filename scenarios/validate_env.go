@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"dynasim/internal/dist"
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // spec checks a distribution knob: every alternative must be a valid
@@ -117,7 +117,7 @@ func (v *validator) link(l *LinkSpec, path string) {
 	v.spec(l.LatencyMs, path+".latency_ms", "a latency")
 	for _, kind := range sortedKeys(l.KindLatencyMs) {
 		p := path + ".kind_latency_ms." + kind
-		if _, ok := net.KindByName(kind); !ok {
+		if _, ok := wire.KindByName(kind); !ok {
 			names := kindNames()
 			v.bad(p, "unknown message kind %s%s (kinds: %s)", quoted(kind), suggest(kind, names), strings.Join(names, ", "))
 		}
@@ -129,7 +129,7 @@ func (v *validator) link(l *LinkSpec, path string) {
 }
 
 func kindNames() []string {
-	ks := net.Kinds()
+	ks := wire.Kinds()
 	out := make([]string, len(ks))
 	for i, k := range ks {
 		out[i] = k.String()

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"dynasim/internal/dist"
-	"dynasim/net"
+	"dynasim/sim/network"
 )
 
 // Workload limits (sim's).
@@ -17,7 +17,7 @@ const (
 	// MaxEndpoints is the most endpoints the simulated network holds: one
 	// per node and per client, plus the final reader. With nodes nodes,
 	// at most MaxEndpoints-nodes-1 clients.
-	MaxEndpoints = net.HardMaxEndpoints
+	MaxEndpoints = network.HardMaxEndpoints
 )
 
 // workload checks the client knobs, and records when the workload ends so

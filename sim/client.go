@@ -8,18 +8,18 @@ import (
 	"strings"
 	"time"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/internal/dist"
 	"dynasim/internal/fifo"
 	"dynasim/internal/slab"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/wire"
 )
 
 // Router picks the node a client sends a request for key to. The cluster
 // harness implements it from the ring.
 type Router interface {
-	Route(key []byte, policy Routing, r *rand.Rand) net.Addr
+	Route(key []byte, policy Routing, r *rand.Rand) wire.Addr
 }
 
 // Workload is the state simulated clients share: the config, the history
@@ -139,7 +139,7 @@ type clientOp struct {
 	mayHaveApplied bool
 	final          bool
 	// readNeed overrides the workload's R (final reads).
-	readNeed *net.Need
+	readNeed *wire.Need
 	// deadline is when the current attempt times out.
 	deadline Time
 	onDone   func(ok bool)
@@ -166,14 +166,14 @@ type Client struct {
 	// idPrefix is "c<id>.", the start of every value ID this client writes.
 	idPrefix []byte
 	// Requests are allocated in blocks.
-	gets slab.Allocator[net.ClientGet]
-	puts slab.Allocator[net.ClientPut]
+	gets slab.Allocator[wire.ClientGet]
+	puts slab.Allocator[wire.ClientPut]
 }
 
 // ClientFactory returns a factory for client number id of the workload. If
 // start is false the client issues nothing by itself (a final reader).
 func (wl *Workload) ClientFactory(id int, start bool) node.Factory {
-	return func(self net.Addr, env node.Env) (node.Process, error) {
+	return func(self wire.Addr, env node.Env) (node.Process, error) {
 		ep, ok := env.(*Endpoint)
 		if !ok {
 			return nil, fmt.Errorf("sim: a client must be hosted by the simulator")
@@ -224,7 +224,7 @@ func (c *Client) Handle(ev node.Event) {
 			c.expire()
 		}
 	case node.MessageEvent:
-		reply, ok := ev.Msg.(*net.ClientReply)
+		reply, ok := ev.Msg.(*wire.ClientReply)
 		if !ok {
 			return
 		}
@@ -280,9 +280,9 @@ func (c *Client) startRandomOp(onDone func(bool)) {
 // ReadFinal issues a final read of key (after the quiet period) with read
 // quorum r (the zero Need: the workload's R) and calls onDone when it
 // completes.
-func (c *Client) ReadFinal(key string, r net.Need, onDone func(ok bool)) {
+func (c *Client) ReadFinal(key string, r wire.Need, onDone func(ok bool)) {
 	op := &clientOp{kind: opGet, key: []byte(key), keyName: key, keyIdx: -1, final: true, onDone: onDone}
-	if r != (net.Need{}) {
+	if r != (wire.Need{}) {
 		op.readNeed = &r
 	}
 	c.start(op)
@@ -376,7 +376,7 @@ func (c *Client) attempt(op *clientOp) {
 	c.nextReq++
 	req := c.nextReq
 	cfg := &c.wl.cfg
-	var m net.Message
+	var m wire.Message
 	switch op.kind {
 	case opGet:
 		r := cfg.R
@@ -384,14 +384,14 @@ func (c *Client) attempt(op *clientOp) {
 			r = *op.readNeed
 		}
 		g := c.gets.New()
-		*g = net.ClientGet{ReqID: req, ReplyTo: net.None, Key: op.key, N: cfg.N, R: r}
+		*g = wire.ClientGet{ReqID: req, ReplyTo: wire.None, Key: op.key, N: cfg.N, R: r}
 		m = g
 	case opPut:
 		p := c.puts.New()
-		*p = net.ClientPut{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, Value: op.value, N: cfg.N, W: cfg.W}
+		*p = wire.ClientPut{ReqID: req, ReplyTo: wire.None, Key: op.key, Context: op.ctx, Value: op.value, N: cfg.N, W: cfg.W}
 		m = p
 	case opDelete:
-		m = &net.ClientDelete{ReqID: req, ReplyTo: net.None, Key: op.key, Context: op.ctx, N: cfg.N, W: cfg.W}
+		m = &wire.ClientDelete{ReqID: req, ReplyTo: wire.None, Key: op.key, Context: op.ctx, N: cfg.N, W: cfg.W}
 	}
 	c.pending[req] = op
 	c.ep.Send(to, m)
@@ -442,9 +442,9 @@ func (c *Client) expire() {
 	}
 }
 
-func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
+func (c *Client) onReply(op *clientOp, r *wire.ClientReply) {
 	switch r.Status {
-	case net.StatusOK, net.StatusNotFound:
+	case wire.StatusOK, wire.StatusNotFound:
 		res := history.Result{Outcome: history.OK}
 		if op.kind == opGet {
 			res.Values = make([]string, len(r.Values))
@@ -469,10 +469,10 @@ func (c *Client) onReply(op *clientOp, r *net.ClientReply) {
 			return
 		}
 		c.done(op, true)
-	case net.StatusUnknown:
+	case wire.StatusUnknown:
 		op.mayHaveApplied = true
 		c.retryOrFinish(op, r.Error)
-	case net.StatusBadRequest:
+	case wire.StatusBadRequest:
 		c.finish(op, history.Result{Outcome: history.Failed, Error: "bad request: " + r.Error})
 		c.done(op, false)
 	default:

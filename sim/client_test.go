@@ -8,9 +8,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/node"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // registerServer is a test double for a store: one node holding the latest
@@ -18,28 +19,28 @@ import (
 type registerServer struct {
 	env    node.Env
 	data   map[string][]byte
-	drop   func(m net.Message) bool // messages it ignores (to force timeouts)
-	status net.Status               // reply status to force, or 0
+	drop   func(m wire.Message) bool // messages it ignores (to force timeouts)
+	status wire.Status               // reply status to force, or 0
 }
 
 func (s *registerServer) Handle(ev node.Event) {
 	if ev.Kind != node.MessageEvent || (s.drop != nil && s.drop(ev.Msg)) {
 		return
 	}
-	reply := &net.ClientReply{Status: net.StatusOK}
+	reply := &wire.ClientReply{Status: wire.StatusOK}
 	switch m := ev.Msg.(type) {
-	case *net.ClientGet:
+	case *wire.ClientGet:
 		reply.ReqID = m.ReqID
 		if v, ok := s.data[string(m.Key)]; ok {
 			reply.Values = [][]byte{v}
 			reply.Context = []byte(ValueID(v))
 		} else {
-			reply.Status = net.StatusNotFound
+			reply.Status = wire.StatusNotFound
 		}
-	case *net.ClientPut:
+	case *wire.ClientPut:
 		reply.ReqID = m.ReqID
 		s.data[string(m.Key)] = m.Value
-	case *net.ClientDelete:
+	case *wire.ClientDelete:
 		reply.ReqID = m.ReqID
 		delete(s.data, string(m.Key))
 	}
@@ -49,16 +50,16 @@ func (s *registerServer) Handle(ev node.Event) {
 	s.env.Send(ev.From, reply)
 }
 
-type fixedRouter net.Addr
+type fixedRouter wire.Addr
 
-func (r fixedRouter) Route([]byte, Routing, *rand.Rand) net.Addr { return net.Addr(r) }
+func (r fixedRouter) Route([]byte, Routing, *rand.Rand) wire.Addr { return wire.Addr(r) }
 
 func runClients(t *testing.T, cfg WorkloadConfig, srv *registerServer) (*World, *Workload, *history.History) {
 	t.Helper()
-	w, err := NewWorld(Config{Seed: 5, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w, err := NewWorld(Config{Seed: 5, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	srv.data = map[string][]byte{}
-	server := mustAdd(t, w, EndpointSpec{Name: "server", Factory: func(_ net.Addr, env node.Env) (node.Process, error) { srv.env = env; return srv, nil }})
+	server := mustAdd(t, w, EndpointSpec{Name: "server", Factory: func(_ wire.Addr, env node.Env) (node.Process, error) { srv.env = env; return srv, nil }})
 	rec, err := history.NewRecorder(history.DefaultRecorderConfig())
 	require.NoError(t, err)
 	wl, err := NewWorkload(cfg, rec, fixedRouter(server.Addr()), history.Consistency{N: 1, R: 1, W: 1})
@@ -118,7 +119,7 @@ func TestReadModifyWriteCarriesTheReadContext(t *testing.T) {
 func TestTimeoutsRetriesAndOutcomes(t *testing.T) {
 	// The server ignores every write: puts time out, are retried, and end
 	// unknown (they may have applied); gets are answered.
-	srv := &registerServer{drop: func(m net.Message) bool { return m.Kind() == net.KindClientPut }}
+	srv := &registerServer{drop: func(m wire.Message) bool { return m.Kind() == wire.KindClientPut }}
 	cfg := WorkloadConfig{Clients: 1, MaxOps: 20, Mix: OpMix{Put: 1}, Timeout: 50 * time.Millisecond, Retries: 2}
 	_, wl, h := runClients(t, cfg, srv)
 	require.Len(t, h.Ops, 20)
@@ -130,12 +131,12 @@ func TestTimeoutsRetriesAndOutcomes(t *testing.T) {
 	require.Equal(t, uint64(40), wl.Stats().Retries)
 
 	// A definite failure reply ends a put as failed, not unknown.
-	_, _, h = runClients(t, WorkloadConfig{MaxOps: 5, Mix: OpMix{Put: 1}}, &registerServer{status: net.StatusFailed})
+	_, _, h = runClients(t, WorkloadConfig{MaxOps: 5, Mix: OpMix{Put: 1}}, &registerServer{status: wire.StatusFailed})
 	for _, op := range h.Ops {
 		require.Equal(t, history.Failed, op.Outcome)
 	}
 	// A timed-out get is failed: a read has no effect.
-	srv = &registerServer{drop: func(m net.Message) bool { return m.Kind() == net.KindClientGet }}
+	srv = &registerServer{drop: func(m wire.Message) bool { return m.Kind() == wire.KindClientGet }}
 	_, _, h = runClients(t, WorkloadConfig{MaxOps: 5, Mix: OpMix{Get: 1}, Timeout: 10 * time.Millisecond}, srv)
 	for _, op := range h.Ops {
 		require.Equal(t, history.Failed, op.Outcome)
@@ -203,7 +204,7 @@ func TestWorkloadValidate(t *testing.T) {
 // Timeout after it was sent, retries included, though a client keeps one
 // timer.
 func TestEveryAttemptTimesOutOnTime(t *testing.T) {
-	srv := &registerServer{drop: func(m net.Message) bool { return m.Kind() == net.KindClientPut }}
+	srv := &registerServer{drop: func(m wire.Message) bool { return m.Kind() == wire.KindClientPut }}
 	cfg := WorkloadConfig{Clients: 2, RatePerClient: 500, Duration: 2 * time.Second, Mix: OpMix{Get: 1, Put: 1}, Timeout: 30 * time.Millisecond, Retries: 1}
 	_, wl, h := runClients(t, cfg, srv)
 	puts := 0

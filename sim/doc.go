@@ -7,9 +7,13 @@
 //
 // Simulated clients (client.go, workload.go) are processes too: they draw
 // operations from a WorkloadConfig, send them to nodes, time out and retry,
-// and record every operation in a checker/history Recorder. That leaf
-// package holds the history model the checkers read; sim imports it so that
-// what it records is exactly what they check.
+// and record every operation in a Recorder of package dynasim/history. That
+// leaf package holds the history model the checkers read; sim imports it so
+// that what it records is exactly what they check.
+//
+// The simulated network — latency, loss, duplication, partitions,
+// bandwidth — is the sub-package sim/network, a pure model the World asks
+// when a message arrives; the messages themselves are package dynasim/wire's.
 //
 // One goroutine runs every node, client and fault. Events are ordered by
 // (virtual time, insertion sequence), so ties break by the order in which they

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/wire"
 )
 
 // EndpointSpec describes a node or client to host.
@@ -45,7 +45,7 @@ type DiskConfig struct {
 // Endpoint is a hosted node or client. It is the node.Env its process sees.
 type Endpoint struct {
 	w       *World
-	addr    net.Addr
+	addr    wire.Addr
 	spec    EndpointSpec
 	proc    node.Process
 	up      bool
@@ -92,7 +92,7 @@ func (w *World) AddEndpoint(spec EndpointSpec) (*Endpoint, error) {
 	}
 	ep := &Endpoint{
 		w:       w,
-		addr:    net.Addr(len(w.eps)),
+		addr:    wire.Addr(len(w.eps)),
 		spec:    spec,
 		slow:    1,
 		clock:   NewClock(spec.Clock),
@@ -142,7 +142,7 @@ func (ep *Endpoint) start(at Time) error {
 }
 
 // Addr is the endpoint's network address.
-func (ep *Endpoint) Addr() net.Addr { return ep.addr }
+func (ep *Endpoint) Addr() wire.Addr { return ep.addr }
 
 // Name is the endpoint's unique name.
 func (ep *Endpoint) Name() string { return ep.spec.Name }
@@ -188,7 +188,7 @@ func (ep *Endpoint) Now() time.Time { return ep.clock.Read(ep.localNow()) }
 
 // Send sends m from this endpoint; it departs once the work done so far in
 // this event (CPU and disk) is finished.
-func (ep *Endpoint) Send(to net.Addr, m net.Message) { ep.w.send(ep.addr, to, m, ep.localNow()) }
+func (ep *Endpoint) Send(to wire.Addr, m wire.Message) { ep.w.send(ep.addr, to, m, ep.localNow()) }
 
 // SetTimer fires t after the given delay, counted from the current work
 // position. Timers die with the incarnation that set them.

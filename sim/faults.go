@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"dynasim/disk"
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Process and clock faults. Each takes effect at the current virtual time;
 // schedule them with World.At. Network faults are methods of Network().
 
-func (w *World) endpointFor(a net.Addr) (*Endpoint, error) {
+func (w *World) endpointFor(a wire.Addr) (*Endpoint, error) {
 	ep := w.Endpoint(a)
 	if ep == nil {
 		return nil, fmt.Errorf("%w: address %d", errUnknownEndpoint, a)
@@ -22,7 +22,7 @@ func (w *World) endpointFor(a net.Addr) (*Endpoint, error) {
 // Crash stops an endpoint: its memory (the process instance) is dropped, its
 // queued events and pending timers are discarded, messages to it are dropped
 // until it restarts, and its disk loses unsynced data according to mode.
-func (w *World) Crash(a net.Addr, mode disk.CrashMode) error {
+func (w *World) Crash(a wire.Addr, mode disk.CrashMode) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (w *World) Crash(a net.Addr, mode disk.CrashMode) error {
 }
 
 // CrashDefault crashes an endpoint with its disk's configured crash mode.
-func (w *World) CrashDefault(a net.Addr) error {
+func (w *World) CrashDefault(a wire.Addr) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (w *World) CrashDefault(a net.Addr) error {
 // from the same disk. If the process fails to start (say its disk is
 // corrupt) the endpoint stays down and the error is returned and kept in
 // StartErr.
-func (w *World) Restart(a net.Addr) error {
+func (w *World) Restart(a wire.Addr) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func (w *World) Restart(a net.Addr) error {
 
 // Pause freezes an endpoint: events addressed to it queue up (messages and
 // timers alike) until Resume, as with a long GC pause or SIGSTOP.
-func (w *World) Pause(a net.Addr) error {
+func (w *World) Pause(a wire.Addr) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func (w *World) Pause(a net.Addr) error {
 
 // Resume unfreezes a paused endpoint; its queued events are delivered in
 // arrival order.
-func (w *World) Resume(a net.Addr) error {
+func (w *World) Resume(a wire.Addr) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ const MaxSlowFactor = 1e6
 
 // SetSlow multiplies the endpoint's processing time (event cost and disk
 // time) by factor; 1 is normal speed.
-func (w *World) SetSlow(a net.Addr, factor float64) error {
+func (w *World) SetSlow(a wire.Addr, factor float64) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (w *World) SetSlow(a net.Addr, factor float64) error {
 }
 
 // JumpClock steps the endpoint's clock by d (negative: backwards).
-func (w *World) JumpClock(a net.Addr, d time.Duration) error {
+func (w *World) JumpClock(a wire.Addr, d time.Duration) error {
 	ep, err := w.endpointFor(a)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"dynasim/disk"
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // FaultKind names a scheduled fault action.
@@ -127,8 +127,8 @@ func (w *World) NoteFaultError(f Fault, err error) {
 // FaultErrors lists the scheduled faults that failed when they fired.
 func (w *World) FaultErrors() []FaultError { return w.faultErrs }
 
-func (w *World) addrs(names []string) ([]net.Addr, error) {
-	out := make([]net.Addr, 0, len(names))
+func (w *World) addrs(names []string) ([]wire.Addr, error) {
+	out := make([]wire.Addr, 0, len(names))
 	for _, n := range names {
 		ep := w.byName[n]
 		if ep == nil {
@@ -199,7 +199,7 @@ func (w *World) checkFault(f *Fault) error {
 // to each and reports the first error.
 func (w *World) applyFault(f Fault) error {
 	nodes, _ := w.addrs(f.Nodes)
-	each := func(fn func(a net.Addr) error) error {
+	each := func(fn func(a wire.Addr) error) error {
 		var first error
 		for _, a := range nodes {
 			if err := fn(a); err != nil && first == nil {
@@ -222,7 +222,7 @@ func (w *World) applyFault(f Fault) error {
 		}
 		// Several nodes: each is cut from every other endpoint, including
 		// the others in the list, under one name per node.
-		return each(func(a net.Addr) error { return nw.Isolate(f.Name+"/"+w.eps[a].spec.Name, a) })
+		return each(func(a wire.Addr) error { return nw.Isolate(f.Name+"/"+w.eps[a].spec.Name, a) })
 	case FaultHeal:
 		err := nw.Heal(f.Name)
 		if err != nil && w.healGroup(f.Name) > 0 {
@@ -233,7 +233,7 @@ func (w *World) applyFault(f Fault) error {
 		nw.HealAll()
 		return nil
 	case FaultCrash:
-		return each(func(a net.Addr) error {
+		return each(func(a wire.Addr) error {
 			if f.CrashMode != nil {
 				return w.Crash(a, *f.CrashMode)
 			}
@@ -246,9 +246,9 @@ func (w *World) applyFault(f Fault) error {
 	case FaultResume:
 		return each(w.Resume)
 	case FaultClockJump:
-		return each(func(a net.Addr) error { return w.JumpClock(a, f.ClockJump) })
+		return each(func(a wire.Addr) error { return w.JumpClock(a, f.ClockJump) })
 	case FaultDiskOn, FaultDiskOff:
-		return each(func(a net.Addr) error {
+		return each(func(a wire.Addr) error {
 			for _, k := range f.DiskFaults {
 				if err := w.eps[a].efs.SetEnabled(k, f.Kind == FaultDiskOn); err != nil {
 					return err
@@ -257,9 +257,9 @@ func (w *World) applyFault(f Fault) error {
 			return nil
 		})
 	case FaultSlow:
-		return each(func(a net.Addr) error { return w.SetSlow(a, f.SlowFactor) })
+		return each(func(a wire.Addr) error { return w.SetSlow(a, f.SlowFactor) })
 	case FaultSlowOff:
-		return each(func(a net.Addr) error { return w.SetSlow(a, 1) })
+		return each(func(a wire.Addr) error { return w.SetSlow(a, 1) })
 	}
 	return fmt.Errorf("unknown fault kind %q", f.Kind)
 }

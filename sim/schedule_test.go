@@ -7,13 +7,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/sim/network"
 )
 
 func threeRecorders(t *testing.T) (*World, []*recorder, []*Endpoint) {
 	t.Helper()
-	w, err := NewWorld(Config{Seed: 2, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w, err := NewWorld(Config{Seed: 2, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	var recs []*recorder
 	var eps []*Endpoint

@@ -5,8 +5,9 @@ import (
 	"testing"
 
 	"dynasim/internal/dist"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // The scheduler kernel against a bare hand-written binary-heap event loop,
@@ -135,7 +136,7 @@ func BenchmarkScheduler(b *testing.B) {
 // processes that keep 64 messages in flight, bouncing each to a random peer.
 // One op is one delivered event.
 func BenchmarkWorld(b *testing.B) {
-	w, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{
+	w, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{
 		LatencyMs: dist.Spec{Dist: "lognormal", Median: 1, Sigma: 0.5},
 	}}})
 	if err != nil {
@@ -143,9 +144,9 @@ func BenchmarkWorld(b *testing.B) {
 	}
 	const nodes = 5
 	for i := 0; i < nodes; i++ {
-		_, err := w.AddEndpoint(EndpointSpec{Name: fmt.Sprint("n", i), Factory: func(self net.Addr, env node.Env) (node.Process, error) {
+		_, err := w.AddEndpoint(EndpointSpec{Name: fmt.Sprint("n", i), Factory: func(self wire.Addr, env node.Env) (node.Process, error) {
 			return processFunc(func(ev node.Event) {
-				to := net.Addr(env.Rand().IntN(nodes))
+				to := wire.Addr(env.Rand().IntN(nodes))
 				env.Send(to, ev.Msg)
 			}), nil
 		}})
@@ -154,7 +155,7 @@ func BenchmarkWorld(b *testing.B) {
 		}
 	}
 	for i := 0; i < 64; i++ {
-		w.Endpoint(net.Addr(i%nodes)).Send(net.Addr((i+1)%nodes), &testMsg{kind: kindPing, seq: uint64(i), body: make([]byte, 100)})
+		w.Endpoint(wire.Addr(i%nodes)).Send(wire.Addr((i+1)%nodes), &testMsg{kind: kindPing, seq: uint64(i), body: make([]byte, 100)})
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"dynasim/internal/dist"
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // WorkloadConfig describes what the simulated clients do. Zero fields take
@@ -40,10 +40,10 @@ type WorkloadConfig struct {
 	// at least its unique ID, a few bytes.
 	ValueSizeBytes dist.Spec
 	// N, R and W are the per-request replica count and quorums sent with
-	// each request (net.Need: a level or a count). Zero values mean the
+	// each request (wire.Need: a level or a count). Zero values mean the
 	// node's configured defaults.
 	N    uint8
-	R, W net.Need
+	R, W wire.Need
 	// Routing picks the node a client sends a request to. Default random.
 	Routing Routing
 	// Timeout is how long a client waits for a reply before giving up on an

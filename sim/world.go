@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"dynasim/internal/streams"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // Config configures a World. The zero value of every field but Seed has a
@@ -18,7 +19,7 @@ type Config struct {
 	// Seed is the master seed every random stream of the run derives from.
 	Seed uint64
 	// Network is the simulated network model.
-	Network net.SimConfig
+	Network network.Config
 	// EventCost is the processing time charged for every event a node or
 	// client handles, before the slow-node factor. It is what makes a node
 	// that receives more events than it can handle queue up. Default 0: nodes
@@ -58,13 +59,13 @@ type World struct {
 	cfg     Config
 	streams streams.Source
 	sched   Scheduler[event]
-	network *net.SimNetwork
+	network *network.Network
 	eps     []*Endpoint
 	byName  map[string]*Endpoint
 	fp      Fingerprint
 	frame   []byte // scratch buffer for payload digests
 	// The last codec message digested, for fan-outs (see digest).
-	lastFramed       net.ChecksummedFrame
+	lastFramed       wire.ChecksummedFrame
 	lastFramedSize   int
 	lastFramedDigest uint64
 	stats            Stats
@@ -98,11 +99,11 @@ const (
 // once in and once out.
 type event struct {
 	kind   eventKind
-	to     net.Addr
-	from   net.Addr
+	to     wire.Addr
+	from   wire.Addr
 	inc    uint32 // the incarnation of `to` a timer belongs to
 	digest uint64 // payload digest for the fingerprint
-	msg    net.Message
+	msg    wire.Message
 	timer  node.Timer
 	action func()
 }
@@ -114,7 +115,7 @@ func NewWorld(cfg Config) (*World, error) {
 		return nil, err
 	}
 	w := &World{cfg: cfg, streams: streams.New(cfg.Seed), byName: map[string]*Endpoint{}}
-	nw, err := net.NewSimNetwork(cfg.Network, w.streams.Stream)
+	nw, err := network.New(cfg.Network, w.streams.Stream)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func (w *World) Stream(name string) *rand.Rand { return w.streams.Stream(name) }
 func (w *World) Now() Time { return w.sched.Now() }
 
 // Network is the simulated network, for partitions and statistics.
-func (w *World) Network() *net.SimNetwork { return w.network }
+func (w *World) Network() *network.Network { return w.network }
 
 // Fingerprint is the running fingerprint of every event delivered so far.
 func (w *World) Fingerprint() uint64 { return w.fp.Sum() }
@@ -148,7 +149,7 @@ func (w *World) Pending() int { return w.sched.Len() }
 func (w *World) Endpoints() []*Endpoint { return w.eps }
 
 // Endpoint returns the endpoint with the given address, or nil.
-func (w *World) Endpoint(a net.Addr) *Endpoint {
+func (w *World) Endpoint(a wire.Addr) *Endpoint {
 	if a < 0 || int(a) >= len(w.eps) {
 		return nil
 	}
@@ -165,9 +166,9 @@ func (w *World) SetTrace(f func(Trace)) { w.trace = f }
 type Trace struct {
 	At    Time
 	Kind  node.EventKind
-	To    net.Addr
-	From  net.Addr
-	Msg   net.Message
+	To    wire.Addr
+	From  wire.Addr
+	Msg   wire.Message
 	Timer node.Timer
 }
 
@@ -293,7 +294,7 @@ func (w *World) handle(at Time, ep *Endpoint, e *event) {
 
 // send is Env.Send: it asks the network model when (and whether) each copy
 // arrives and schedules the deliveries.
-func (w *World) send(from net.Addr, to net.Addr, m net.Message, departAt Time) {
+func (w *World) send(from wire.Addr, to wire.Addr, m wire.Message, departAt Time) {
 	if to < 0 || int(to) >= len(w.eps) {
 		w.stats.Misaddressed++
 		return
@@ -323,13 +324,13 @@ func (w *World) InFlight() int { return w.inFlight }
 // message out to several replicas sends the same object each time (the
 // node contract forbids changing a message after sending it), so the last
 // codec message's digest is reused rather than encoded again.
-func (w *World) digest(m net.Message) (int, uint64) {
-	if cf, ok := m.(net.ChecksummedFrame); ok {
+func (w *World) digest(m wire.Message) (int, uint64) {
+	if cf, ok := m.(wire.ChecksummedFrame); ok {
 		if cf != w.lastFramed {
 			w.frame = m.AppendFrame(w.frame[:0])
 			w.lastFramed = cf
 			w.lastFramedSize = len(w.frame)
-			w.lastFramedDigest = uint64(net.FrameChecksum(w.frame))<<32 | uint64(uint32(len(w.frame)))
+			w.lastFramedDigest = uint64(wire.FrameChecksum(w.frame))<<32 | uint64(uint32(len(w.frame)))
 		}
 		return w.lastFramedSize, w.lastFramedDigest
 	}

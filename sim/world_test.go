@@ -12,27 +12,28 @@ import (
 
 	"dynasim/disk"
 	"dynasim/internal/dist"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // Test processes for the world. They exercise every part of the node
 // contract: messages, timers, the clock, the seeded stream and the disk.
 
 const (
-	kindPing net.Kind = 200 + iota
+	kindPing wire.Kind = 200 + iota
 	kindPong
 )
 
 // testMsg is a minimal message: a kind byte, a sequence number and a body.
 type testMsg struct {
-	kind net.Kind
+	kind wire.Kind
 	seq  uint64
 	body []byte
 }
 
-func (m *testMsg) Kind() net.Kind { return m.kind }
-func (m *testMsg) Size() int      { return 1 + 8 + len(m.body) }
+func (m *testMsg) Kind() wire.Kind { return m.kind }
+func (m *testMsg) Size() int       { return 1 + 8 + len(m.body) }
 func (m *testMsg) AppendFrame(b []byte) []byte {
 	b = append(b, byte(m.kind))
 	b = binary.LittleEndian.AppendUint64(b, m.seq)
@@ -42,9 +43,9 @@ func (m *testMsg) AppendFrame(b []byte) []byte {
 // chatty sends pings to random peers on a timer, answers pings with pongs,
 // logs every message it receives to its disk and syncs every few records.
 type chatty struct {
-	self  net.Addr
+	self  wire.Addr
 	env   node.Env
-	peers []net.Addr
+	peers []wire.Addr
 	log   disk.File
 	seq   uint64
 	got   []string // what this incarnation handled, for assertions
@@ -53,8 +54,8 @@ type chatty struct {
 
 const timerTick uint8 = 1
 
-func chattyFactory(peers []net.Addr, interval time.Duration) node.Factory {
-	return func(self net.Addr, env node.Env) (node.Process, error) {
+func chattyFactory(peers []wire.Addr, interval time.Duration) node.Factory {
+	return func(self wire.Addr, env node.Env) (node.Process, error) {
 		c := &chatty{self: self, env: env, peers: peers}
 		if fs := env.FS(); fs != nil {
 			if f, err := fs.Open("log"); err == nil {
@@ -105,16 +106,16 @@ func busyWorld(t testing.TB, seed uint64, nodes int) *World {
 	t.Helper()
 	w, err := NewWorld(Config{
 		Seed: seed,
-		Network: net.SimConfig{Default: net.LinkConfig{
+		Network: network.Config{Default: network.LinkConfig{
 			LatencyMs: dist.Spec{Dist: "lognormal", Median: 1, Sigma: 0.8},
 			LossProb:  0.02, DupProb: 0.01,
 		}},
 		EventCost: 20 * time.Microsecond,
 	})
 	require.NoError(t, err)
-	peers := make([]net.Addr, nodes)
+	peers := make([]wire.Addr, nodes)
 	for i := range peers {
-		peers[i] = net.Addr(i)
+		peers[i] = wire.Addr(i)
 	}
 	for i := 0; i < nodes; i++ {
 		_, err := w.AddEndpoint(EndpointSpec{
@@ -132,7 +133,7 @@ func busyWorld(t testing.TB, seed uint64, nodes int) *World {
 	w.At(At(60*time.Millisecond), "pause n2", func() { require.NoError(t, w.Pause(2)) })
 	w.At(At(90*time.Millisecond), "resume n2", func() { require.NoError(t, w.Resume(2)) })
 	w.At(At(100*time.Millisecond), "partition", func() {
-		require.NoError(t, w.Network().Partition("p", []net.Addr{0, 1}, []net.Addr{2, 3, 4}, false))
+		require.NoError(t, w.Network().Partition("p", []wire.Addr{0, 1}, []wire.Addr{2, 3, 4}, false))
 	})
 	w.At(At(150*time.Millisecond), "heal", func() { require.NoError(t, w.Network().Heal("p")) })
 	return w
@@ -164,11 +165,11 @@ func TestReplayIsExact(t *testing.T) {
 
 func TestFingerprintSeesPayloadBytes(t *testing.T) {
 	run := func(body byte) uint64 {
-		w, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+		w, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 		require.NoError(t, err)
 		sink := &recorder{}
-		a := mustAdd(t, w, EndpointSpec{Name: "a", Factory: func(net.Addr, node.Env) (node.Process, error) { return sink, nil }})
-		b := mustAdd(t, w, EndpointSpec{Name: "b", Factory: func(net.Addr, node.Env) (node.Process, error) { return sink, nil }})
+		a := mustAdd(t, w, EndpointSpec{Name: "a", Factory: func(wire.Addr, node.Env) (node.Process, error) { return sink, nil }})
+		b := mustAdd(t, w, EndpointSpec{Name: "b", Factory: func(wire.Addr, node.Env) (node.Process, error) { return sink, nil }})
 		w.At(0, "send", func() { a.Send(b.Addr(), &testMsg{kind: kindPing, body: []byte{1, 2, body}}) })
 		w.Run(Limit{})
 		require.Len(t, sink.events, 1)
@@ -200,7 +201,7 @@ func mustAdd(t testing.TB, w *World, spec EndpointSpec) *Endpoint {
 }
 
 func recorderFactory(r *recorder) node.Factory {
-	return func(_ net.Addr, env node.Env) (node.Process, error) { r.env = env; return r, nil }
+	return func(_ wire.Addr, env node.Env) (node.Process, error) { r.env = env; return r, nil }
 }
 
 func TestClockOffsetDriftAndJump(t *testing.T) {
@@ -227,7 +228,7 @@ func TestClockOffsetDriftAndJump(t *testing.T) {
 }
 
 func TestPauseQueuesAndResumeDelivers(t *testing.T) {
-	w, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	src, dst := &recorder{}, &recorder{}
 	a := mustAdd(t, w, EndpointSpec{Name: "a", Factory: recorderFactory(src)})
@@ -253,10 +254,10 @@ func TestPauseQueuesAndResumeDelivers(t *testing.T) {
 }
 
 func TestCrashDropsMemoryTimersAndMessages(t *testing.T) {
-	w, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	var incarnations []*recorder
-	factory := func(_ net.Addr, env node.Env) (node.Process, error) {
+	factory := func(_ wire.Addr, env node.Env) (node.Process, error) {
 		r := &recorder{env: env}
 		incarnations = append(incarnations, r)
 		return r, nil
@@ -292,10 +293,10 @@ type syncer struct {
 func TestCrashKeepsSyncedBytesThroughTheWorld(t *testing.T) {
 	for _, mode := range []disk.CrashMode{disk.CrashLoseUnsynced, disk.CrashKeepPrefix, disk.CrashTornWrite} {
 		t.Run(fmt.Sprint(mode), func(t *testing.T) {
-			w, err := NewWorld(Config{Seed: 3, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+			w, err := NewWorld(Config{Seed: 3, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 			require.NoError(t, err)
 			var procs []*syncer
-			factory := func(_ net.Addr, env node.Env) (node.Process, error) {
+			factory := func(_ wire.Addr, env node.Env) (node.Process, error) {
 				s := &syncer{env: env, n: 3}
 				if f, err := env.FS().Open("data"); err == nil {
 					size, _ := f.Size()
@@ -361,7 +362,7 @@ var _ = io.EOF
 type writer struct {
 	env node.Env
 	f   disk.File
-	to  net.Addr
+	to  wire.Addr
 }
 
 func (wr *writer) Handle(ev node.Event) {
@@ -373,8 +374,8 @@ func (wr *writer) Handle(ev node.Event) {
 	wr.env.Send(wr.to, &testMsg{kind: kindPong, seq: ev.Msg.(*testMsg).seq})
 }
 
-func writerFactory(to net.Addr) node.Factory {
-	return func(_ net.Addr, env node.Env) (node.Process, error) {
+func writerFactory(to wire.Addr) node.Factory {
+	return func(_ wire.Addr, env node.Env) (node.Process, error) {
 		f, err := env.FS().Create("w")
 		if err != nil {
 			return nil, err
@@ -385,7 +386,7 @@ func writerFactory(to net.Addr) node.Factory {
 
 func TestDiskLatencyDelaysOutputsAndNextEvent(t *testing.T) {
 	const syncMs = 5
-	w, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	sink := &recorder{}
 	a := mustAdd(t, w, EndpointSpec{Name: "a", Factory: recorderFactory(sink)})
@@ -410,7 +411,7 @@ func TestDiskLatencyDelaysOutputsAndNextEvent(t *testing.T) {
 	require.Equal(t, 10*time.Millisecond, b.Faults().IOTime())
 
 	// A slow node takes proportionally longer.
-	w2, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w2, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	sink2 := &recorder{}
 	a2 := mustAdd(t, w2, EndpointSpec{Name: "a", Factory: recorderFactory(sink2)})
@@ -423,11 +424,11 @@ func TestDiskLatencyDelaysOutputsAndNextEvent(t *testing.T) {
 }
 
 func TestEventCostQueuesWork(t *testing.T) {
-	w, err := NewWorld(Config{Seed: 1, EventCost: time.Millisecond, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(1)}}})
+	w, err := NewWorld(Config{Seed: 1, EventCost: time.Millisecond, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(1)}}})
 	require.NoError(t, err)
 	sink := &recorder{}
 	a := mustAdd(t, w, EndpointSpec{Name: "a", Factory: recorderFactory(sink)})
-	echo := mustAdd(t, w, EndpointSpec{Name: "echo", Factory: func(_ net.Addr, env node.Env) (node.Process, error) {
+	echo := mustAdd(t, w, EndpointSpec{Name: "echo", Factory: func(_ wire.Addr, env node.Env) (node.Process, error) {
 		return processFunc(func(ev node.Event) { env.Send(ev.From, ev.Msg) }), nil
 	}})
 	w.At(0, "burst", func() {
@@ -448,7 +449,7 @@ type processFunc func(node.Event)
 func (f processFunc) Handle(ev node.Event) { f(ev) }
 
 func TestPartitionDropsMessagesInFlight(t *testing.T) {
-	w, err := NewWorld(Config{Seed: 1, Network: net.SimConfig{Default: net.LinkConfig{LatencyMs: constMs(10)}}})
+	w, err := NewWorld(Config{Seed: 1, Network: network.Config{Default: network.LinkConfig{LatencyMs: constMs(10)}}})
 	require.NoError(t, err)
 	ra, rb, rc := &recorder{}, &recorder{}, &recorder{}
 	a := mustAdd(t, w, EndpointSpec{Name: "a", Factory: recorderFactory(ra)})
@@ -460,7 +461,7 @@ func TestPartitionDropsMessagesInFlight(t *testing.T) {
 		b.Send(a.Addr(), &testMsg{kind: kindPing, seq: 3}) // one-way cut lets b->a through
 	})
 	w.At(At(5*time.Millisecond), "cut", func() {
-		require.NoError(t, w.Network().Partition("ab", []net.Addr{a.Addr()}, []net.Addr{b.Addr()}, true))
+		require.NoError(t, w.Network().Partition("ab", []wire.Addr{a.Addr()}, []wire.Addr{b.Addr()}, true))
 	})
 	w.At(At(20*time.Millisecond), "send while cut", func() { a.Send(b.Addr(), &testMsg{kind: kindPing, seq: 4}) })
 	w.Run(Limit{})

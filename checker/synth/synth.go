@@ -17,7 +17,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 )
 
 // Config describes a synthetic workload. Zero numeric fields take defaults.

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"dynasim/checker"
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/reports"
 	"dynasim/runner"
 	"dynasim/scenarios"

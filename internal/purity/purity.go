@@ -8,9 +8,14 @@
 // seeded generators with math/rand/v2's constructors (it is what hands out the
 // seeded streams) — the unseeded package-level functions stay forbidden.
 //
-// The node rules also cover the module's internal packages that node/
-// imports, directly or through one another (InternalImports discovers them
-// from the import declarations): their code runs inside the node.
+// The node rules also cover every package of the module that node/ imports,
+// directly or through one another — the wire protocol (dynasim/wire), the
+// internal packages — which ModuleImports discovers from the import
+// declarations: their code runs inside the node. A Boundary (NodeBoundaries:
+// disk) is covered by its contract files only, and node/ may use of it only
+// what those files declare; its implementations are handed to the node
+// through its environment. Which packages may import which at all is the
+// layout test's business (internal/layout).
 package purity
 
 import (

@@ -10,7 +10,8 @@ import (
 )
 
 // TestNodeAndSimArePure is the lint itself: it runs over the real trees,
-// and applies the node's rules to every internal package node/ imports.
+// and applies the node's rules to every package of the module node/
+// imports, transitively (wire, the internal packages, disk's contract).
 func TestNodeAndSimArePure(t *testing.T) {
 	moduleRoot := filepath.Join("..", "..")
 	for _, tc := range []struct {
@@ -28,12 +29,97 @@ func TestNodeAndSimArePure(t *testing.T) {
 	}
 
 	module := modulePath(t, moduleRoot)
-	deps, findings, err := CheckInternalImports(moduleRoot, module, filepath.Join(moduleRoot, "node"), NodeRules)
+	deps, findings, err := CheckModuleImports(moduleRoot, module, filepath.Join(moduleRoot, "node"), NodeRules, NodeBoundaries)
 	require.NoError(t, err)
 	require.Contains(t, deps, module+"/internal/slab", "discovery must see node/coord's import")
 	require.Contains(t, deps, module+"/internal/fifo", "discovery must see node/coord's import")
+	require.Contains(t, deps, module+"/wire", "discovery must see the wire protocol")
+	require.Contains(t, deps, module+"/disk", "discovery must see the disk contract")
 	for _, f := range findings {
-		t.Errorf("internal packages imported by node/ must stay pure: %s", f)
+		t.Errorf("packages imported by node/ must stay pure: %s", f)
+	}
+	t.Logf("linted with the node rules, as imported by node/: %v (boundaries, contract files only: %v)", deps, NodeBoundaries)
+}
+
+// A fake module whose node tree imports the wire protocol (itself importing
+// another in-module package), a boundary package, an internal package and a
+// package of its own tree, and a simulator package only from a test file.
+func TestModuleImportsOfNodeAreFoundAndLinted(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, src string) {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
+	}
+	write("go.mod", "module example.com/m\n\ngo 1.26\n")
+	write("node/a/a.go", `package a
+import (
+	"example.com/m/disk"
+	"example.com/m/internal/good"
+	"example.com/m/node/b"
+	"example.com/m/wire"
+)
+var _ disk.FS
+var _ = disk.CleanPath(wire.Y + good.X + b.Z)`)
+	write("node/a/a_test.go", `package a
+import "example.com/m/sim/network"
+var _ = network.N`)
+	write("node/b/b.go", `package b
+import "example.com/m/disk"
+var Z = "b"
+var _ = disk.NewOS("/")`) // names an implementation: a finding
+	write("wire/wire.go", `package wire
+import "example.com/m/codec"
+var Y = codec.C`)
+	write("codec/codec.go", `package codec
+import "os"
+var C = os.Args[0]`) // reached through wire: a finding
+	write("internal/good/good.go", `package good
+var X = "x"`)
+	write("disk/fs.go", `package disk
+type FS interface{ Open(string) error }
+func CleanPath(p string) string { return p }`)
+	write("disk/osfs.go", `package disk
+import "os"
+func NewOS(root string) FS { _ = os.Args; return nil }`) // outside the contract: not linted
+	write("sim/network/network.go", `package network
+import "math/rand/v2"
+var N = rand.IntN(3)`) // imported by a test only: not linted
+
+	boundaries := map[string]Boundary{"disk": {Files: []string{"fs.go"}, Reason: "test"}}
+	deps, err := ModuleImports(root, "example.com/m", filepath.Join(root, "node"), boundaries)
+	require.NoError(t, err)
+	require.Equal(t, []string{"example.com/m/codec", "example.com/m/disk", "example.com/m/internal/good", "example.com/m/wire"}, deps,
+		"wire and what it imports are covered; node/b is the tree's own; sim/network is a test import")
+
+	_, findings, err := CheckModuleImports(root, "example.com/m", filepath.Join(root, "node"), NodeRules, boundaries)
+	require.NoError(t, err)
+	require.Len(t, findings, 2, "%v", findings)
+	require.Equal(t, filepath.Join(root, "codec", "codec.go"), findings[0].Pos.Filename)
+	require.Contains(t, findings[0].Message, `imports "os"`)
+	require.Equal(t, filepath.Join(root, "node", "b", "b.go"), findings[1].Pos.Filename)
+	require.Contains(t, findings[1].Message, "example.com/m/disk.NewOS")
+
+	// Without the boundary, all of disk is linted: osfs.go's os import.
+	_, findings, err = CheckModuleImports(root, "example.com/m", filepath.Join(root, "node"), NodeRules, nil)
+	require.NoError(t, err)
+	require.Len(t, findings, 2, "%v", findings)
+	require.Equal(t, filepath.Join(root, "disk", "osfs.go"), findings[1].Pos.Filename)
+
+	// A boundary whose contract file is missing is an error, not a pass.
+	_, _, err = CheckModuleImports(root, "example.com/m", filepath.Join(root, "node"), NodeRules,
+		map[string]Boundary{"disk": {Files: []string{"gone.go"}}})
+	require.ErrorContains(t, err, "gone.go")
+}
+
+func TestNodeBoundaryContractFilesExist(t *testing.T) {
+	moduleRoot := filepath.Join("..", "..")
+	for pkg, b := range NodeBoundaries {
+		require.NotEmpty(t, b.Reason, "boundary %s must say why", pkg)
+		for _, name := range b.Files {
+			_, err := os.Stat(filepath.Join(moduleRoot, filepath.FromSlash(pkg), name))
+			require.NoError(t, err, "boundary %s", pkg)
+		}
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // ReadRepair says what a get does about replicas it found stale.
@@ -52,11 +52,11 @@ func ParseReadRepair(s string) (ReadRepair, error) {
 // documented on each; Validate checks the result.
 type Config struct {
 	// R and W are the read and write quorums used when a request does not
-	// name its own (net.LevelDefault). Default QUORUM (N/2+1 of the
+	// name its own (wire.LevelDefault). Default QUORUM (N/2+1 of the
 	// request's N replicas). R is also the read quorum of a two-phase
 	// write's read phase, and W the quorum a blocking read repair writes
 	// back to.
-	R, W net.Need
+	R, W wire.Need
 	// ReadRepair is off, async or blocking. Default async (Dynamo's).
 	ReadRepair ReadRepair
 	// TwoPhaseWrites makes every put and delete first read the key from R
@@ -94,8 +94,8 @@ type Config struct {
 	// executed once (dedupe.go). Default 65,536 (about 3 MiB).
 	MaxTrackedSenders int
 	// Limits are the key and value size limits checked before anything is
-	// stored. Zero fields take net's defaults (1 KiB keys, 10 KiB values).
-	Limits net.Limits
+	// stored. Zero fields take wire's defaults (1 KiB keys, 10 KiB values).
+	Limits wire.Limits
 }
 
 // Defaults.
@@ -113,11 +113,11 @@ const (
 
 // WithDefaults returns c with zero fields replaced by defaults.
 func (c Config) WithDefaults() Config {
-	if c.R.Level == net.LevelDefault {
-		c.R = net.Need{Level: net.LevelQuorum}
+	if c.R.Level == wire.LevelDefault {
+		c.R = wire.Need{Level: wire.LevelQuorum}
 	}
-	if c.W.Level == net.LevelDefault {
-		c.W = net.Need{Level: net.LevelQuorum}
+	if c.W.Level == wire.LevelDefault {
+		c.W = wire.Need{Level: wire.LevelQuorum}
 	}
 	if c.ReadRepair == 0 {
 		c.ReadRepair = ReadRepairAsync
@@ -149,12 +149,12 @@ func (c Config) Validate() error {
 	c = c.WithDefaults()
 	for _, q := range []struct {
 		name string
-		need net.Need
+		need wire.Need
 	}{{"R", c.R}, {"W", c.W}} {
-		if q.need.Level == net.LevelCount && q.need.Count == 0 {
+		if q.need.Level == wire.LevelCount && q.need.Count == 0 {
 			return fmt.Errorf("coord: %s count must be at least 1", q.name)
 		}
-		if q.need.Level > net.LevelEachQuorum {
+		if q.need.Level > wire.LevelEachQuorum {
 			return fmt.Errorf("coord: %s has unknown level %d", q.name, q.need.Level)
 		}
 	}

@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"dynasim/internal/slab"
-	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // Host is what the coordinator needs from the node that runs it. All calls
@@ -16,13 +16,13 @@ type Host interface {
 	// Now is the node's clock.
 	Now() time.Time
 	// Send sends a message; the coordinator never touches it afterwards.
-	Send(to net.Addr, m net.Message)
+	Send(to wire.Addr, m wire.Message)
 	// SetTick arranges for one call of Coordinator.Tick after d.
 	SetTick(d time.Duration)
 	// Stored is the local replica's current set for key, including writes
 	// not yet durable: the input of Versioner.Update when this node mints
 	// a version. It never waits.
-	Stored(key []byte, hash uint64) (net.SiblingSet, error)
+	Stored(key []byte, hash uint64) (wire.SiblingSet, error)
 	// ReadLocal reads the local replica for request id. The host calls
 	// Coordinator.LocalRead with the result later in the same event, after
 	// any write the result may reveal is durable.
@@ -33,7 +33,7 @@ type Host interface {
 	// durable (or failed). id 0 asks for no acknowledgement. The error is
 	// the write's immediate failure: the replica refused it, so not even
 	// this node's memory holds it (LocalAck reports the same error).
-	WriteLocal(id uint64, key []byte, hash uint64, set net.SiblingSet, replace bool) error
+	WriteLocal(id uint64, key []byte, hash uint64, set wire.SiblingSet, replace bool) error
 }
 
 // Coordinator runs the client requests of one node: it resolves a key's
@@ -42,20 +42,20 @@ type Host interface {
 // driven by the node (Handle* methods, LocalRead, LocalAck, Timeout).
 type Coordinator struct {
 	cfg   Config
-	self  net.Addr
+	self  wire.Addr
 	dc    string
 	epoch uint32
-	actor net.ActorID
+	actor wire.ActorID
 	ring  *ring.Ring
 	v     *versions.Versioner
 	host  Host
 	view  View
 
-	dcByAddr map[net.Addr]string
+	dcByAddr map[wire.Addr]string
 	ops      map[uint64]*op
 	free     []*op
 	counter  uint32
-	prefBuf  []net.Addr
+	prefBuf  []wire.Addr
 	valBuf   [][]byte
 	stats    Stats
 	msgs     messages
@@ -70,7 +70,7 @@ type Coordinator struct {
 // New returns a coordinator for node self in its incarnation epoch (which
 // makes its actor ID and keeps its request IDs distinct from those of
 // earlier incarnations).
-func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Versioner, host Host, view View) (*Coordinator, error) {
+func New(cfg Config, self wire.Addr, epoch uint32, r *ring.Ring, v *versions.Versioner, host Host, view View) (*Coordinator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -83,14 +83,14 @@ func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Vers
 		self:     self,
 		dc:       me.DC,
 		epoch:    epoch,
-		actor:    net.ActorOf(self, epoch),
+		actor:    wire.ActorOf(self, epoch),
 		ring:     r,
 		v:        v,
 		host:     host,
 		view:     view,
-		dcByAddr: map[net.Addr]string{},
+		dcByAddr: map[wire.Addr]string{},
 		ops:      map[uint64]*op{},
-		prefBuf:  make([]net.Addr, 0, ring.MaxReplicas),
+		prefBuf:  make([]wire.Addr, 0, ring.MaxReplicas),
 	}
 	c.seen = newDedupe(c.cfg.MaxTrackedSenders)
 	for _, m := range r.Members() {
@@ -107,16 +107,16 @@ func New(cfg Config, self net.Addr, epoch uint32, r *ring.Ring, v *versions.Vers
 // to be unique. Requests in flight keep going; new request IDs carry the new
 // epoch, so they stay distinct from every earlier one.
 func (c *Coordinator) Reincarnate(epoch uint32) {
-	c.epoch, c.actor, c.counter = epoch, net.ActorOf(c.self, epoch), 0
+	c.epoch, c.actor, c.counter = epoch, wire.ActorOf(c.self, epoch), 0
 }
 
 // Actor is the actor ID this node mints versions under.
-func (c *Coordinator) Actor() net.ActorID { return c.actor }
+func (c *Coordinator) Actor() wire.ActorID { return c.actor }
 
 // Pending is the number of requests in flight.
 func (c *Coordinator) Pending() int { return len(c.ops) }
 
-func (c *Coordinator) dcOf(a net.Addr) string { return c.dcByAddr[a] }
+func (c *Coordinator) dcOf(a wire.Addr) string { return c.dcByAddr[a] }
 
 // nextID returns a request ID unique across this node's incarnations: the
 // epoch in the high 32 bits, a counter in the low 32 (which would wrap only
@@ -132,10 +132,10 @@ func (c *Coordinator) nextID() uint64 {
 
 // admit creates an op for a client request, or refuses it when too many
 // are in flight.
-func (c *Coordinator) admit(kind opKind, client net.Addr, reqID uint64) *op {
+func (c *Coordinator) admit(kind opKind, client wire.Addr, reqID uint64) *op {
 	if len(c.ops) >= c.cfg.MaxPending {
 		c.stats.Overloaded++
-		c.sendReply(client, &net.ClientReply{ReqID: reqID, Status: net.StatusFailed,
+		c.sendReply(client, &wire.ClientReply{ReqID: reqID, Status: wire.StatusFailed,
 			Error: fmt.Sprintf("overloaded: %d requests in flight, the limit is %d", len(c.ops), c.cfg.MaxPending)})
 		return nil
 	}
@@ -184,21 +184,21 @@ func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
 	return nil
 }
 
-func (c *Coordinator) resolve(o *op, name string, req, def net.Need) (quorum, error) {
+func (c *Coordinator) resolve(o *op, name string, req, def wire.Need) (quorum, error) {
 	return resolveQuorum(name, req, def, o.replicas[:o.n], c.dcOf, c.dc)
 }
 
 // replyTo is where a request's answer goes.
-func replyTo(from, replyTo net.Addr) net.Addr {
-	if replyTo != net.None {
+func replyTo(from, replyTo wire.Addr) wire.Addr {
+	if replyTo != wire.None {
 		return replyTo
 	}
 	return from
 }
 
-func (c *Coordinator) sendReply(to net.Addr, r *net.ClientReply) {
-	if len(r.Error) > net.MaxErrorBytes {
-		r.Error = r.Error[:net.MaxErrorBytes]
+func (c *Coordinator) sendReply(to wire.Addr, r *wire.ClientReply) {
+	if len(r.Error) > wire.MaxErrorBytes {
+		r.Error = r.Error[:wire.MaxErrorBytes]
 	}
 	if int(r.Status) < len(c.stats.Replies) {
 		c.stats.Replies[r.Status]++
@@ -207,7 +207,7 @@ func (c *Coordinator) sendReply(to net.Addr, r *net.ClientReply) {
 }
 
 // reply answers the op's client once.
-func (c *Coordinator) reply(o *op, r *net.ClientReply) {
+func (c *Coordinator) reply(o *op, r *wire.ClientReply) {
 	if o.replied {
 		return
 	}
@@ -217,18 +217,18 @@ func (c *Coordinator) reply(o *op, r *net.ClientReply) {
 }
 
 // refuse answers a request that was refused before anything happened.
-func (c *Coordinator) refuse(to net.Addr, reqID uint64, status net.Status, err error) {
-	c.sendReply(to, &net.ClientReply{ReqID: reqID, Status: status, Error: err.Error()})
+func (c *Coordinator) refuse(to wire.Addr, reqID uint64, status wire.Status, err error) {
+	c.sendReply(to, &wire.ClientReply{ReqID: reqID, Status: status, Error: err.Error()})
 }
 
-func (c *Coordinator) fail(o *op, status net.Status, format string, args ...any) {
-	c.reply(o, &net.ClientReply{Status: status, Error: fmt.Sprintf(format, args...)})
+func (c *Coordinator) fail(o *op, status wire.Status, format string, args ...any) {
+	c.reply(o, &wire.ClientReply{Status: status, Error: fmt.Sprintf(format, args...)})
 }
 
 // ---- events ----
 
 // HandleReadResponse takes a replica's answer to a read.
-func (c *Coordinator) HandleReadResponse(from net.Addr, m *net.ReadResponse) {
+func (c *Coordinator) HandleReadResponse(from wire.Addr, m *wire.ReadResponse) {
 	c.view.Answered(from, c.host.Now())
 	if o, i, ok := c.answering(m.OpID, from); ok {
 		c.readResult(o, i, m.Set, m.Status, m.Error)
@@ -238,7 +238,7 @@ func (c *Coordinator) HandleReadResponse(from net.Addr, m *net.ReadResponse) {
 // answering finds the operation an answer from a replica belongs to and
 // the replica's index in it; answers to finished operations, from nodes the
 // operation did not ask, or from the coordinator itself are stray.
-func (c *Coordinator) answering(id uint64, from net.Addr) (*op, int, bool) {
+func (c *Coordinator) answering(id uint64, from wire.Addr) (*op, int, bool) {
 	o := c.ops[id]
 	if o == nil {
 		c.stats.Stray++
@@ -253,7 +253,7 @@ func (c *Coordinator) answering(id uint64, from net.Addr) (*op, int, bool) {
 }
 
 // HandleWriteAck takes a replica's acknowledgement of a write.
-func (c *Coordinator) HandleWriteAck(from net.Addr, m *net.WriteAck) {
+func (c *Coordinator) HandleWriteAck(from wire.Addr, m *wire.WriteAck) {
 	c.view.Answered(from, c.host.Now())
 	if m.OpID == 0 {
 		return // the ack of a fire-and-forget read repair
@@ -264,16 +264,16 @@ func (c *Coordinator) HandleWriteAck(from net.Addr, m *net.WriteAck) {
 }
 
 // LocalRead takes the local replica's answer to ReadLocal.
-func (c *Coordinator) LocalRead(id uint64, set net.SiblingSet, err error) {
+func (c *Coordinator) LocalRead(id uint64, set wire.SiblingSet, err error) {
 	o := c.ops[id]
 	if o == nil || o.self < 0 {
 		return
 	}
 	if err != nil {
-		c.readResult(o, o.self, net.SiblingSet{}, net.StatusFailed, err.Error())
+		c.readResult(o, o.self, wire.SiblingSet{}, wire.StatusFailed, err.Error())
 		return
 	}
-	c.readResult(o, o.self, set, net.StatusOK, "")
+	c.readResult(o, o.self, set, wire.StatusOK, "")
 }
 
 // LocalAck takes the local replica's acknowledgement of WriteLocal.
@@ -283,10 +283,10 @@ func (c *Coordinator) LocalAck(id uint64, err error) {
 		return
 	}
 	if err != nil {
-		c.writeResult(o, o.self, net.StatusFailed, err.Error())
+		c.writeResult(o, o.self, wire.StatusFailed, err.Error())
 		return
 	}
-	c.writeResult(o, o.self, net.StatusOK, "")
+	c.writeResult(o, o.self, wire.StatusOK, "")
 }
 
 // expire ends a request that reached its timeout.
@@ -295,7 +295,7 @@ func (c *Coordinator) expire(o *op) {
 	now := c.host.Now()
 	if o.kind == opProxy {
 		c.view.Missed(o.target, now)
-		c.fail(o, net.StatusUnknown, "forwarded to node %d, no answer within %v", o.target, c.cfg.ForwardTimeout)
+		c.fail(o, wire.StatusUnknown, "forwarded to node %d, no answer within %v", o.target, c.cfg.ForwardTimeout)
 		c.finish(o)
 		return
 	}
@@ -306,19 +306,19 @@ func (c *Coordinator) expire(o *op) {
 	}
 	switch o.phase {
 	case phaseRead:
-		c.fail(o, net.StatusFailed, "timeout after %v: %d of %d replicas answered, R needs %s%s",
+		c.fail(o, wire.StatusFailed, "timeout after %v: %d of %d replicas answered, R needs %s%s",
 			c.cfg.RequestTimeout, tally(o.rd[:o.n], isOK), o.n, o.rq.describe(o.n), c.lastErr(o))
 	case phaseWriteBack:
-		c.fail(o, net.StatusFailed, "timeout after %v writing the read back: %d of %d replicas hold it, W needs %s%s",
+		c.fail(o, wire.StatusFailed, "timeout after %v writing the read back: %d of %d replicas hold it, W needs %s%s",
 			c.cfg.RequestTimeout, tally(o.wr[:o.n], isOK), o.n, o.wq.describe(o.n), c.lastErr(o))
 	case phaseLinger:
 		c.repair(o)
 	case phaseTwoPhase:
 		// Only reads were sent: the write has had no effect.
-		c.fail(o, net.StatusFailed, "timeout after %v in the read phase: %d of %d replicas answered, R needs %s%s",
+		c.fail(o, wire.StatusFailed, "timeout after %v in the read phase: %d of %d replicas answered, R needs %s%s",
 			c.cfg.RequestTimeout, tally(o.rd[:o.n], isOK), o.n, o.rq.describe(o.n), c.lastErr(o))
 	case phaseWrite:
-		c.fail(o, net.StatusUnknown, "timeout after %v: %d of %d replicas acknowledged, W needs %s%s",
+		c.fail(o, wire.StatusUnknown, "timeout after %v: %d of %d replicas acknowledged, W needs %s%s",
 			c.cfg.RequestTimeout, tally(o.wr[:o.n], isOK), o.n, o.wq.describe(o.n), c.lastErr(o))
 	}
 	c.finish(o)
@@ -332,12 +332,12 @@ func (c *Coordinator) lastErr(o *op) string {
 }
 
 // readResult records one replica's read answer and moves the op on.
-func (c *Coordinator) readResult(o *op, i int, set net.SiblingSet, status net.Status, errText string) {
+func (c *Coordinator) readResult(o *op, i int, set wire.SiblingSet, status wire.Status, errText string) {
 	if o.rd[i] != stPending {
 		c.stats.Duplicates++
 		return
 	}
-	if status == net.StatusOK {
+	if status == wire.StatusOK {
 		o.rd[i], o.sets[i] = stOK, set
 	} else {
 		o.rd[i], o.lastErr = stFailed, errText
@@ -358,12 +358,12 @@ func (c *Coordinator) readResult(o *op, i int, set net.SiblingSet, status net.St
 }
 
 // writeResult records one replica's write answer and moves the op on.
-func (c *Coordinator) writeResult(o *op, i int, status net.Status, errText string) {
+func (c *Coordinator) writeResult(o *op, i int, status wire.Status, errText string) {
 	if o.wr[i] != stPending {
 		c.stats.Duplicates++
 		return
 	}
-	if status == net.StatusOK {
+	if status == wire.StatusOK {
 		o.wr[i] = stOK
 	} else {
 		o.wr[i], o.lastErr = stFailed, errText
@@ -379,7 +379,7 @@ func (c *Coordinator) writeResult(o *op, i int, status net.Status, errText strin
 // messages allocates the coordinator's commonest messages in blocks (see
 // package slab): a busy coordinator sends several per request.
 type messages struct {
-	readRequests  slab.Allocator[net.ReadRequest]
-	writeRequests slab.Allocator[net.WriteRequest]
-	clientReplies slab.Allocator[net.ClientReply]
+	readRequests  slab.Allocator[wire.ReadRequest]
+	writeRequests slab.Allocator[wire.WriteRequest]
+	clientReplies slab.Allocator[wire.ClientReply]
 }

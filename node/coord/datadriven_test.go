@@ -10,9 +10,9 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
-	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // The coordinator on a fake host, in the style of etcd raft's interaction
@@ -56,13 +56,13 @@ func TestScripts(t *testing.T) {
 }
 
 const (
-	self    net.Addr = 0
-	members          = 4
+	self    wire.Addr = 0
+	members           = 4
 )
 
 type pending struct {
-	from, to net.Addr
-	msg      net.Message
+	from, to wire.Addr
+	msg      wire.Message
 	done     bool
 }
 
@@ -71,7 +71,7 @@ type world struct {
 	v       *versions.Versioner
 	r       *ring.Ring
 	now     time.Time
-	stores  [members]map[string]net.SiblingSet
+	stores  [members]map[string]wire.SiblingSet
 	queue   []pending
 	printed int
 	out     strings.Builder
@@ -94,7 +94,7 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 			if err != nil {
 				t.Fatalf("%s: %s=%q", d.Pos, a.Key, val)
 			}
-			need := net.Need{Level: net.LevelCount, Count: uint8(n)}
+			need := wire.Need{Level: wire.LevelCount, Count: uint8(n)}
 			if a.Key == "w" {
 				cfg.W = need
 			} else {
@@ -120,7 +120,7 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 	}
 	var ms []ring.Member
 	for i := range members {
-		ms = append(ms, ring.Member{ID: net.Addr(i), DC: "dc1", Weight: 1})
+		ms = append(ms, ring.Member{ID: wire.Addr(i), DC: "dc1", Weight: 1})
 	}
 	r, err := ring.New(ring.Config{VNodes: 16, Seed: 7, Placement: ring.Placement{N: 3}}, ms)
 	if err != nil {
@@ -132,7 +132,7 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 	}
 	w := &world{v: v, r: r, now: time.Unix(1000, 0)}
 	for i := range w.stores {
-		w.stores[i] = map[string]net.SiblingSet{}
+		w.stores[i] = map[string]wire.SiblingSet{}
 	}
 	w.c, err = New(cfg, self, 1, r, v, (*fakeHost)(w), alwaysUp{})
 	if err != nil {
@@ -162,13 +162,13 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 		pl := w.r.PreferenceList(ring.HashKey([]byte(arg("key"))), nil)
 		return fmt.Sprintf("%s: %v\n", arg("key"), pl)
 	case "put":
-		m := &net.ClientPut{ReqID: num("req"), ReplyTo: net.None, Key: []byte(arg("key")), Value: []byte(arg("value"))}
+		m := &wire.ClientPut{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key")), Value: []byte(arg("value"))}
 		if arg("ctx") == "from-last-reply" {
 			m.Context = w.lastCtx
 		}
-		w.c.HandlePut(net.Addr(num("client")), m)
+		w.c.HandlePut(wire.Addr(num("client")), m)
 	case "get":
-		w.c.HandleGet(net.Addr(num("client")), &net.ClientGet{ReqID: num("req"), ReplyTo: net.None, Key: []byte(arg("key"))})
+		w.c.HandleGet(wire.Addr(num("client")), &wire.ClientGet{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key"))})
 	case "deliver", "drop":
 		for _, a := range d.CmdArgs {
 			i, err := strconv.Atoi(a.Key)
@@ -225,13 +225,13 @@ func (w *world) settle() {
 func (w *world) deliver(t *testing.T, p *pending) {
 	if p.to == self {
 		switch m := p.msg.(type) {
-		case *net.ReadResponse:
+		case *wire.ReadResponse:
 			w.c.HandleReadResponse(p.from, m)
-		case *net.WriteAck:
+		case *wire.WriteAck:
 			w.c.HandleWriteAck(p.from, m)
-		case *net.ClientReply:
+		case *wire.ClientReply:
 			w.c.HandleClientReply(p.from, m)
-		case *net.ClientPut:
+		case *wire.ClientPut:
 			w.c.HandlePut(p.from, m)
 		default:
 			t.Fatalf("cannot deliver %T to the coordinator", m)
@@ -240,24 +240,24 @@ func (w *world) deliver(t *testing.T, p *pending) {
 	}
 	store := w.stores[p.to]
 	switch m := p.msg.(type) {
-	case *net.ReadRequest:
-		w.send(p.to, p.from, &net.ReadResponse{OpID: m.OpID, Status: net.StatusOK, Set: store[string(m.Key)]})
-	case *net.WriteRequest:
+	case *wire.ReadRequest:
+		w.send(p.to, p.from, &wire.ReadResponse{OpID: m.OpID, Status: wire.StatusOK, Set: store[string(m.Key)]})
+	case *wire.WriteRequest:
 		merged, err := w.v.Merge(store[string(m.Key)], m.Set)
 		if err != nil {
 			t.Fatal(err)
 		}
 		store[string(m.Key)] = merged
-		w.send(p.to, p.from, &net.WriteAck{OpID: m.OpID, Status: net.StatusOK})
-	case *net.ClientPut:
+		w.send(p.to, p.from, &wire.WriteAck{OpID: m.OpID, Status: wire.StatusOK})
+	case *wire.ClientPut:
 		// A forwarded put: the fake replica only acknowledges it.
-		w.send(p.to, p.from, &net.ClientReply{ReqID: m.ReqID, Status: net.StatusOK})
+		w.send(p.to, p.from, &wire.ClientReply{ReqID: m.ReqID, Status: wire.StatusOK})
 	default:
 		t.Fatalf("cannot deliver %T to a replica", m)
 	}
 }
 
-func (w *world) send(from, to net.Addr, m net.Message) {
+func (w *world) send(from, to wire.Addr, m wire.Message) {
 	w.queue = append(w.queue, pending{from: from, to: to, msg: m})
 }
 
@@ -267,7 +267,7 @@ func (w *world) flush() string {
 	for ; w.printed < len(w.queue); w.printed++ {
 		p := &w.queue[w.printed]
 		fmt.Fprintf(&w.out, "#%d %d->%d %s\n", w.printed+1, p.from, p.to, w.describe(p.msg))
-		if r, ok := p.msg.(*net.ClientReply); ok && p.to >= 100 {
+		if r, ok := p.msg.(*wire.ClientReply); ok && p.to >= 100 {
 			p.done = true
 			if len(r.Context) > 0 {
 				w.lastCtx = r.Context
@@ -279,19 +279,19 @@ func (w *world) flush() string {
 	return s
 }
 
-func (w *world) describe(m net.Message) string {
+func (w *world) describe(m wire.Message) string {
 	switch m := m.(type) {
-	case *net.ReadRequest:
+	case *wire.ReadRequest:
 		return fmt.Sprintf("read_request key=%s purpose=%v", m.Key, m.Purpose)
-	case *net.ReadResponse:
+	case *wire.ReadResponse:
 		return fmt.Sprintf("read_response status=%v %s", m.Status, describeSet(w.v, m.Set))
-	case *net.WriteRequest:
+	case *wire.WriteRequest:
 		return fmt.Sprintf("write_request key=%s purpose=%v %s", m.Key, m.Purpose, describeSet(w.v, m.Set))
-	case *net.WriteAck:
+	case *wire.WriteAck:
 		return fmt.Sprintf("write_ack status=%v", m.Status)
-	case *net.ClientPut:
+	case *wire.ClientPut:
 		return fmt.Sprintf("client_put (forwarded) key=%s value=%s", m.Key, m.Value)
-	case *net.ClientReply:
+	case *wire.ClientReply:
 		s := fmt.Sprintf("client_reply req=%d status=%v", m.ReqID, m.Status)
 		if len(m.Values) > 0 {
 			vals := make([]string, len(m.Values))
@@ -311,7 +311,7 @@ func (w *world) describe(m net.Message) string {
 
 // describeSet shows a set's live values, sorted: the content the scripts
 // care about (versions are the versions package's business).
-func describeSet(v *versions.Versioner, s net.SiblingSet) string {
+func describeSet(v *versions.Versioner, s wire.SiblingSet) string {
 	vals := versions.Values(s, nil)
 	out := make([]string, len(vals))
 	for i, x := range vals {
@@ -323,17 +323,17 @@ func describeSet(v *versions.Versioner, s net.SiblingSet) string {
 
 type fakeHost world
 
-func (h *fakeHost) Now() time.Time                  { return h.now }
-func (h *fakeHost) Send(to net.Addr, m net.Message) { (*world)(h).send(self, to, m) }
-func (h *fakeHost) SetTick(d time.Duration)         { h.tick = d }
-func (h *fakeHost) Stored(key []byte, _ uint64) (net.SiblingSet, error) {
+func (h *fakeHost) Now() time.Time                    { return h.now }
+func (h *fakeHost) Send(to wire.Addr, m wire.Message) { (*world)(h).send(self, to, m) }
+func (h *fakeHost) SetTick(d time.Duration)           { h.tick = d }
+func (h *fakeHost) Stored(key []byte, _ uint64) (wire.SiblingSet, error) {
 	return h.stores[self][string(key)], nil
 }
 func (h *fakeHost) ReadLocal(id uint64, key []byte, _ uint64) {
 	set := h.stores[self][string(key)]
 	h.locals = append(h.locals, func() { h.c.LocalRead(id, set, nil) })
 }
-func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set net.SiblingSet, replace bool) error {
+func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set wire.SiblingSet, replace bool) error {
 	if !replace {
 		merged, err := h.v.Merge(h.stores[self][string(key)], set)
 		if err != nil {
@@ -350,6 +350,6 @@ func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set net.SiblingSe
 
 type alwaysUp struct{}
 
-func (alwaysUp) Up(net.Addr, time.Time) bool  { return true }
-func (alwaysUp) Answered(net.Addr, time.Time) {}
-func (alwaysUp) Missed(net.Addr, time.Time)   {}
+func (alwaysUp) Up(wire.Addr, time.Time) bool  { return true }
+func (alwaysUp) Answered(wire.Addr, time.Time) {}
+func (alwaysUp) Missed(wire.Addr, time.Time)   {}

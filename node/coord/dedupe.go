@@ -1,6 +1,6 @@
 package coord
 
-import "dynasim/net"
+import "dynasim/wire"
 
 // The network may duplicate a message and deliver the copy much later. A
 // duplicated get is harmless, but a duplicated put or delete would be
@@ -76,15 +76,15 @@ func (w *replayWindow) shift(d uint64) {
 
 type dedupe struct {
 	limit         int // per generation
-	current, prev map[net.Addr]*replayWindow
+	current, prev map[wire.Addr]*replayWindow
 }
 
 func newDedupe(maxSenders int) dedupe {
-	return dedupe{limit: max(1, maxSenders/2), current: map[net.Addr]*replayWindow{}}
+	return dedupe{limit: max(1, maxSenders/2), current: map[wire.Addr]*replayWindow{}}
 }
 
 // fresh reports whether the request (from, id) has not been seen before.
-func (d *dedupe) fresh(from net.Addr, id uint64) bool {
+func (d *dedupe) fresh(from wire.Addr, id uint64) bool {
 	w, ok := d.current[from]
 	if !ok {
 		if w, ok = d.prev[from]; ok {
@@ -93,7 +93,7 @@ func (d *dedupe) fresh(from net.Addr, id uint64) bool {
 			w = &replayWindow{}
 		}
 		if len(d.current) >= d.limit {
-			d.prev, d.current = d.current, make(map[net.Addr]*replayWindow, d.limit)
+			d.prev, d.current = d.current, make(map[wire.Addr]*replayWindow, d.limit)
 		}
 		d.current[from] = w
 	}
@@ -103,7 +103,7 @@ func (d *dedupe) fresh(from net.Addr, id uint64) bool {
 // firstTime reports whether request reqID of sender from is to be executed:
 // false for a duplicate, which is counted and dropped without an answer
 // (the first copy answers).
-func (c *Coordinator) firstTime(from net.Addr, reqID uint64) bool {
+func (c *Coordinator) firstTime(from wire.Addr, reqID uint64) bool {
 	if c.seen.fresh(from, reqID) {
 		return true
 	}

@@ -1,20 +1,20 @@
 package coord
 
 import (
-	"dynasim/net"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // HandleGet coordinates a client get: read the key from all N replicas,
 // answer after R of them with every causally maximal version, then repair
 // stale replicas as the read repair mode says.
-func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
+func (c *Coordinator) HandleGet(from wire.Addr, m *wire.ClientGet) {
 	if !c.firstTime(from, m.ReqID) {
 		return
 	}
 	to := replyTo(from, m.ReplyTo)
 	if err := c.cfg.Limits.CheckKey(m.Key); err != nil {
-		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
+		c.refuse(to, m.ReqID, wire.StatusBadRequest, err)
 		return
 	}
 	o := c.admit(opGet, to, m.ReqID)
@@ -27,24 +27,24 @@ func (c *Coordinator) HandleGet(from net.Addr, m *net.ClientGet) {
 		o.rq, err = c.resolve(o, "R", m.R, c.cfg.R)
 	}
 	if err == nil && c.cfg.ReadRepair == ReadRepairBlocking {
-		o.wq, err = c.resolve(o, "write-back W", net.Need{}, c.cfg.W)
+		o.wq, err = c.resolve(o, "write-back W", wire.Need{}, c.cfg.W)
 	}
 	if err != nil {
-		c.fail(o, net.StatusBadRequest, "%v", err)
+		c.fail(o, wire.StatusBadRequest, "%v", err)
 		c.finish(o)
 		return
 	}
 	o.phase = phaseRead
 	c.expireAfter(o)
-	c.sendReads(o, net.PurposeClient)
+	c.sendReads(o, wire.PurposeClient)
 }
 
 // sendReads asks every replica of the op for its set.
-func (c *Coordinator) sendReads(o *op, purpose net.Purpose) {
+func (c *Coordinator) sendReads(o *op, purpose wire.Purpose) {
 	// One message serves every replica: messages are never modified
 	// after sending.
 	m := c.msgs.readRequests.New()
-	*m = net.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose}
+	*m = wire.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose}
 	for i := 0; i < o.n; i++ {
 		o.rd[i] = stPending
 		if i == o.self {
@@ -60,8 +60,8 @@ func (c *Coordinator) sendReads(o *op, purpose net.Purpose) {
 // okSets merges the sets of the replicas that answered a read. Replicas
 // usually agree, and sets are canonical, so equal sets are not merged
 // again (a merge of equal sets is the set itself).
-func (c *Coordinator) okSets(o *op) (net.SiblingSet, error) {
-	var merged net.SiblingSet
+func (c *Coordinator) okSets(o *op) (wire.SiblingSet, error) {
+	var merged wire.SiblingSet
 	first := true
 	for i := 0; i < o.n; i++ {
 		if o.rd[i] != stOK {
@@ -76,7 +76,7 @@ func (c *Coordinator) okSets(o *op) (net.SiblingSet, error) {
 		}
 		var err error
 		if merged, err = c.v.Merge(merged, o.sets[i]); err != nil {
-			return net.SiblingSet{}, err
+			return wire.SiblingSet{}, err
 		}
 	}
 	return merged, nil
@@ -86,7 +86,7 @@ func (c *Coordinator) getProgress(o *op) {
 	if !o.replied {
 		if !o.rq.met(o.rd[:o.n]) {
 			if !o.rq.reachable(o.rd[:o.n]) {
-				c.fail(o, net.StatusFailed, "%d of %d replicas failed, R needs %s%s",
+				c.fail(o, wire.StatusFailed, "%d of %d replicas failed, R needs %s%s",
 					tally(o.rd[:o.n], func(s uint8) bool { return s == stFailed }), o.n, o.rq.describe(o.n), c.lastErr(o))
 				c.finish(o)
 			}
@@ -94,7 +94,7 @@ func (c *Coordinator) getProgress(o *op) {
 		}
 		merged, err := c.okSets(o)
 		if err != nil {
-			c.fail(o, net.StatusFailed, "merging the replies: %v", err)
+			c.fail(o, wire.StatusFailed, "merging the replies: %v", err)
 			c.finish(o)
 			return
 		}
@@ -121,10 +121,10 @@ func (c *Coordinator) getProgress(o *op) {
 // answerGet sends the merged result to the client.
 func (c *Coordinator) answerGet(o *op) {
 	r := c.msgs.clientReplies.New()
-	r.Status = net.StatusOK
+	r.Status = wire.StatusOK
 	c.valBuf = versions.Values(o.merged, c.valBuf[:0])
 	if len(c.valBuf) == 0 {
-		r.Status = net.StatusNotFound
+		r.Status = wire.StatusNotFound
 	} else {
 		r.Values = append([][]byte(nil), c.valBuf...)
 	}
@@ -140,7 +140,7 @@ func (c *Coordinator) repair(o *op) {
 		c.stats.RepairErrors++
 		return
 	}
-	var m *net.WriteRequest
+	var m *wire.WriteRequest
 	for i := 0; i < o.n; i++ {
 		if o.rd[i] != stOK || versions.EqualSets(o.sets[i], all) {
 			continue
@@ -151,7 +151,7 @@ func (c *Coordinator) repair(o *op) {
 			continue
 		}
 		if m == nil {
-			m = &net.WriteRequest{Key: o.key, Purpose: net.PurposeReadRepair, HintFor: net.None, Set: all}
+			m = &wire.WriteRequest{Key: o.key, Purpose: wire.PurposeReadRepair, HintFor: wire.None, Set: all}
 		}
 		c.host.Send(o.replicas[i], m)
 	}
@@ -172,7 +172,7 @@ func (c *Coordinator) startWriteBack(o *op) {
 		c.finish(o)
 		return
 	}
-	m := &net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeWriteBack, HintFor: net.None, Set: o.merged}
+	m := &wire.WriteRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeWriteBack, HintFor: wire.None, Set: o.merged}
 	for i := 0; i < o.n; i++ {
 		if o.wr[i] == stOK {
 			continue
@@ -194,7 +194,7 @@ func (c *Coordinator) writeBackProgress(o *op) {
 		return
 	}
 	if !o.wq.reachable(o.wr[:o.n]) {
-		c.fail(o, net.StatusFailed, "writing the read back failed: %d of %d replicas hold it, W needs %s%s",
+		c.fail(o, wire.StatusFailed, "writing the read back failed: %d of %d replicas hold it, W needs %s%s",
 			tally(o.wr[:o.n], isOK), o.n, o.wq.describe(o.n), c.lastErr(o))
 		c.finish(o)
 	}

@@ -1,7 +1,7 @@
 package coord
 
 import (
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // opKind is what a coordinated request is.
@@ -32,7 +32,7 @@ type op struct {
 	phase phase
 
 	// Who asked, and under which request ID.
-	client  net.Addr
+	client  wire.Addr
 	reqID   uint64
 	replied bool
 
@@ -41,28 +41,28 @@ type op struct {
 
 	// The request's replicas: a prefix of the key's preference list.
 	n        int
-	replicas [maxReplicas]net.Addr
+	replicas [maxReplicas]wire.Addr
 	self     int // index of this node in replicas, or -1
 
 	// rd and wr are per-replica progress of reads and writes.
 	rd   [maxReplicas]uint8
 	wr   [maxReplicas]uint8
-	sets [maxReplicas]net.SiblingSet // read responses
+	sets [maxReplicas]wire.SiblingSet // read responses
 
 	rq, wq quorum // read and write quorums
 
 	// Writes: what the client asked for, and the set that was written.
-	ctx       net.Clock
+	ctx       wire.Clock
 	value     []byte
 	tombstone bool
-	written   net.SiblingSet
+	written   wire.SiblingSet
 	sent      bool // something was sent to (or written on) a replica
 
-	merged  net.SiblingSet // gets: what was answered
-	lastErr string         // the last failure a replica reported
+	merged  wire.SiblingSet // gets: what was answered
+	lastErr string          // the last failure a replica reported
 
 	// Proxies: the forwarded-to replica.
-	target net.Addr
+	target wire.Addr
 }
 
 func (o *op) reset() {
@@ -70,7 +70,7 @@ func (o *op) reset() {
 }
 
 // index returns the replica index of a, or -1.
-func (o *op) index(a net.Addr) int {
+func (o *op) index(a wire.Addr) int {
 	for i := 0; i < o.n; i++ {
 		if o.replicas[i] == a {
 			return i

@@ -1,14 +1,14 @@
 package coord
 
 import (
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // forward sends a put or delete this node may not coordinate (it is not a
 // replica of the key) to the first replica believed up, and relays the
 // answer. If every replica is suspected it tries the first anyway: the
 // view may be wrong, and the alternative is certain failure.
-func (c *Coordinator) forward(o *op, orig net.Message) {
+func (c *Coordinator) forward(o *op, orig wire.Message) {
 	now := c.host.Now()
 	o.kind, o.phase, o.target = opProxy, phaseForward, o.replicas[0]
 	for i := 0; i < o.n; i++ {
@@ -17,12 +17,12 @@ func (c *Coordinator) forward(o *op, orig net.Message) {
 			break
 		}
 	}
-	var fwd net.Message
+	var fwd wire.Message
 	switch m := orig.(type) {
-	case *net.ClientPut:
-		fwd = &net.ClientPut{ReqID: o.id, ReplyTo: net.None, Key: m.Key, Context: m.Context, Value: m.Value, N: m.N, W: m.W}
-	case *net.ClientDelete:
-		fwd = &net.ClientDelete{ReqID: o.id, ReplyTo: net.None, Key: m.Key, Context: m.Context, N: m.N, W: m.W}
+	case *wire.ClientPut:
+		fwd = &wire.ClientPut{ReqID: o.id, ReplyTo: wire.None, Key: m.Key, Context: m.Context, Value: m.Value, N: m.N, W: m.W}
+	case *wire.ClientDelete:
+		fwd = &wire.ClientDelete{ReqID: o.id, ReplyTo: wire.None, Key: m.Key, Context: m.Context, N: m.N, W: m.W}
 	}
 	c.stats.Forwarded++
 	c.host.Send(o.target, fwd)
@@ -30,13 +30,13 @@ func (c *Coordinator) forward(o *op, orig net.Message) {
 }
 
 // HandleClientReply relays a replica's answer to a forwarded request.
-func (c *Coordinator) HandleClientReply(from net.Addr, m *net.ClientReply) {
+func (c *Coordinator) HandleClientReply(from wire.Addr, m *wire.ClientReply) {
 	o := c.ops[m.ReqID]
 	if o == nil || o.kind != opProxy || from != o.target {
 		c.stats.Stray++
 		return
 	}
 	c.view.Answered(from, c.host.Now())
-	c.reply(o, &net.ClientReply{Status: m.Status, Error: m.Error, Values: m.Values, Context: m.Context})
+	c.reply(o, &wire.ClientReply{Status: m.Status, Error: m.Error, Values: m.Values, Context: m.Context})
 	c.finish(o)
 }

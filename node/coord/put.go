@@ -3,18 +3,18 @@ package coord
 import (
 	"errors"
 
-	"dynasim/net"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // HandlePut coordinates a client put.
-func (c *Coordinator) HandlePut(from net.Addr, m *net.ClientPut) {
+func (c *Coordinator) HandlePut(from wire.Addr, m *wire.ClientPut) {
 	if !c.firstTime(from, m.ReqID) {
 		return
 	}
 	to := replyTo(from, m.ReplyTo)
 	if err := c.cfg.Limits.CheckPut(m.Key, m.Value); err != nil {
-		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
+		c.refuse(to, m.ReqID, wire.StatusBadRequest, err)
 		return
 	}
 	c.stats.Puts++
@@ -23,13 +23,13 @@ func (c *Coordinator) HandlePut(from net.Addr, m *net.ClientPut) {
 
 // HandleDelete coordinates a client delete: a write of a tombstone over
 // the versions the client's context covers.
-func (c *Coordinator) HandleDelete(from net.Addr, m *net.ClientDelete) {
+func (c *Coordinator) HandleDelete(from wire.Addr, m *wire.ClientDelete) {
 	if !c.firstTime(from, m.ReqID) {
 		return
 	}
 	to := replyTo(from, m.ReplyTo)
 	if err := c.cfg.Limits.CheckKey(m.Key); err != nil {
-		c.refuse(to, m.ReqID, net.StatusBadRequest, err)
+		c.refuse(to, m.ReqID, wire.StatusBadRequest, err)
 		return
 	}
 	c.stats.Deletes++
@@ -39,10 +39,10 @@ func (c *Coordinator) HandleDelete(from net.Addr, m *net.ClientDelete) {
 // write starts a put or delete. Only a replica of the key may mint its
 // version (versions: dots must be unique), so a node outside the key's
 // replicas forwards the request to one.
-func (c *Coordinator) write(to net.Addr, reqID uint64, key, rawCtx, value []byte, tombstone bool, n uint8, w net.Need, orig net.Message) {
+func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byte, tombstone bool, n uint8, w wire.Need, orig wire.Message) {
 	ctx, err := versions.DecodeContext(rawCtx)
 	if err != nil {
-		c.refuse(to, reqID, net.StatusBadRequest, err)
+		c.refuse(to, reqID, wire.StatusBadRequest, err)
 		return
 	}
 	o := c.admit(opWrite, to, reqID)
@@ -54,10 +54,10 @@ func (c *Coordinator) write(to net.Addr, reqID uint64, key, rawCtx, value []byte
 		o.wq, err = c.resolve(o, "W", w, c.cfg.W)
 	}
 	if err == nil && c.cfg.TwoPhaseWrites {
-		o.rq, err = c.resolve(o, "read-phase R", net.Need{}, c.cfg.R)
+		o.rq, err = c.resolve(o, "read-phase R", wire.Need{}, c.cfg.R)
 	}
 	if err != nil {
-		c.fail(o, net.StatusBadRequest, "%v", err)
+		c.fail(o, wire.StatusBadRequest, "%v", err)
 		c.finish(o)
 		return
 	}
@@ -68,14 +68,14 @@ func (c *Coordinator) write(to net.Addr, reqID uint64, key, rawCtx, value []byte
 	o.ctx, o.value, o.tombstone = ctx, value, tombstone
 	c.expireAfter(o)
 	if !c.cfg.TwoPhaseWrites {
-		c.mint(o, net.SiblingSet{}, false)
+		c.mint(o, wire.SiblingSet{}, false)
 		return
 	}
 	// Read phase. The local replica counts as read at once: mint merges
 	// its state as it is then, which is at least as new.
 	c.stats.TwoPhaseReads++
 	o.phase = phaseTwoPhase
-	read := &net.ReadRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeTwoPhase}
+	read := &wire.ReadRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeTwoPhase}
 	for i := 0; i < o.n; i++ {
 		if i == o.self {
 			o.rd[i] = stOK
@@ -91,7 +91,7 @@ func (c *Coordinator) twoPhaseProgress(o *op) {
 	if o.rq.met(o.rd[:o.n]) {
 		merged, err := c.okSets(o)
 		if err != nil {
-			c.fail(o, net.StatusFailed, "merging the read phase: %v", err)
+			c.fail(o, wire.StatusFailed, "merging the read phase: %v", err)
 			c.finish(o)
 			return
 		}
@@ -99,7 +99,7 @@ func (c *Coordinator) twoPhaseProgress(o *op) {
 		return
 	}
 	if !o.rq.reachable(o.rd[:o.n]) {
-		c.fail(o, net.StatusFailed, "read phase failed: %d of %d replicas failed, R needs %s%s",
+		c.fail(o, wire.StatusFailed, "read phase failed: %d of %d replicas failed, R needs %s%s",
 			tally(o.rd[:o.n], func(s uint8) bool { return s == stFailed }), o.n, o.rq.describe(o.n), c.lastErr(o))
 		c.finish(o)
 	}
@@ -108,16 +108,16 @@ func (c *Coordinator) twoPhaseProgress(o *op) {
 // mint creates the new version over the local set (merged with what the
 // read phase found), stores it locally and sends the whole resulting set to
 // the other replicas.
-func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
+func (c *Coordinator) mint(o *op, read wire.SiblingSet, twoPhase bool) {
 	stored, err := c.host.Stored(o.key, o.hash)
 	if err != nil {
-		c.fail(o, net.StatusFailed, "reading the local replica: %v", err)
+		c.fail(o, wire.StatusFailed, "reading the local replica: %v", err)
 		c.finish(o)
 		return
 	}
 	if len(read.Siblings) > 0 || len(read.Context) > 0 {
 		if stored, err = c.v.Merge(stored, read); err != nil {
-			c.fail(o, net.StatusFailed, "merging the read phase: %v", err)
+			c.fail(o, wire.StatusFailed, "merging the read phase: %v", err)
 			c.finish(o)
 			return
 		}
@@ -132,9 +132,9 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 	}
 	set, err := c.v.Update(stored, versions.Write{Actor: c.actor, Context: o.ctx, Value: o.value, Tombstone: o.tombstone, NowNs: now})
 	if err != nil {
-		status := net.StatusFailed
+		status := wire.StatusFailed
 		if errors.Is(err, versions.ErrTooMany) || errors.Is(err, versions.ErrInvalid) {
-			status = net.StatusBadRequest
+			status = wire.StatusBadRequest
 		}
 		c.fail(o, status, "%v", err)
 		c.finish(o)
@@ -152,13 +152,13 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 	// only one of them (an acknowledged write lost). Refused before
 	// anything was sent, the put has definitely not happened.
 	if err := c.host.WriteLocal(o.id, o.key, o.hash, set, true); err != nil {
-		c.fail(o, net.StatusFailed, "the local replica refused the new version, nothing was sent: %v", err)
+		c.fail(o, wire.StatusFailed, "the local replica refused the new version, nothing was sent: %v", err)
 		c.finish(o)
 		return
 	}
 	o.sent = true
 	m := c.msgs.writeRequests.New()
-	*m = net.WriteRequest{OpID: o.id, Key: o.key, Purpose: net.PurposeClient, HintFor: net.None, Set: set}
+	*m = wire.WriteRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeClient, HintFor: wire.None, Set: set}
 	for i := 0; i < o.n; i++ {
 		if i != o.self {
 			c.host.Send(o.replicas[i], m)
@@ -169,13 +169,13 @@ func (c *Coordinator) mint(o *op, read net.SiblingSet, twoPhase bool) {
 func (c *Coordinator) writeProgress(o *op) {
 	if o.wq.met(o.wr[:o.n]) {
 		r := c.msgs.clientReplies.New()
-		*r = net.ClientReply{Status: net.StatusOK, Context: c.putContext(o)}
+		*r = wire.ClientReply{Status: wire.StatusOK, Context: c.putContext(o)}
 		c.reply(o, r)
 		c.finish(o)
 		return
 	}
 	if !o.wq.reachable(o.wr[:o.n]) {
-		c.fail(o, net.StatusUnknown, "%d of %d replicas failed the write, W needs %s; it may still be applied by the others%s",
+		c.fail(o, wire.StatusUnknown, "%d of %d replicas failed the write, W needs %s; it may still be applied by the others%s",
 			tally(o.wr[:o.n], func(s uint8) bool { return s == stFailed }), o.n, o.wq.describe(o.n), c.lastErr(o))
 		c.finish(o)
 	}
@@ -193,7 +193,7 @@ func (c *Coordinator) putContext(o *op) []byte {
 		return nil
 	}
 	// The minted version is this actor's with the highest counter.
-	var fresh *net.Sibling
+	var fresh *wire.Sibling
 	for i := range o.written.Siblings {
 		s := &o.written.Siblings[i]
 		if s.Dot.Actor == c.actor && (fresh == nil || s.Dot.Counter > fresh.Dot.Counter) {

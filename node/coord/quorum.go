@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"dynasim/net"
 	"dynasim/node/ring"
+	"dynasim/wire"
 )
 
 // maxReplicas bounds the replicas of one request (the ring's limit).
@@ -22,7 +22,7 @@ const (
 // quorum is a resolved W or R for one request: a count over the request's
 // replicas, or per-datacenter majorities (LOCAL_QUORUM, EACH_QUORUM).
 type quorum struct {
-	level net.Need
+	level wire.Need
 	total int                 // replicas required in all (count levels)
 	ndc   int                 // datacenter requirements (DC levels); 0 for count levels
 	need  [maxReplicas]int8   // per datacenter index: replicas required
@@ -33,9 +33,9 @@ type quorum struct {
 // resolveQuorum turns a requested level (or the default) into a quorum over
 // replicas, whose datacenters dcOf gives; local is the coordinator's
 // datacenter. It refuses requirements the replicas cannot meet.
-func resolveQuorum(name string, req, def net.Need, replicas []net.Addr, dcOf func(net.Addr) string, local string) (quorum, error) {
+func resolveQuorum(name string, req, def wire.Need, replicas []wire.Addr, dcOf func(wire.Addr) string, local string) (quorum, error) {
 	q := quorum{level: req}
-	if q.level.Level == net.LevelDefault {
+	if q.level.Level == wire.LevelDefault {
 		q.level = def
 	}
 	n := len(replicas)
@@ -47,7 +47,7 @@ func resolveQuorum(name string, req, def net.Need, replicas []net.Addr, dcOf fun
 		return q, nil
 	}
 	switch q.level.Level {
-	case net.LevelLocalQuorum:
+	case wire.LevelLocalQuorum:
 		m := 0
 		for i, r := range replicas {
 			q.dcOf[i] = -1
@@ -60,7 +60,7 @@ func resolveQuorum(name string, req, def net.Need, replicas []net.Addr, dcOf fun
 			return q, fmt.Errorf("%s=LOCAL_QUORUM: none of the N=%d replicas is in datacenter %q", name, n, local)
 		}
 		q.ndc, q.need[0], q.names[0] = 1, int8(m/2+1), local
-	case net.LevelEachQuorum:
+	case wire.LevelEachQuorum:
 		var count [maxReplicas]int
 		for i, r := range replicas {
 			dc := dcOf(r)

@@ -6,26 +6,26 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
-var dcs = map[net.Addr]string{1: "a", 2: "a", 3: "b", 4: "b", 5: "b", 6: "c"}
+var dcs = map[wire.Addr]string{1: "a", 2: "a", 3: "b", 4: "b", 5: "b", 6: "c"}
 
-func dcOf(a net.Addr) string { return dcs[a] }
+func dcOf(a wire.Addr) string { return dcs[a] }
 
 func TestCountLevelsResolveAgainstN(t *testing.T) {
-	reps := []net.Addr{1, 2, 3, 4, 5}
+	reps := []wire.Addr{1, 2, 3, 4, 5}
 	for _, tc := range []struct {
-		need net.Need
+		need wire.Need
 		want int
 	}{
-		{net.Need{Level: net.LevelOne}, 1},
-		{net.Need{Level: net.LevelTwo}, 2},
-		{net.Need{Level: net.LevelQuorum}, 3},
-		{net.Need{Level: net.LevelAll}, 5},
-		{net.Need{Level: net.LevelCount, Count: 4}, 4},
+		{wire.Need{Level: wire.LevelOne}, 1},
+		{wire.Need{Level: wire.LevelTwo}, 2},
+		{wire.Need{Level: wire.LevelQuorum}, 3},
+		{wire.Need{Level: wire.LevelAll}, 5},
+		{wire.Need{Level: wire.LevelCount, Count: 4}, 4},
 	} {
-		q, err := resolveQuorum("W", tc.need, net.Need{}, reps, dcOf, "a")
+		q, err := resolveQuorum("W", tc.need, wire.Need{}, reps, dcOf, "a")
 		require.NoError(t, err)
 		require.Equal(t, tc.want, q.total, "%v", tc.need)
 		st := make([]uint8, 5)
@@ -35,17 +35,17 @@ func TestCountLevelsResolveAgainstN(t *testing.T) {
 		}
 		require.True(t, q.met(st))
 	}
-	q, err := resolveQuorum("R", net.Need{}, net.Need{Level: net.LevelTwo}, reps, dcOf, "a")
+	q, err := resolveQuorum("R", wire.Need{}, wire.Need{Level: wire.LevelTwo}, reps, dcOf, "a")
 	require.NoError(t, err)
 	require.Equal(t, 2, q.total, "the default applies to LevelDefault")
 
-	_, err = resolveQuorum("W", net.Need{Level: net.LevelCount, Count: 6}, net.Need{}, reps, dcOf, "a")
+	_, err = resolveQuorum("W", wire.Need{Level: wire.LevelCount, Count: 6}, wire.Need{}, reps, dcOf, "a")
 	require.EqualError(t, err, "W=6 exceeds N=5")
 }
 
 func TestLocalQuorumCountsOnlyTheLocalDatacenter(t *testing.T) {
-	reps := []net.Addr{1, 3, 4, 5, 2} // a, b, b, b, a
-	q, err := resolveQuorum("W", net.Need{Level: net.LevelLocalQuorum}, net.Need{}, reps, dcOf, "b")
+	reps := []wire.Addr{1, 3, 4, 5, 2} // a, b, b, b, a
+	q, err := resolveQuorum("W", wire.Need{Level: wire.LevelLocalQuorum}, wire.Need{}, reps, dcOf, "b")
 	require.NoError(t, err)
 	st := []uint8{stOK, stOK, stFailed, stPending, stOK}
 	require.False(t, q.met(st), "only one of b's three replicas succeeded")
@@ -56,13 +56,13 @@ func TestLocalQuorumCountsOnlyTheLocalDatacenter(t *testing.T) {
 	require.False(t, q.reachable(st))
 	require.Equal(t, `LOCAL_QUORUM (2 in "b")`, q.describe(5))
 
-	_, err = resolveQuorum("W", net.Need{Level: net.LevelLocalQuorum}, net.Need{}, reps, dcOf, "c")
+	_, err = resolveQuorum("W", wire.Need{Level: wire.LevelLocalQuorum}, wire.Need{}, reps, dcOf, "c")
 	require.ErrorContains(t, err, `none of the N=5 replicas is in datacenter "c"`)
 }
 
 func TestEachQuorumNeedsAMajorityInEveryDatacenter(t *testing.T) {
-	reps := []net.Addr{1, 3, 6, 4, 2, 5} // a, b, c, b, a, b
-	q, err := resolveQuorum("R", net.Need{Level: net.LevelEachQuorum}, net.Need{}, reps, dcOf, "a")
+	reps := []wire.Addr{1, 3, 6, 4, 2, 5} // a, b, c, b, a, b
+	q, err := resolveQuorum("R", wire.Need{Level: wire.LevelEachQuorum}, wire.Need{}, reps, dcOf, "a")
 	require.NoError(t, err)
 	require.Equal(t, `EACH_QUORUM (2 in "a", 2 in "b", 1 in "c")`, q.describe(6))
 	st := []uint8{stOK, stOK, stPending, stOK, stOK, stPending}
@@ -98,8 +98,8 @@ func TestConfigValidation(t *testing.T) {
 		"negative timeout":      {RequestTimeout: -1},
 		"read repair":           {ReadRepair: 9},
 		"pending":               {MaxPending: -1},
-		"limits":                {Limits: net.Limits{ValueSizeBytes: net.MaxValueBytes + 1}},
-		"level":                 {W: net.Need{Level: 99}},
+		"limits":                {Limits: wire.Limits{ValueSizeBytes: wire.MaxValueBytes + 1}},
+		"level":                 {W: wire.Need{Level: 99}},
 	} {
 		require.Error(t, bad.Validate(), name)
 	}

@@ -7,7 +7,7 @@ type Stats struct {
 	Gets, Puts, Deletes uint64
 	// Forwarded are puts and deletes sent on to a replica of their key.
 	Forwarded uint64
-	// Replies by net.Status (index: the status value).
+	// Replies by wire.Status (index: the status value).
 	Replies [8]uint64
 	// TwoPhaseReads are read phases of two-phase writes.
 	TwoPhaseReads uint64

@@ -3,7 +3,7 @@ package coord
 import (
 	"time"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // View is what the coordinator believes about which nodes are up. It asks
@@ -16,9 +16,9 @@ import (
 // planned replacement; a sloppy quorum will also ask it which replicas to
 // replace with fallbacks of the extended preference list.
 type View interface {
-	Up(a net.Addr, now time.Time) bool
-	Answered(a net.Addr, now time.Time)
-	Missed(a net.Addr, now time.Time)
+	Up(a wire.Addr, now time.Time) bool
+	Answered(a wire.Addr, now time.Time)
+	Missed(a wire.Addr, now time.Time)
 }
 
 // Suspicion is a View built from this node's own traffic: a node that
@@ -33,15 +33,15 @@ type Suspicion struct {
 
 // NewSuspicion returns a view over addresses 0..maxAddr (larger ones are
 // always believed up and never recorded, which bounds its memory).
-func NewSuspicion(maxAddr net.Addr, suspectFor time.Duration) *Suspicion {
+func NewSuspicion(maxAddr wire.Addr, suspectFor time.Duration) *Suspicion {
 	n := int(maxAddr) + 1
 	return &Suspicion{suspectFor: int64(suspectFor), answered: make([]int64, n), missed: make([]int64, n)}
 }
 
-func (s *Suspicion) known(a net.Addr) bool { return a >= 0 && int(a) < len(s.missed) }
+func (s *Suspicion) known(a wire.Addr) bool { return a >= 0 && int(a) < len(s.missed) }
 
 // Up implements View.
-func (s *Suspicion) Up(a net.Addr, now time.Time) bool {
+func (s *Suspicion) Up(a wire.Addr, now time.Time) bool {
 	if !s.known(a) || s.missed[a] == 0 || s.missed[a] <= s.answered[a] {
 		return true
 	}
@@ -49,14 +49,14 @@ func (s *Suspicion) Up(a net.Addr, now time.Time) bool {
 }
 
 // Answered implements View.
-func (s *Suspicion) Answered(a net.Addr, now time.Time) {
+func (s *Suspicion) Answered(a wire.Addr, now time.Time) {
 	if s.known(a) {
 		s.answered[a] = now.UnixNano()
 	}
 }
 
 // Missed implements View.
-func (s *Suspicion) Missed(a net.Addr, now time.Time) {
+func (s *Suspicion) Missed(a wire.Addr, now time.Time) {
 	if s.known(a) {
 		s.missed[a] = now.UnixNano()
 	}

@@ -119,9 +119,9 @@ func encodeSinglePut(p []byte, seq uint64, key, value []byte) {
 }
 
 // uvarintLen is the length of binary.AppendUvarint's encoding of x. It is
-// the same one-liner as net's sizeUvarint on purpose: net is the wire
+// the same one-liner as wire's sizeUvarint on purpose: wire is the
 // protocol between nodes and the storage engine sits below it, so lsm
-// does not import net (nor would net export an encoding helper) for one
+// does not import wire (nor would wire export an encoding helper) for one
 // line; TestUvarintLenMatchesEncoding pins it to encoding/binary.
 func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 

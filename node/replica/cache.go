@@ -1,7 +1,7 @@
 package replica
 
 import (
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // rowCache keeps decoded sibling sets of recently used keys, so that the
@@ -29,7 +29,7 @@ type rowCache struct {
 
 type cacheSlot struct {
 	key  string
-	set  net.SiblingSet
+	set  wire.SiblingSet
 	size int64
 	used bool // referenced since the hand last passed
 	live bool
@@ -42,11 +42,11 @@ func newRowCache(maxBytes int64) *rowCache {
 	return &rowCache{maxBytes: maxBytes, index: map[string]int32{}}
 }
 
-func (c *rowCache) get(key []byte) (net.SiblingSet, bool) {
+func (c *rowCache) get(key []byte) (wire.SiblingSet, bool) {
 	i, ok := c.index[string(key)]
 	if !ok {
 		c.misses++
-		return net.SiblingSet{}, false
+		return wire.SiblingSet{}, false
 	}
 	c.hits++
 	s := &c.slots[i]
@@ -55,7 +55,7 @@ func (c *rowCache) get(key []byte) (net.SiblingSet, bool) {
 }
 
 // put caches set (whose encoding is size bytes) under key.
-func (c *rowCache) put(key []byte, set net.SiblingSet, size int) {
+func (c *rowCache) put(key []byte, set wire.SiblingSet, size int) {
 	sz := int64(size) + int64(len(key)) + slotOverhead
 	if sz > c.maxBytes/4 {
 		c.drop(key) // too large to be worth it; never keep a stale entry

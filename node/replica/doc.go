@@ -3,10 +3,10 @@
 //
 // # What is stored
 //
-// For every key a replica stores one sibling set (net.SiblingSet): the
+// For every key a replica stores one sibling set (wire.SiblingSet): the
 // causally maximal versions it knows plus, in the dotted and last-write-wins
 // modes, the causal context that covers every dot it has seen. Sets are
-// encoded with net.AppendSiblingSet and kept in a storage engine (Engine)
+// encoded with wire.AppendSiblingSet and kept in a storage engine (Engine)
 // under a storage key that puts the key's 64-bit ring hash first:
 //
 //	'd' | ring hash (8 bytes, big-endian) | key
@@ -41,5 +41,5 @@
 // a counter it had already given to a different value — the same dot
 // naming two versions. NextEpoch prevents it: every start reads a durable
 // epoch counter, increments it and syncs it before the node does anything,
-// and the node's actor ID (net.ActorOf) carries the new epoch.
+// and the node's actor ID (wire.ActorOf) carries the new epoch.
 package replica

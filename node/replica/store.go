@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"dynasim/net"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // nsData is the namespace byte of data records (see the package comment).
@@ -84,7 +84,7 @@ func (s *Store) dataKey(key []byte, hash uint64) []byte {
 // set when nothing is stored. The result does not alias engine memory and
 // may be shared with the row cache: treat it as immutable. Stored data
 // that fails to decode or check is reported as an error, never returned.
-func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
+func (s *Store) Read(key []byte, hash uint64) (wire.SiblingSet, error) {
 	s.stats.Reads++
 	dk := s.dataKey(key, hash)
 	if s.cache != nil {
@@ -94,17 +94,17 @@ func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
 	}
 	raw, ok, err := s.eng.Get(dk)
 	if err != nil {
-		return net.SiblingSet{}, fmt.Errorf("replica: read %s: %w", printable(key), err)
+		return wire.SiblingSet{}, fmt.Errorf("replica: read %s: %w", printable(key), err)
 	}
 	if !ok {
-		return net.SiblingSet{}, nil
+		return wire.SiblingSet{}, nil
 	}
-	set, err := net.DecodeSiblingSetOwned(raw)
+	set, err := wire.DecodeSiblingSetOwned(raw)
 	if err != nil {
-		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %s: %w", printable(key), err)
+		return wire.SiblingSet{}, fmt.Errorf("replica: stored set of %s: %w", printable(key), err)
 	}
 	if err := s.v.Check(set); err != nil {
-		return net.SiblingSet{}, fmt.Errorf("replica: stored set of %s: %w", printable(key), err)
+		return wire.SiblingSet{}, fmt.Errorf("replica: stored set of %s: %w", printable(key), err)
 	}
 	if s.cache != nil {
 		s.cache.put(dk, set, len(raw))
@@ -115,8 +115,8 @@ func (s *Store) Read(key []byte, hash uint64) (net.SiblingSet, error) {
 // Put stores set as the key's whole state, replacing what was stored. The
 // coordinator calls it with the result of Versioner.Update over the current
 // stored set (or over a merge that includes it), so nothing is lost.
-func (s *Store) Put(key []byte, hash uint64, set net.SiblingSet) error {
-	s.vbuf = net.AppendSiblingSet(s.vbuf[:0], &set)
+func (s *Store) Put(key []byte, hash uint64, set wire.SiblingSet) error {
+	s.vbuf = wire.AppendSiblingSet(s.vbuf[:0], &set)
 	dk := s.dataKey(key, hash)
 	if err := s.eng.Put(dk, s.vbuf); err != nil {
 		if s.cache != nil {
@@ -138,25 +138,25 @@ func (s *Store) Put(key []byte, hash uint64, set net.SiblingSet) error {
 // it was written. Errors matching versions.ErrInvalid or
 // versions.ErrTooMany mean the incoming set was refused (malformed, or the
 // merge would exceed the sibling limit) and nothing was written.
-func (s *Store) Merge(key []byte, hash uint64, in net.SiblingSet) (net.SiblingSet, bool, error) {
+func (s *Store) Merge(key []byte, hash uint64, in wire.SiblingSet) (wire.SiblingSet, bool, error) {
 	s.stats.Merges++
 	if err := s.v.Check(in); err != nil {
-		return net.SiblingSet{}, false, fmt.Errorf("replica: incoming set for %s: %w", printable(key), err)
+		return wire.SiblingSet{}, false, fmt.Errorf("replica: incoming set for %s: %w", printable(key), err)
 	}
 	stored, err := s.Read(key, hash)
 	if err != nil {
-		return net.SiblingSet{}, false, err
+		return wire.SiblingSet{}, false, err
 	}
 	merged, err := s.v.Merge(stored, in)
 	if err != nil {
-		return net.SiblingSet{}, false, fmt.Errorf("replica: merge for %s: %w", printable(key), err)
+		return wire.SiblingSet{}, false, fmt.Errorf("replica: merge for %s: %w", printable(key), err)
 	}
 	if versions.EqualSets(stored, merged) {
 		s.stats.MergeNoChange++
 		return merged, false, nil
 	}
 	if err := s.Put(key, hash, merged); err != nil {
-		return net.SiblingSet{}, false, err
+		return wire.SiblingSet{}, false, err
 	}
 	return merged, true, nil
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 func versioner(t *testing.T, m versions.Mode) *versions.Versioner {
@@ -21,11 +21,11 @@ func versioner(t *testing.T, m versions.Mode) *versions.Versioner {
 }
 
 var (
-	actorA = net.ActorOf(1, 1)
-	actorB = net.ActorOf(2, 1)
+	actorA = wire.ActorOf(1, 1)
+	actorB = wire.ActorOf(2, 1)
 )
 
-func update(t *testing.T, v *versions.Versioner, stored net.SiblingSet, a net.ActorID, ctx net.Clock, val string) net.SiblingSet {
+func update(t *testing.T, v *versions.Versioner, stored wire.SiblingSet, a wire.ActorID, ctx wire.Clock, val string) wire.SiblingSet {
 	t.Helper()
 	s, err := v.Update(stored, versions.Write{Actor: a, Context: ctx, Value: []byte(val), NowNs: 1})
 	require.NoError(t, err)
@@ -64,7 +64,7 @@ func TestMergeKeepsConcurrentDropsDominatedAndSkipsNoOps(t *testing.T) {
 			s := NewStore(eng, v, 1<<20)
 			key, h := []byte("k"), ring.HashKey([]byte("k"))
 
-			a1 := update(t, v, net.SiblingSet{}, actorA, nil, "a1")
+			a1 := update(t, v, wire.SiblingSet{}, actorA, nil, "a1")
 			merged, wrote, err := s.Merge(key, h, a1)
 			require.NoError(t, err)
 			require.True(t, wrote)
@@ -79,7 +79,7 @@ func TestMergeKeepsConcurrentDropsDominatedAndSkipsNoOps(t *testing.T) {
 			require.Equal(t, puts, s.Stats().Puts)
 
 			// A concurrent version from another coordinator is kept.
-			b1 := update(t, v, net.SiblingSet{}, actorB, nil, "b1")
+			b1 := update(t, v, wire.SiblingSet{}, actorB, nil, "b1")
 			merged, wrote, err = s.Merge(key, h, b1)
 			require.NoError(t, err)
 			require.True(t, wrote)
@@ -106,17 +106,17 @@ func TestMergeRefusesMalformedAndOverLimitSets(t *testing.T) {
 	v := versioner(t, versions.ModeDVV)
 	s := NewStore(newMapEngine(), v, 1<<20)
 	key, h := []byte("k"), uint64(1)
-	bad := net.SiblingSet{Siblings: []net.Sibling{{Dot: net.Dot{Actor: actorA, Counter: 1}, Value: []byte("x")}}}
+	bad := wire.SiblingSet{Siblings: []wire.Sibling{{Dot: wire.Dot{Actor: actorA, Counter: 1}, Value: []byte("x")}}}
 	_, _, err := s.Merge(key, h, bad)
 	require.Error(t, err)
 	require.True(t, Refused(err), "a dot outside the context is malformed: %v", err)
 
 	// Four concurrent writers against a limit of three siblings.
 	for i := 0; i < 3; i++ {
-		_, _, err := s.Merge(key, h, update(t, v, net.SiblingSet{}, net.ActorOf(net.Addr(i), 1), nil, "v"))
+		_, _, err := s.Merge(key, h, update(t, v, wire.SiblingSet{}, wire.ActorOf(wire.Addr(i), 1), nil, "v"))
 		require.NoError(t, err)
 	}
-	_, _, err = s.Merge(key, h, update(t, v, net.SiblingSet{}, net.ActorOf(9, 1), nil, "v"))
+	_, _, err = s.Merge(key, h, update(t, v, wire.SiblingSet{}, wire.ActorOf(9, 1), nil, "v"))
 	require.ErrorIs(t, err, versions.ErrTooMany)
 	require.True(t, Refused(err))
 	got, err := s.Read(key, h)
@@ -129,7 +129,7 @@ func TestSyncMakesWritesDurable(t *testing.T) {
 	eng := newMapEngine()
 	s := NewStore(eng, v, 1<<20)
 	key, h := []byte("k"), uint64(3)
-	require.NoError(t, s.Put(key, h, update(t, v, net.SiblingSet{}, actorA, nil, "x")))
+	require.NoError(t, s.Put(key, h, update(t, v, wire.SiblingSet{}, actorA, nil, "x")))
 	require.True(t, s.Dirty())
 	eng.crash()
 	s = NewStore(eng, v, 1<<20) // a crash takes the process, row cache included
@@ -137,7 +137,7 @@ func TestSyncMakesWritesDurable(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got.Siblings, "unsynced write lost by the crash")
 
-	require.NoError(t, s.Put(key, h, update(t, v, net.SiblingSet{}, actorA, nil, "y")))
+	require.NoError(t, s.Put(key, h, update(t, v, wire.SiblingSet{}, actorA, nil, "y")))
 	require.NoError(t, s.Sync())
 	require.False(t, s.Dirty())
 	eng.crash()
@@ -161,7 +161,7 @@ func TestCorruptStoredSetIsAnErrorNotData(t *testing.T) {
 	key, h := []byte("k"), uint64(3)
 	eng.cur[string(appendDataKey(nil, key, h))] = []byte{0xff, 0xff}
 	_, err := s.Read(key, h)
-	require.ErrorIs(t, err, net.ErrMalformed)
+	require.ErrorIs(t, err, wire.ErrMalformed)
 	eng.getErr = errDisk
 	_, err = s.Read(key, h)
 	require.ErrorIs(t, err, errDisk)
@@ -180,7 +180,7 @@ func TestRowCacheAgreesWithTheEngineAndStaysWithinItsBound(t *testing.T) {
 			if rng.IntN(2) == 0 {
 				stored, err := cached.Read(key, h)
 				require.NoError(t, err)
-				next := update(t, v, stored, net.ActorOf(net.Addr(rng.IntN(3)), 1), v.Context(stored), fmt.Sprint("v", i))
+				next := update(t, v, stored, wire.ActorOf(wire.Addr(rng.IntN(3)), 1), v.Context(stored), fmt.Sprint("v", i))
 				require.NoError(t, cached.Put(key, h, next))
 			}
 			a, err := cached.Read(key, h)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Limits on a ring. They bound the stack bitsets of a lookup and the size of
@@ -67,7 +67,7 @@ type DCReplicas struct {
 
 // Member is one physical node of the ring.
 type Member struct {
-	ID   net.Addr
+	ID   wire.Addr
 	DC   string // datacenter; may be empty
 	Rack string // rack within the datacenter; empty means a rack of its own
 	// Weight scales the member's virtual nodes relative to others (a server

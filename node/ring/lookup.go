@@ -1,6 +1,6 @@
 package ring
 
-import "dynasim/net"
+import "dynasim/wire"
 
 // bitset marks member indexes or rack ids (both < MaxMembers) during one
 // walk. It lives on the stack.
@@ -29,12 +29,12 @@ func (r *Ring) search(h uint64) int {
 
 // Owner is the member owning the first token clockwise from h: the key's
 // primary token owner, independent of placement.
-func (r *Ring) Owner(h uint64) net.Addr { return r.members[r.owners[r.search(h)]].ID }
+func (r *Ring) Owner(h uint64) wire.Addr { return r.members[r.owners[r.search(h)]].ID }
 
 // PreferenceList writes the replicas for key hash h into buf[:0] (growing
 // it only if its capacity is below Replicas()) and returns it, in clockwise
 // order from h. See the package comment for the placement rules.
-func (r *Ring) PreferenceList(h uint64, buf []net.Addr) []net.Addr {
+func (r *Ring) PreferenceList(h uint64, buf []wire.Addr) []wire.Addr {
 	var chosen bitset
 	return r.walk(r.search(h), buf[:0], &chosen)
 }
@@ -44,7 +44,7 @@ func (r *Ring) PreferenceList(h uint64, buf []net.Addr) []net.Addr {
 // any datacenter), and returns the list and the preference list's length.
 // The members after the preference list are the sloppy-quorum fallbacks;
 // extra >= Len() lists every member.
-func (r *Ring) ExtendedList(h uint64, extra int, buf []net.Addr) ([]net.Addr, int) {
+func (r *Ring) ExtendedList(h uint64, extra int, buf []wire.Addr) ([]wire.Addr, int) {
 	var chosen bitset
 	start := r.search(h)
 	out := r.walk(start, buf[:0], &chosen)
@@ -75,7 +75,7 @@ func (r *Ring) ExtendedList(h uint64, extra int, buf []net.Addr) ([]net.Addr, in
 // walks again from start and fills those slots with the members pass 1
 // skipped, earliest first. Pass-2 picks interleave with pass-1 picks in ring
 // order, so the result is sorted by walk position at the end.
-func (r *Ring) walk(start int, out []net.Addr, chosen *bitset) []net.Addr {
+func (r *Ring) walk(start int, out []wire.Addr, chosen *bitset) []wire.Addr {
 	if r.primaries == 0 {
 		return out
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Ring maps key hashes to members. It is immutable and safe to share.
@@ -79,7 +79,7 @@ func New(cfg Config, members []Member) (*Ring, error) {
 }
 
 // token is the position of member id's j-th virtual node.
-func token(seed uint64, id net.Addr, j int) uint64 {
+func token(seed uint64, id wire.Addr, j int) uint64 {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], seed)
 	binary.LittleEndian.PutUint32(b[8:], uint32(id))
@@ -187,7 +187,7 @@ func (r *Ring) Len() int { return len(r.members) }
 func (r *Ring) Tokens() int { return len(r.tokens) }
 
 // Member returns the member with the given ID.
-func (r *Ring) Member(id net.Addr) (Member, bool) {
+func (r *Ring) Member(id wire.Addr) (Member, bool) {
 	i, ok := r.index(id)
 	if !ok {
 		return Member{}, false
@@ -196,7 +196,7 @@ func (r *Ring) Member(id net.Addr) (Member, bool) {
 }
 
 // VNodes is the number of virtual nodes member id owns (0 if absent).
-func (r *Ring) VNodes(id net.Addr) int {
+func (r *Ring) VNodes(id wire.Addr) int {
 	i, ok := r.index(id)
 	if !ok {
 		return 0
@@ -204,8 +204,8 @@ func (r *Ring) VNodes(id net.Addr) int {
 	return r.vnodes[i]
 }
 
-func (r *Ring) index(id net.Addr) (int, bool) {
-	return slices.BinarySearchFunc(r.members, id, func(m Member, id net.Addr) int { return cmp.Compare(m.ID, id) })
+func (r *Ring) index(id wire.Addr) (int, bool) {
+	return slices.BinarySearchFunc(r.members, id, func(m Member, id wire.Addr) int { return cmp.Compare(m.ID, id) })
 }
 
 // Replicas is the preference-list length this ring produces: the
@@ -221,7 +221,7 @@ func (r *Ring) Add(m Member) (*Ring, error) {
 }
 
 // Remove returns a new ring without member id.
-func (r *Ring) Remove(id net.Addr) (*Ring, error) {
+func (r *Ring) Remove(id wire.Addr) (*Ring, error) {
 	i, ok := r.index(id)
 	if !ok {
 		return nil, fmt.Errorf("ring: member %d is not on the ring", id)

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 func benchKeys() []uint64 {
@@ -28,7 +28,7 @@ func BenchmarkPreferenceList(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			r := mustRing(b, tc.cfg, tc.ms)
 			hs := benchKeys()
-			buf := make([]net.Addr, 0, MaxReplicas)
+			buf := make([]wire.Addr, 0, MaxReplicas)
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 func iterations(full int) int {
@@ -22,7 +22,7 @@ func iterations(full int) int {
 func plainMembers(n int) []Member {
 	ms := make([]Member, n)
 	for i := range ms {
-		ms[i] = Member{ID: net.Addr(i)}
+		ms[i] = Member{ID: wire.Addr(i)}
 	}
 	return ms
 }
@@ -38,7 +38,7 @@ func mustRing(t testing.TB, cfg Config, ms []Member) *Ring {
 // list the distinct members in order of first appearance clockwise from h,
 // then choose per datacenter — new racks first, then the skipped members —
 // and order the result by first appearance.
-func reference(r *Ring, h uint64) []net.Addr {
+func reference(r *Ring, h uint64) []wire.Addr {
 	var order []int // member indexes by first appearance
 	start := r.search(h)
 	for step := range len(r.tokens) {
@@ -98,7 +98,7 @@ func reference(r *Ring, h uint64) []net.Addr {
 			}
 		}
 	}
-	var out []net.Addr
+	var out []wire.Addr
 	for _, i := range order {
 		if picked[i] {
 			out = append(out, r.members[i].ID)
@@ -114,7 +114,7 @@ func TestPreferenceListMatchesReferenceOnRandomLayouts(t *testing.T) {
 		nm := 1 + rng.IntN(14)
 		ms := make([]Member, nm)
 		for i := range ms {
-			ms[i] = Member{ID: net.Addr(rng.IntN(1000)*16 + i), DC: dcs[rng.IntN(3)], Weight: []float64{0, 0.5, 1, 2}[rng.IntN(4)]}
+			ms[i] = Member{ID: wire.Addr(rng.IntN(1000)*16 + i), DC: dcs[rng.IntN(3)], Weight: []float64{0, 0.5, 1, 2}[rng.IntN(4)]}
 			if rng.IntN(3) > 0 {
 				ms[i].Rack = fmt.Sprintf("r%d", rng.IntN(3))
 			}
@@ -128,7 +128,7 @@ func TestPreferenceListMatchesReferenceOnRandomLayouts(t *testing.T) {
 			}
 		}
 		r := mustRing(t, cfg, ms)
-		buf := make([]net.Addr, 0, MaxReplicas)
+		buf := make([]wire.Addr, 0, MaxReplicas)
 		for range 200 {
 			h := rng.Uint64()
 			got := r.PreferenceList(h, buf)
@@ -144,13 +144,13 @@ func TestPreferenceListMatchesReferenceOnRandomLayouts(t *testing.T) {
 func TestPreferenceListDistinctPhysicalNodesInClockwiseOrder(t *testing.T) {
 	r := mustRing(t, Config{VNodes: 64, Placement: Placement{N: 3}}, plainMembers(10))
 	rng := rand.New(rand.NewPCG(2, 2))
-	var buf []net.Addr
+	var buf []wire.Addr
 	for range iterations(20000) {
 		h := rng.Uint64()
 		buf = r.PreferenceList(h, buf)
 		require.Len(t, buf, 3)
 		require.Equal(t, r.Owner(h), buf[0], "the head is the key's token owner")
-		seen := map[net.Addr]bool{}
+		seen := map[wire.Addr]bool{}
 		for _, a := range buf {
 			require.False(t, seen[a], "physical node %d repeated in %v", a, buf)
 			seen[a] = true
@@ -161,7 +161,7 @@ func TestPreferenceListDistinctPhysicalNodesInClockwiseOrder(t *testing.T) {
 	require.Equal(t, 2, small.Replicas())
 	got := small.PreferenceList(12345, nil)
 	slices.Sort(got)
-	require.Equal(t, []net.Addr{0, 1}, got)
+	require.Equal(t, []wire.Addr{0, 1}, got)
 }
 
 func TestRingIsDeterministicAndOrderFree(t *testing.T) {
@@ -315,18 +315,18 @@ func TestJoinOnlyMovesKeysToTheNewMember(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	keys := iterations(40000)
 	changed, primary := 0, 0
-	var a, b []net.Addr
+	var a, b []wire.Addr
 	for range keys {
 		h := HashString(fmt.Sprintf("key-%d", rng.Uint64()))
 		a = before.PreferenceList(h, a)
 		b = after.PreferenceList(h, b)
 		if a[0] != b[0] {
 			primary++
-			require.Equal(t, net.Addr(8), b[0], "a primary may only move to the newcomer")
+			require.Equal(t, wire.Addr(8), b[0], "a primary may only move to the newcomer")
 		}
 		if !slices.Equal(a, b) {
 			changed++
-			require.Contains(t, b, net.Addr(8))
+			require.Contains(t, b, wire.Addr(8))
 			lost := 0
 			for _, x := range a {
 				if !slices.Contains(b, x) {
@@ -345,7 +345,7 @@ func TestJoinOnlyMovesKeysToTheNewMember(t *testing.T) {
 
 func layoutDCs() []Member {
 	var ms []Member
-	id := net.Addr(0)
+	id := wire.Addr(0)
 	add := func(dc, rack string, count int) {
 		for range count {
 			ms = append(ms, Member{ID: id, DC: dc, Rack: rack})
@@ -365,18 +365,18 @@ func TestDatacenterAndRackRules(t *testing.T) {
 	ms := layoutDCs()
 	r := mustRing(t, Config{VNodes: 64, Placement: Placement{PerDC: []DCReplicas{{"west", 3}, {"east", 3}}}}, ms)
 	require.Equal(t, 6, r.Replicas())
-	byID := map[net.Addr]Member{}
+	byID := map[wire.Addr]Member{}
 	for _, m := range ms {
 		byID[m.ID] = m
 	}
 	rng := rand.New(rand.NewPCG(6, 6))
-	var buf []net.Addr
+	var buf []wire.Addr
 	for range iterations(20000) {
 		buf = r.PreferenceList(rng.Uint64(), buf)
 		require.Len(t, buf, 6)
 		perDC := map[string]int{}
 		racks := map[string]map[string]bool{"east": {}, "west": {}}
-		seen := map[net.Addr]bool{}
+		seen := map[wire.Addr]bool{}
 		for _, a := range buf {
 			require.False(t, seen[a], "repeated %d", a)
 			seen[a] = true
@@ -399,7 +399,7 @@ func TestDatacenterWithTooFewMembersShortensTheList(t *testing.T) {
 	for h := range uint64(200) {
 		got := r.PreferenceList(h*0x9e3779b97f4a7c15, nil)
 		require.Len(t, got, 2)
-		require.Contains(t, got, net.Addr(2))
+		require.Contains(t, got, wire.Addr(2))
 	}
 }
 
@@ -448,12 +448,12 @@ func TestSingleMemberRing(t *testing.T) {
 	r := mustRing(t, Config{VNodes: 1}, plainMembers(1))
 	o := r.Ownership()
 	require.InDelta(t, 1.0, o.Members[0].Primary, 1e-12)
-	require.Equal(t, []net.Addr{0}, r.PreferenceList(42, nil))
+	require.Equal(t, []wire.Addr{0}, r.PreferenceList(42, nil))
 }
 
 func TestLookupDoesNotAllocate(t *testing.T) {
 	r := mustRing(t, Config{Placement: Placement{PerDC: []DCReplicas{{"east", 3}, {"west", 3}}}}, layoutDCs())
-	buf := make([]net.Addr, 0, MaxReplicas)
+	buf := make([]wire.Addr, 0, MaxReplicas)
 	allocs := testing.AllocsPerRun(200, func() {
 		buf = r.PreferenceList(HashString("some key"), buf)
 		buf, _ = r.ExtendedList(HashString("other key"), 4, buf)

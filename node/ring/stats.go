@@ -4,7 +4,7 @@ import (
 	"math"
 	"slices"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // ringSpan is 2^64, the size of the hash space, as a float.
@@ -24,7 +24,7 @@ func span(prev, cur uint64, single bool) float64 {
 type Range struct {
 	Start, End uint64
 	Fraction   float64 // of the whole hash space
-	Replicas   []net.Addr
+	Replicas   []wire.Addr
 }
 
 // Ranges calls fn for each run of consecutive token ranges sharing one
@@ -33,7 +33,7 @@ type Range struct {
 // range streaming iterate the data a member must hold this way.
 func (r *Ring) Ranges(fn func(rg Range) bool) {
 	n := len(r.tokens)
-	var cur, next []net.Addr
+	var cur, next []wire.Addr
 	var chosen bitset
 	rg := Range{Start: r.tokens[n-1]}
 	for i := range n {
@@ -56,7 +56,7 @@ func (r *Ring) Ranges(fn func(rg Range) bool) {
 
 // Share is one member's part of the hash space.
 type Share struct {
-	ID     net.Addr
+	ID     wire.Addr
 	Weight float64
 	VNodes int
 	// Primary is the fraction of keys whose first token clockwise is this
@@ -87,7 +87,7 @@ func (r *Ring) Ownership() Ownership {
 	for i, m := range r.members {
 		o.Members[i] = Share{ID: m.ID, Weight: m.Weight, VNodes: r.vnodes[i]}
 	}
-	var list []net.Addr
+	var list []wire.Addr
 	var chosen bitset
 	for i := range n {
 		f := span(r.tokens[(i+n-1)%n], r.tokens[i], n == 1)
@@ -147,7 +147,7 @@ func MovementBetween(from, to *Ring) Movement {
 	slices.Sort(bounds)
 	bounds = slices.Compact(bounds)
 	var mv Movement
-	var a, b []net.Addr
+	var a, b []wire.Addr
 	var ca, cb bitset
 	n := len(bounds)
 	for i, u := range bounds {

@@ -1,7 +1,7 @@
 package versions
 
 import (
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Check verifies that s is a well-formed set of this mode, as every set this
@@ -14,7 +14,7 @@ import (
 // clock that covers its dot, no sibling's clock descends another's, and the
 // set has no context. Dotted sets and LWW: no sibling clocks, every dot
 // covered by the context; LWW holds at most one sibling.
-func (v *Versioner) Check(s net.SiblingSet) error {
+func (v *Versioner) Check(s wire.SiblingSet) error {
 	if err := checkClock("context", s.Context); err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Order is how one clock relates to another.
@@ -27,7 +27,7 @@ func (o Order) String() string {
 }
 
 // Compare relates clock a to clock b. A missing entry counts as 0.
-func Compare(a, b net.Clock) Order {
+func Compare(a, b wire.Clock) Order {
 	aMore, bMore := false, false
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -62,19 +62,19 @@ func Compare(a, b net.Clock) Order {
 
 // Descends reports whether a has seen everything b has (a >= b): every
 // counter of b is at most a's counter for the same server.
-func Descends(a, b net.Clock) bool {
+func Descends(a, b wire.Clock) bool {
 	o := Compare(a, b)
 	return o == Equal || o == After
 }
 
 // Dominates reports whether a strictly descends b.
-func Dominates(a, b net.Clock) bool { return Compare(a, b) == After }
+func Dominates(a, b wire.Clock) bool { return Compare(a, b) == After }
 
 // IsConcurrent reports whether neither clock descends the other.
-func IsConcurrent(a, b net.Clock) bool { return Compare(a, b) == Concurrent }
+func IsConcurrent(a, b wire.Clock) bool { return Compare(a, b) == Concurrent }
 
 // Counter is c's counter for actor (0 if absent).
-func Counter(c net.Clock, actor net.ActorID) uint64 {
+func Counter(c wire.Clock, actor wire.ActorID) uint64 {
 	if i, ok := find(c, actor); ok {
 		return c[i].Counter
 	}
@@ -82,9 +82,9 @@ func Counter(c net.Clock, actor net.ActorID) uint64 {
 }
 
 // Covers reports whether c has seen dot d.
-func Covers(c net.Clock, d net.Dot) bool { return d.Counter <= Counter(c, d.Actor) }
+func Covers(c wire.Clock, d wire.Dot) bool { return d.Counter <= Counter(c, d.Actor) }
 
-func find(c net.Clock, actor net.ActorID) (int, bool) {
+func find(c wire.Clock, actor wire.ActorID) (int, bool) {
 	if len(c) <= 8 {
 		for i := range c {
 			if c[i].Actor >= actor {
@@ -93,25 +93,25 @@ func find(c net.Clock, actor net.ActorID) (int, bool) {
 		}
 		return len(c), false
 	}
-	return slices.BinarySearchFunc(c, actor, func(e net.ClockEntry, a net.ActorID) int { return cmp.Compare(e.Actor, a) })
+	return slices.BinarySearchFunc(c, actor, func(e wire.ClockEntry, a wire.ActorID) int { return cmp.Compare(e.Actor, a) })
 }
 
 // Merge returns the entrywise maximum of a and b (a new clock). An entry's
 // timestamp comes with its larger counter (the later of the two on a tie).
-func Merge(a, b net.Clock) net.Clock {
+func Merge(a, b wire.Clock) wire.Clock {
 	if len(a) == 0 && len(b) == 0 {
 		return nil
 	}
-	out := make(net.Clock, 0, max(len(a), len(b)))
+	out := make(wire.Clock, 0, max(len(a), len(b)))
 	return mergeInto(out, a, b)
 }
 
 // unionLen is the number of distinct actors in a, b and actor: the length
 // of Merge(a, b) with an entry for actor set.
-func unionLen(a, b net.Clock, actor net.ActorID) int {
+func unionLen(a, b wire.Clock, actor wire.ActorID) int {
 	n, i, j, seen := 0, 0, 0, false
 	for i < len(a) || j < len(b) {
-		var x net.ActorID
+		var x wire.ActorID
 		switch {
 		case j == len(b) || (i < len(a) && a[i].Actor < b[j].Actor):
 			x = a[i].Actor
@@ -133,7 +133,7 @@ func unionLen(a, b net.Clock, actor net.ActorID) int {
 	return n
 }
 
-func mergeInto(out, a, b net.Clock) net.Clock {
+func mergeInto(out, a, b wire.Clock) wire.Clock {
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
@@ -159,19 +159,19 @@ func mergeInto(out, a, b net.Clock) net.Clock {
 // Increment returns a copy of c whose entry for actor is one more than
 // before (1 if absent), stamped nowNs — the design's rule for the server
 // that handles a write.
-func Increment(c net.Clock, actor net.ActorID, nowNs int64) net.Clock {
-	return setEntry(c, net.ClockEntry{Actor: actor, Counter: Counter(c, actor) + 1, TimestampNs: nowNs})
+func Increment(c wire.Clock, actor wire.ActorID, nowNs int64) wire.Clock {
+	return setEntry(c, wire.ClockEntry{Actor: actor, Counter: Counter(c, actor) + 1, TimestampNs: nowNs})
 }
 
 // setEntry returns a copy of c with e replacing (or inserted as) the entry
 // for e.Actor.
-func setEntry(c net.Clock, e net.ClockEntry) net.Clock {
-	return putEntry(append(make(net.Clock, 0, len(c)+1), c...), e)
+func setEntry(c wire.Clock, e wire.ClockEntry) wire.Clock {
+	return putEntry(append(make(wire.Clock, 0, len(c)+1), c...), e)
 }
 
 // putEntry sets e in c in place: it replaces the entry of e's actor or
 // inserts e in actor order, which reallocates only if c is full.
-func putEntry(c net.Clock, e net.ClockEntry) net.Clock {
+func putEntry(c wire.Clock, e wire.ClockEntry) wire.Clock {
 	i, ok := find(c, e.Actor)
 	if ok {
 		c[i] = e
@@ -183,7 +183,7 @@ func putEntry(c net.Clock, e net.ClockEntry) net.Clock {
 // stripTimestamps returns c with every timestamp zeroed (a new clock when
 // any was set). Causal contexts of dotted and LWW sets carry no times, so
 // their encoding stays small and canonical.
-func stripTimestamps(c net.Clock) net.Clock {
+func stripTimestamps(c wire.Clock) wire.Clock {
 	for i := range c {
 		if c[i].TimestampNs != 0 {
 			out := slices.Clone(c)
@@ -198,9 +198,9 @@ func stripTimestamps(c net.Clock) net.Clock {
 
 // checkClock verifies a clock's shape: sorted by strictly increasing actor,
 // counters >= 1, within the size limit.
-func checkClock(what string, c net.Clock) error {
-	if len(c) > net.MaxClockEntries {
-		return &LimitError{What: what + " entries", Count: len(c), Limit: net.MaxClockEntries}
+func checkClock(what string, c wire.Clock) error {
+	if len(c) > wire.MaxClockEntries {
+		return &LimitError{What: what + " entries", Count: len(c), Limit: wire.MaxClockEntries}
 	}
 	for i := range c {
 		if c[i].Counter == 0 {

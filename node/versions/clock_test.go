@@ -5,23 +5,23 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Servers of the design's examples.
 const (
-	sx net.ActorID = 1
-	sy net.ActorID = 2
-	sz net.ActorID = 3
-	s0 net.ActorID = 10
-	s1 net.ActorID = 11
+	sx wire.ActorID = 1
+	sy wire.ActorID = 2
+	sz wire.ActorID = 3
+	s0 wire.ActorID = 10
+	s1 wire.ActorID = 11
 )
 
 // clk builds a clock from (actor, counter) pairs, in any order.
-func clk(pairs ...uint64) net.Clock {
-	var c net.Clock
+func clk(pairs ...uint64) wire.Clock {
+	var c wire.Clock
 	for i := 0; i < len(pairs); i += 2 {
-		c = setEntry(c, net.ClockEntry{Actor: net.ActorID(pairs[i]), Counter: pairs[i+1]})
+		c = setEntry(c, wire.ClockEntry{Actor: wire.ActorID(pairs[i]), Counter: pairs[i+1]})
 	}
 	return c
 }
@@ -72,9 +72,9 @@ func TestDesignWalkthroughWithIncrement(t *testing.T) {
 }
 
 func TestMergeKeepsTheTimestampOfTheLargerCounter(t *testing.T) {
-	a := net.Clock{{Actor: 1, Counter: 3, TimestampNs: 30}, {Actor: 2, Counter: 1, TimestampNs: 99}}
-	b := net.Clock{{Actor: 1, Counter: 2, TimestampNs: 50}, {Actor: 3, Counter: 4, TimestampNs: 7}}
-	require.Equal(t, net.Clock{
+	a := wire.Clock{{Actor: 1, Counter: 3, TimestampNs: 30}, {Actor: 2, Counter: 1, TimestampNs: 99}}
+	b := wire.Clock{{Actor: 1, Counter: 2, TimestampNs: 50}, {Actor: 3, Counter: 4, TimestampNs: 7}}
+	require.Equal(t, wire.Clock{
 		{Actor: 1, Counter: 3, TimestampNs: 30},
 		{Actor: 2, Counter: 1, TimestampNs: 99},
 		{Actor: 3, Counter: 4, TimestampNs: 7},
@@ -87,18 +87,18 @@ func TestCountersAndCoverage(t *testing.T) {
 	c := clk(1, 3, 5, 1, 9, 2)
 	require.Equal(t, uint64(3), Counter(c, 1))
 	require.Equal(t, uint64(0), Counter(c, 4))
-	require.True(t, Covers(c, net.Dot{Actor: 1, Counter: 3}))
-	require.True(t, Covers(c, net.Dot{Actor: 1, Counter: 1}))
-	require.False(t, Covers(c, net.Dot{Actor: 1, Counter: 4}))
-	require.False(t, Covers(c, net.Dot{Actor: 2, Counter: 1}))
+	require.True(t, Covers(c, wire.Dot{Actor: 1, Counter: 3}))
+	require.True(t, Covers(c, wire.Dot{Actor: 1, Counter: 1}))
+	require.False(t, Covers(c, wire.Dot{Actor: 1, Counter: 4}))
+	require.False(t, Covers(c, wire.Dot{Actor: 2, Counter: 1}))
 	// Lookups past the linear-scan size use binary search.
-	var big net.Clock
+	var big wire.Clock
 	for a := uint64(1); a <= 40; a++ {
-		big = setEntry(big, net.ClockEntry{Actor: net.ActorID(a * 3), Counter: a})
+		big = setEntry(big, wire.ClockEntry{Actor: wire.ActorID(a * 3), Counter: a})
 	}
 	for a := uint64(1); a <= 40; a++ {
-		require.Equal(t, a, Counter(big, net.ActorID(a*3)))
-		require.Equal(t, uint64(0), Counter(big, net.ActorID(a*3+1)))
+		require.Equal(t, a, Counter(big, wire.ActorID(a*3)))
+		require.Equal(t, uint64(0), Counter(big, wire.ActorID(a*3+1)))
 	}
 	require.NoError(t, checkClock("big", big))
 }
@@ -106,35 +106,35 @@ func TestCountersAndCoverage(t *testing.T) {
 func TestPruneFollowsRiaksRule(t *testing.T) {
 	const s = int64(1e9)
 	p := PruneConfig{SmallVClock: 2, BigVClock: 3, YoungVClock: 10e9, OldVClock: 100e9}
-	entry := func(actor uint64, ts int64) net.ClockEntry {
-		return net.ClockEntry{Actor: net.ActorID(actor), Counter: 1, TimestampNs: ts}
+	entry := func(actor uint64, ts int64) wire.ClockEntry {
+		return wire.ClockEntry{Actor: wire.ActorID(actor), Counter: 1, TimestampNs: ts}
 	}
 	now := 1000 * s
 	// At most SmallVClock entries: kept whatever their age.
-	c := net.Clock{entry(1, 0), entry(2, 0)}
+	c := wire.Clock{entry(1, 0), entry(2, 0)}
 	require.Equal(t, c, Prune(c, now, p))
 	// Oldest entry younger than YoungVClock: kept even if over BigVClock.
-	c = net.Clock{entry(1, now-5*s), entry(2, now-4*s), entry(3, now-3*s), entry(4, now-2*s)}
+	c = wire.Clock{entry(1, now-5*s), entry(2, now-4*s), entry(3, now-3*s), entry(4, now-2*s)}
 	require.Equal(t, c, Prune(c, now, p))
 	// Over BigVClock with old-enough entries: oldest dropped until Big.
-	c = net.Clock{entry(1, now-50*s), entry(2, now-60*s), entry(3, now-20*s), entry(4, now-1*s)}
-	require.Equal(t, net.Clock{entry(1, now-50*s), entry(3, now-20*s), entry(4, now-1*s)}, Prune(c, now, p))
+	c = wire.Clock{entry(1, now-50*s), entry(2, now-60*s), entry(3, now-20*s), entry(4, now-1*s)}
+	require.Equal(t, wire.Clock{entry(1, now-50*s), entry(3, now-20*s), entry(4, now-1*s)}, Prune(c, now, p))
 	// Within BigVClock but older than OldVClock: dropped down to Small.
-	c = net.Clock{entry(1, now-500*s), entry(2, now-200*s), entry(3, now-1*s)}
-	require.Equal(t, net.Clock{entry(2, now-200*s), entry(3, now-1*s)}, Prune(c, now, p))
+	c = wire.Clock{entry(1, now-500*s), entry(2, now-200*s), entry(3, now-1*s)}
+	require.Equal(t, wire.Clock{entry(2, now-200*s), entry(3, now-1*s)}, Prune(c, now, p))
 	// Only the entries older than OldVClock go when that leaves more than Small.
-	c = net.Clock{entry(1, now-500*s), entry(2, now-50*s), entry(3, now-40*s)}
-	require.Equal(t, net.Clock{entry(2, now-50*s), entry(3, now-40*s)}, Prune(c, now, p))
+	c = wire.Clock{entry(1, now-500*s), entry(2, now-50*s), entry(3, now-40*s)}
+	require.Equal(t, wire.Clock{entry(2, now-50*s), entry(3, now-40*s)}, Prune(c, now, p))
 	// Equal timestamps break by actor: of two equally old entries the lower
 	// actor goes first.
-	c = stripSort(net.Clock{entry(7, now-500*s), entry(3, now-500*s), entry(5, now-1*s)})
-	require.Equal(t, net.Clock{entry(5, now-1*s), entry(7, now-500*s)},
+	c = stripSort(wire.Clock{entry(7, now-500*s), entry(3, now-500*s), entry(5, now-1*s)})
+	require.Equal(t, wire.Clock{entry(5, now-1*s), entry(7, now-500*s)},
 		Prune(c, now, PruneConfig{SmallVClock: 2, BigVClock: 2, YoungVClock: 1, OldVClock: 1}))
 }
 
 // stripSort returns c sorted by actor (test helper for hand-built clocks).
-func stripSort(c net.Clock) net.Clock {
-	var out net.Clock
+func stripSort(c wire.Clock) wire.Clock {
+	var out wire.Clock
 	for _, e := range c {
 		out = setEntry(out, e)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Mode is the versioning scheme.
@@ -49,7 +49,7 @@ type Config struct {
 	// Mode is the scheme. Default ModeDVV.
 	Mode Mode
 	// MaxSiblings refuses an update or merge whose result would hold more
-	// versions (Riak's max_siblings). Default 100; at most net.MaxSiblings.
+	// versions (Riak's max_siblings). Default 100; at most wire.MaxSiblings.
 	MaxSiblings int
 	// Prune bounds vector clocks (ModeVClock only).
 	Prune PruneConfig
@@ -63,7 +63,7 @@ type Config struct {
 // BigVClock entries or that entry is older than OldVClock.
 type PruneConfig struct {
 	SmallVClock int           // default 50
-	BigVClock   int           // default 50; at most net.MaxClockEntries
+	BigVClock   int           // default 50; at most wire.MaxClockEntries
 	YoungVClock time.Duration // default 20 s (0 means default: use 1ns to protect nothing)
 	OldVClock   time.Duration // default 24 h
 }
@@ -107,15 +107,15 @@ func (c Config) Validate() error {
 	if c.Mode < ModeVClock || c.Mode > ModeLWW {
 		return fmt.Errorf("versions: unknown mode %d", c.Mode)
 	}
-	if c.MaxSiblings < 1 || c.MaxSiblings > net.MaxSiblings {
-		return fmt.Errorf("versions: MaxSiblings %d outside [1, %d]", c.MaxSiblings, net.MaxSiblings)
+	if c.MaxSiblings < 1 || c.MaxSiblings > wire.MaxSiblings {
+		return fmt.Errorf("versions: MaxSiblings %d outside [1, %d]", c.MaxSiblings, wire.MaxSiblings)
 	}
 	p := c.Prune
 	if p.SmallVClock < 1 {
 		return fmt.Errorf("versions: SmallVClock %d must be at least 1", p.SmallVClock)
 	}
-	if p.BigVClock < p.SmallVClock || p.BigVClock > net.MaxClockEntries {
-		return fmt.Errorf("versions: BigVClock %d outside [SmallVClock %d, %d]", p.BigVClock, p.SmallVClock, net.MaxClockEntries)
+	if p.BigVClock < p.SmallVClock || p.BigVClock > wire.MaxClockEntries {
+		return fmt.Errorf("versions: BigVClock %d outside [SmallVClock %d, %d]", p.BigVClock, p.SmallVClock, wire.MaxClockEntries)
 	}
 	if p.YoungVClock < 0 {
 		return fmt.Errorf("versions: YoungVClock %v is negative", p.YoungVClock)

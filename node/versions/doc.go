@@ -1,8 +1,8 @@
 // Package versions decides which versions of a key survive: it creates the
 // version a coordinator writes, merges what replicas hold, and produces the
 // causal context a client passes back on its next write. The data it works
-// on (net.Clock, net.Sibling, net.SiblingSet) is defined in net, because it
-// travels in messages; the algorithms live here.
+// on (wire.Clock, wire.Sibling, wire.SiblingSet) is defined in wire, because
+// it travels in messages; the algorithms live here.
 //
 // Three modes, chosen per scenario (Config.Mode), share one API (Versioner):
 //
@@ -44,7 +44,7 @@
 // Dots must be unique: a server mints (server, n+1) only after seeing all of
 // its own dots n for the key, so the coordinator that mints must be a
 // replica holding the key (or forward to one), and a server that lost
-// acknowledged state must come back under a new actor epoch (net.ActorOf).
+// acknowledged state must come back under a new actor epoch (wire.ActorOf).
 //
 // # Last-write-wins (ModeLWW)
 //

@@ -5,11 +5,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
-func lwwSib(actor net.ActorID, counter uint64, ts int64, value string) net.Sibling {
-	return net.Sibling{Dot: net.Dot{Actor: actor, Counter: counter}, TimestampNs: ts, Value: []byte(value)}
+func lwwSib(actor wire.ActorID, counter uint64, ts int64, value string) wire.Sibling {
+	return wire.Sibling{Dot: wire.Dot{Actor: actor, Counter: counter}, TimestampNs: ts, Value: []byte(value)}
 }
 
 // TestLWWWinnerPicksTheLatestOfEveryVersion: the winner is the greatest by
@@ -18,7 +18,7 @@ func lwwSib(actor net.ActorID, counter uint64, ts int64, value string) net.Sibli
 // Merge both choose with lwwWinner.
 func TestLWWWinnerPicksTheLatestOfEveryVersion(t *testing.T) {
 	require.Nil(t, lwwWinner(nil, nil))
-	all := []net.Sibling{
+	all := []wire.Sibling{
 		lwwSib(1, 1, 10, "a"),
 		lwwSib(2, 4, 30, "b"), // ties c on time; the greater actor wins
 		lwwSib(3, 1, 30, "c"),
@@ -27,17 +27,17 @@ func TestLWWWinnerPicksTheLatestOfEveryVersion(t *testing.T) {
 	const want = "c"
 	for split := 0; split <= len(all); split++ {
 		for rot := range all {
-			vs := append(append([]net.Sibling{}, all[rot:]...), all[:rot]...)
-			a := net.SiblingSet{Siblings: vs[:split]}
-			b := net.SiblingSet{Siblings: vs[split:]}
+			vs := append(append([]wire.Sibling{}, all[rot:]...), all[:rot]...)
+			a := wire.SiblingSet{Siblings: vs[:split]}
+			b := wire.SiblingSet{Siblings: vs[split:]}
 			require.Equal(t, want, string(lwwWinner(a.Siblings, b.Siblings).Value), "split %d rot %d", split, rot)
 			require.Equal(t, want, string(lwwWinner(b.Siblings, a.Siblings).Value), "split %d rot %d swapped", split, rot)
 		}
 	}
 	// Equal keys are one event: the first met is kept, so the pointer
 	// tells which side supplied it.
-	x := net.SiblingSet{Siblings: []net.Sibling{lwwSib(1, 1, 5, "same")}}
-	y := net.SiblingSet{Siblings: []net.Sibling{lwwSib(1, 1, 5, "same")}}
+	x := wire.SiblingSet{Siblings: []wire.Sibling{lwwSib(1, 1, 5, "same")}}
+	y := wire.SiblingSet{Siblings: []wire.Sibling{lwwSib(1, 1, 5, "same")}}
 	require.Same(t, &x.Siblings[0], lwwWinner(x.Siblings, y.Siblings))
 	require.Same(t, &y.Siblings[0], lwwWinner(y.Siblings, x.Siblings))
 }
@@ -48,18 +48,18 @@ func TestLWWWinnerPicksTheLatestOfEveryVersion(t *testing.T) {
 // carry timestamp-free contexts.
 func TestLWWMergeDropsContextTimestamps(t *testing.T) {
 	v := mustVersioner(t, Config{Mode: ModeLWW})
-	a := net.SiblingSet{
-		Context:  net.Clock{{Actor: 1, Counter: 2, TimestampNs: 99}},
-		Siblings: []net.Sibling{lwwSib(1, 2, 5, "x")},
+	a := wire.SiblingSet{
+		Context:  wire.Clock{{Actor: 1, Counter: 2, TimestampNs: 99}},
+		Siblings: []wire.Sibling{lwwSib(1, 2, 5, "x")},
 	}
 	require.NoError(t, v.Check(a))
-	for _, b := range []net.SiblingSet{{}, {Context: clk(1, 1)}} {
+	for _, b := range []wire.SiblingSet{{}, {Context: clk(1, 1)}} {
 		got, err := v.Merge(a, b)
 		require.NoError(t, err)
-		require.Equal(t, net.SiblingSet{Context: clk(1, 2), Siblings: a.Siblings}, got)
+		require.Equal(t, wire.SiblingSet{Context: clk(1, 2), Siblings: a.Siblings}, got)
 		got, err = v.Merge(b, a)
 		require.NoError(t, err)
-		require.Equal(t, net.SiblingSet{Context: clk(1, 2), Siblings: a.Siblings}, got)
+		require.Equal(t, wire.SiblingSet{Context: clk(1, 2), Siblings: a.Siblings}, got)
 	}
 }
 
@@ -69,8 +69,8 @@ func TestLWWMergeDropsContextTimestamps(t *testing.T) {
 // when the new version wins.
 func TestLWWUpdateAllocations(t *testing.T) {
 	v := mustVersioner(t, Config{Mode: ModeLWW})
-	stored := net.SiblingSet{Context: clk(1, 3, 3, 1, 5, 2), Siblings: []net.Sibling{lwwSib(1, 3, 100, "old")}}
-	ctx := net.Clock{{Actor: 2, Counter: 1, TimestampNs: 7}, {Actor: 4, Counter: 6, TimestampNs: 8}, {Actor: 6, Counter: 1, TimestampNs: 9}}
+	stored := wire.SiblingSet{Context: clk(1, 3, 3, 1, 5, 2), Siblings: []wire.Sibling{lwwSib(1, 3, 100, "old")}}
+	ctx := wire.Clock{{Actor: 2, Counter: 1, TimestampNs: 7}, {Actor: 4, Counter: 6, TimestampNs: 8}, {Actor: 6, Counter: 1, TimestampNs: 9}}
 	for _, tc := range []struct {
 		name   string
 		now    int64
@@ -97,11 +97,11 @@ func TestLWWUpdateAllocations(t *testing.T) {
 // actor's entry set, whether the clocks share actors or not and whether
 // the actor is in either.
 func TestUnionLen(t *testing.T) {
-	clocks := []net.Clock{nil, clk(1, 1), clk(1, 2, 3, 1), clk(2, 1, 4, 4), clk(1, 1, 2, 1, 3, 1, 4, 1)}
+	clocks := []wire.Clock{nil, clk(1, 1), clk(1, 2, 3, 1), clk(2, 1, 4, 4), clk(1, 1, 2, 1, 3, 1, 4, 1)}
 	for _, a := range clocks {
 		for _, b := range clocks {
-			for actor := net.ActorID(0); actor <= 5; actor++ {
-				want := len(setEntry(Merge(a, b), net.ClockEntry{Actor: actor, Counter: 1}))
+			for actor := wire.ActorID(0); actor <= 5; actor++ {
+				want := len(setEntry(Merge(a, b), wire.ClockEntry{Actor: actor, Counter: 1}))
 				require.Equal(t, want, unionLen(a, b, actor), "%v %v %d", a, b, actor)
 			}
 		}

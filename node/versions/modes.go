@@ -3,7 +3,7 @@ package versions
 import (
 	"cmp"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // ---- vector clocks ----
@@ -12,29 +12,29 @@ import (
 // coordinator's entry set past every counter of its own it knows (the
 // context's and its stored versions'), then pruned. The coordinator's own
 // fresh entry is never pruned: it is the youngest (age 0 < YoungVClock).
-func (v *Versioner) vclockUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
+func (v *Versioner) vclockUpdate(stored wire.SiblingSet, w Write) wire.SiblingSet {
 	counter := Counter(w.Context, w.Actor)
 	for i := range stored.Siblings {
 		counter = max(counter, Counter(stored.Siblings[i].Clock, w.Actor))
 	}
 	counter++
-	clock := setEntry(w.Context, net.ClockEntry{Actor: w.Actor, Counter: counter, TimestampNs: w.NowNs})
+	clock := setEntry(w.Context, wire.ClockEntry{Actor: w.Actor, Counter: counter, TimestampNs: w.NowNs})
 	clock = Prune(clock, w.NowNs, v.cfg.Prune)
-	fresh := net.Sibling{
-		Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+	fresh := wire.Sibling{
+		Dot:         wire.Dot{Actor: w.Actor, Counter: counter},
 		Clock:       clock,
 		Value:       w.Value,
 		Tombstone:   w.Tombstone,
 		TimestampNs: w.NowNs,
 	}
-	return vclockMerge(stored, net.SiblingSet{Siblings: []net.Sibling{fresh}})
+	return vclockMerge(stored, wire.SiblingSet{Siblings: []wire.Sibling{fresh}})
 }
 
 // vclockMerge keeps the maximal versions of the union: a version is dropped
 // when another's clock strictly descends it, and of versions with equal
 // clocks (the same event) the first in canonical order is kept.
-func vclockMerge(a, b net.SiblingSet) net.SiblingSet {
-	all := make([]net.Sibling, 0, len(a.Siblings)+len(b.Siblings))
+func vclockMerge(a, b wire.SiblingSet) wire.SiblingSet {
+	all := make([]wire.Sibling, 0, len(a.Siblings)+len(b.Siblings))
 	all = append(append(all, a.Siblings...), b.Siblings...)
 	sortSiblings(all)
 	kept := all[:0:0]
@@ -57,7 +57,7 @@ func vclockMerge(a, b net.SiblingSet) net.SiblingSet {
 	if len(kept) == 0 {
 		kept = nil
 	}
-	return net.SiblingSet{Siblings: kept}
+	return wire.SiblingSet{Siblings: kept}
 }
 
 // ---- dotted version vectors ----
@@ -65,16 +65,16 @@ func vclockMerge(a, b net.SiblingSet) net.SiblingSet {
 // dvvUpdate: discard the stored versions the client's context covers, add
 // the new dot (actor, n+1) where n is the highest counter of the actor in
 // the stored context or the client's, and join the contexts.
-func dvvUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
+func dvvUpdate(stored wire.SiblingSet, w Write) wire.SiblingSet {
 	ctx := stripTimestamps(w.Context)
 	counter := max(Counter(stored.Context, w.Actor), Counter(ctx, w.Actor)) + 1
-	fresh := net.Sibling{
-		Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+	fresh := wire.Sibling{
+		Dot:         wire.Dot{Actor: w.Actor, Counter: counter},
 		Value:       w.Value,
 		Tombstone:   w.Tombstone,
 		TimestampNs: w.NowNs,
 	}
-	siblings := make([]net.Sibling, 0, len(stored.Siblings)+1)
+	siblings := make([]wire.Sibling, 0, len(stored.Siblings)+1)
 	for i := range stored.Siblings {
 		if !Covers(ctx, stored.Siblings[i].Dot) {
 			siblings = append(siblings, stored.Siblings[i])
@@ -83,15 +83,15 @@ func dvvUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
 	siblings = append(siblings, fresh)
 	sortSiblings(siblings)
 	context := Merge(stripTimestamps(stored.Context), ctx)
-	context = setEntry(context, net.ClockEntry{Actor: w.Actor, Counter: counter})
-	return net.SiblingSet{Context: context, Siblings: siblings}
+	context = setEntry(context, wire.ClockEntry{Actor: w.Actor, Counter: counter})
+	return wire.SiblingSet{Context: context, Siblings: siblings}
 }
 
 // dvvMerge joins two dotted sets: a version survives if both sides hold it
 // or the side lacking it has not seen its dot (so did not overwrite it).
 // Both inputs are sorted by dot, so this is one merge pass.
-func dvvMerge(a, b net.SiblingSet) net.SiblingSet {
-	out := make([]net.Sibling, 0, max(len(a.Siblings), len(b.Siblings)))
+func dvvMerge(a, b wire.SiblingSet) wire.SiblingSet {
+	out := make([]wire.Sibling, 0, max(len(a.Siblings), len(b.Siblings)))
 	i, j := 0, 0
 	for i < len(a.Siblings) || j < len(b.Siblings) {
 		var c int
@@ -130,7 +130,7 @@ func dvvMerge(a, b net.SiblingSet) net.SiblingSet {
 	if len(out) == 0 {
 		out = nil
 	}
-	return net.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context)), Siblings: out}
+	return wire.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context)), Siblings: out}
 }
 
 // ---- last-write-wins ----
@@ -138,7 +138,7 @@ func dvvMerge(a, b net.SiblingSet) net.SiblingSet {
 // lwwLess orders versions by (timestamp, actor, counter): the later is
 // the winner. Equal keys are the same event; contents break a tie only
 // after lost state, to stay deterministic.
-func lwwLess(a, b *net.Sibling) bool {
+func lwwLess(a, b *wire.Sibling) bool {
 	if c := cmp.Compare(a.TimestampNs, b.TimestampNs); c != 0 {
 		return c < 0
 	}
@@ -152,8 +152,8 @@ func lwwLess(a, b *net.Sibling) bool {
 // the greatest by lwwLess, the first met of equal ones (nil if both are
 // empty). Update and Merge both choose with it. Well-formed LWW sets hold
 // at most one version each (Check), but the choice does not rely on that.
-func lwwWinner(a, b []net.Sibling) *net.Sibling {
-	var win *net.Sibling
+func lwwWinner(a, b []wire.Sibling) *wire.Sibling {
+	var win *wire.Sibling
 	for i := range a {
 		if s := &a[i]; win == nil || lwwLess(win, s) {
 			win = s
@@ -171,10 +171,10 @@ func lwwWinner(a, b []net.Sibling) *net.Sibling {
 // client's context plus its dot), built in one pass with at most two
 // allocations: the context, and the one-version slice unless the stored
 // version alone still wins (then stored's is shared).
-func lwwUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
+func lwwUpdate(stored wire.SiblingSet, w Write) wire.SiblingSet {
 	counter := max(Counter(stored.Context, w.Actor), Counter(w.Context, w.Actor)) + 1
-	fresh := [1]net.Sibling{{
-		Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+	fresh := [1]wire.Sibling{{
+		Dot:         wire.Dot{Actor: w.Actor, Counter: counter},
 		Value:       w.Value,
 		Tombstone:   w.Tombstone,
 		TimestampNs: w.NowNs,
@@ -185,21 +185,21 @@ func lwwUpdate(stored net.SiblingSet, w Write) net.SiblingSet {
 	// both of theirs), allocated once at its exact length (unionLen).
 	// Timestamps are dropped after the merge rather than before: the same
 	// clock, without copying an input that carries them.
-	c := mergeInto(make(net.Clock, 0, unionLen(stored.Context, w.Context, w.Actor)), stored.Context, w.Context)
-	c = putEntry(c, net.ClockEntry{Actor: w.Actor, Counter: counter})
+	c := mergeInto(make(wire.Clock, 0, unionLen(stored.Context, w.Context, w.Actor)), stored.Context, w.Context)
+	c = putEntry(c, wire.ClockEntry{Actor: w.Actor, Counter: counter})
 	for i := range c {
 		c[i].TimestampNs = 0
 	}
-	out := net.SiblingSet{Context: c}
+	out := wire.SiblingSet{Context: c}
 	if len(stored.Siblings) == 1 && win == &stored.Siblings[0] {
 		out.Siblings = stored.Siblings // the stored version alone still wins
 	} else {
-		out.Siblings = []net.Sibling{*win}
+		out.Siblings = []wire.Sibling{*win}
 	}
 	return out
 }
 
-func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
+func lwwMerge(a, b wire.SiblingSet) wire.SiblingSet {
 	win := lwwWinner(a.Siblings, b.Siblings)
 	// Most merges change nothing on one side — a replica's set merged
 	// with the newer one a coordinator sends, or with an identical copy
@@ -211,9 +211,9 @@ func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
 	if lwwIsMerge(b, a, win) {
 		return b
 	}
-	out := net.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context))}
+	out := wire.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context))}
 	if win != nil {
-		out.Siblings = []net.Sibling{*win}
+		out.Siblings = []wire.Sibling{*win}
 	}
 	return out
 }
@@ -221,7 +221,7 @@ func lwwMerge(a, b net.SiblingSet) net.SiblingSet {
 // lwwIsMerge reports whether x is exactly what lwwMerge of x and y builds
 // when win is the winning version: x holds win alone, and x's context is
 // timestamp-free and covers y's.
-func lwwIsMerge(x, y net.SiblingSet, win *net.Sibling) bool {
+func lwwIsMerge(x, y wire.SiblingSet, win *wire.Sibling) bool {
 	if len(x.Siblings) != 1 || &x.Siblings[0] != win || len(x.Context) == 0 {
 		return false
 	}

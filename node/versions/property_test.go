@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Random histories, checked against ground truth.
@@ -51,14 +51,14 @@ func (s wset) each(f func(i int)) {
 }
 
 type replica struct {
-	actor net.ActorID
-	set   net.SiblingSet
+	actor wire.ActorID
+	set   wire.SiblingSet
 	seen  wset // writes whose data or overwrite reached this replica
 	has   wset // writes whose data reached this replica
 }
 
 type readResult struct {
-	ctx  net.Clock
+	ctx  wire.Clock
 	seen wset
 }
 
@@ -70,20 +70,20 @@ type model struct {
 	skew     []int64
 	now      int64
 	past     []wset // per write
-	dots     []net.Dot
+	dots     []wire.Dot
 	ts       []int64
-	byDot    map[net.Dot]int
+	byDot    map[wire.Dot]int
 	reads    []readResult
-	pool     []net.SiblingSet // sets met along the way, for the algebra checks
-	lost     int              // vclock: live writes missing at some check
+	pool     []wire.SiblingSet // sets met along the way, for the algebra checks
+	lost     int               // vclock: live writes missing at some check
 }
 
 func newModel(t *testing.T, mode Mode, seed uint64, nReplicas int) *model {
-	v, err := New(Config{Mode: mode, MaxSiblings: net.MaxSiblings})
+	v, err := New(Config{Mode: mode, MaxSiblings: wire.MaxSiblings})
 	require.NoError(t, err)
-	m := &model{t: t, v: v, rng: rand.New(rand.NewPCG(seed, uint64(mode))), byDot: map[net.Dot]int{}}
+	m := &model{t: t, v: v, rng: rand.New(rand.NewPCG(seed, uint64(mode))), byDot: map[wire.Dot]int{}}
 	for i := range nReplicas {
-		m.replicas = append(m.replicas, &replica{actor: net.ActorOf(net.Addr(i+1), 0)})
+		m.replicas = append(m.replicas, &replica{actor: wire.ActorOf(wire.Addr(i+1), 0)})
 		m.skew = append(m.skew, m.rng.Int64N(4000)-2000)
 	}
 	return m
@@ -96,7 +96,7 @@ func (m *model) live(seen wset) wset {
 	return seen.minus(overwritten)
 }
 
-func (m *model) idsOf(s net.SiblingSet) wset {
+func (m *model) idsOf(s wire.SiblingSet) wset {
 	var ids wset
 	for _, sib := range s.Siblings {
 		id, ok := m.byDot[sib.Dot]
@@ -108,7 +108,7 @@ func (m *model) idsOf(s net.SiblingSet) wset {
 }
 
 // check compares a set with the truth for the given knowledge.
-func (m *model) check(s net.SiblingSet, seen, has wset, where string) {
+func (m *model) check(s wire.SiblingSet, seen, has wset, where string) {
 	t := m.t
 	require.NoError(t, m.v.Check(s), where)
 	got := m.idsOf(s)
@@ -147,7 +147,7 @@ func (m *model) lwwLater(a, b int) bool {
 	return m.dots[a].Counter > m.dots[b].Counter
 }
 
-func (m *model) remember(s net.SiblingSet) {
+func (m *model) remember(s wire.SiblingSet) {
 	if len(m.pool) < 40 {
 		m.pool = append(m.pool, s)
 	} else {
@@ -186,7 +186,7 @@ func (m *model) write() {
 	}
 	out, err := m.v.Update(rep.set, Write{Actor: rep.actor, Context: rd.ctx, Value: value, Tombstone: tomb, NowNs: m.now + m.skew[r]})
 	require.NoError(m.t, err)
-	var fresh *net.Sibling
+	var fresh *wire.Sibling
 	for i := range out.Siblings {
 		if _, known := m.byDot[out.Siblings[i].Dot]; !known {
 			require.Nil(m.t, fresh, "one write creates one version")
@@ -194,7 +194,7 @@ func (m *model) write() {
 		}
 	}
 	// In LWW the new write may lose at once; its dot is then in the context.
-	dot := net.Dot{Actor: rep.actor, Counter: Counter(out.Context, rep.actor)}
+	dot := wire.Dot{Actor: rep.actor, Counter: Counter(out.Context, rep.actor)}
 	if m.v.Mode() == ModeVClock {
 		require.NotNil(m.t, fresh, "vclock: the new write is always kept locally")
 	}
@@ -216,7 +216,7 @@ func (m *model) write() {
 }
 
 func (m *model) read() {
-	var sets []net.SiblingSet
+	var sets []wire.SiblingSet
 	var seen, has wset
 	for _, rep := range m.replicas {
 		if m.rng.IntN(2) == 0 {
@@ -249,8 +249,8 @@ func (m *model) sync() {
 
 // checkNothingUnsupersededLost: every version of either input missing from
 // the merge is superseded by what the other input knows.
-func (m *model) checkNothingUnsupersededLost(a, b, out net.SiblingSet) {
-	for _, pair := range [][2]net.SiblingSet{{a, b}, {b, a}} {
+func (m *model) checkNothingUnsupersededLost(a, b, out wire.SiblingSet) {
+	for _, pair := range [][2]wire.SiblingSet{{a, b}, {b, a}} {
 		mine, other := pair[0], pair[1]
 		for i := range mine.Siblings {
 			s := &mine.Siblings[i]
@@ -276,7 +276,7 @@ func (m *model) checkNothingUnsupersededLost(a, b, out net.SiblingSet) {
 	}
 }
 
-func containsSibling(s net.SiblingSet, x *net.Sibling) bool {
+func containsSibling(s wire.SiblingSet, x *wire.Sibling) bool {
 	for i := range s.Siblings {
 		if compareSibling(&s.Siblings[i], x) == 0 {
 			return true
@@ -287,7 +287,7 @@ func containsSibling(s net.SiblingSet, x *net.Sibling) bool {
 
 func (m *model) checkAlgebra() {
 	t, v := m.t, m.v
-	merge := func(a, b net.SiblingSet) net.SiblingSet {
+	merge := func(a, b wire.SiblingSet) wire.SiblingSet {
 		out, err := v.Merge(a, b)
 		require.NoError(t, err)
 		require.NoError(t, v.Check(out))
@@ -300,7 +300,7 @@ func (m *model) checkAlgebra() {
 		require.True(t, EqualSets(merge(a, b), merge(b, a)), "commutative")
 		require.True(t, EqualSets(merge(merge(a, b), c), merge(a, merge(b, c))), "associative")
 		require.True(t, EqualSets(merge(a, a), a), "idempotent")
-		require.True(t, EqualSets(merge(a, net.SiblingSet{}), a), "empty is the identity")
+		require.True(t, EqualSets(merge(a, wire.SiblingSet{}), a), "empty is the identity")
 		if v.Mode() == ModeLWW {
 			// lwwMerge returns an input as it is when that is the result;
 			// it must be exactly what building the result would give.
@@ -326,13 +326,13 @@ func (m *model) checkAlgebra() {
 
 // lwwUpdateBuilt is what lwwUpdate must return: the new version alone,
 // with the client's context plus its dot, merged into stored.
-func lwwUpdateBuilt(stored net.SiblingSet, w Write) net.SiblingSet {
+func lwwUpdateBuilt(stored wire.SiblingSet, w Write) wire.SiblingSet {
 	ctx := stripTimestamps(w.Context)
 	counter := max(Counter(stored.Context, w.Actor), Counter(ctx, w.Actor)) + 1
-	fresh := net.SiblingSet{
-		Context: setEntry(ctx, net.ClockEntry{Actor: w.Actor, Counter: counter}),
-		Siblings: []net.Sibling{{
-			Dot:         net.Dot{Actor: w.Actor, Counter: counter},
+	fresh := wire.SiblingSet{
+		Context: setEntry(ctx, wire.ClockEntry{Actor: w.Actor, Counter: counter}),
+		Siblings: []wire.Sibling{{
+			Dot:         wire.Dot{Actor: w.Actor, Counter: counter},
 			Value:       w.Value,
 			Tombstone:   w.Tombstone,
 			TimestampNs: w.NowNs,
@@ -343,18 +343,18 @@ func lwwUpdateBuilt(stored net.SiblingSet, w Write) net.SiblingSet {
 
 // lwwMergeBuilt is lwwMerge without its shortcut: the result always built
 // anew.
-func lwwMergeBuilt(a, b net.SiblingSet) net.SiblingSet {
-	var win *net.Sibling
-	for _, set := range [2]net.SiblingSet{a, b} {
+func lwwMergeBuilt(a, b wire.SiblingSet) wire.SiblingSet {
+	var win *wire.Sibling
+	for _, set := range [2]wire.SiblingSet{a, b} {
 		for i := range set.Siblings {
 			if s := &set.Siblings[i]; win == nil || lwwLess(win, s) {
 				win = s
 			}
 		}
 	}
-	out := net.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context))}
+	out := wire.SiblingSet{Context: Merge(stripTimestamps(a.Context), stripTimestamps(b.Context))}
 	if win != nil {
-		out.Siblings = []net.Sibling{*win}
+		out.Siblings = []wire.Sibling{*win}
 	}
 	return out
 }

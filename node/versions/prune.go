@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Prune drops a vector clock's oldest entries by Riak's rule (see
@@ -15,13 +15,13 @@ import (
 // may no longer descend an earlier one it did descend (a spurious sibling),
 // or a concurrent version that lost an entry may now look dominated by the
 // other (a lost update). Riak, and the design, accept this to bound clocks.
-func Prune(c net.Clock, nowNs int64, p PruneConfig) net.Clock {
+func Prune(c wire.Clock, nowNs int64, p PruneConfig) wire.Clock {
 	p = Config{Prune: p}.WithDefaults().Prune
 	if len(c) <= p.SmallVClock {
 		return c
 	}
 	byAge := slices.Clone(c)
-	slices.SortFunc(byAge, func(a, b net.ClockEntry) int {
+	slices.SortFunc(byAge, func(a, b wire.ClockEntry) int {
 		if o := cmp.Compare(a.TimestampNs, b.TimestampNs); o != 0 {
 			return o
 		}
@@ -42,6 +42,6 @@ func Prune(c net.Clock, nowNs int64, p PruneConfig) net.Clock {
 		return c
 	}
 	kept := byAge[drop:]
-	slices.SortFunc(kept, func(a, b net.ClockEntry) int { return cmp.Compare(a.Actor, b.Actor) })
+	slices.SortFunc(kept, func(a, b wire.ClockEntry) int { return cmp.Compare(a.Actor, b.Actor) })
 	return kept
 }

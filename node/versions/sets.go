@@ -5,13 +5,13 @@ import (
 	"cmp"
 	"slices"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // compareSibling is the canonical total order of siblings: by dot, then by
 // content, so that sets holding the same versions are identical and merge
 // choices never depend on argument order.
-func compareSibling(a, b *net.Sibling) int {
+func compareSibling(a, b *wire.Sibling) int {
 	if c := compareDot(a.Dot, b.Dot); c != 0 {
 		return c
 	}
@@ -30,14 +30,14 @@ func compareSibling(a, b *net.Sibling) int {
 	return bytes.Compare(a.Value, b.Value)
 }
 
-func compareDot(a, b net.Dot) int {
+func compareDot(a, b wire.Dot) int {
 	if c := cmp.Compare(a.Actor, b.Actor); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Counter, b.Counter)
 }
 
-func compareClock(a, b net.Clock) int {
+func compareClock(a, b wire.Clock) int {
 	for i := range min(len(a), len(b)) {
 		x, y := a[i], b[i]
 		if c := cmp.Compare(x.Actor, y.Actor); c != 0 {
@@ -53,14 +53,14 @@ func compareClock(a, b net.Clock) int {
 	return cmp.Compare(len(a), len(b))
 }
 
-func sortSiblings(s []net.Sibling) {
-	slices.SortFunc(s, func(a, b net.Sibling) int { return compareSibling(&a, &b) })
+func sortSiblings(s []wire.Sibling) {
+	slices.SortFunc(s, func(a, b wire.Sibling) int { return compareSibling(&a, &b) })
 }
 
 // EqualSets reports whether two sets hold exactly the same versions and
 // context. Sets from this package are canonical, so a replica whose set
 // equals the merged result of a read needs no repair.
-func EqualSets(a, b net.SiblingSet) bool {
+func EqualSets(a, b wire.SiblingSet) bool {
 	if compareClock(a.Context, b.Context) != 0 || len(a.Siblings) != len(b.Siblings) {
 		return false
 	}
@@ -74,7 +74,7 @@ func EqualSets(a, b net.SiblingSet) bool {
 
 // Values appends the live (non-tombstone) values of s to dst[:0] in the
 // set's canonical order and returns it. The values alias s.
-func Values(s net.SiblingSet, dst [][]byte) [][]byte {
+func Values(s wire.SiblingSet, dst [][]byte) [][]byte {
 	dst = dst[:0]
 	for i := range s.Siblings {
 		if !s.Siblings[i].Tombstone {
@@ -86,7 +86,7 @@ func Values(s net.SiblingSet, dst [][]byte) [][]byte {
 
 // Live is the number of non-tombstone siblings: 0 means a read finds
 // nothing (not found), more than 1 means the client sees a conflict.
-func Live(s net.SiblingSet) int {
+func Live(s wire.SiblingSet) int {
 	n := 0
 	for i := range s.Siblings {
 		if !s.Siblings[i].Tombstone {

@@ -1,7 +1,7 @@
 package versions
 
 import (
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // Versioner applies one mode's rules. It holds only configuration, so one
@@ -28,10 +28,10 @@ func (v *Versioner) Mode() Mode { return v.cfg.Mode }
 type Write struct {
 	// Actor is the coordinating server. It must hold the key (see the
 	// package comment on dots) and Update's input must be its stored set.
-	Actor net.ActorID
+	Actor wire.ActorID
 	// Context is the client's decoded context (DecodeContext): what the
 	// client had read. Nil for a blind write.
-	Context net.Clock
+	Context wire.Clock
 	// Value is the new value; empty for a delete.
 	Value []byte
 	// Tombstone makes this write a delete.
@@ -45,14 +45,14 @@ type Write struct {
 // the versions the write supersedes removed and the new version added.
 // The coordinator persists the result and sends it whole to the other
 // replicas, which Merge it into theirs. stored is not modified.
-func (v *Versioner) Update(stored net.SiblingSet, w Write) (net.SiblingSet, error) {
+func (v *Versioner) Update(stored wire.SiblingSet, w Write) (wire.SiblingSet, error) {
 	if w.Tombstone && len(w.Value) != 0 {
-		return net.SiblingSet{}, invalid("a tombstone carries a %d-byte value", len(w.Value))
+		return wire.SiblingSet{}, invalid("a tombstone carries a %d-byte value", len(w.Value))
 	}
 	if err := checkClock("write context", w.Context); err != nil {
-		return net.SiblingSet{}, err
+		return wire.SiblingSet{}, err
 	}
-	var out net.SiblingSet
+	var out wire.SiblingSet
 	switch v.cfg.Mode {
 	case ModeVClock:
 		out = v.vclockUpdate(stored, w)
@@ -68,8 +68,8 @@ func (v *Versioner) Update(stored net.SiblingSet, w Write) (net.SiblingSet, erro
 // repair, the coordinator merging read responses). It is commutative,
 // associative and idempotent over sets this package produced, and drops a
 // version only when the other side knows a version that supersedes it.
-func (v *Versioner) Merge(a, b net.SiblingSet) (net.SiblingSet, error) {
-	var out net.SiblingSet
+func (v *Versioner) Merge(a, b wire.SiblingSet) (wire.SiblingSet, error) {
+	var out wire.SiblingSet
 	switch v.cfg.Mode {
 	case ModeVClock:
 		out = vclockMerge(a, b)
@@ -82,8 +82,8 @@ func (v *Versioner) Merge(a, b net.SiblingSet) (net.SiblingSet, error) {
 }
 
 // MergeAll merges any number of sets (the responses of a read quorum).
-func (v *Versioner) MergeAll(sets ...net.SiblingSet) (net.SiblingSet, error) {
-	var out net.SiblingSet
+func (v *Versioner) MergeAll(sets ...wire.SiblingSet) (wire.SiblingSet, error) {
+	var out wire.SiblingSet
 	for i, s := range sets {
 		if i == 0 {
 			out = s
@@ -91,39 +91,39 @@ func (v *Versioner) MergeAll(sets ...net.SiblingSet) (net.SiblingSet, error) {
 		}
 		var err error
 		if out, err = v.Merge(out, s); err != nil {
-			return net.SiblingSet{}, err
+			return wire.SiblingSet{}, err
 		}
 	}
 	if len(sets) == 1 {
 		// Canonicalise a lone input as a merge would.
-		return v.Merge(out, net.SiblingSet{})
+		return v.Merge(out, wire.SiblingSet{})
 	}
 	return out, nil
 }
 
 // Context is the causal context of s to hand a client with a read: a write
 // carrying it supersedes every version in s. Encode it with AppendContext.
-func (v *Versioner) Context(s net.SiblingSet) net.Clock {
+func (v *Versioner) Context(s wire.SiblingSet) wire.Clock {
 	if v.cfg.Mode != ModeVClock {
 		return s.Context
 	}
-	var c net.Clock
+	var c wire.Clock
 	for i := range s.Siblings {
 		c = Merge(c, s.Siblings[i].Clock)
 	}
 	return c
 }
 
-func (v *Versioner) checkLimits(s net.SiblingSet) error {
+func (v *Versioner) checkLimits(s wire.SiblingSet) error {
 	if len(s.Siblings) > v.cfg.MaxSiblings {
 		return &LimitError{What: "siblings", Count: len(s.Siblings), Limit: v.cfg.MaxSiblings}
 	}
-	if len(s.Context) > net.MaxClockEntries {
-		return &LimitError{What: "context entries", Count: len(s.Context), Limit: net.MaxClockEntries}
+	if len(s.Context) > wire.MaxClockEntries {
+		return &LimitError{What: "context entries", Count: len(s.Context), Limit: wire.MaxClockEntries}
 	}
 	for i := range s.Siblings {
-		if n := len(s.Siblings[i].Clock); n > net.MaxClockEntries {
-			return &LimitError{What: "clock entries", Count: n, Limit: net.MaxClockEntries}
+		if n := len(s.Siblings[i].Clock); n > wire.MaxClockEntries {
+			return &LimitError{What: "clock entries", Count: n, Limit: wire.MaxClockEntries}
 		}
 	}
 	return nil

@@ -3,20 +3,20 @@ package versions
 import (
 	"testing"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 // The hot path of a put: the coordinator's Update, then each replica's
 // Merge of the result into its stored set (steady state: one version).
-func benchSets(b *testing.B, mode Mode) (*Versioner, net.SiblingSet, Write) {
+func benchSets(b *testing.B, mode Mode) (*Versioner, wire.SiblingSet, Write) {
 	v, err := New(Config{Mode: mode})
 	if err != nil {
 		b.Fatal(err)
 	}
 	value := make([]byte, 1024)
-	var stored net.SiblingSet
+	var stored wire.SiblingSet
 	for i := range 3 {
-		w := Write{Actor: net.ActorID(i + 1), Context: v.Context(stored), Value: value, NowNs: int64(i)}
+		w := Write{Actor: wire.ActorID(i + 1), Context: v.Context(stored), Value: value, NowNs: int64(i)}
 		if stored, err = v.Update(stored, w); err != nil {
 			b.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
+	"dynasim/wire"
 )
 
 func mustVersioner(t testing.TB, cfg Config) *Versioner {
@@ -21,12 +21,12 @@ var allModes = []Mode{ModeVClock, ModeDVV, ModeLWW}
 
 // node is one replica in these tests: an actor and the set it stores.
 type node struct {
-	actor net.ActorID
-	set   net.SiblingSet
+	actor wire.ActorID
+	set   wire.SiblingSet
 }
 
 // put writes value at n with the given context (clock), at time now.
-func put(t *testing.T, v *Versioner, n *node, ctx net.Clock, value string, now int64) {
+func put(t *testing.T, v *Versioner, n *node, ctx wire.Clock, value string, now int64) {
 	t.Helper()
 	out, err := v.Update(n.set, Write{Actor: n.actor, Context: ctx, Value: []byte(value), NowNs: now})
 	require.NoError(t, err)
@@ -34,7 +34,7 @@ func put(t *testing.T, v *Versioner, n *node, ctx net.Clock, value string, now i
 	n.set = out
 }
 
-func del(t *testing.T, v *Versioner, n *node, ctx net.Clock, now int64) {
+func del(t *testing.T, v *Versioner, n *node, ctx wire.Clock, now int64) {
 	t.Helper()
 	out, err := v.Update(n.set, Write{Actor: n.actor, Context: ctx, Tombstone: true, NowNs: now})
 	require.NoError(t, err)
@@ -53,9 +53,9 @@ func sync(t *testing.T, v *Versioner, dst, src *node) {
 
 // read merges the sets of the given replicas as a coordinator would and
 // returns the sorted live values and the client context.
-func read(t *testing.T, v *Versioner, ns ...*node) ([]string, net.Clock) {
+func read(t *testing.T, v *Versioner, ns ...*node) ([]string, wire.Clock) {
 	t.Helper()
-	sets := make([]net.SiblingSet, len(ns))
+	sets := make([]wire.SiblingSet, len(ns))
 	for i, n := range ns {
 		sets[i] = n.set
 	}
@@ -77,7 +77,7 @@ func read(t *testing.T, v *Versioner, ns ...*node) ([]string, net.Clock) {
 func TestDesignExampleInVectorClockMode(t *testing.T) {
 	v := mustVersioner(t, Config{Mode: ModeVClock})
 	x, y, z := &node{actor: sx}, &node{actor: sy}, &node{actor: sz}
-	clockOf := func(n *node) net.Clock {
+	clockOf := func(n *node) wire.Clock {
 		require.Len(t, n.set.Siblings, 1)
 		return stripTimestamps(n.set.Siblings[0].Clock)
 	}
@@ -131,7 +131,7 @@ func TestDesignExampleInDVVMode(t *testing.T) {
 	require.Equal(t, []string{"D3", "D4"}, vals)
 	require.Equal(t, clk(1, 2, 2, 1, 3, 1), ctx, "the causal context is the design's D5 minus the new event")
 	put(t, v, x, ctx, "D5", 5)
-	require.Equal(t, net.Dot{Actor: sx, Counter: 3}, x.set.Siblings[0].Dot)
+	require.Equal(t, wire.Dot{Actor: sx, Counter: 3}, x.set.Siblings[0].Dot)
 	sync(t, v, y, x)
 	sync(t, v, z, y)
 	vals, _ = read(t, v, z)
@@ -306,7 +306,7 @@ func TestTombstones(t *testing.T) {
 func TestPruningCanCreateFalseConcurrencyAndFalseDominance(t *testing.T) {
 	const sec = int64(time.Second)
 	aggressive := Config{Mode: ModeVClock, Prune: PruneConfig{SmallVClock: 1, BigVClock: 1, YoungVClock: time.Second, OldVClock: time.Second}}
-	const sa, sb = net.ActorID(20), net.ActorID(21)
+	const sa, sb = wire.ActorID(20), wire.ActorID(21)
 
 	t.Run("false concurrency: a descendant becomes a sibling", func(t *testing.T) {
 		v := mustVersioner(t, aggressive)
@@ -367,10 +367,10 @@ func TestPruningCanCreateFalseConcurrencyAndFalseDominance(t *testing.T) {
 func TestMaxSiblingsIsEnforced(t *testing.T) {
 	for _, mode := range []Mode{ModeVClock, ModeDVV} {
 		v := mustVersioner(t, Config{Mode: mode, MaxSiblings: 3})
-		var set net.SiblingSet
+		var set wire.SiblingSet
 		var err error
 		for i := range 4 {
-			set, err = v.Update(set, Write{Actor: net.ActorID(i + 1), Value: []byte{byte(i)}, NowNs: int64(i)})
+			set, err = v.Update(set, Write{Actor: wire.ActorID(i + 1), Value: []byte{byte(i)}, NowNs: int64(i)})
 			if i < 3 {
 				require.NoError(t, err)
 			}
@@ -382,16 +382,16 @@ func TestMaxSiblingsIsEnforced(t *testing.T) {
 
 func TestUpdateRefusesBadWrites(t *testing.T) {
 	v := mustVersioner(t, Config{})
-	_, err := v.Update(net.SiblingSet{}, Write{Actor: sx, Tombstone: true, Value: []byte("x")})
+	_, err := v.Update(wire.SiblingSet{}, Write{Actor: sx, Tombstone: true, Value: []byte("x")})
 	require.ErrorIs(t, err, ErrInvalid)
-	_, err = v.Update(net.SiblingSet{}, Write{Actor: sx, Context: net.Clock{{Actor: 2, Counter: 1}, {Actor: 1, Counter: 1}}})
+	_, err = v.Update(wire.SiblingSet{}, Write{Actor: sx, Context: wire.Clock{{Actor: 2, Counter: 1}, {Actor: 1, Counter: 1}}})
 	require.ErrorIs(t, err, ErrInvalid)
-	_, err = v.Update(net.SiblingSet{}, Write{Actor: sx, Context: net.Clock{{Actor: 2, Counter: 0}}})
+	_, err = v.Update(wire.SiblingSet{}, Write{Actor: sx, Context: wire.Clock{{Actor: 2, Counter: 0}}})
 	require.ErrorIs(t, err, ErrInvalid)
 }
 
 func TestContextEncoding(t *testing.T) {
-	c := net.Clock{{Actor: 1, Counter: 3}, {Actor: net.ActorOf(7, 2), Counter: 1, TimestampNs: -5}}
+	c := wire.Clock{{Actor: 1, Counter: 3}, {Actor: wire.ActorOf(7, 2), Counter: 1, TimestampNs: -5}}
 	b := AppendContext(nil, c)
 	require.Len(t, b, ContextSize(c))
 	require.Equal(t, byte(ContextFormat), b[0])
@@ -409,13 +409,13 @@ func TestContextEncoding(t *testing.T) {
 		"unknown format": {9, 0},
 		"truncated":      b[:len(b)-1],
 		"trailing":       append(append([]byte(nil), b...), 0),
-		"unsorted":       AppendContext(nil, net.Clock{{Actor: 5, Counter: 1}, {Actor: 3, Counter: 1}}),
+		"unsorted":       AppendContext(nil, wire.Clock{{Actor: 5, Counter: 1}, {Actor: 3, Counter: 1}}),
 	} {
 		_, err := DecodeContext(bad)
 		require.ErrorIs(t, err, ErrInvalid, name)
 	}
-	_, err = DecodeContext(make([]byte, net.MaxContextBytes+1))
-	require.ErrorIs(t, err, net.ErrTooLarge)
+	_, err = DecodeContext(make([]byte, wire.MaxContextBytes+1))
+	require.ErrorIs(t, err, wire.ErrTooLarge)
 	require.ErrorContains(t, err, "context size 8193 bytes exceeds the limit of 8192 bytes")
 }
 
@@ -423,31 +423,31 @@ func TestCheckRejectsMalformedSets(t *testing.T) {
 	dvv := mustVersioner(t, Config{Mode: ModeDVV})
 	vc := mustVersioner(t, Config{Mode: ModeVClock})
 	lww := mustVersioner(t, Config{Mode: ModeLWW})
-	sib := func(actor, counter uint64, value string) net.Sibling {
-		return net.Sibling{Dot: net.Dot{Actor: net.ActorID(actor), Counter: counter}, Value: []byte(value)}
+	sib := func(actor, counter uint64, value string) wire.Sibling {
+		return wire.Sibling{Dot: wire.Dot{Actor: wire.ActorID(actor), Counter: counter}, Value: []byte(value)}
 	}
 	cases := []struct {
 		name string
 		v    *Versioner
-		set  net.SiblingSet
+		set  wire.SiblingSet
 	}{
-		{"dot not covered", dvv, net.SiblingSet{Context: clk(1, 1), Siblings: []net.Sibling{sib(1, 2, "a")}}},
-		{"duplicate dot", dvv, net.SiblingSet{Context: clk(1, 2), Siblings: []net.Sibling{sib(1, 2, "a"), sib(1, 2, "b")}}},
-		{"unsorted", dvv, net.SiblingSet{Context: clk(1, 2), Siblings: []net.Sibling{sib(1, 2, "a"), sib(1, 1, "b")}}},
-		{"sibling clock in dvv", dvv, net.SiblingSet{Context: clk(1, 1), Siblings: []net.Sibling{{Dot: net.Dot{Actor: 1, Counter: 1}, Clock: clk(1, 1)}}}},
-		{"tombstone value", dvv, net.SiblingSet{Context: clk(1, 1), Siblings: []net.Sibling{{Dot: net.Dot{Actor: 1, Counter: 1}, Tombstone: true, Value: []byte("x")}}}},
-		{"zero dot", dvv, net.SiblingSet{Context: clk(1, 1), Siblings: []net.Sibling{sib(1, 0, "a")}}},
-		{"bad context", dvv, net.SiblingSet{Context: net.Clock{{Actor: 2, Counter: 1}, {Actor: 1, Counter: 1}}}},
-		{"vclock without clock", vc, net.SiblingSet{Siblings: []net.Sibling{sib(1, 1, "a")}}},
-		{"vclock dominated sibling", vc, net.SiblingSet{Siblings: []net.Sibling{
-			{Dot: net.Dot{Actor: 1, Counter: 1}, Clock: clk(1, 1)}, {Dot: net.Dot{Actor: 1, Counter: 2}, Clock: clk(1, 2)}}}},
-		{"vclock with context", vc, net.SiblingSet{Context: clk(1, 1), Siblings: []net.Sibling{{Dot: net.Dot{Actor: 1, Counter: 1}, Clock: clk(1, 1)}}}},
-		{"lww two versions", lww, net.SiblingSet{Context: clk(1, 2), Siblings: []net.Sibling{sib(1, 1, "a"), sib(1, 2, "b")}}},
+		{"dot not covered", dvv, wire.SiblingSet{Context: clk(1, 1), Siblings: []wire.Sibling{sib(1, 2, "a")}}},
+		{"duplicate dot", dvv, wire.SiblingSet{Context: clk(1, 2), Siblings: []wire.Sibling{sib(1, 2, "a"), sib(1, 2, "b")}}},
+		{"unsorted", dvv, wire.SiblingSet{Context: clk(1, 2), Siblings: []wire.Sibling{sib(1, 2, "a"), sib(1, 1, "b")}}},
+		{"sibling clock in dvv", dvv, wire.SiblingSet{Context: clk(1, 1), Siblings: []wire.Sibling{{Dot: wire.Dot{Actor: 1, Counter: 1}, Clock: clk(1, 1)}}}},
+		{"tombstone value", dvv, wire.SiblingSet{Context: clk(1, 1), Siblings: []wire.Sibling{{Dot: wire.Dot{Actor: 1, Counter: 1}, Tombstone: true, Value: []byte("x")}}}},
+		{"zero dot", dvv, wire.SiblingSet{Context: clk(1, 1), Siblings: []wire.Sibling{sib(1, 0, "a")}}},
+		{"bad context", dvv, wire.SiblingSet{Context: wire.Clock{{Actor: 2, Counter: 1}, {Actor: 1, Counter: 1}}}},
+		{"vclock without clock", vc, wire.SiblingSet{Siblings: []wire.Sibling{sib(1, 1, "a")}}},
+		{"vclock dominated sibling", vc, wire.SiblingSet{Siblings: []wire.Sibling{
+			{Dot: wire.Dot{Actor: 1, Counter: 1}, Clock: clk(1, 1)}, {Dot: wire.Dot{Actor: 1, Counter: 2}, Clock: clk(1, 2)}}}},
+		{"vclock with context", vc, wire.SiblingSet{Context: clk(1, 1), Siblings: []wire.Sibling{{Dot: wire.Dot{Actor: 1, Counter: 1}, Clock: clk(1, 1)}}}},
+		{"lww two versions", lww, wire.SiblingSet{Context: clk(1, 2), Siblings: []wire.Sibling{sib(1, 1, "a"), sib(1, 2, "b")}}},
 	}
 	for _, tc := range cases {
 		require.ErrorIs(t, tc.v.Check(tc.set), ErrInvalid, tc.name)
 	}
-	require.NoError(t, dvv.Check(net.SiblingSet{}))
+	require.NoError(t, dvv.Check(wire.SiblingSet{}))
 }
 
 func TestConfig(t *testing.T) {
@@ -457,11 +457,11 @@ func TestConfig(t *testing.T) {
 	require.Equal(t, PruneConfig{SmallVClock: 50, BigVClock: 50, YoungVClock: 20 * time.Second, OldVClock: 24 * time.Hour}, c.Prune)
 	for _, bad := range []Config{
 		{Mode: 9},
-		{MaxSiblings: net.MaxSiblings + 1},
+		{MaxSiblings: wire.MaxSiblings + 1},
 		{MaxSiblings: -1},
 		{Prune: PruneConfig{SmallVClock: -1}},
 		{Prune: PruneConfig{SmallVClock: 10, BigVClock: 5}},
-		{Prune: PruneConfig{BigVClock: net.MaxClockEntries + 1}},
+		{Prune: PruneConfig{BigVClock: wire.MaxClockEntries + 1}},
 		{Prune: PruneConfig{YoungVClock: -time.Second}},
 		{Prune: PruneConfig{YoungVClock: time.Hour, OldVClock: time.Minute}},
 	} {

@@ -7,17 +7,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
 	"dynasim/node/lsm"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // nothingStored checks that no node holds anything for key.
 func nothingStored(t *testing.T, c *Cluster, key string) {
 	t.Helper()
 	for a := 0; a < c.Size(); a++ {
-		set, err := c.Node(net.Addr(a)).ReadLocal([]byte(key))
+		set, err := c.Node(wire.Addr(a)).ReadLocal([]byte(key))
 		require.NoError(t, err)
 		require.Empty(t, set.Siblings, "node %d stored something for a refused request", a)
 		require.Empty(t, set.Context)
@@ -27,45 +28,45 @@ func nothingStored(t *testing.T, c *Cluster, key string) {
 func TestOversizeKeysAndValuesAreRefusedWithSizeAndLimit(t *testing.T) {
 	c := newCluster(t, testConfig(10, 5, versions.ModeDVV))
 	p := addProbe(t, c, "probe")
-	bigKey := strings.Repeat("k", net.DefaultKeySizeBytes+1)
-	bigValue := strings.Repeat("v", net.DefaultValueSizeBytes+1)
-	for a := net.Addr(0); a < 5; a++ { // replicas and non-replicas alike
+	bigKey := strings.Repeat("k", wire.DefaultKeySizeBytes+1)
+	bigValue := strings.Repeat("v", wire.DefaultValueSizeBytes+1)
+	for a := wire.Addr(0); a < 5; a++ { // replicas and non-replicas alike
 		r := p.put(t, a, bigKey, "v", req{})
-		require.Equal(t, net.StatusBadRequest, r.Status)
+		require.Equal(t, wire.StatusBadRequest, r.Status)
 		require.Equal(t, "key size 1025 bytes exceeds the limit of 1024 bytes", r.Error)
 
 		r = p.put(t, a, "k", bigValue, req{})
-		require.Equal(t, net.StatusBadRequest, r.Status)
+		require.Equal(t, wire.StatusBadRequest, r.Status)
 		require.Equal(t, "value size 10241 bytes exceeds the limit of 10240 bytes", r.Error)
 
 		r = p.del(t, a, bigKey, req{})
-		require.Equal(t, net.StatusBadRequest, r.Status)
+		require.Equal(t, wire.StatusBadRequest, r.Status)
 		require.Contains(t, r.Error, "exceeds the limit of 1024 bytes")
 
 		r = p.get(t, a, bigKey, req{})
-		require.Equal(t, net.StatusBadRequest, r.Status)
+		require.Equal(t, wire.StatusBadRequest, r.Status)
 		require.Contains(t, r.Error, "exceeds the limit of 1024 bytes")
 	}
 	nothingStored(t, c, "k")
 	for a := 0; a < c.Size(); a++ {
-		_, err := c.Node(net.Addr(a)).ReadLocal([]byte(bigKey))
+		_, err := c.Node(wire.Addr(a)).ReadLocal([]byte(bigKey))
 		require.ErrorIs(t, err, lsm.ErrTooLarge, "the engine cannot even hold such a key")
 	}
 
 	// A value exactly at the limit is accepted.
 	r := p.put(t, 0, "k", bigValue[1:], req{})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 }
 
 func TestConfiguredLimitsAreEnforced(t *testing.T) {
 	cfg := testConfig(10, 3, versions.ModeDVV)
-	cfg.Node.Coordinator.Limits = net.Limits{KeySizeBytes: 8, ValueSizeBytes: 16}
+	cfg.Node.Coordinator.Limits = wire.Limits{KeySizeBytes: 8, ValueSizeBytes: 16}
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
 	r := p.put(t, 0, "k", strings.Repeat("v", 17), req{})
-	require.Equal(t, net.StatusBadRequest, r.Status)
+	require.Equal(t, wire.StatusBadRequest, r.Status)
 	require.Equal(t, "value size 17 bytes exceeds the limit of 16 bytes", r.Error)
-	require.Equal(t, net.StatusOK, p.put(t, 0, "k", strings.Repeat("v", 16), req{}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, 0, "k", strings.Repeat("v", 16), req{}).Status)
 }
 
 func TestImpossibleQuorumsAndBadContextsAreBadRequests(t *testing.T) {
@@ -82,7 +83,7 @@ func TestImpossibleQuorumsAndBadContextsAreBadRequests(t *testing.T) {
 		{"R above N", func() uint64 { return p.sendGet(reps[0], "k", req{r: count(4)}) }, "R=4 exceeds N=3"},
 		{"N above the placement", func() uint64 { return p.sendGet(reps[0], "k", req{n: 4}) }, "asks for N=4, above the 3 replicas the placement provides"},
 		{"no local replicas", func() uint64 {
-			return p.sendPut(reps[0], "k", "v", req{w: net.Need{Level: net.LevelLocalQuorum}})
+			return p.sendPut(reps[0], "k", "v", req{w: wire.Need{Level: wire.LevelLocalQuorum}})
 		}, ""},
 		{"malformed context", func() uint64 { return p.sendPut(reps[0], "k", "v", req{ctx: []byte{1, 5, 0}}) }, "context"},
 		{"unknown context format", func() uint64 { return p.sendDelete(reps[0], "k", req{ctx: []byte{9}}) }, "context format 9 unknown"},
@@ -90,37 +91,37 @@ func TestImpossibleQuorumsAndBadContextsAreBadRequests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := p.wait(t, tc.send())
 			if tc.want == "" {
-				require.Equal(t, net.StatusOK, r.Status, "this request is valid: %s", r.Error)
+				require.Equal(t, wire.StatusOK, r.Status, "this request is valid: %s", r.Error)
 				return
 			}
-			require.Equal(t, net.StatusBadRequest, r.Status)
+			require.Equal(t, wire.StatusBadRequest, r.Status)
 			require.Contains(t, r.Error, tc.want)
 		})
 	}
 }
 
 func TestMalformedFramesAreRejected(t *testing.T) {
-	frame := (&net.ClientPut{ReqID: 7, ReplyTo: net.None, Key: []byte("k"), Value: []byte("value")}).AppendFrame(nil)
-	_, err := net.Decode(frame)
+	frame := (&wire.ClientPut{ReqID: 7, ReplyTo: wire.None, Key: []byte("k"), Value: []byte("value")}).AppendFrame(nil)
+	_, err := wire.Decode(frame)
 	require.NoError(t, err)
 
 	flipped := append([]byte(nil), frame...)
 	flipped[12] ^= 0x40
-	_, err = net.Decode(flipped)
-	require.ErrorIs(t, err, net.ErrChecksum)
-	require.ErrorIs(t, err, net.ErrMalformed)
+	_, err = wire.Decode(flipped)
+	require.ErrorIs(t, err, wire.ErrChecksum)
+	require.ErrorIs(t, err, wire.ErrMalformed)
 
-	_, err = net.Decode(frame[:len(frame)-3])
-	require.ErrorIs(t, err, net.ErrMalformed)
+	_, err = wire.Decode(frame[:len(frame)-3])
+	require.ErrorIs(t, err, wire.ErrMalformed)
 
-	_, err = net.Decode(append(append([]byte(nil), frame...), 0))
-	require.ErrorIs(t, err, net.ErrMalformed)
+	_, err = wire.Decode(append(append([]byte(nil), frame...), 0))
+	require.ErrorIs(t, err, wire.ErrMalformed)
 }
 
 // busyConfig is a cluster with a lossy, duplicating, jittery network.
 func busyConfig(seed uint64) Config {
 	cfg := testConfig(seed, 5, versions.ModeDVV)
-	cfg.World.Network.Default = net.LinkConfig{LatencyMs: uniformMs(0.2, 6), LossProb: 0.01, DupProb: 0.01}
+	cfg.World.Network.Default = network.LinkConfig{LatencyMs: uniformMs(0.2, 6), LossProb: 0.01, DupProb: 0.01}
 	cfg.Node.Coordinator.RequestTimeout = 150 * time.Millisecond
 	return cfg
 }

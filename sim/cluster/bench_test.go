@@ -6,11 +6,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
+	"dynasim/history"
 	"dynasim/internal/dist"
-	"dynasim/net"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 // BenchmarkStandardWorkload is the standard workload: 5 nodes,
@@ -38,7 +38,7 @@ func benchWorkload(b *testing.B, mode versions.Mode) {
 		Clients: 32, MaxOps: b.N, Mix: sim.OpMix{Get: 1, Put: 1},
 		Keys:           sim.KeyConfig{Count: 1000},
 		ValueSizeBytes: dist.Spec{Dist: dist.Constant, Value: 1024},
-		N:              3, R: net.Need{Level: net.LevelCount, Count: 2}, W: net.Need{Level: net.LevelCount, Count: 2},
+		N:              3, R: wire.Need{Level: wire.LevelCount, Count: 2}, W: wire.Need{Level: wire.LevelCount, Count: 2},
 	}, rec)
 	require.NoError(b, err)
 	b.ReportAllocs()

@@ -5,10 +5,10 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"dynasim/net"
 	"dynasim/node"
 	"dynasim/node/ring"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 // Cluster is a simulated Dynamo cluster: a sim.World hosting one
@@ -20,7 +20,7 @@ type Cluster struct {
 	world   *sim.World
 	ring    *ring.Ring
 	nodes   []*slot
-	scratch []net.Addr
+	scratch []wire.Addr
 
 	workload  *workloadState
 	wireErr   error
@@ -44,7 +44,7 @@ type slot struct {
 	past   Totals
 }
 
-func addrOf(i int) net.Addr { return net.Addr(i) }
+func addrOf(i int) wire.Addr { return wire.Addr(i) }
 
 // New builds the world and starts every node.
 func New(cfg Config) (*Cluster, error) {
@@ -98,7 +98,7 @@ func New(cfg Config) (*Cluster, error) {
 
 // nodeFactory wraps the node factory to keep track of incarnations.
 func (c *Cluster) nodeFactory(s *slot, f node.Factory) node.Factory {
-	return func(self net.Addr, env node.Env) (node.Process, error) {
+	return func(self wire.Addr, env node.Env) (node.Process, error) {
 		if s.cur != nil {
 			s.past.add(s.cur.Stats())
 			s.cur = nil
@@ -130,17 +130,17 @@ func (c *Cluster) NodeConfig() node.Config { return c.cfg.Node }
 func (c *Cluster) Size() int { return len(c.nodes) }
 
 // Addr is the address of the named node.
-func (c *Cluster) Addr(name string) (net.Addr, bool) {
+func (c *Cluster) Addr(name string) (wire.Addr, bool) {
 	for i, s := range c.nodes {
 		if s.member.Name == name {
 			return addrOf(i), true
 		}
 	}
-	return net.None, false
+	return wire.None, false
 }
 
 // Name is the name of the node at address a.
-func (c *Cluster) Name(a net.Addr) string {
+func (c *Cluster) Name(a wire.Addr) string {
 	if a < 0 || int(a) >= len(c.nodes) {
 		return ""
 	}
@@ -149,7 +149,7 @@ func (c *Cluster) Name(a net.Addr) string {
 
 // Node is the running instance of the node at address a, or nil while it
 // is down. A restart creates a new instance.
-func (c *Cluster) Node(a net.Addr) *node.Node {
+func (c *Cluster) Node(a wire.Addr) *node.Node {
 	if a < 0 || int(a) >= len(c.nodes) || !c.nodes[a].ep.Up() {
 		return nil
 	}
@@ -157,7 +157,7 @@ func (c *Cluster) Node(a net.Addr) *node.Node {
 }
 
 // Endpoint is the world endpoint of the node at address a.
-func (c *Cluster) Endpoint(a net.Addr) *sim.Endpoint {
+func (c *Cluster) Endpoint(a wire.Addr) *sim.Endpoint {
 	if a < 0 || int(a) >= len(c.nodes) {
 		return nil
 	}
@@ -166,7 +166,7 @@ func (c *Cluster) Endpoint(a net.Addr) *sim.Endpoint {
 
 // Replicas returns the first n nodes of key's preference list (n = 0:
 // the placement's count).
-func (c *Cluster) Replicas(key []byte, n int) []net.Addr {
+func (c *Cluster) Replicas(key []byte, n int) []wire.Addr {
 	prefs := c.ring.PreferenceList(ring.HashKey(key), nil)
 	if n > 0 && n < len(prefs) {
 		prefs = prefs[:n]
@@ -182,7 +182,7 @@ func (c *Cluster) Err() error { return c.wireErr }
 // random (any node), first_replica (the head of the preference list) and
 // non_replica (a node outside the request's N replicas, or any node when
 // all are replicas). N is the workload's N, or the placement's.
-func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) net.Addr {
+func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) wire.Addr {
 	switch policy {
 	case sim.RouteFirstReplica:
 		c.scratch = c.ring.PreferenceList(ring.HashKey(key), c.scratch[:0])
@@ -213,7 +213,7 @@ func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) net.Addr {
 	return addrOf(r.IntN(len(c.nodes)))
 }
 
-func contains(list []net.Addr, a net.Addr) bool {
+func contains(list []wire.Addr, a wire.Addr) bool {
 	for _, x := range list {
 		if x == a {
 			return true

@@ -43,7 +43,7 @@ type Config struct {
 	// reader) sit in, for the network model. Default: the first member's.
 	ClientDC string
 	// WireCheck makes every message a node sends travel as its decoded
-	// wire frame (net.Decode of AppendFrame) instead of the sender's
+	// wire frame (wire.Decode of AppendFrame) instead of the sender's
 	// object, so a run proves the codec round-trips every message it
 	// carries and that no receiver depends on the sender's memory. A frame
 	// that fails to decode is reported by Err. Costs CPU; default off.

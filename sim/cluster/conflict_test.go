@@ -8,22 +8,22 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 var siblingModes = []versions.Mode{versions.ModeVClock, versions.ModeDVV}
 
 // sorted returns a reply's values sorted.
-func sorted(r *net.ClientReply) []string {
+func sorted(r *wire.ClientReply) []string {
 	v := values(r)
 	slices.Sort(v)
 	return v
 }
 
 // keyLedBy returns a key whose preference list starts with node a.
-func keyLedBy(t testing.TB, c *Cluster, a net.Addr) string {
+func keyLedBy(t testing.TB, c *Cluster, a wire.Addr) string {
 	t.Helper()
 	for i := 0; i < 10_000; i++ {
 		k := fmt.Sprint("key", i)
@@ -45,14 +45,14 @@ func TestConcurrentPutsBecomeSiblingsAndTheMergedContextCollapsesThem(t *testing
 			// neither saw the other.
 			a := p.sendPut(reps[0], "k", "a", req{})
 			b := p.sendPut(reps[1], "k", "b", req{})
-			require.Equal(t, net.StatusOK, p.wait(t, a).Status)
-			require.Equal(t, net.StatusOK, p.wait(t, b).Status)
+			require.Equal(t, wire.StatusOK, p.wait(t, a).Status)
+			require.Equal(t, wire.StatusOK, p.wait(t, b).Status)
 			g := p.get(t, reps[2], "k", req{r: all})
 			require.Equal(t, []string{"a", "b"}, sorted(g), "concurrent puts are siblings")
 
 			// A put that carries the read's context resolves the conflict.
 			r := p.put(t, reps[2], "k", "c", req{ctx: g.Context})
-			require.Equal(t, net.StatusOK, r.Status, r.Error)
+			require.Equal(t, wire.StatusOK, r.Status, r.Error)
 			g = p.get(t, reps[0], "k", req{r: all})
 			require.Equal(t, []string{"c"}, values(g))
 			for _, a := range reps {
@@ -81,10 +81,10 @@ func staleContextWrites(t *testing.T, mode versions.Mode) []string {
 	c := newCluster(t, testConfig(6, 5, mode))
 	p := addProbe(t, c, "probe")
 	reps := c.Replicas([]byte("k"), 0)
-	require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "v0", req{w: all}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[0], "k", "v0", req{w: all}).Status)
 	ctx := p.get(t, reps[0], "k", req{r: all}).Context
-	require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "x", req{ctx: ctx, w: all}).Status)
-	require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "y", req{ctx: ctx, w: all}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[0], "k", "x", req{ctx: ctx, w: all}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[0], "k", "y", req{ctx: ctx, w: all}).Status)
 	return sorted(p.get(t, reps[1], "k", req{r: all}))
 }
 
@@ -107,11 +107,11 @@ func skewedLWW(t *testing.T, twoPhase bool) []string {
 	key := keyLedBy(t, c, 0)
 	reps := c.Replicas([]byte(key), 0)
 	c.World().RunFor(10 * time.Millisecond)
-	require.Equal(t, net.StatusOK, p.put(t, reps[1], key, "v1", req{}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[1], key, "v1", req{}).Status)
 	ctx := p.get(t, reps[1], key, req{r: all}).Context
 	c.World().RunFor(10 * time.Millisecond)
 	r := p.put(t, reps[0], key, "v2", req{ctx: ctx})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	return values(p.get(t, reps[2], key, req{r: all}))
 }
 
@@ -137,14 +137,14 @@ func TestTombstoneWithTheReadContextHidesEverySibling(t *testing.T) {
 			require.NotEmpty(t, g.Values)
 
 			d := p.del(t, reps[2], "k", req{ctx: g.Context})
-			require.Equal(t, net.StatusOK, d.Status, d.Error)
+			require.Equal(t, wire.StatusOK, d.Status, d.Error)
 			g = p.get(t, reps[0], "k", req{r: all})
-			require.Equal(t, net.StatusNotFound, g.Status)
+			require.Equal(t, wire.StatusNotFound, g.Status)
 			require.Empty(t, g.Values)
 			require.NotEmpty(t, g.Context, "a deleted key still has a context, covering the tombstone")
 
 			// A put with that context replaces the tombstone.
-			require.Equal(t, net.StatusOK, p.put(t, reps[1], "k", "c", req{ctx: g.Context}).Status)
+			require.Equal(t, wire.StatusOK, p.put(t, reps[1], "k", "c", req{ctx: g.Context}).Status)
 			require.Equal(t, []string{"c"}, values(p.get(t, reps[2], "k", req{r: all})))
 		})
 	}
@@ -156,16 +156,16 @@ func TestAConcurrentPutSurvivesADelete(t *testing.T) {
 			c := newCluster(t, testConfig(9, 5, mode))
 			p := addProbe(t, c, "probe")
 			reps := c.Replicas([]byte("k"), 0)
-			require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "a", req{w: all}).Status)
+			require.Equal(t, wire.StatusOK, p.put(t, reps[0], "k", "a", req{w: all}).Status)
 			ctx := p.get(t, reps[0], "k", req{r: all}).Context
 			// One client deletes what it read while another, which read the
 			// same, writes b: the delete must not take b with it.
 			d := p.sendDelete(reps[0], "k", req{ctx: ctx})
 			w := p.sendPut(reps[1], "k", "b", req{ctx: ctx})
-			require.Equal(t, net.StatusOK, p.wait(t, d).Status)
-			require.Equal(t, net.StatusOK, p.wait(t, w).Status)
+			require.Equal(t, wire.StatusOK, p.wait(t, d).Status)
+			require.Equal(t, wire.StatusOK, p.wait(t, w).Status)
 			g := p.get(t, reps[2], "k", req{r: all})
-			require.Equal(t, net.StatusOK, g.Status)
+			require.Equal(t, wire.StatusOK, g.Status)
 			require.Equal(t, []string{"b"}, values(g))
 		})
 	}

@@ -7,10 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 func TestACoordinatorRefusesRequestsBeyondMaxPending(t *testing.T) {
@@ -21,13 +21,13 @@ func TestACoordinatorRefusesRequestsBeyondMaxPending(t *testing.T) {
 	reps := c.Replicas([]byte("k"), 0)
 	// Cut the coordinator off from the other replicas: its gets hang
 	// until their timeout.
-	require.NoError(t, c.World().Network().Partition("cut", []net.Addr{reps[0]}, []net.Addr{reps[1], reps[2]}, false))
+	require.NoError(t, c.World().Network().Partition("cut", []wire.Addr{reps[0]}, []wire.Addr{reps[1], reps[2]}, false))
 	ids := []uint64{p.sendGet(reps[0], "k", req{}), p.sendGet(reps[0], "k", req{}), p.sendGet(reps[0], "k", req{})}
 	r := p.wait(t, ids[2])
-	require.Equal(t, net.StatusFailed, r.Status)
+	require.Equal(t, wire.StatusFailed, r.Status)
 	require.Equal(t, "overloaded: 2 requests in flight, the limit is 2", r.Error)
 	require.Nil(t, p.replies[ids[0]], "the first two are still waiting for their quorum")
-	require.Equal(t, net.StatusFailed, p.wait(t, ids[0]).Status)
+	require.Equal(t, wire.StatusFailed, p.wait(t, ids[0]).Status)
 	require.Contains(t, p.replies[ids[0]].Error, "timeout after 500ms")
 	require.Equal(t, uint64(1), c.Node(reps[0]).Stats().Coordinator.Overloaded)
 }
@@ -49,10 +49,10 @@ func TestAnswersForAnEarlierIncarnationAreIgnored(t *testing.T) {
 	c.World().RunFor(100 * time.Millisecond)
 	st := first.Stats().Coordinator
 	require.Equal(t, uint64(2), st.Stray, "both acknowledgements belonged to the dead incarnation")
-	require.Zero(t, st.Replies[net.StatusOK])
+	require.Zero(t, st.Replies[wire.StatusOK])
 
 	r := p.put(t, reps[0], "k", "new", req{w: all})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	g := p.get(t, reps[1], "k", req{r: all})
 	require.Equal(t, []string{"lost", "new"}, sorted(g), "the earlier put survived on the other replicas; the new one is its sibling")
 }
@@ -76,7 +76,7 @@ func TestTimeoutsFireWithinOneTickAfterTheirDeadline(t *testing.T) {
 		start := c.World().Now()
 		id := p.sendPut(reps[0], "k", "v", req{w: all})
 		r := p.wait(t, id)
-		require.Equal(t, net.StatusUnknown, r.Status)
+		require.Equal(t, wire.StatusUnknown, r.Status)
 		took := time.Duration(p.at[id] - start)
 		// 1 ms to the coordinator, the timeout, at most a tick, 1 ms back.
 		require.GreaterOrEqual(t, took, 402*time.Millisecond)

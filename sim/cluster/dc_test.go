@@ -6,10 +6,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/net"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 // twoDCs is three nodes in each of dc1 and dc2, two replicas per
@@ -34,31 +34,31 @@ func TestDatacenterQuorumsUnderADatacenterPartition(t *testing.T) {
 	reps := c.Replicas([]byte(key), 0)
 	require.Len(t, reps, 4)
 	require.NoError(t, c.World().Network().PartitionDC("wan", "dc1", "dc2", false))
-	local, each, quorum := net.Need{Level: net.LevelLocalQuorum}, net.Need{Level: net.LevelEachQuorum}, net.Need{Level: net.LevelQuorum}
+	local, each, quorum := wire.Need{Level: wire.LevelLocalQuorum}, wire.Need{Level: wire.LevelEachQuorum}, wire.Need{Level: wire.LevelQuorum}
 
 	r := p.put(t, 0, key, "local", req{w: local})
-	require.Equal(t, net.StatusOK, r.Status, "LOCAL_QUORUM needs only dc1's two replicas: %s", r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, "LOCAL_QUORUM needs only dc1's two replicas: %s", r.Error)
 	r = p.put(t, 0, key, "each", req{w: each})
-	require.Equal(t, net.StatusUnknown, r.Status, "EACH_QUORUM needs dc2 too")
+	require.Equal(t, wire.StatusUnknown, r.Status, "EACH_QUORUM needs dc2 too")
 	require.Contains(t, r.Error, `EACH_QUORUM (2 in "dc1", 2 in "dc2")`)
 	r = p.put(t, 0, key, "quorum", req{w: quorum})
-	require.Equal(t, net.StatusUnknown, r.Status, "QUORUM needs 3 of 4")
+	require.Equal(t, wire.StatusUnknown, r.Status, "QUORUM needs 3 of 4")
 	g := p.get(t, 0, key, req{r: local})
-	require.Equal(t, net.StatusOK, g.Status)
+	require.Equal(t, wire.StatusOK, g.Status)
 	require.Contains(t, values(g), "local")
 
 	require.NoError(t, c.World().Network().Heal("wan"))
 	r = p.put(t, 0, key, "each-healed", req{w: each, ctx: g.Context})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	g = p.get(t, 0, key, req{r: each})
-	require.Equal(t, net.StatusOK, g.Status)
+	require.Equal(t, wire.StatusOK, g.Status)
 	require.Contains(t, values(g), "each-healed")
 }
 
 func TestRoutingPolicies(t *testing.T) {
 	c := newCluster(t, testConfig(31, 6, versions.ModeDVV))
 	r := c.World().Stream("routing-test")
-	seen := map[net.Addr]bool{}
+	seen := map[wire.Addr]bool{}
 	for i := 0; i < 200; i++ {
 		key := []byte(fmt.Sprint("k", i))
 		reps := c.Replicas(key, 0)

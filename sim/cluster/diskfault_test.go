@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 func TestAReplicaWhoseSyncFailsDoesNotAcknowledge(t *testing.T) {
@@ -21,18 +21,18 @@ func TestAReplicaWhoseSyncFailsDoesNotAcknowledge(t *testing.T) {
 	armed = true
 
 	r := p.put(t, reps[0], "k", "v", req{w: all})
-	require.Equal(t, net.StatusUnknown, r.Status, "one of three replicas could not make the write durable")
+	require.Equal(t, wire.StatusUnknown, r.Status, "one of three replicas could not make the write durable")
 	require.Contains(t, r.Error, "injected")
 	r = p.put(t, reps[0], "k", "v2", req{w: count(2)})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	st := c.Node(bad).Stats()
 	require.Positive(t, st.SyncFailures)
-	require.Zero(t, st.Coordinator.Replies[net.StatusOK])
+	require.Zero(t, st.Coordinator.Replies[wire.StatusOK])
 
 	// A read the failing replica serves must not reveal its unsynced
 	// writes either: with R=ALL the get fails rather than answer from it.
 	g := p.get(t, reps[0], "k", req{r: all})
-	require.Equal(t, net.StatusFailed, g.Status)
+	require.Equal(t, wire.StatusFailed, g.Status)
 	g = p.get(t, reps[0], "k", req{r: count(2)})
-	require.Equal(t, net.StatusOK, g.Status)
+	require.Equal(t, wire.StatusOK, g.Status)
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // A put delivered twice is executed once. Without that, the late copy of an
@@ -19,16 +19,16 @@ func TestADuplicatedPutArrivingLateIsNotExecutedAgain(t *testing.T) {
 		c := newCluster(t, testConfig(7, 5, mode))
 		p := addProbe(t, c, "probe")
 		coord := c.Replicas([]byte("k"), 0)[0]
-		first := &net.ClientPut{ReqID: 1, ReplyTo: net.None, Key: []byte("k"), Value: []byte("old")}
+		first := &wire.ClientPut{ReqID: 1, ReplyTo: wire.None, Key: []byte("k"), Value: []byte("old")}
 		p.next = 1
 		p.ep.Send(coord, first)
-		require.Equal(t, net.StatusOK, p.wait(t, 1).Status)
+		require.Equal(t, wire.StatusOK, p.wait(t, 1).Status)
 		g := p.get(t, coord, "k", req{})
 		r := p.put(t, coord, "k", "new", req{ctx: g.Context})
-		require.Equal(t, net.StatusOK, r.Status, r.Error)
+		require.Equal(t, wire.StatusOK, r.Status, r.Error)
 
 		// The network delivers the first put again.
-		p.ep.Send(coord, &net.ClientPut{ReqID: 1, ReplyTo: net.None, Key: []byte("k"), Value: []byte("old")})
+		p.ep.Send(coord, &wire.ClientPut{ReqID: 1, ReplyTo: wire.None, Key: []byte("k"), Value: []byte("old")})
 		settle(c)
 		require.Equal(t, []string{"new"}, values(p.get(t, coord, "k", req{r: all})), "mode %v", mode)
 		require.Equal(t, uint64(1), c.Node(coord).Stats().Coordinator.DuplicateRequests)
@@ -48,7 +48,7 @@ func TestACoordinatorWhoseReplicaRefusesTheWriteSendsNothing(t *testing.T) {
 	failingDisk(&cfg, bad, disk.OpWrite, "node/engine", &armed)
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
-	require.Equal(t, net.StatusOK, p.put(t, reps[1], "k", "a", req{}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[1], "k", "a", req{}).Status)
 	settle(c)
 	armed = true
 
@@ -57,11 +57,11 @@ func TestACoordinatorWhoseReplicaRefusesTheWriteSendsNothing(t *testing.T) {
 	// other two replicas acknowledge it.
 	g := p.get(t, reps[1], "k", req{})
 	r := p.put(t, bad, "k", "b", req{ctx: g.Context})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	settle(c)
 	for i := range 3 {
 		r := p.put(t, bad, "k", "never", req{})
-		require.Equal(t, net.StatusFailed, r.Status, "attempt %d: %s", i, r.Error)
+		require.Equal(t, wire.StatusFailed, r.Status, "attempt %d: %s", i, r.Error)
 		require.Contains(t, r.Error, "local replica", "refused, or closed after a failed reopen")
 	}
 	settle(c)
@@ -70,7 +70,7 @@ func TestACoordinatorWhoseReplicaRefusesTheWriteSendsNothing(t *testing.T) {
 	}
 	// Writes through a healthy replica keep working, and none is lost.
 	g = p.get(t, reps[1], "k", req{})
-	require.Equal(t, net.StatusOK, p.put(t, reps[1], "k", "c", req{ctx: g.Context}).Status)
-	require.Equal(t, net.StatusOK, p.put(t, reps[2], "k", "d", req{ctx: g.Context}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[1], "k", "c", req{ctx: g.Context}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[2], "k", "d", req{ctx: g.Context}).Status)
 	require.ElementsMatch(t, []string{"c", "d"}, values(p.get(t, reps[1], "k", req{r: count(2)})))
 }

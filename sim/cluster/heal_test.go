@@ -6,10 +6,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 // Faults left active when the workload ends are undone by HealAtEnd, the
@@ -27,7 +27,7 @@ func TestHealAtEndFinalReadLevelAndProgress(t *testing.T) {
 		},
 		Quiet:     time.Second,
 		HealAtEnd: true,
-		FinalRead: net.Need{Level: net.LevelAll},
+		FinalRead: wire.Need{Level: wire.LevelAll},
 		Progress:  func(now, e time.Duration) { calls++; last, end = now, e },
 	})
 	require.NoError(t, err)

@@ -8,10 +8,10 @@ import (
 
 	"dynasim/checker"
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/coord"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/sim/network"
 )
 
 // linRun runs a contended workload (few keys, several clients, no retries)
@@ -24,7 +24,7 @@ func linRun(t *testing.T, seed uint64, mode versions.Mode, twoPhase bool, rr coo
 // contendedLinRun is linRun with clients clients on keys keys.
 func contendedLinRun(t *testing.T, seed uint64, mode versions.Mode, twoPhase bool, rr coord.ReadRepair, model checker.Model, clients, keys int) *checker.LinearizabilityResult {
 	cfg := testConfig(seed, 5, mode)
-	cfg.World.Network.Default = net.LinkConfig{LatencyMs: uniformMs(0.2, 10)}
+	cfg.World.Network.Default = network.LinkConfig{LatencyMs: uniformMs(0.2, 10)}
 	cfg.Node.Coordinator.TwoPhaseWrites = twoPhase
 	cfg.Node.Coordinator.ReadRepair = rr
 	cfg.Node.Coordinator.RequestTimeout = 150 * time.Millisecond

@@ -8,13 +8,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
+	"dynasim/history"
 	"dynasim/internal/dist"
-	"dynasim/net"
 	"dynasim/node"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 func seeds(full int) int {
@@ -32,7 +32,7 @@ func jittery(cfg *Config) { cfg.World.Network.Default.LatencyMs = uniformMs(0.1,
 // write carrying the context of the previous read, and after each
 // acknowledgement reads it through another random node. It returns how
 // many reads missed the acknowledged value.
-func readsAfterWrites(t *testing.T, seed uint64, w, r net.Need, rounds int) (stale int) {
+func readsAfterWrites(t *testing.T, seed uint64, w, r wire.Need, rounds int) (stale int) {
 	cfg := testConfig(seed, 5, versions.ModeDVV)
 	jittery(&cfg)
 	c := newCluster(t, cfg)
@@ -41,10 +41,10 @@ func readsAfterWrites(t *testing.T, seed uint64, w, r net.Need, rounds int) (sta
 	var ctx []byte
 	for i := 0; i < rounds; i++ {
 		v := fmt.Sprint("v", i)
-		pr := p.put(t, net.Addr(rng.IntN(5)), "key", v, req{w: w, ctx: ctx})
-		require.Equal(t, net.StatusOK, pr.Status, "put %d: %+v", i, pr)
-		g := p.get(t, net.Addr(rng.IntN(5)), "key", req{r: r})
-		require.Contains(t, []net.Status{net.StatusOK, net.StatusNotFound}, g.Status, g.Error)
+		pr := p.put(t, wire.Addr(rng.IntN(5)), "key", v, req{w: w, ctx: ctx})
+		require.Equal(t, wire.StatusOK, pr.Status, "put %d: %+v", i, pr)
+		g := p.get(t, wire.Addr(rng.IntN(5)), "key", req{r: r})
+		require.Contains(t, []wire.Status{wire.StatusOK, wire.StatusNotFound}, g.Status, g.Error)
 		if len(g.Values) != 1 || string(g.Values[0]) != v {
 			stale++
 		}
@@ -175,7 +175,7 @@ func TestAckBeforeSyncLosesAcknowledgedPutsInACrash(t *testing.T) {
 }
 
 // heldIDs is held, as value IDs.
-func heldIDs(t testing.TB, c *Cluster, a net.Addr, key string) []string {
+func heldIDs(t testing.TB, c *Cluster, a wire.Addr, key string) []string {
 	set, err := c.Node(a).ReadLocal([]byte(key))
 	require.NoError(t, err)
 	return Live(set)
@@ -191,23 +191,23 @@ func TestWithOneReplicaDownW3FailsAndW2Succeeds(t *testing.T) {
 			require.NoError(t, c.World().Crash(reps[1], disk.CrashLoseUnsynced))
 
 			r := p.put(t, reps[0], key, "w3", req{w: count(3)})
-			require.Equal(t, net.StatusUnknown, r.Status, "a W=3 put with a replica down ends unknown: it was sent")
+			require.Equal(t, wire.StatusUnknown, r.Status, "a W=3 put with a replica down ends unknown: it was sent")
 			require.Contains(t, r.Error, "timeout")
 
 			r = p.put(t, reps[0], key, "w2", req{w: count(2)})
-			require.Equal(t, net.StatusOK, r.Status, r.Error)
+			require.Equal(t, wire.StatusOK, r.Status, r.Error)
 			r = p.put(t, reps[0], key, "w3-all", req{w: all})
-			require.Equal(t, net.StatusUnknown, r.Status)
+			require.Equal(t, wire.StatusUnknown, r.Status)
 
 			// The unknown W=3 puts did reach the live replicas.
 			g := p.get(t, reps[2], key, req{r: count(2)})
-			require.Equal(t, net.StatusOK, g.Status)
+			require.Equal(t, wire.StatusOK, g.Status)
 			require.Contains(t, values(g), "w3-all")
 
 			// Through a node that is not a replica: forwarded to the first
 			// replica, which coordinates.
 			r = p.put(t, nonReplica(t, c, key, 3), key, "fwd", req{w: count(2)})
-			require.Equal(t, net.StatusOK, r.Status, r.Error)
+			require.Equal(t, wire.StatusOK, r.Status, r.Error)
 		})
 	}
 }
@@ -223,10 +223,10 @@ func TestForwardingSkipsAReplicaThatMissedAReply(t *testing.T) {
 	// The proxy forwards to the first replica, which is down: the put ends
 	// unknown when the forward times out.
 	r := p.put(t, proxy, key, "a", req{})
-	require.Equal(t, net.StatusUnknown, r.Status)
+	require.Equal(t, wire.StatusUnknown, r.Status)
 	require.Contains(t, r.Error, "no answer")
 	// Now the proxy suspects it and forwards to the second replica.
 	r = p.put(t, proxy, key, "b", req{})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	require.Equal(t, uint64(2), c.Node(proxy).Stats().Coordinator.Forwarded)
 }

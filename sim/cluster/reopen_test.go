@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/versions"
+	"dynasim/wire"
 )
 
 // A node whose engine an I/O failure stopped reopens it from its disk once
@@ -22,14 +22,14 @@ func TestANodeReopensItsStoppedEngineUnderANewEpoch(t *testing.T) {
 	failingDisk(&cfg, bad, disk.OpWrite|disk.OpSync, "node/", &failing)
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
-	require.Equal(t, net.StatusOK, p.put(t, bad, "k", "a", req{w: all}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, bad, "k", "a", req{w: all}).Status)
 	epoch := c.Node(bad).Epoch()
 
 	failing = true
 	g := p.get(t, reps[1], "k", req{})
 	// Its log write fails, which stops the engine; the other two
 	// replicas acknowledge the put.
-	require.Equal(t, net.StatusOK, p.put(t, bad, "k", "b", req{ctx: g.Context}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, bad, "k", "b", req{ctx: g.Context}).Status)
 	c.world.RunFor(2 * time.Second)
 	st := c.Node(bad).Stats()
 	require.Positive(t, st.ReopenFailures, "the disk still fails: the reopen waits")
@@ -41,9 +41,9 @@ func TestANodeReopensItsStoppedEngineUnderANewEpoch(t *testing.T) {
 	require.Positive(t, c.Node(bad).Stats().Reopens)
 	// It serves again: an ALL read needs its answer, an ALL write its ack.
 	g = p.get(t, reps[1], "k", req{r: all})
-	require.Equal(t, net.StatusOK, g.Status, g.Error)
+	require.Equal(t, wire.StatusOK, g.Status, g.Error)
 	require.Equal(t, []string{"b"}, values(g), "the put acknowledged while its disk failed is there")
 	r := p.put(t, bad, "k", "c", req{w: all, ctx: g.Context})
-	require.Equal(t, net.StatusOK, r.Status, r.Error)
+	require.Equal(t, wire.StatusOK, r.Status, r.Error)
 	require.Equal(t, []string{"c"}, held(t, c, bad, "k"))
 }

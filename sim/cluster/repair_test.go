@@ -7,33 +7,34 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node/coord"
 	"dynasim/node/versions"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // staleReplica builds a cluster where the key's third replica has slow
 // links (5 ms instead of 1 ms) and missed the write of "v" (it was down),
 // and returns it with the key's replicas.
-func staleReplica(t *testing.T, mode coord.ReadRepair, writeBackW net.Need) (*Cluster, *probe, []net.Addr) {
+func staleReplica(t *testing.T, mode coord.ReadRepair, writeBackW wire.Need) (*Cluster, *probe, []wire.Addr) {
 	cfg := testConfig(13, 5, versions.ModeDVV)
 	cfg.Node.Coordinator.ReadRepair = mode
 	cfg.Node.Coordinator.W = writeBackW
 	reps := newCluster(t, cfg).Replicas([]byte("k"), 0) // the ring does not depend on links
 	slow := reps[2]
 	for a := 0; a < len(cfg.Members)+1; a++ { // nodes and the probe
-		if net.Addr(a) == slow {
+		if wire.Addr(a) == slow {
 			continue
 		}
 		cfg.World.Network.Links = append(cfg.World.Network.Links,
-			net.LinkOverride{From: net.Addr(a), To: slow, Link: net.LinkConfig{LatencyMs: constMs(5)}},
-			net.LinkOverride{From: slow, To: net.Addr(a), Link: net.LinkConfig{LatencyMs: constMs(5)}})
+			network.LinkOverride{From: wire.Addr(a), To: slow, Link: network.LinkConfig{LatencyMs: constMs(5)}},
+			network.LinkOverride{From: slow, To: wire.Addr(a), Link: network.LinkConfig{LatencyMs: constMs(5)}})
 	}
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
 	require.NoError(t, c.World().Crash(slow, disk.CrashLoseUnsynced))
 	r := p.put(t, reps[0], "k", "v", req{w: count(2)})
-	require.Equal(t, net.StatusOK, r.Status)
+	require.Equal(t, wire.StatusOK, r.Status)
 	settle(c)
 	require.NoError(t, c.World().Restart(slow))
 	require.Empty(t, held(t, c, slow, "k"), "the restarted replica missed the write")
@@ -41,7 +42,7 @@ func staleReplica(t *testing.T, mode coord.ReadRepair, writeBackW net.Need) (*Cl
 }
 
 func TestReadRepairOffLeavesStaleReplicasStale(t *testing.T) {
-	c, p, reps := staleReplica(t, coord.ReadRepairOff, net.Need{})
+	c, p, reps := staleReplica(t, coord.ReadRepairOff, wire.Need{})
 	g := p.get(t, reps[0], "k", req{r: all})
 	require.Equal(t, []string{"v"}, values(g))
 	settle(c)
@@ -50,7 +51,7 @@ func TestReadRepairOffLeavesStaleReplicasStale(t *testing.T) {
 }
 
 func TestAsyncReadRepairAnswersFirstAndRepairsAfter(t *testing.T) {
-	c, p, reps := staleReplica(t, coord.ReadRepairAsync, net.Need{})
+	c, p, reps := staleReplica(t, coord.ReadRepairAsync, wire.Need{})
 	g := p.get(t, reps[0], "k", req{r: count(2)})
 	require.Equal(t, []string{"v"}, values(g))
 	require.Empty(t, held(t, c, reps[2], "k"), "the answer does not wait for the repair")
@@ -80,7 +81,7 @@ func TestBlockingReadRepairFailsWhenItCannotWriteBack(t *testing.T) {
 	c, p, reps := staleReplica(t, coord.ReadRepairBlocking, all)
 	require.NoError(t, c.World().Crash(reps[2], disk.CrashLoseUnsynced))
 	g := p.get(t, reps[0], "k", req{r: count(2)})
-	require.Equal(t, net.StatusFailed, g.Status)
+	require.Equal(t, wire.StatusFailed, g.Status)
 	require.Contains(t, g.Error, "writing the read back")
 	c.World().RunFor(time.Second)
 }

@@ -7,11 +7,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 func chaos() []sim.Fault {
@@ -106,7 +106,7 @@ func TestReplicaStatesOfACrashedNodeComeFromItsDisk(t *testing.T) {
 	c := newCluster(t, testConfig(24, 5, versions.ModeDVV))
 	p := addProbe(t, c, "probe")
 	reps := c.Replicas([]byte("k"), 0)
-	require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "v|x", req{w: all}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[0], "k", "v|x", req{w: all}).Status)
 	require.NoError(t, c.World().Crash(reps[1], disk.CrashLoseUnsynced))
 	states, err := c.ReplicaStates([]string{"k", "empty"}, 0)
 	require.NoError(t, err)
@@ -130,7 +130,7 @@ func TestReadingACrashedNodesStateLeavesItsDiskUntouched(t *testing.T) {
 	c := newCluster(t, testConfig(25, 5, versions.ModeDVV))
 	p := addProbe(t, c, "probe")
 	reps := c.Replicas([]byte("k"), 0)
-	require.Equal(t, net.StatusOK, p.put(t, reps[0], "k", "v|x", req{w: all}).Status)
+	require.Equal(t, wire.StatusOK, p.put(t, reps[0], "k", "v|x", req{w: all}).Status)
 	require.NoError(t, c.World().Crash(reps[1], disk.CrashLoseUnsynced))
 	before := c.Endpoint(reps[1]).Mem().Dump()
 	_, err := c.ReplicaStates([]string{"k"}, 0)

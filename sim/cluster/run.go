@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"time"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/node/ring"
 	"dynasim/sim"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 func hashKey(k []byte) uint64 { return ring.HashKey(k) }
@@ -45,7 +46,7 @@ type RunConfig struct {
 	Recorder history.RecorderConfig
 	// FinalRead is the read quorum of the final reads. The zero Need uses
 	// the workload's R; ALL makes the final read see every replica.
-	FinalRead net.Need
+	FinalRead wire.Need
 	// HealAtEnd undoes every fault still active when the workload ends —
 	// partitions healed, crashed nodes restarted, paused nodes resumed,
 	// slow nodes back to speed, injected disk errors, bit flips and full
@@ -98,7 +99,7 @@ type Result struct {
 	Nodes       []NodeStats
 	Workload    sim.WorkloadStats
 	World       sim.Stats
-	Network     net.SimStats
+	Network     network.Stats
 	FaultErrors []sim.FaultError
 }
 

@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"time"
 
-	"dynasim/checker/history"
 	"dynasim/disk"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/node"
 	"dynasim/node/versions"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 // ReplicaStates returns what every node holds for each key now, as the
@@ -24,7 +24,7 @@ import (
 // durable state, which is what it would recover.
 func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, error) {
 	at := int64(c.world.Now())
-	readers := make([]func(key []byte) (net.SiblingSet, error), len(c.nodes))
+	readers := make([]func(key []byte) (wire.SiblingSet, error), len(c.nodes))
 	for i := range c.nodes {
 		rd, closeFn, err := c.stateReader(i)
 		if err != nil {
@@ -55,7 +55,7 @@ func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, e
 }
 
 // stateReader returns a function reading node i's stored sets.
-func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func(), error) {
+func (c *Cluster) stateReader(i int) (func([]byte) (wire.SiblingSet, error), func(), error) {
 	s := c.nodes[i]
 	if s.ep.Up() && s.cur != nil {
 		return s.cur.ReadLocal, func() {}, nil
@@ -71,7 +71,7 @@ func (c *Cluster) stateReader(i int) (func([]byte) (net.SiblingSet, error), func
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster: open the disk of crashed %s: %w", s.member.Name, err)
 	}
-	read := func(key []byte) (net.SiblingSet, error) { return store.Read(key, hashKey(key)) }
+	read := func(key []byte) (wire.SiblingSet, error) { return store.Read(key, hashKey(key)) }
 	return read, func() { store.Close() }, nil
 }
 
@@ -85,7 +85,7 @@ type stateNames struct {
 }
 
 type versionName struct {
-	dot  net.Dot
+	dot  wire.Dot
 	tomb bool
 }
 
@@ -93,7 +93,7 @@ func newStateNames() *stateNames {
 	return &stateNames{versions: map[versionName]string{}, values: map[string]string{}}
 }
 
-func (sn *stateNames) version(s *net.Sibling) string {
+func (sn *stateNames) version(s *wire.Sibling) string {
 	k := versionName{s.Dot, s.Tombstone}
 	if v, ok := sn.versions[k]; ok {
 		return v
@@ -125,7 +125,7 @@ func (sn *stateNames) valueID(value []byte) string {
 
 // stateOf describes one replica's set: live value IDs, and every version
 // as "actor:counter" ("…/del" for a tombstone).
-func (sn *stateNames) stateOf(at int64, key string, node net.Addr, set net.SiblingSet) history.ReplicaState {
+func (sn *stateNames) stateOf(at int64, key string, node wire.Addr, set wire.SiblingSet) history.ReplicaState {
 	st := history.ReplicaState{AtNs: at, Key: key, Node: int32(node)}
 	st.Versions = make([]string, 0, len(set.Siblings))
 	for i := range set.Siblings {
@@ -144,7 +144,7 @@ func (sn *stateNames) stateOf(at int64, key string, node net.Addr, set net.Sibli
 }
 
 // Live returns the live values of a set as value IDs, for tests and tools.
-func Live(set net.SiblingSet) []string {
+func Live(set wire.SiblingSet) []string {
 	var ids []string
 	for _, v := range versions.Values(set, nil) {
 		ids = append(ids, sim.ValueID(v))

@@ -2,8 +2,8 @@ package cluster
 
 import (
 	"dynasim/disk"
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/wire"
 )
 
 // Totals are a node's main counters summed over all its incarnations.
@@ -49,7 +49,7 @@ func (t Totals) Coordinated() uint64 { return t.Gets + t.Puts + t.Deletes }
 // NodeStats describes one node for reports.
 type NodeStats struct {
 	Name string
-	Addr net.Addr
+	Addr wire.Addr
 	DC   string
 	Up   bool
 	// Incarnations is how many times the node's process was started.

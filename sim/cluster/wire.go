@@ -3,8 +3,8 @@ package cluster
 import (
 	"fmt"
 
-	"dynasim/net"
 	"dynasim/node"
+	"dynasim/wire"
 )
 
 // wireEnv is a node's Env with WireCheck on: what the node sends is
@@ -15,12 +15,12 @@ type wireEnv struct {
 	buf []byte
 }
 
-func (e *wireEnv) Send(to net.Addr, m net.Message) {
+func (e *wireEnv) Send(to wire.Addr, m wire.Message) {
 	e.buf = m.AppendFrame(e.buf[:0])
 	if len(e.buf) != m.Size() {
 		e.c.noteWireErr(fmt.Errorf("cluster: %v encodes to %d bytes, Size says %d", m.Kind(), len(e.buf), m.Size()))
 	}
-	d, err := net.Decode(e.buf)
+	d, err := wire.Decode(e.buf)
 	if err != nil {
 		e.c.noteWireErr(fmt.Errorf("cluster: %v does not survive its wire round trip: %w", m.Kind(), err))
 		return

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"dynasim/checker/history"
-	"dynasim/net"
+	"dynasim/history"
 	"dynasim/sim"
+	"dynasim/wire"
 )
 
 // workloadState is the workload the cluster's clients run.
@@ -62,8 +62,8 @@ func (c *Cluster) Consistency(cfg sim.WorkloadConfig) history.Consistency {
 		n = c.ring.Replicas()
 	}
 	co := c.cfg.Node.Coordinator.WithDefaults()
-	resolve := func(req, def net.Need) (int, net.Need) {
-		if req.Level == net.LevelDefault {
+	resolve := func(req, def wire.Need) (int, wire.Need) {
+		if req.Level == wire.LevelDefault {
 			req = def
 		}
 		k, _ := req.Fixed(n)
@@ -109,7 +109,7 @@ const checkEvery = 10 * time.Millisecond
 // network fails some reads, and a key that is never read leaves its
 // acknowledged puts unverified). It stops after limit of virtual time and
 // reports whether every key was read.
-func (c *Cluster) FinalReads(keys []string, r net.Need, parallel, attempts int, limit time.Duration) (bool, error) {
+func (c *Cluster) FinalReads(keys []string, r wire.Need, parallel, attempts int, limit time.Duration) (bool, error) {
 	ws := c.workload
 	if ws == nil {
 		return false, fmt.Errorf("cluster: no workload")

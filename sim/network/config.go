@@ -1,4 +1,4 @@
-package net
+package network
 
 import (
 	"fmt"
@@ -7,16 +7,17 @@ import (
 	"strings"
 
 	"dynasim/internal/dist"
+	"dynasim/wire"
 )
 
 // Limits that no configuration may exceed.
 const (
-	// HardMaxEndpoints caps SimConfig.MaxEndpoints. The network keeps two
+	// HardMaxEndpoints caps Config.MaxEndpoints. The network keeps two
 	// dense matrices indexed by (from, to) — a pointer and a cut count, 10
 	// bytes per directed pair — so n endpoints cost 10*n^2 bytes: 640 MiB at
 	// this cap.
 	HardMaxEndpoints = 8192
-	// HardMaxPartitions caps SimConfig.MaxPartitions: every active partition
+	// HardMaxPartitions caps Config.MaxPartitions: every active partition
 	// may cut a link once, and cut counts are 16 bits wide.
 	HardMaxPartitions = math.MaxUint16
 	// MaxTransmitSizeBytes is the largest message Transmit accepts; it keeps
@@ -24,8 +25,8 @@ const (
 	MaxTransmitSizeBytes = 1 << 32
 )
 
-// SimConfig configures a SimNetwork. Zero fields take the defaults of
-// DefaultSimConfig (see WithDefaults).
+// Config configures a Network. Zero fields take the defaults of
+// DefaultConfig (see WithDefaults).
 //
 // Which LinkConfig a directed link from->to uses: the Links entry for
 // (from, to) if any, else the DCPairs entry for (from's datacenter, to's
@@ -33,7 +34,7 @@ const (
 // KindLatencyMs entry, if any, replaces LatencyMs. An override replaces the
 // whole LinkConfig — nothing is inherited from Default — so it must give its
 // own latency.
-type SimConfig struct {
+type Config struct {
 	// Default applies to every link without an override. Its LatencyMs
 	// defaults to DefaultLatencyMs.
 	Default LinkConfig `json:"default" yaml:"default"`
@@ -66,8 +67,8 @@ type LinkConfig struct {
 	// (and per copy of a duplicated message). Its values must be >= 0.
 	LatencyMs dist.Spec `json:"latency_ms" yaml:"latency_ms"`
 	// KindLatencyMs overrides LatencyMs for some message kinds, by name
-	// (Kind.String()). Names are checked against the kinds registered in
-	// this package; an unknown name is an error.
+	// (wire.Kind.String()). Names are checked against the kinds package wire
+	// registers; an unknown name is an error.
 	KindLatencyMs map[string]dist.Spec `json:"kind_latency_ms,omitempty" yaml:"kind_latency_ms,omitempty"`
 	// LossProb is the probability that a message is lost in flight.
 	LossProb float64 `json:"loss_prob,omitempty" yaml:"loss_prob,omitempty"`
@@ -94,8 +95,8 @@ type DCPairConfig struct {
 // LinkOverride overrides the link model for the link From->To (and To->From
 // if BothWays).
 type LinkOverride struct {
-	From     Addr       `json:"from" yaml:"from"`
-	To       Addr       `json:"to" yaml:"to"`
+	From     wire.Addr  `json:"from" yaml:"from"`
+	To       wire.Addr  `json:"to" yaml:"to"`
 	BothWays bool       `json:"both_ways,omitempty" yaml:"both_ways,omitempty"`
 	Link     LinkConfig `json:"link" yaml:"link"`
 }
@@ -105,10 +106,10 @@ type LinkOverride struct {
 // 3.2 ms).
 var DefaultLatencyMs = dist.Spec{Dist: dist.LogNormal, Median: 1, Sigma: 0.5}
 
-// DefaultSimConfig returns the defaults: DefaultLatencyMs on every link, no
+// DefaultConfig returns the defaults: DefaultLatencyMs on every link, no
 // loss, no duplication, unlimited bandwidth, no FIFO.
-func DefaultSimConfig() SimConfig {
-	return SimConfig{
+func DefaultConfig() Config {
+	return Config{
 		Default:       LinkConfig{LatencyMs: DefaultLatencyMs},
 		MaxLatencyMs:  60000,
 		MaxEndpoints:  4096,
@@ -116,9 +117,9 @@ func DefaultSimConfig() SimConfig {
 	}
 }
 
-// WithDefaults returns c with its zero fields set from DefaultSimConfig.
-func (c SimConfig) WithDefaults() SimConfig {
-	d := DefaultSimConfig()
+// WithDefaults returns c with its zero fields set from DefaultConfig.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
 	if c.Default.LatencyMs.IsZero() {
 		c.Default.LatencyMs = d.Default.LatencyMs
 	}
@@ -136,7 +137,7 @@ func (c SimConfig) WithDefaults() SimConfig {
 
 // Validate reports the first problem with c (after WithDefaults), naming the
 // field by its path in a scenario file.
-func (c SimConfig) Validate() error {
+func (c Config) Validate() error {
 	c = c.WithDefaults()
 	if !(c.MaxLatencyMs > 0) || math.IsInf(c.MaxLatencyMs, 0) {
 		return fmt.Errorf("max_latency_ms: must be a finite number > 0, got %v", c.MaxLatencyMs)
@@ -166,10 +167,10 @@ func (c SimConfig) Validate() error {
 			return err
 		}
 	}
-	seenLink := map[[2]Addr]int{}
+	seenLink := map[[2]wire.Addr]int{}
 	for i, l := range c.Links {
 		path := fmt.Sprintf("links[%d]", i)
-		for _, a := range []Addr{l.From, l.To} {
+		for _, a := range []wire.Addr{l.From, l.To} {
 			if a < 0 || int(a) >= c.MaxEndpoints {
 				return fmt.Errorf("%s: address %d is outside [0, max_endpoints=%d)", path, a, c.MaxEndpoints)
 			}
@@ -209,7 +210,7 @@ func (l *LinkConfig) validate(path string) error {
 	sort.Strings(names) // report the same first error every time
 	for _, name := range names {
 		p := fmt.Sprintf("%s.kind_latency_ms[%s]", path, name)
-		if _, ok := KindByName(name); !ok {
+		if _, ok := wire.KindByName(name); !ok {
 			return fmt.Errorf("%s: unknown message kind %q (%s)", p, name, knownKinds())
 		}
 		if err := validateLatency(p, l.KindLatencyMs[name]); err != nil {
@@ -241,7 +242,7 @@ func validateLatency(path string, s dist.Spec) error {
 }
 
 func knownKinds() string {
-	ks := Kinds()
+	ks := wire.Kinds()
 	if len(ks) == 0 {
 		return "no kinds are registered"
 	}

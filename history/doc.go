@@ -39,6 +39,9 @@
 // required fields and inconsistent records are errors naming the line and
 // the field.
 //
-// This package is a leaf: it imports nothing else of dynasim, so the
-// simulator, the real-cluster clients and the checker can all depend on it.
+// This package is a leaf: it imports nothing else of dynasim (a layout test,
+// internal/layout, holds that), so the simulator, the checker, the reports,
+// the runner and the CLI — and, later, real-cluster clients — can all depend
+// on it. That is why it sits at the top of the module rather than under
+// checker/: the checker is one of its readers, not its owner.
 package history

@@ -1,10 +1,10 @@
-package net
+package wire
 
 import "strconv"
 
 // This file holds the plain data that versions travel as. The algorithms
-// over them (compare, merge, update, prune) live in node/versions; net only
-// carries and validates the shape, since net must not import node.
+// over them (compare, merge, update, prune) live in node/versions; wire only
+// carries and validates the shape, since wire must not import node.
 
 // ActorID names the author of version events: the node that coordinated a
 // write. It is the node's Addr in the low 32 bits and an epoch in the high

@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dynasim/checker/history"
 	"dynasim/checker/synth"
+	"dynasim/history"
 )
 
 // Reading and strictly validating a 100,000-operation history file.

@@ -1,4 +1,4 @@
-package net
+package network
 
 import (
 	"math"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/internal/dist"
+	"dynasim/wire"
 	"math/rand/v2"
 )
 
@@ -24,12 +25,12 @@ func requireBinomial(t *testing.T, p float64, hits, n int, what string) {
 
 func TestLossAndDuplicationRates(t *testing.T) {
 	for _, c := range []struct{ loss, dup float64 }{{0.2, 0}, {0, 0.1}, {0.3, 0.25}, {1, 0}, {0, 1}} {
-		cfg := SimConfig{Default: LinkConfig{LatencyMs: expMs(1), LossProb: c.loss, DupProb: c.dup}}
+		cfg := Config{Default: LinkConfig{LatencyMs: expMs(1), LossProb: c.loss, DupProb: c.dup}}
 		n := newNet(t, cfg, 11, "", "", "")
 		const sends = 20000
 		var lost, dups int
 		for i := range sends {
-			a := transmit(t, n, int64(i)*1000, Addr(i%3), Addr((i+1)%3), 1, 100)
+			a := transmit(t, n, int64(i)*1000, wire.Addr(i%3), wire.Addr((i+1)%3), 1, 100)
 			switch a.N {
 			case 0:
 				lost++
@@ -48,7 +49,7 @@ func TestLossAndDuplicationRates(t *testing.T) {
 
 // latencyMeanMs sends sends messages on from->to with no bandwidth limit and
 // returns the mean latency of the arrivals in ms.
-func latencyMeanMs(t *testing.T, n *SimNetwork, from, to Addr, k Kind, sends int) float64 {
+func latencyMeanMs(t *testing.T, n *Network, from, to wire.Addr, k wire.Kind, sends int) float64 {
 	t.Helper()
 	var sum float64
 	var got int
@@ -65,9 +66,9 @@ func latencyMeanMs(t *testing.T, n *SimNetwork, from, to Addr, k Kind, sends int
 }
 
 func TestLatencyResolution(t *testing.T) {
-	ks := withTestKinds(t, 2)
+	ks := testKinds(t, 2)
 	fast, slow := ks[0], ks[1]
-	cfg := SimConfig{
+	cfg := Config{
 		Default: LinkConfig{
 			LatencyMs:     expMs(10),
 			KindLatencyMs: map[string]dist.Spec{fast.String(): expMs(2)},
@@ -84,11 +85,11 @@ func TestLatencyResolution(t *testing.T) {
 	//                      0     1     2     3     4     5
 	n := newNet(t, cfg, 5, "us", "us", "eu", "ap", "us", "eu")
 	const sends = 8000
-	other := Kind(0) // no kind override anywhere
+	other := wire.Kind(0) // no kind override anywhere
 	for _, c := range []struct {
 		name     string
-		from, to Addr
-		kind     Kind
+		from, to wire.Addr
+		kind     wire.Kind
 		meanMs   float64
 	}{
 		{"default", 1, 0, other, 10},
@@ -112,7 +113,7 @@ func TestLatencyResolution(t *testing.T) {
 }
 
 func TestLatencyIsClampedToMaxLatency(t *testing.T) {
-	cfg := SimConfig{
+	cfg := Config{
 		Default:      LinkConfig{LatencyMs: dist.Spec{Dist: dist.Pareto, Scale: 1, Shape: 0.5}},
 		MaxLatencyMs: 20,
 	}
@@ -134,14 +135,14 @@ func TestLatencyIsClampedToMaxLatency(t *testing.T) {
 func TestFIFONeverReordersWithinALink(t *testing.T) {
 	lat := dist.Spec{Dist: dist.LogNormal, Median: 10, Sigma: 1}
 	run := func(fifo bool, dup float64) (inversions int) {
-		cfg := SimConfig{Default: LinkConfig{LatencyMs: lat, DupProb: dup}, FIFO: fifo}
+		cfg := Config{Default: LinkConfig{LatencyMs: lat, DupProb: dup}, FIFO: fifo}
 		n := newNet(t, cfg, 9, "", "", "")
-		last := map[[2]Addr]int64{}
+		last := map[[2]wire.Addr]int64{}
 		for i := range 3000 {
-			from, to := Addr(i%3), Addr((i/3)%3)
+			from, to := wire.Addr(i%3), wire.Addr((i/3)%3)
 			a := transmit(t, n, int64(i)*100_000, from, to, 1, 1) // every 0.1 ms
 			for c := range a.N {
-				k := [2]Addr{from, to}
+				k := [2]wire.Addr{from, to}
 				if a.AtNs[c] < last[k] {
 					inversions++
 				}
@@ -157,7 +158,7 @@ func TestFIFONeverReordersWithinALink(t *testing.T) {
 
 func TestBandwidthSerialisesAndQueues(t *testing.T) {
 	// 1000 B/s: one byte takes 1 ms on the wire; the latency after it is 5 ms.
-	cfg := SimConfig{Default: LinkConfig{LatencyMs: constMs(5), BandwidthBytesPerSec: 1000}}
+	cfg := Config{Default: LinkConfig{LatencyMs: constMs(5), BandwidthBytesPerSec: 1000}}
 	n := newNet(t, cfg, 1, "", "", "")
 	ms := int64(1e6)
 	// Three back-to-back 100-byte messages queue behind each other.
@@ -181,7 +182,7 @@ func TestBandwidthSerialisesAndQueues(t *testing.T) {
 }
 
 func TestLostMessagesUseBandwidthCutOnesDoNot(t *testing.T) {
-	cfg := SimConfig{Default: LinkConfig{LatencyMs: constMs(5), BandwidthBytesPerSec: 1000, LossProb: 0.5}}
+	cfg := Config{Default: LinkConfig{LatencyMs: constMs(5), BandwidthBytesPerSec: 1000, LossProb: 0.5}}
 	n := newNet(t, cfg, 2, "", "")
 	ms := int64(1e6)
 	var delivered int
@@ -197,7 +198,7 @@ func TestLostMessagesUseBandwidthCutOnesDoNot(t *testing.T) {
 
 	cfg.Default.LossProb = 0
 	n = newNet(t, cfg, 2, "", "")
-	require.NoError(t, n.Partition("p", []Addr{0}, []Addr{1}, false))
+	require.NoError(t, n.Partition("p", []wire.Addr{0}, []wire.Addr{1}, false))
 	for range 3 {
 		require.Equal(t, 0, transmit(t, n, 0, 0, 1, 1, 100).N)
 	}
@@ -208,7 +209,7 @@ func TestLostMessagesUseBandwidthCutOnesDoNot(t *testing.T) {
 // A mixed workload over several links with loss, duplication, random
 // latency and FIFO.
 func workload(t *testing.T, seed uint64) []Arrivals {
-	cfg := SimConfig{
+	cfg := Config{
 		Default: LinkConfig{
 			LatencyMs: dist.Spec{Mixture: []Spec{
 				{Weight: 0.9, Dist: dist.LogNormal, Median: 1, Sigma: 0.5},
@@ -221,7 +222,7 @@ func workload(t *testing.T, seed uint64) []Arrivals {
 	n := newNet(t, cfg, seed, "a", "a", "b", "b")
 	var out []Arrivals
 	for i := range 2000 {
-		out = append(out, transmit(t, n, int64(i)*50_000, Addr(i%4), Addr((i*7/3)%4), Kind(i%5), 100+i%900))
+		out = append(out, transmit(t, n, int64(i)*50_000, wire.Addr(i%4), wire.Addr((i*7/3)%4), wire.Kind(i%5), 100+i%900))
 	}
 	return out
 }
@@ -236,20 +237,20 @@ func TestSameSeedSameArrivals(t *testing.T) {
 }
 
 func TestAddingEndpointsDoesNotShiftOtherLinks(t *testing.T) {
-	cfg := SimConfig{Default: LinkConfig{LatencyMs: expMs(5), LossProb: 0.1, DupProb: 0.1}}
+	cfg := Config{Default: LinkConfig{LatencyMs: expMs(5), LossProb: 0.1, DupProb: 0.1}}
 	alone := newNet(t, cfg, 21, "", "")
 	busy := newNet(t, cfg, 21, "", "")
 	for i := range 300 {
 		now := int64(i) * 1e6
 		if i == 100 {
 			// New endpoints (forcing the tables to grow), new links, traffic on them.
-			for a := Addr(2); a < 40; a++ {
+			for a := wire.Addr(2); a < 40; a++ {
 				require.NoError(t, busy.AddEndpoint(a, "x"))
 			}
 		}
 		if i > 100 {
-			transmit(t, busy, now, 0, Addr(2+i%38), 1, 10)
-			transmit(t, busy, now, Addr(2+i%38), 1, 1, 10)
+			transmit(t, busy, now, 0, wire.Addr(2+i%38), 1, 10)
+			transmit(t, busy, now, wire.Addr(2+i%38), 1, 1, 10)
 		}
 		require.Equal(t, transmit(t, alone, now, 0, 1, 1, 10), transmit(t, busy, now, 0, 1, 1, 10), "send %d", i)
 	}
@@ -258,7 +259,7 @@ func TestAddingEndpointsDoesNotShiftOtherLinks(t *testing.T) {
 // A message cut by a partition draws nothing from the link's stream, so a
 // partition does not shift the link's later draws.
 func TestCutMessagesDrawNothing(t *testing.T) {
-	cfg := SimConfig{Default: LinkConfig{LatencyMs: expMs(5), LossProb: 0.1, DupProb: 0.1}}
+	cfg := Config{Default: LinkConfig{LatencyMs: expMs(5), LossProb: 0.1, DupProb: 0.1}}
 	plain := newNet(t, cfg, 4, "", "")
 	cut := newNet(t, cfg, 4, "", "")
 	require.NoError(t, cut.Isolate("i", 1))
@@ -272,17 +273,17 @@ func TestCutMessagesDrawNothing(t *testing.T) {
 }
 
 func TestStatsCountExactly(t *testing.T) {
-	ks := withTestKinds(t, 1)
-	cfg := SimConfig{Default: LinkConfig{LatencyMs: expMs(1), LossProb: 0.2, DupProb: 0.3}}
+	ks := testKinds(t, 1)
+	cfg := Config{Default: LinkConfig{LatencyMs: expMs(1), LossProb: 0.2, DupProb: 0.3}}
 	n := newNet(t, cfg, 8, "", "", "")
-	require.NoError(t, n.Partition("p", []Addr{0}, []Addr{2}, true))
-	kinds := []Kind{7, ks[0], 3}
-	want := map[Kind]*SimCounts{}
+	require.NoError(t, n.Partition("p", []wire.Addr{0}, []wire.Addr{2}, true))
+	kinds := []wire.Kind{7, ks[0], 3}
+	want := map[wire.Kind]*Counts{}
 	for _, k := range kinds {
-		want[k] = &SimCounts{}
+		want[k] = &Counts{}
 	}
 	for i := range 5000 {
-		from, to, k, size := Addr(i%3), Addr((i+i/3)%3), kinds[(i/7)%len(kinds)], i%100
+		from, to, k, size := wire.Addr(i%3), wire.Addr((i+i/3)%3), kinds[(i/7)%len(kinds)], i%100
 		connected := n.Connected(from, to)
 		a := transmit(t, n, int64(i), from, to, k, size)
 		w := want[k]
@@ -300,47 +301,47 @@ func TestStatsCountExactly(t *testing.T) {
 	}
 	s := n.Stats()
 	require.Len(t, s.Kinds, 3)
-	var total SimCounts
+	var total Counts
 	for i, ks := range s.Kinds {
 		if i > 0 {
 			require.Less(t, s.Kinds[i-1].Kind, ks.Kind, "sorted by kind")
 		}
-		require.Equal(t, *want[ks.Kind], ks.SimCounts, ks.Name)
+		require.Equal(t, *want[ks.Kind], ks.Counts, ks.Name)
 		require.Equal(t, ks.Kind.String(), ks.Name)
-		total.add(ks.SimCounts)
+		total.add(ks.Counts)
 		require.Positive(t, ks.Cut)
 		require.Positive(t, ks.Lost)
 		require.Positive(t, ks.Duplicated)
 	}
 	require.Equal(t, total, s.Total)
 	require.Equal(t, uint64(5000), s.Total.Sent)
-	require.Equal(t, "simtest_0", s.Kinds[2].Name)
+	require.Equal(t, ks[0].String(), s.Kinds[2].Name)
 }
 
 func TestTransmitRejectsBadArguments(t *testing.T) {
-	n := newNet(t, SimConfig{}, 1, "", "")
+	n := newNet(t, Config{}, 1, "", "")
 	_, err := n.Transmit(0, 0, 5, 1, 10)
-	require.EqualError(t, err, "net: transmit 0->5: endpoint 5 has not been added")
+	require.EqualError(t, err, "network: transmit 0->5: endpoint 5 has not been added")
 	_, err = n.Transmit(0, -1, 1, 1, 10)
-	require.EqualError(t, err, "net: transmit -1->1: endpoint -1 has not been added")
+	require.EqualError(t, err, "network: transmit -1->1: endpoint -1 has not been added")
 	_, err = n.Transmit(0, 0, 1, 1, -1)
-	require.EqualError(t, err, "net: transmit 0->1: size -1 bytes outside [0, 4294967296]")
+	require.EqualError(t, err, "network: transmit 0->1: size -1 bytes outside [0, 4294967296]")
 	_, err = n.Transmit(0, 0, 1, 1, MaxTransmitSizeBytes+1)
 	require.ErrorContains(t, err, "size 4294967297 bytes outside [0, 4294967296]")
-	require.Equal(t, SimStats{}, n.Stats(), "rejected sends are not counted")
+	require.Equal(t, Stats{}, n.Stats(), "rejected sends are not counted")
 
-	bad, err := NewSimNetwork(SimConfig{}, func(string) *rand.Rand { return nil })
+	bad, err := New(Config{}, func(string) *rand.Rand { return nil })
 	require.NoError(t, err)
 	require.NoError(t, bad.AddEndpoint(0, ""))
 	_, err = bad.Transmit(0, 0, 0, 1, 1)
-	require.EqualError(t, err, `net: streams("link/0->0") returned nil`)
+	require.EqualError(t, err, `network: streams("link/0->0") returned nil`)
 }
 
 func TestAddEndpointRejectsBadAddresses(t *testing.T) {
-	n := newNet(t, SimConfig{MaxEndpoints: 10}, 1, "us")
-	require.EqualError(t, n.AddEndpoint(-1, ""), "net: endpoint address -1 is outside [0, max_endpoints=10)")
-	require.EqualError(t, n.AddEndpoint(10, ""), "net: endpoint address 10 is outside [0, max_endpoints=10)")
-	require.EqualError(t, n.AddEndpoint(0, "eu"), `net: endpoint 0 already added (datacenter "us")`)
+	n := newNet(t, Config{MaxEndpoints: 10}, 1, "us")
+	require.EqualError(t, n.AddEndpoint(-1, ""), "network: endpoint address -1 is outside [0, max_endpoints=10)")
+	require.EqualError(t, n.AddEndpoint(10, ""), "network: endpoint address 10 is outside [0, max_endpoints=10)")
+	require.EqualError(t, n.AddEndpoint(0, "eu"), `network: endpoint 0 already added (datacenter "us")`)
 	require.NoError(t, n.AddEndpoint(9, "eu"))
 	dc, ok := n.DC(9)
 	require.True(t, ok)
@@ -352,9 +353,9 @@ func TestAddEndpointRejectsBadAddresses(t *testing.T) {
 }
 
 func TestHotPathDoesNotAllocate(t *testing.T) {
-	cfg := SimConfig{Default: LinkConfig{LatencyMs: dist.Spec{Dist: dist.LogNormal, Median: 1, Sigma: 0.5}, LossProb: 0.1, DupProb: 0.1, BandwidthBytesPerSec: 1e9}, FIFO: true}
+	cfg := Config{Default: LinkConfig{LatencyMs: dist.Spec{Dist: dist.LogNormal, Median: 1, Sigma: 0.5}, LossProb: 0.1, DupProb: 0.1, BandwidthBytesPerSec: 1e9}, FIFO: true}
 	n := newNet(t, cfg, 1, "a", "b")
-	require.NoError(t, n.Partition("p", []Addr{1}, []Addr{0}, true))
+	require.NoError(t, n.Partition("p", []wire.Addr{1}, []wire.Addr{0}, true))
 	transmit(t, n, 0, 0, 1, 1, 10) // creates the link
 	transmit(t, n, 0, 1, 0, 1, 10)
 	var now int64

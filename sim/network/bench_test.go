@@ -1,17 +1,18 @@
-package net
+package network
 
 import (
 	"testing"
 
 	"dynasim/internal/dist"
 	"dynasim/internal/streams"
+	"dynasim/wire"
 )
 
 // benchNet has 64 endpoints in 4 datacenters, a cross-datacenter override,
 // loss and duplication, and every link already used once, as in a warm
 // simulation. pairs is a fixed pseudo-random sequence of links to use.
-func benchNet(b *testing.B, fifo bool, bandwidth int64) (*SimNetwork, [][2]Addr) {
-	cfg := SimConfig{
+func benchNet(b *testing.B, fifo bool, bandwidth int64) (*Network, [][2]wire.Addr) {
+	cfg := Config{
 		Default: LinkConfig{LatencyMs: dist.Spec{Dist: dist.LogNormal, Median: 0.5, Sigma: 0.5}, LossProb: 0.01, DupProb: 0.01, BandwidthBytesPerSec: bandwidth},
 		DCPairs: []DCPairConfig{{From: "dc0", To: "dc1", BothWays: true, Link: LinkConfig{
 			LatencyMs: dist.Spec{Mixture: []dist.Spec{
@@ -23,12 +24,12 @@ func benchNet(b *testing.B, fifo bool, bandwidth int64) (*SimNetwork, [][2]Addr)
 		FIFO: fifo,
 	}
 	const count = 64
-	n, err := NewSimNetwork(cfg, streams.New(1).Stream)
+	n, err := New(cfg, streams.New(1).Stream)
 	if err != nil {
 		b.Fatal(err)
 	}
 	dcs := []string{"dc0", "dc1", "dc2", "dc3"}
-	for a := range Addr(count) {
+	for a := range wire.Addr(count) {
 		if err := n.AddEndpoint(a, dcs[a%4]); err != nil {
 			b.Fatal(err)
 		}
@@ -36,13 +37,13 @@ func benchNet(b *testing.B, fifo bool, bandwidth int64) (*SimNetwork, [][2]Addr)
 	if err := n.PartitionDC("p", "dc2", "dc3", false); err != nil {
 		b.Fatal(err)
 	}
-	pairs := make([][2]Addr, 4096)
+	pairs := make([][2]wire.Addr, 4096)
 	r := streams.New(2).Stream("pairs")
 	for i := range pairs {
-		pairs[i] = [2]Addr{Addr(r.IntN(count)), Addr(r.IntN(count))}
+		pairs[i] = [2]wire.Addr{wire.Addr(r.IntN(count)), wire.Addr(r.IntN(count))}
 	}
-	for from := range Addr(count) {
-		for to := range Addr(count) {
+	for from := range wire.Addr(count) {
+		for to := range wire.Addr(count) {
 			if _, err := n.Transmit(0, from, to, 1, 100); err != nil {
 				b.Fatal(err)
 			}
@@ -66,7 +67,7 @@ func BenchmarkTransmit(b *testing.B) {
 				p := pairs[i&4095]
 				i++
 				now += 1000
-				if _, err := n.Transmit(now, p[0], p[1], Kind(i&7), 512); err != nil {
+				if _, err := n.Transmit(now, p[0], p[1], wire.Kind(i&7), 512); err != nil {
 					b.Fatal(err)
 				}
 			}

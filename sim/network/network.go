@@ -1,4 +1,4 @@
-package net
+package network
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"dynasim/internal/dist"
+	"dynasim/wire"
 )
 
 // Arrivals says how many copies of a transmitted message arrive, and when.
@@ -19,7 +20,7 @@ type Arrivals struct {
 	AtNs [2]int64
 }
 
-// SimNetwork models the wire between simulated endpoints. It is a pure model
+// Network models the wire between simulated endpoints. It is a pure model
 // with no scheduler: Transmit decides whether and when a message arrives, and
 // the caller (sim's scheduler) delivers it, re-checking Connected at delivery
 // time so that a partition that starts while a message is in flight drops it.
@@ -34,29 +35,29 @@ type Arrivals struct {
 // first message): per-link state and partition cut counts live in dense
 // matrices indexed by address, grown as endpoints are added.
 //
-// A SimNetwork is not safe for concurrent use; the simulator runs on one
+// A Network is not safe for concurrent use; the simulator runs on one
 // goroutine.
-type SimNetwork struct {
-	cfg          SimConfig
+type Network struct {
+	cfg          Config
 	streams      func(name string) *rand.Rand
 	maxLatencyMs float64
 
 	defaultModel *linkModel
 	dcPairModels map[[2]int32]*linkModel
-	linkModels   map[[2]Addr]*linkModel
+	linkModels   map[[2]wire.Addr]*linkModel
 
 	dcIDs     map[string]int32
 	dcNames   []string
-	dcMembers [][]Addr // endpoints of each datacenter, in the order added
+	dcMembers [][]wire.Addr // endpoints of each datacenter, in the order added
 
-	endpoints []Addr       // every endpoint, in the order added
+	endpoints []wire.Addr  // every endpoint, in the order added
 	dcOf      []int32      // datacenter of each address, -1 if not added; len stride
 	stride    int          // row length of links and cuts
 	links     []*linkState // [from*stride+to], nil until the link's first message
 	cuts      []uint16     // [from*stride+to]: active partitions cutting the link
 
 	partitions []*partition // active, in the order created
-	counts     [256]SimCounts
+	counts     [256]Counts
 }
 
 // linkModel is a compiled LinkConfig.
@@ -77,27 +78,27 @@ type linkState struct {
 
 // LinkStreamName is the name of the stream that drives the link from->to,
 // e.g. "link/3->7".
-func LinkStreamName(from, to Addr) string {
+func LinkStreamName(from, to wire.Addr) string {
 	return "link/" + strconv.Itoa(int(from)) + "->" + strconv.Itoa(int(to))
 }
 
-// NewSimNetwork validates cfg (after WithDefaults) and returns a network with
+// New validates cfg (after WithDefaults) and returns a network with
 // no endpoints. streams returns the named seeded stream; it is called once per
 // directed link, on the link's first message.
-func NewSimNetwork(cfg SimConfig, streams func(name string) *rand.Rand) (*SimNetwork, error) {
+func New(cfg Config, streams func(name string) *rand.Rand) (*Network, error) {
 	if streams == nil {
-		return nil, errors.New("net: NewSimNetwork needs a streams function")
+		return nil, errors.New("network: New needs a streams function")
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("net: invalid SimConfig: %w", err)
+		return nil, fmt.Errorf("network: invalid Config: %w", err)
 	}
-	n := &SimNetwork{
+	n := &Network{
 		cfg:          cfg,
 		streams:      streams,
 		maxLatencyMs: cfg.MaxLatencyMs,
 		dcPairModels: map[[2]int32]*linkModel{},
-		linkModels:   map[[2]Addr]*linkModel{},
+		linkModels:   map[[2]wire.Addr]*linkModel{},
 		dcIDs:        map[string]int32{},
 	}
 	var err error
@@ -135,9 +136,9 @@ func compileLink(l LinkConfig) (*linkModel, error) {
 		m.latency[k] = base
 	}
 	for name, spec := range l.KindLatencyMs {
-		k, ok := KindByName(name)
+		k, ok := wire.KindByName(name)
 		if !ok {
-			return nil, fmt.Errorf("net: unknown message kind %q", name)
+			return nil, fmt.Errorf("network: unknown message kind %q", name)
 		}
 		if m.latency[k], err = spec.Compile(); err != nil {
 			return nil, err
@@ -147,7 +148,7 @@ func compileLink(l LinkConfig) (*linkModel, error) {
 }
 
 // dcID interns a datacenter name.
-func (n *SimNetwork) dcID(name string) int32 {
+func (n *Network) dcID(name string) int32 {
 	if id, ok := n.dcIDs[name]; ok {
 		return id
 	}
@@ -162,12 +163,12 @@ func (n *SimNetwork) dcID(name string) int32 {
 // datacenters). Endpoints may be added at any time; a new endpoint is
 // immediately subject to the active PartitionDC and Isolate partitions that
 // cover it. Addresses should be dense from 0: tables grow to the largest one.
-func (n *SimNetwork) AddEndpoint(a Addr, dc string) error {
+func (n *Network) AddEndpoint(a wire.Addr, dc string) error {
 	if a < 0 || int(a) >= n.cfg.MaxEndpoints {
-		return fmt.Errorf("net: endpoint address %d is outside [0, max_endpoints=%d)", a, n.cfg.MaxEndpoints)
+		return fmt.Errorf("network: endpoint address %d is outside [0, max_endpoints=%d)", a, n.cfg.MaxEndpoints)
 	}
 	if int(a) < n.stride && n.dcOf[a] >= 0 {
-		return fmt.Errorf("net: endpoint %d already added (datacenter %q)", a, n.dcNames[n.dcOf[a]])
+		return fmt.Errorf("network: endpoint %d already added (datacenter %q)", a, n.dcNames[n.dcOf[a]])
 	}
 	if int(a) >= n.stride {
 		n.grow(int(a) + 1)
@@ -183,20 +184,20 @@ func (n *SimNetwork) AddEndpoint(a Addr, dc string) error {
 }
 
 // DC returns the datacenter of endpoint a, and whether a has been added.
-func (n *SimNetwork) DC(a Addr) (string, bool) {
+func (n *Network) DC(a wire.Addr) (string, bool) {
 	if !n.added(a) {
 		return "", false
 	}
 	return n.dcNames[n.dcOf[a]], true
 }
 
-func (n *SimNetwork) added(a Addr) bool {
+func (n *Network) added(a wire.Addr) bool {
 	return uint(a) < uint(n.stride) && n.dcOf[a] >= 0
 }
 
 // grow re-lays the matrices out for at least need addresses, doubling so that
 // adding endpoints one by one costs amortised O(n) per endpoint.
-func (n *SimNetwork) grow(need int) {
+func (n *Network) grow(need int) {
 	s := max(need, 2*n.stride, 16)
 	s = min(s, n.cfg.MaxEndpoints)
 	links := make([]*linkState, s*s)
@@ -215,7 +216,7 @@ func (n *SimNetwork) grow(need int) {
 
 // Connected reports whether no active partition cuts the link from->to. It
 // is false if either endpoint has not been added.
-func (n *SimNetwork) Connected(from, to Addr) bool {
+func (n *Network) Connected(from, to wire.Addr) bool {
 	if !n.added(from) || !n.added(to) {
 		return false
 	}
@@ -233,12 +234,12 @@ func (n *SimNetwork) Connected(from, to Addr) bool {
 // The error is non-nil only for bad arguments: an endpoint not added, a
 // negative size or one over MaxTransmitSizeBytes, or a streams function that
 // returned nil. Nothing is counted then.
-func (n *SimNetwork) Transmit(nowNs int64, from, to Addr, kind Kind, sizeBytes int) (Arrivals, error) {
+func (n *Network) Transmit(nowNs int64, from, to wire.Addr, kind wire.Kind, sizeBytes int) (Arrivals, error) {
 	if !n.added(from) || !n.added(to) {
 		return Arrivals{}, n.unknownEndpoint(from, to)
 	}
 	if sizeBytes < 0 || int64(sizeBytes) > MaxTransmitSizeBytes {
-		return Arrivals{}, fmt.Errorf("net: transmit %d->%d: size %d bytes outside [0, %d]", from, to, sizeBytes, MaxTransmitSizeBytes)
+		return Arrivals{}, fmt.Errorf("network: transmit %d->%d: size %d bytes outside [0, %d]", from, to, sizeBytes, MaxTransmitSizeBytes)
 	}
 	i := int(from)*n.stride + int(to)
 	ls := n.links[i]
@@ -291,7 +292,7 @@ func (n *SimNetwork) Transmit(nowNs int64, from, to Addr, kind Kind, sizeBytes i
 
 // latencyNs draws one latency and converts it from milliseconds to whole
 // nanoseconds, capped at MaxLatencyMs.
-func (n *SimNetwork) latencyNs(s *dist.Sampler, r *rand.Rand) int64 {
+func (n *Network) latencyNs(s *dist.Sampler, r *rand.Rand) int64 {
 	ms := s.Sample(r)
 	if !(ms <= n.maxLatencyMs) { // also catches NaN and +Inf
 		ms = n.maxLatencyMs
@@ -301,8 +302,8 @@ func (n *SimNetwork) latencyNs(s *dist.Sampler, r *rand.Rand) int64 {
 
 // newLink resolves the model of the link from->to (link override, else
 // datacenter pair, else default) and creates its stream.
-func (n *SimNetwork) newLink(from, to Addr, i int) (*linkState, error) {
-	m, ok := n.linkModels[[2]Addr{from, to}]
+func (n *Network) newLink(from, to wire.Addr, i int) (*linkState, error) {
+	m, ok := n.linkModels[[2]wire.Addr{from, to}]
 	if !ok {
 		if m, ok = n.dcPairModels[[2]int32{n.dcOf[from], n.dcOf[to]}]; !ok {
 			m = n.defaultModel
@@ -311,17 +312,17 @@ func (n *SimNetwork) newLink(from, to Addr, i int) (*linkState, error) {
 	name := LinkStreamName(from, to)
 	r := n.streams(name)
 	if r == nil {
-		return nil, fmt.Errorf("net: streams(%q) returned nil", name)
+		return nil, fmt.Errorf("network: streams(%q) returned nil", name)
 	}
 	ls := &linkState{model: m, rng: r}
 	n.links[i] = ls
 	return ls, nil
 }
 
-func (n *SimNetwork) unknownEndpoint(from, to Addr) error {
+func (n *Network) unknownEndpoint(from, to wire.Addr) error {
 	a := from
 	if n.added(from) {
 		a = to
 	}
-	return fmt.Errorf("net: transmit %d->%d: endpoint %d has not been added", from, to, a)
+	return fmt.Errorf("network: transmit %d->%d: endpoint %d has not been added", from, to, a)
 }

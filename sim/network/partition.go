@@ -1,8 +1,10 @@
-package net
+package network
 
 import (
 	"fmt"
 	"slices"
+
+	"dynasim/wire"
 )
 
 // A partition cuts links until healed. Partitions may overlap: each link
@@ -16,10 +18,10 @@ import (
 type partition struct {
 	name   string
 	kind   partitionKind
-	a, b   []Addr // partitionSets: the sides, sorted and distinct
-	dcA    int32  // partitionDCs
+	a, b   []wire.Addr // partitionSets: the sides, sorted and distinct
+	dcA    int32       // partitionDCs
 	dcB    int32
-	victim Addr // partitionIsolate
+	victim wire.Addr // partitionIsolate
 	oneWay bool
 }
 
@@ -35,7 +37,7 @@ const (
 // sideB to sideA. Both sides must be non-empty, disjoint sets of added
 // endpoints (duplicates within a side are ignored). Endpoints added later are
 // not affected. name must be unique among the active partitions.
-func (n *SimNetwork) Partition(name string, sideA, sideB []Addr, oneWay bool) error {
+func (n *Network) Partition(name string, sideA, sideB []wire.Addr, oneWay bool) error {
 	if err := n.checkNew(name); err != nil {
 		return err
 	}
@@ -49,7 +51,7 @@ func (n *SimNetwork) Partition(name string, sideA, sideB []Addr, oneWay bool) er
 	}
 	for _, x := range a {
 		if _, both := slices.BinarySearch(b, x); both {
-			return fmt.Errorf("net: partition %q: endpoint %d is on both sides", name, x)
+			return fmt.Errorf("network: partition %q: endpoint %d is on both sides", name, x)
 		}
 	}
 	n.add(&partition{name: name, kind: partitionSets, a: a, b: b, oneWay: oneWay})
@@ -60,18 +62,18 @@ func (n *SimNetwork) Partition(name string, sideA, sideB []Addr, oneWay bool) er
 // dcB and, unless oneWay, back. It covers endpoints added to either
 // datacenter later, too. Each datacenter must already have an endpoint (a
 // name with none is most likely a typo).
-func (n *SimNetwork) PartitionDC(name, dcA, dcB string, oneWay bool) error {
+func (n *Network) PartitionDC(name, dcA, dcB string, oneWay bool) error {
 	if err := n.checkNew(name); err != nil {
 		return err
 	}
 	if dcA == dcB {
-		return fmt.Errorf("net: partition %q: cannot partition datacenter %q from itself", name, dcA)
+		return fmt.Errorf("network: partition %q: cannot partition datacenter %q from itself", name, dcA)
 	}
 	var ids [2]int32
 	for i, dc := range []string{dcA, dcB} {
 		id, ok := n.dcIDs[dc]
 		if !ok || len(n.dcMembers[id]) == 0 {
-			return fmt.Errorf("net: partition %q: datacenter %q has no endpoints", name, dc)
+			return fmt.Errorf("network: partition %q: datacenter %q has no endpoints", name, dc)
 		}
 		ids[i] = id
 	}
@@ -81,22 +83,22 @@ func (n *SimNetwork) PartitionDC(name, dcA, dcB string, oneWay bool) error {
 
 // Isolate cuts every link to and from endpoint a, including links to
 // endpoints added later.
-func (n *SimNetwork) Isolate(name string, a Addr) error {
+func (n *Network) Isolate(name string, a wire.Addr) error {
 	if err := n.checkNew(name); err != nil {
 		return err
 	}
 	if !n.added(a) {
-		return fmt.Errorf("net: partition %q: endpoint %d has not been added", name, a)
+		return fmt.Errorf("network: partition %q: endpoint %d has not been added", name, a)
 	}
 	n.add(&partition{name: name, kind: partitionIsolate, victim: a})
 	return nil
 }
 
 // Heal ends the named partition.
-func (n *SimNetwork) Heal(name string) error {
+func (n *Network) Heal(name string) error {
 	i := slices.IndexFunc(n.partitions, func(p *partition) bool { return p.name == name })
 	if i < 0 {
-		return fmt.Errorf("net: heal: no active partition %q (active: %q)", name, n.Partitions())
+		return fmt.Errorf("network: heal: no active partition %q (active: %q)", name, n.Partitions())
 	}
 	n.apply(n.partitions[i], -1)
 	n.partitions = slices.Delete(n.partitions, i, i+1)
@@ -104,7 +106,7 @@ func (n *SimNetwork) Heal(name string) error {
 }
 
 // HealAll ends every partition.
-func (n *SimNetwork) HealAll() {
+func (n *Network) HealAll() {
 	for _, p := range n.partitions {
 		n.apply(p, -1)
 	}
@@ -112,7 +114,7 @@ func (n *SimNetwork) HealAll() {
 }
 
 // Partitions returns the names of the active partitions, oldest first.
-func (n *SimNetwork) Partitions() []string {
+func (n *Network) Partitions() []string {
 	names := make([]string, len(n.partitions))
 	for i, p := range n.partitions {
 		names[i] = p.name
@@ -120,30 +122,30 @@ func (n *SimNetwork) Partitions() []string {
 	return names
 }
 
-func (n *SimNetwork) checkNew(name string) error {
+func (n *Network) checkNew(name string) error {
 	if name == "" {
-		return fmt.Errorf("net: a partition needs a name")
+		return fmt.Errorf("network: a partition needs a name")
 	}
 	for _, p := range n.partitions {
 		if p.name == name {
-			return fmt.Errorf("net: partition %q is already active", name)
+			return fmt.Errorf("network: partition %q is already active", name)
 		}
 	}
 	if len(n.partitions) >= n.cfg.MaxPartitions {
-		return fmt.Errorf("net: partition %q: %d partitions are active, the limit (max_partitions) is %d",
+		return fmt.Errorf("network: partition %q: %d partitions are active, the limit (max_partitions) is %d",
 			name, len(n.partitions), n.cfg.MaxPartitions)
 	}
 	return nil
 }
 
 // side copies, sorts and deduplicates one side of a partition.
-func (n *SimNetwork) side(name, which string, addrs []Addr) ([]Addr, error) {
+func (n *Network) side(name, which string, addrs []wire.Addr) ([]wire.Addr, error) {
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("net: partition %q: side %s is empty", name, which)
+		return nil, fmt.Errorf("network: partition %q: side %s is empty", name, which)
 	}
 	for _, a := range addrs {
 		if !n.added(a) {
-			return nil, fmt.Errorf("net: partition %q: side %s: endpoint %d has not been added", name, which, a)
+			return nil, fmt.Errorf("network: partition %q: side %s: endpoint %d has not been added", name, which, a)
 		}
 	}
 	s := slices.Clone(addrs)
@@ -151,14 +153,14 @@ func (n *SimNetwork) side(name, which string, addrs []Addr) ([]Addr, error) {
 	return slices.Compact(s), nil
 }
 
-func (n *SimNetwork) add(p *partition) {
+func (n *Network) add(p *partition) {
 	n.partitions = append(n.partitions, p)
 	n.apply(p, +1)
 }
 
 // apply adds delta to the cut count of every link p cuts.
-func (n *SimNetwork) apply(p *partition, delta int) {
-	var a, b []Addr
+func (n *Network) apply(p *partition, delta int) {
+	var a, b []wire.Addr
 	oneWay := p.oneWay
 	switch p.kind {
 	case partitionSets:
@@ -166,8 +168,8 @@ func (n *SimNetwork) apply(p *partition, delta int) {
 	case partitionDCs:
 		a, b = n.dcMembers[p.dcA], n.dcMembers[p.dcB]
 	case partitionIsolate:
-		a = []Addr{p.victim}
-		b = make([]Addr, 0, len(n.endpoints))
+		a = []wire.Addr{p.victim}
+		b = make([]wire.Addr, 0, len(n.endpoints))
 		for _, x := range n.endpoints {
 			if x != p.victim {
 				b = append(b, x)
@@ -186,7 +188,7 @@ func (n *SimNetwork) apply(p *partition, delta int) {
 }
 
 // extend applies p to the links of x, an endpoint added while p is active.
-func (n *SimNetwork) extend(p *partition, x Addr) {
+func (n *Network) extend(p *partition, x wire.Addr) {
 	switch p.kind {
 	case partitionSets:
 		// Fixed sets: a new endpoint is on neither side.
@@ -206,14 +208,14 @@ func (n *SimNetwork) extend(p *partition, x Addr) {
 }
 
 // cutPair cuts from->to and, unless oneWay, to->from.
-func (n *SimNetwork) cutPair(from, to Addr, oneWay bool) {
+func (n *Network) cutPair(from, to wire.Addr, oneWay bool) {
 	n.cut(from, to, +1)
 	if !oneWay {
 		n.cut(to, from, +1)
 	}
 }
 
-func (n *SimNetwork) cut(from, to Addr, delta int) {
+func (n *Network) cut(from, to wire.Addr, delta int) {
 	i := int(from)*n.stride + int(to)
 	n.cuts[i] = uint16(int(n.cuts[i]) + delta)
 }

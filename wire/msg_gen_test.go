@@ -1,4 +1,4 @@
-package net
+package wire
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package net
+package wire
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 // seed corpus is real frames of every kind and their (kind, payload) forms.
 // Run locally, not in CI:
 //
-//	go test ./net -run '^$' -fuzz FuzzDecode -fuzztime 2m -fuzzminimizetime 5s
+//	go test ./wire -run '^$' -fuzz FuzzDecode -fuzztime 2m -fuzzminimizetime 5s
 func FuzzDecode(f *testing.F) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, k := range protocolKinds {
