@@ -4,9 +4,11 @@
 //
 // Every check is a pure function of the history (and, where said, of the
 // final replica states in it): same history in, same result out, whatever
-// the map order or the number of cores. The one exception is
-// CheckLinearizability's wall-clock time limit, which can turn a verdict into
-// "unknown" — reported as inconclusive, never as a pass.
+// the map order or the number of cores. CheckLinearizability holds each
+// key's search to budgets it counts (model steps, cached bytes), so its
+// verdict is the same on any machine too; only its last-resort wall-clock
+// cap can turn a verdict into "unknown" by the machine's speed, and the
+// result says so (reason time_limit). Unknown is inconclusive, never a pass.
 //
 // # Linearizability
 //
@@ -15,8 +17,11 @@
 // single-value reads, and a multi-value register for the sibling-returning
 // modes, whose state is the set of live written values: put(v, ctx) makes it
 // (state \ ctx) ∪ {v}, where ctx is the set of values the client had read.
-// Writes with unknown outcome stay open; failed operations are dropped. The
-// caller decides when the check applies (W+R>N).
+// A put with unknown outcome is closed at the first read that returned its
+// value, and left out when nothing read it (both keep exactly the
+// linearizations an open operation allows); deletes with unknown outcome
+// stay open; failed operations are dropped. The caller decides when the
+// check applies (W+R>N).
 //
 // # Durability, convergence, staleness
 //
