@@ -35,6 +35,12 @@
 // for fewer syncs. Request timeouts come from a tick the coordinator asks
 // for while requests are in flight (coord/expiry.go).
 //
+// An I/O failure stops the engine (it refuses writes, and since nothing can
+// be synced the node could answer nothing that carries data). The next
+// maintenance round reopens it from the disk under a new epoch, as a restart
+// would but keeping the node's other state; until the disk works again the
+// attempt fails, is counted, and is retried (reopenStorage).
+//
 // # Seams for what comes next
 //
 //   - Failure detection: the coordinator asks a coord.View whether a node is

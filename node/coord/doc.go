@@ -24,7 +24,13 @@
 //     acknowledgements (its own included). A write that has been sent and
 //     then times out or cannot reach W ends "unknown outcome": it may have
 //     been applied and may still appear. Only a write refused before
-//     anything was sent is "failed" or "bad request".
+//     anything was sent is "failed" or "bad request" — including one the
+//     coordinator's own replica refused: the version is minted into the
+//     local replica before it is sent anywhere, or not at all.
+//
+// Each request executes once: a duplicated put or delete (the network may
+// copy a message and deliver the copy late) would mint a new version of an
+// old value. Requests are named by sender and request ID (dedupe.go).
 //
 // # The research variants
 //
