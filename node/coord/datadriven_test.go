@@ -55,10 +55,10 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-const (
-	self    wire.Addr = 0
-	members           = 4
-)
+// self is the coordinator's address; members the nodes of the ring.
+const self wire.Addr = 0
+
+const members = 4
 
 type pending struct {
 	from, to wire.Addr
