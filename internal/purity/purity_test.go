@@ -45,13 +45,7 @@ func TestNodeAndSimArePure(t *testing.T) {
 // another in-module package), a boundary package, an internal package and a
 // package of its own tree, and a simulator package only from a test file.
 func TestModuleImportsOfNodeAreFoundAndLinted(t *testing.T) {
-	root := t.TempDir()
-	write := func(rel, src string) {
-		path := filepath.Join(root, filepath.FromSlash(rel))
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
-	}
-	write("go.mod", "module example.com/m\n\ngo 1.26\n")
+	root, write := fakeModule(t)
 	write("node/a/a.go", `package a
 import (
 	"example.com/m/disk"
@@ -140,13 +134,7 @@ func modulePath(t *testing.T, root string) string {
 // A fake module whose node tree imports internal packages directly, through
 // another internal package, and only from a test file.
 func TestInternalImportsOfNodeAreFoundAndLinted(t *testing.T) {
-	root := t.TempDir()
-	write := func(rel, src string) {
-		path := filepath.Join(root, filepath.FromSlash(rel))
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
-	}
-	write("go.mod", "module example.com/m\n\ngo 1.26\n")
+	root, write := fakeModule(t)
 	write("node/a/a.go", `package a
 import (
 	"fmt"
@@ -261,4 +249,18 @@ func f(c clock) time.Duration { return c.Now().Sub(time.Unix(0, 0)) + time.Secon
 	findings, err := CheckSource("x.go", src, NodeRules)
 	require.NoError(t, err)
 	require.Empty(t, findings)
+}
+
+// fakeModule makes an empty module example.com/m in a temporary directory
+// and returns it with a function that writes a file into it.
+func fakeModule(t *testing.T) (string, func(rel, src string)) {
+	t.Helper()
+	root := t.TempDir()
+	write := func(rel, src string) {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
+	}
+	write("go.mod", "module example.com/m\n\ngo 1.26\n")
+	return root, write
 }
