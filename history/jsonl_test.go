@@ -127,11 +127,7 @@ func TestReadHeaderAndTrailerErrors(t *testing.T) {
 	lines := strings.SplitAfter(buf.String(), "\n")
 	head, trail := lines[0], lines[len(lines)-2]
 	body := strings.Join(lines[1:len(lines)-2], "")
-	cases := []struct {
-		name, input string
-		line        int
-		field, msg  string
-	}{
+	cases := []parseErrorCase{
 		{"run field missing", strings.Replace(head, `"seed":9223372036854775813,`, ``, 1) + body + trail, 1, "run.seed", "missing"},
 		{"run field unknown", strings.Replace(head, `"seed":`, `"sede":1,"seed":`, 1) + body + trail, 1, "run.sede", "unknown field"},
 		{"run field null", strings.Replace(head, `"events":67054`, `"events":null`, 1) + body + trail, 1, "run.events", "must not be null"},
@@ -147,16 +143,7 @@ func TestReadHeaderAndTrailerErrors(t *testing.T) {
 		{"record after the trailer", head + body + trail + lines[1], 11, "type", "after the trailer on line 10"},
 		{"second trailer", head + body + trail + trail, 11, "type", "after the trailer on line 10"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Read(strings.NewReader(c.input))
-			var pe *ParseError
-			require.True(t, errors.As(err, &pe), "want a ParseError, got %v", err)
-			require.Equal(t, c.line, pe.Line, err.Error())
-			require.Equal(t, c.field, pe.Field, err.Error())
-			require.Contains(t, pe.Msg, c.msg)
-		})
-	}
+	requireParseErrors(t, cases)
 }
 
 func TestWriteRefusesInvalidHistory(t *testing.T) {
@@ -170,11 +157,7 @@ const hdr = `{"type":"header","format":"dynasim-history","version":1}` + "\n"
 const okPut = `{"type":"op","id":1,"client":0,"op":"put","key":"k","value":"v1","invoke_ns":1,"return_ns":2,"coordinator":0,"outcome":"ok"}` + "\n"
 
 func TestReadStrictErrors(t *testing.T) {
-	cases := []struct {
-		name, input string
-		line        int
-		field, msg  string
-	}{
+	cases := []parseErrorCase{
 		{"no header", okPut, 1, "type", "the first line must be the header"},
 		{"empty input", "", 0, "", "empty input"},
 		{"wrong version", `{"type":"header","format":"dynasim-history","version":3}` + "\n", 1, "version", "got 3"},
@@ -196,16 +179,7 @@ func TestReadStrictErrors(t *testing.T) {
 		{"bad fault", hdr + `{"type":"fault","label":"p","start_ns":5,"end_ns":5}` + "\n", 2, "end_ns", "greater than start_ns"},
 		{"bad replica", hdr + `{"type":"replica","at_ns":5,"key":"k","node":-1}` + "\n", 2, "node", "non-negative"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Read(strings.NewReader(c.input))
-			var pe *ParseError
-			require.True(t, errors.As(err, &pe), "want a ParseError, got %v", err)
-			require.Equal(t, c.line, pe.Line, err.Error())
-			require.Equal(t, c.field, pe.Field, err.Error())
-			require.Contains(t, pe.Msg, c.msg)
-		})
-	}
+	requireParseErrors(t, cases)
 }
 
 func TestReadLimits(t *testing.T) {
@@ -267,5 +241,28 @@ func TestReadScannerEdgeCases(t *testing.T) {
 		require.Equal(t, 2, pe.Line, err.Error())
 		require.Equal(t, c.field, pe.Field, err.Error())
 		require.Contains(t, pe.Msg, c.msg)
+	}
+}
+
+// parseErrorCase is an input Read must refuse, and where and why.
+type parseErrorCase struct {
+	name, input string
+	line        int
+	field, msg  string
+}
+
+// requireParseErrors reads each case's input and requires the ParseError it
+// names: line, field and a part of the message.
+func requireParseErrors(t *testing.T, cases []parseErrorCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(c.input))
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe), "want a ParseError, got %v", err)
+			require.Equal(t, c.line, pe.Line, err.Error())
+			require.Equal(t, c.field, pe.Field, err.Error())
+			require.Contains(t, pe.Msg, c.msg)
+		})
 	}
 }
