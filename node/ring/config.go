@@ -67,7 +67,14 @@ type DCReplicas struct {
 
 // Member is one physical node of the ring.
 type Member struct {
-	ID   wire.Addr
+	// ID is the member's identity: its tokens are hashed from it, so a
+	// member keeps its ranges whatever address it is reached at. A Ring
+	// places and lists members by ID.
+	ID wire.Addr
+	// Addr is where the member is reached on the wire. A Ring ignores it;
+	// a Membership (a ring version) lists replicas by it, and requires the
+	// members' addresses to be distinct. It may differ from ID.
+	Addr wire.Addr
 	DC   string // datacenter; may be empty
 	Rack string // rack within the datacenter; empty means a rack of its own
 	// Weight scales the member's virtual nodes relative to others (a server

@@ -45,6 +45,21 @@
 // with bitsets on the stack: no allocation when the caller's buffer is large
 // enough.
 //
+// # Ring versions
+//
+// A Member has an ID — its identity, from which its tokens are hashed — and
+// a wire address; a Ring places and names members by ID and ignores the
+// address. A Membership is one version of the ring: the Ring plus the
+// members' addresses, a version number (at least 1; larger is newer) and a
+// Digest, a stable hash of the configuration and the members (IDs,
+// addresses, datacenters, racks, weights) in ID order. Its lookups
+// (PreferenceList, ExtendedList, Owner) name members by address, through a
+// per-member table, at the cost of the plain Ring's. Index gives a member's
+// dense position, the key for per-member state such as suspicion. A
+// version is immutable and can be rebuilt anywhere from Version, Config and
+// Members, so it can travel in messages; Newer and Same compare versions
+// cheaply.
+//
 // # Membership and statistics
 //
 // A Ring is immutable; Add, Remove and WithPlacement return new rings, so a

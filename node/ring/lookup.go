@@ -29,14 +29,14 @@ func (r *Ring) search(h uint64) int {
 
 // Owner is the member owning the first token clockwise from h: the key's
 // primary token owner, independent of placement.
-func (r *Ring) Owner(h uint64) wire.Addr { return r.members[r.owners[r.search(h)]].ID }
+func (r *Ring) Owner(h uint64) wire.Addr { return r.ids[r.owners[r.search(h)]] }
 
 // PreferenceList writes the replicas for key hash h into buf[:0] (growing
 // it only if its capacity is below Replicas()) and returns it, in clockwise
 // order from h. See the package comment for the placement rules.
 func (r *Ring) PreferenceList(h uint64, buf []wire.Addr) []wire.Addr {
 	var chosen bitset
-	return r.walk(r.search(h), buf[:0], &chosen)
+	return r.walk(r.search(h), buf[:0], &chosen, r.ids)
 }
 
 // ExtendedList writes the preference list for h into buf[:0] followed by up
@@ -45,9 +45,14 @@ func (r *Ring) PreferenceList(h uint64, buf []wire.Addr) []wire.Addr {
 // The members after the preference list are the sloppy-quorum fallbacks;
 // extra >= Len() lists every member.
 func (r *Ring) ExtendedList(h uint64, extra int, buf []wire.Addr) ([]wire.Addr, int) {
+	return r.extendedList(h, extra, buf, r.ids)
+}
+
+// extendedList is ExtendedList naming member index m as names[m].
+func (r *Ring) extendedList(h uint64, extra int, buf []wire.Addr, names []wire.Addr) ([]wire.Addr, int) {
 	var chosen bitset
 	start := r.search(h)
-	out := r.walk(start, buf[:0], &chosen)
+	out := r.walk(start, buf[:0], &chosen, names)
 	primaries := len(out)
 	limit := primaries + extra
 	if limit > len(r.members) {
@@ -57,7 +62,7 @@ func (r *Ring) ExtendedList(h uint64, extra int, buf []wire.Addr) ([]wire.Addr, 
 		m := r.owners[i]
 		if !chosen.has(m) {
 			chosen.set(m)
-			out = append(out, r.members[m].ID)
+			out = append(out, names[m])
 		}
 		if i++; i == len(r.tokens) {
 			i = 0
@@ -67,7 +72,8 @@ func (r *Ring) ExtendedList(h uint64, extra int, buf []wire.Addr) ([]wire.Addr, 
 }
 
 // walk appends the preference list starting at token index start and marks
-// the chosen member indexes.
+// the chosen member indexes; member index m is written as names[m] (its ID
+// for a Ring, its address for a Membership).
 //
 // Pass 1 walks clockwise taking, for each slot (datacenter) still short,
 // members on racks not used yet. A slot is done when it has its replicas or
@@ -75,7 +81,7 @@ func (r *Ring) ExtendedList(h uint64, extra int, buf []wire.Addr) ([]wire.Addr, 
 // walks again from start and fills those slots with the members pass 1
 // skipped, earliest first. Pass-2 picks interleave with pass-1 picks in ring
 // order, so the result is sorted by walk position at the end.
-func (r *Ring) walk(start int, out []wire.Addr, chosen *bitset) []wire.Addr {
+func (r *Ring) walk(start int, out []wire.Addr, chosen *bitset, names []wire.Addr) []wire.Addr {
 	if r.primaries == 0 {
 		return out
 	}
@@ -109,7 +115,7 @@ func (r *Ring) walk(start int, out []wire.Addr, chosen *bitset) []wire.Addr {
 		racks.set(r.rack[m])
 		chosen.set(m)
 		pos[len(out)-base] = int32(step)
-		out = append(out, r.members[m].ID)
+		out = append(out, names[m])
 		got[s]++
 		usedRacks[s]++
 		if got[s] == r.need[s] {
@@ -141,7 +147,7 @@ func (r *Ring) walk(start int, out []wire.Addr, chosen *bitset) []wire.Addr {
 		}
 		chosen.set(m)
 		pos[len(out)-base] = int32(step)
-		out = append(out, r.members[m].ID)
+		out = append(out, names[m])
 		if got[s]++; got[s] == r.need[s] {
 			short--
 		}

@@ -13,9 +13,10 @@ import (
 
 // Ring maps key hashes to members. It is immutable and safe to share.
 type Ring struct {
-	cfg     Config   // with defaults; Placement.PerDC sorted by name
-	members []Member // sorted by ID, Weight defaulted to 1
-	vnodes  []int    // per member index
+	cfg     Config      // with defaults; Placement.PerDC sorted by name
+	members []Member    // sorted by ID, Weight defaulted to 1
+	ids     []wire.Addr // per member index: its ID (what lookups return)
+	vnodes  []int       // per member index
 
 	tokens []uint64 // sorted ascending
 	owners []uint16 // member index of each token
@@ -68,6 +69,7 @@ func New(cfg Config, members []Member) (*Ring, error) {
 			m.Weight = 1
 		}
 		r.vnodes = append(r.vnodes, v)
+		r.ids = append(r.ids, m.ID)
 		total += v
 	}
 	if total > MaxTokens {

@@ -38,7 +38,7 @@ func (r *Ring) Ranges(fn func(rg Range) bool) {
 	rg := Range{Start: r.tokens[n-1]}
 	for i := range n {
 		chosen = bitset{}
-		next = r.walk(i, next[:0], &chosen)
+		next = r.walk(i, next[:0], &chosen, r.ids)
 		if i > 0 && !slices.Equal(cur, next) {
 			rg.Replicas = cur
 			if !fn(rg) {
@@ -93,7 +93,7 @@ func (r *Ring) Ownership() Ownership {
 		f := span(r.tokens[(i+n-1)%n], r.tokens[i], n == 1)
 		o.Members[r.owners[i]].Primary += f
 		chosen = bitset{}
-		list = r.walk(i, list[:0], &chosen)
+		list = r.walk(i, list[:0], &chosen, r.ids)
 		for m := range r.members {
 			if chosen.has(uint16(m)) {
 				o.Members[m].Replica += f
@@ -153,8 +153,8 @@ func MovementBetween(from, to *Ring) Movement {
 	for i, u := range bounds {
 		f := span(bounds[(i+n-1)%n], u, n == 1)
 		ca, cb = bitset{}, bitset{}
-		a = from.walk(from.search(u), a[:0], &ca)
-		b = to.walk(to.search(u), b[:0], &cb)
+		a = from.walk(from.search(u), a[:0], &ca, from.ids)
+		b = to.walk(to.search(u), b[:0], &cb, to.ids)
 		if len(a) == 0 || len(b) == 0 || a[0] != b[0] {
 			mv.PrimaryMoved += f
 		}
