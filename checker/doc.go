@@ -28,7 +28,11 @@
 // LostWrites: after the quiet period every key is read once more; each
 // acknowledged put must still be there or have been superseded. Convergence:
 // every replica of every key holds the same versions at the end, and since
-// when. Staleness: for each read, how long since the newest acknowledged
+// when. Which nodes are a key's replicas is the recorder's to say: the
+// simulator lists, at each probe, the replicas of the ring version in force
+// then (the versions and the times they took effect are in the history's
+// run.ring_versions, RunInfo.RingAt), not a ring the checks share with the
+// nodes. Staleness: for each read, how long since the newest acknowledged
 // write and whether the read reflects it (the t-visibility curve of Bailis et
 // al., "Probabilistically Bounded Staleness"), and how many acknowledged
 // versions it missed (k-staleness). See each function for exact definitions.

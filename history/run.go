@@ -2,7 +2,9 @@ package history
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 )
 
 // RunInfo describes the run that recorded a history: what the JSON Lines
@@ -53,9 +55,60 @@ type RunInfo struct {
 	TwoPhaseWrites bool   `json:"two_phase_writes,omitempty"`
 	Clients        int    `json:"clients,omitempty"`
 	Keys           int    `json:"keys,omitempty"`
+	// ClientsPerDC counts the workload's clients per datacenter (the
+	// scenario's workload.clients_per_dc, or all in one).
+	ClientsPerDC map[string]int `json:"clients_per_dc,omitempty"`
 	// Nodes names the nodes by index: Op.Coordinator and ReplicaState.Node
 	// index this list.
 	Nodes []NodeInfo `json:"nodes"`
+	// RingVersions are the ring versions the run's nodes were given, each
+	// with the virtual time it took effect, oldest first: which nodes held
+	// which keys when (RingAt). Absent in histories written before they
+	// were recorded.
+	RingVersions []RingVersion `json:"ring_versions,omitempty"`
+}
+
+// RingVersion is one version of the ring as the run used it: enough to
+// rebuild the ring (the placement rule, the token seed and virtual nodes,
+// each member's ID, datacenter, rack and weight) and to tell versions apart
+// (Digest).
+type RingVersion struct {
+	Version uint64 `json:"version"`
+	AtNs    int64  `json:"at_ns"`
+	// Digest is the version's content hash as 16 lower-case hex digits.
+	Digest string `json:"digest"`
+	VNodes int    `json:"vnodes"`
+	Seed   uint64 `json:"seed"`
+	// N is the replica count, or PerDC the replicas per datacenter.
+	N       int            `json:"n,omitempty"`
+	PerDC   map[string]int `json:"per_dc,omitempty"`
+	Members []RingMember   `json:"members"`
+}
+
+// RingMember is one member of a ring version. Node indexes the run's
+// Nodes; ID (the member's identity, its tokens' seed) and Addr (its wire
+// address) need not equal it or each other.
+type RingMember struct {
+	Node   int32   `json:"node"`
+	ID     int32   `json:"id"`
+	Addr   int32   `json:"addr"`
+	DC     string  `json:"dc,omitempty"`
+	Rack   string  `json:"rack,omitempty"`
+	Weight float64 `json:"weight"`
+}
+
+// RingAt returns the ring version in force at virtual time atNs: the last
+// one that took effect at or before it (the first for earlier times), or
+// nil when none is recorded.
+func (r *RunInfo) RingAt(atNs int64) *RingVersion {
+	if len(r.RingVersions) == 0 {
+		return nil
+	}
+	i := len(r.RingVersions) - 1
+	for i > 0 && r.RingVersions[i].AtNs > atNs {
+		i--
+	}
+	return &r.RingVersions[i]
 }
 
 // NodeInfo names one node of the run.
@@ -114,6 +167,11 @@ func (r *RunInfo) Validate() error {
 	if r.Clients < 0 || r.Keys < 0 {
 		return fieldErr("run.clients", "clients (%d) and keys (%d) must be non-negative", r.Clients, r.Keys)
 	}
+	for _, dc := range slices.Sorted(maps.Keys(r.ClientsPerDC)) { // the first problem in name order
+		if n := r.ClientsPerDC[dc]; len(dc) > MaxIDBytes || n < 0 {
+			return fieldErr("run.clients_per_dc", "datacenter names are limited to %d bytes and counts must be non-negative, got %q: %d", MaxIDBytes, dc, r.ClientsPerDC[dc])
+		}
+	}
 	if r.InFlightAtEnd < 0 {
 		return fieldErr("run.in_flight_at_end", "must be non-negative, got %d", r.InFlightAtEnd)
 	}
@@ -126,6 +184,49 @@ func (r *RunInfo) Validate() error {
 		}
 		if len(n.DC) > MaxIDBytes {
 			return fieldErr(fmt.Sprintf("run.nodes[%d].dc", i), "is %d bytes, the limit is %d", len(n.DC), MaxIDBytes)
+		}
+	}
+	return r.validateRings()
+}
+
+// MaxRingVersions bounds RunInfo.RingVersions.
+const MaxRingVersions = 10_000
+
+func (r *RunInfo) validateRings() error {
+	if len(r.RingVersions) > MaxRingVersions {
+		return fieldErr("run.ring_versions", "lists %d versions, the limit is %d", len(r.RingVersions), MaxRingVersions)
+	}
+	for i := range r.RingVersions {
+		v := &r.RingVersions[i]
+		path := fmt.Sprintf("run.ring_versions[%d]", i)
+		if v.Version == 0 {
+			return fieldErr(path+".version", "must be at least 1")
+		}
+		if v.AtNs < 0 {
+			return fieldErr(path+".at_ns", "must be non-negative, got %d", v.AtNs)
+		}
+		if i > 0 {
+			prev := &r.RingVersions[i-1]
+			if v.Version <= prev.Version {
+				return fieldErr(path+".version", "must be above the previous version %d, got %d", prev.Version, v.Version)
+			}
+			if v.AtNs < prev.AtNs {
+				return fieldErr(path+".at_ns", "must not be before the previous version's %d, got %d", prev.AtNs, v.AtNs)
+			}
+		}
+		if !fingerprintRE.MatchString(v.Digest) {
+			return fieldErr(path+".digest", "must be 16 lower-case hex digits, got %q", v.Digest)
+		}
+		if len(v.Members) < 1 || len(v.Members) > MaxNodes {
+			return fieldErr(path+".members", "must list between 1 and %d members, got %d", MaxNodes, len(v.Members))
+		}
+		for j, m := range v.Members {
+			if m.Node < 0 || int(m.Node) >= len(r.Nodes) {
+				return fieldErr(fmt.Sprintf("%s.members[%d].node", path, j), "must index run.nodes (0..%d), got %d", len(r.Nodes)-1, m.Node)
+			}
+			if len(m.DC) > MaxIDBytes || len(m.Rack) > MaxIDBytes {
+				return fieldErr(fmt.Sprintf("%s.members[%d]", path, j), "dc and rack are limited to %d bytes", MaxIDBytes)
+			}
 		}
 	}
 	return nil

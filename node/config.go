@@ -18,8 +18,15 @@ import (
 // part; Validate checks the whole.
 type Config struct {
 	// Members are the ring's members: every node of the cluster with its
-	// datacenter, rack and weight. A node must find itself among them.
+	// ID (the identity its tokens are hashed from), wire address,
+	// datacenter, rack and weight. IDs and addresses are each distinct;
+	// they need not be equal. A node must find its own address among them.
+	// They form the node's first ring version; a host gives it later ones
+	// (Node.SetMembership).
 	Members []ring.Member
+	// MembershipVersion is the version number of the ring version Members
+	// describe. Default 1.
+	MembershipVersion uint64
 	// Ring is the consistent-hashing configuration: virtual nodes per unit
 	// of weight, token seed, and the replica placement (N, or N per
 	// datacenter). The placement's replica count is a request's default N.
@@ -80,6 +87,9 @@ type StorageConfig struct {
 	// (a sibling set may hold many values).
 	Engine lsm.Options
 }
+
+// DefaultMembershipVersion is the version number of the configured ring.
+const DefaultMembershipVersion = 1
 
 // Storage defaults and bounds.
 const (
@@ -147,6 +157,9 @@ func (c StorageConfig) Validate() error {
 
 // WithDefaults returns c with every part's defaults applied.
 func (c Config) WithDefaults() Config {
+	if c.MembershipVersion == 0 {
+		c.MembershipVersion = DefaultMembershipVersion
+	}
 	c.Ring = c.Ring.WithDefaults()
 	c.Versions = c.Versions.WithDefaults()
 	c.Coordinator = c.Coordinator.WithDefaults()
@@ -154,7 +167,7 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate checks every part and the ring built from Members.
+// Validate checks every part and the ring version built from Members.
 func (c Config) Validate() error {
 	_, err := prepare(c)
 	return err

@@ -15,7 +15,8 @@ import (
 
 func validConfig() Config {
 	return Config{
-		Members: []ring.Member{{ID: 0}, {ID: 1}, {ID: 2}},
+		// IDs and addresses differ on purpose.
+		Members: []ring.Member{{ID: 0, Addr: 10}, {ID: 1, Addr: 20}, {ID: 2, Addr: 30}},
 	}
 }
 
@@ -25,10 +26,13 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	require.Equal(t, DefaultDir, c.Storage.Dir)
 	require.Equal(t, versions.ModeDVV, c.Versions.Mode)
 	require.Equal(t, ring.DefaultN, c.Ring.Placement.N)
+	require.Equal(t, uint64(DefaultMembershipVersion), c.MembershipVersion)
 
 	for name, mutate := range map[string]func(*Config){
 		"no members":        func(c *Config) { c.Members = nil },
-		"duplicate member":  func(c *Config) { c.Members = append(c.Members, ring.Member{ID: 1}) },
+		"duplicate member":  func(c *Config) { c.Members = append(c.Members, ring.Member{ID: 1, Addr: 40}) },
+		"duplicate address": func(c *Config) { c.Members = append(c.Members, ring.Member{ID: 3, Addr: 20}) },
+		"negative address":  func(c *Config) { c.Members = append(c.Members, ring.Member{ID: 3, Addr: -2}) },
 		"root dir":          func(c *Config) { c.Storage.Dir = "/" },
 		"negative delay":    func(c *Config) { c.Storage.SyncDelay = -time.Second },
 		"engine sync mode":  func(c *Config) { c.Storage.Engine.Sync = lsm.SyncPeriodic },
@@ -60,8 +64,8 @@ func TestStartRefusesStrangersAndDisklessHosts(t *testing.T) {
 	require.NoError(t, err)
 	fs, err := disk.NewMemFS(disk.DefaultMemFSConfig())
 	require.NoError(t, err)
-	_, err = f(7, fakeEnv{fs: fs})
-	require.ErrorContains(t, err, "address 7 is not among the 3 members")
-	_, err = f(1, fakeEnv{})
+	_, err = f(1, fakeEnv{fs: fs})
+	require.ErrorContains(t, err, "address 1 is not among the 3 members of ring version 1", "member IDs are not addresses")
+	_, err = f(20, fakeEnv{})
 	require.ErrorContains(t, err, "no disk")
 }

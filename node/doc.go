@@ -12,7 +12,8 @@
 // Process, Factory). The rest of this package assembles a node from its
 // parts, which live in sub-packages:
 //
-//   - ring: consistent hashing, preference lists;
+//   - ring: consistent hashing, preference lists, and ring versions
+//     (Membership);
 //   - versions: vector clocks, dotted version vectors, last-write-wins;
 //   - coord: the coordinator (quorums, read repair, two-phase writes,
 //     forwarding, the membership View);
@@ -41,10 +42,30 @@
 // would but keeping the node's other state; until the disk works again the
 // attempt fails, is counted, and is retried (reopenStorage).
 //
+// # Membership
+//
+// Every node owns its ring state: a ring.Membership, the ring version it
+// places keys with (version number, members with ID, wire address,
+// datacenter, rack and weight, and the placement). Config.Members is only
+// the first version (Config.MembershipVersion, default 1); a host gives a
+// node later ones with SetMembership, which accepts only newer versions
+// that still list the node. The version lives in the node's coord.View,
+// which the coordinator reads at the start of every request, so the next
+// request after a change is placed by the new version; requests in flight
+// keep the replicas they were placed with. Suspicion (coord.Suspicion) is
+// kept per member of the current version and rebuilt from it, keyed by
+// member ID, whatever the addresses. Versions are immutable, carry a
+// digest, and order by number (Newer, Same), so gossip can carry them and
+// join/leave can issue them. NewFactoryFrom lets a host choose the version
+// a node starts or restarts with (the one in force, not the configured
+// one). A member's ID (its tokens' seed) and its address are separate;
+// nothing here assumes either equals a position.
+//
 // # Seams for what comes next
 //
 //   - Failure detection: the coordinator asks a coord.View whether a node is
-//     believed up; today that is local suspicion from timeouts, later gossip.
+//     believed up; today that is local suspicion from timeouts, later gossip,
+//     which will also carry ring versions (the View's Membership).
 //   - Sloppy quorum and hinted handoff: WriteRequest.HintFor and
 //     ring.ExtendedList are in place; the replica stores data under a
 //     namespace byte so hints get their own.

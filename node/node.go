@@ -13,12 +13,15 @@ import (
 )
 
 // shared is what every node of a cluster can share: the validated
-// configuration and the immutable ring and versioner built from it.
+// configuration, the versioner, and the ring version the configuration
+// describes (immutable; each node holds its own current version from it).
 type shared struct {
 	cfg     Config
-	ring    *ring.Ring
+	initial *ring.Membership
 	v       *versions.Versioner
-	maxAddr wire.Addr
+	// current, when set, gives the ring version a node starts (or
+	// restarts) with instead of initial (NewFactoryFrom).
+	current func() *ring.Membership
 }
 
 func prepare(cfg Config) (*shared, error) {
@@ -36,24 +39,28 @@ func prepare(cfg Config) (*shared, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := ring.New(cfg.Ring, cfg.Members)
+	m, err := ring.NewMembership(cfg.MembershipVersion, cfg.Ring, cfg.Members)
 	if err != nil {
 		return nil, err
 	}
-	sh := &shared{cfg: cfg, ring: r, v: v}
-	for _, m := range cfg.Members {
-		sh.maxAddr = max(sh.maxAddr, m.ID)
-	}
-	return sh, nil
+	return &shared{cfg: cfg, initial: m, v: v}, nil
 }
 
 // NewFactory validates cfg once and returns a Factory that starts nodes
-// with it; the ring and versioner are built once and shared.
-func NewFactory(cfg Config) (Factory, error) {
+// with it; the versioner and the initial ring version are built once and
+// shared.
+func NewFactory(cfg Config) (Factory, error) { return NewFactoryFrom(cfg, nil) }
+
+// NewFactoryFrom is NewFactory with the ring version a node starts with
+// chosen at each start: current() when it returns a version (the one the
+// host knows to be in force — a node restarted after a ring change must not
+// come back with the configured one), the configured one otherwise.
+func NewFactoryFrom(cfg Config, current func() *ring.Membership) (Factory, error) {
 	sh, err := prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
+	sh.current = current
 	return func(self wire.Addr, env Env) (Process, error) { return sh.start(self, env) }, nil
 }
 
@@ -78,7 +85,9 @@ type Node struct {
 	store  *replica.Store
 	engine lsmEngine
 	coord  *coord.Coordinator
-	view   *coord.Suspicion
+	// view holds the node's own current ring version (Membership) and
+	// its suspicion of the members; SetMembership replaces the version.
+	view *coord.Suspicion
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -95,8 +104,14 @@ type Node struct {
 }
 
 func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
-	if _, ok := sh.ring.Member(self); !ok {
-		return nil, fmt.Errorf("node: address %d is not among the %d members", self, sh.ring.Len())
+	m := sh.initial
+	if sh.current != nil {
+		if cur := sh.current(); cur != nil {
+			m = cur
+		}
+	}
+	if _, ok := m.Index(self); !ok {
+		return nil, fmt.Errorf("node: address %d is not among the %d members of ring version %d", self, m.Len(), m.Version())
 	}
 	fs := env.FS()
 	if fs == nil {
@@ -113,13 +128,14 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 	}
 	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch, engine: eng}
 	n.store = replica.NewStore(eng, sh.v, st.RowCacheBytes)
-	n.view = coord.NewSuspicion(sh.maxAddr, sh.cfg.Coordinator.SuspectFor)
-	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.ring, sh.v, host{n}, n.view)
+	n.view = coord.NewSuspicion(m, sh.cfg.Coordinator.SuspectFor)
+	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.v, host{n}, n.view)
 	if err != nil {
 		eng.Close()
 		return nil, err
 	}
 	n.stats.Epoch = epoch
+	n.stats.RingVersion = m.Version()
 	env.SetTimer(st.MaintenanceInterval, Timer{Kind: timerMaintain})
 	return n, nil
 }
@@ -211,8 +227,35 @@ func (n *Node) Epoch() uint32 { return n.epoch }
 // Actor is the actor ID this incarnation mints versions under.
 func (n *Node) Actor() wire.ActorID { return n.coord.Actor() }
 
-// Ring is the ring the node places keys with.
-func (n *Node) Ring() *ring.Ring { return n.sh.ring }
+// Membership is the ring version the node currently places keys with.
+func (n *Node) Membership() *ring.Membership { return n.view.Membership() }
+
+// Ring is the ring of the node's current ring version.
+func (n *Node) Ring() *ring.Ring { return n.view.Membership().Ring() }
+
+// SetMembership gives the node a new ring version: from the next request
+// on, the coordinator places keys with it, and suspicion is rebuilt over
+// its members. A version that is not newer than the node's is refused
+// (versions only move forward; the same version again is a no-op), and so
+// is one that does not list this node's address. Requests in flight keep
+// the replicas they were placed with.
+func (n *Node) SetMembership(m *ring.Membership) error {
+	cur := n.view.Membership()
+	switch {
+	case m == nil:
+		return fmt.Errorf("node %d: no ring version", n.self)
+	case m.Same(cur):
+		return nil
+	case !m.Newer(cur):
+		return fmt.Errorf("node %d: ring version %d is not newer than the current %d", n.self, m.Version(), cur.Version())
+	}
+	if _, ok := m.Index(n.self); !ok {
+		return fmt.Errorf("node %d: not a member of ring version %d", n.self, m.Version())
+	}
+	n.view.SetMembership(m)
+	n.stats.RingVersion = m.Version()
+	return nil
+}
 
 // Versioner is the node's versioning rules.
 func (n *Node) Versioner() *versions.Versioner { return n.sh.v }

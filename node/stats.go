@@ -14,8 +14,11 @@ const maintainSoon = time.Millisecond
 
 // Stats counts what one incarnation of a node did.
 type Stats struct {
-	Epoch  uint32 // this incarnation's epoch
-	Events uint64 // events handled
+	Epoch uint32 // this incarnation's epoch
+	// RingVersion is the version number of the ring version the node
+	// places keys with now.
+	RingVersion uint64
+	Events      uint64 // events handled
 	// ReplicaReads and ReplicaWrites are reads and writes served for
 	// coordinators on other nodes.
 	ReplicaReads, ReplicaWrites uint64

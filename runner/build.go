@@ -2,7 +2,9 @@ package runner
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -22,10 +24,6 @@ import (
 
 // clusterConfig maps a resolved scenario onto the simulated cluster.
 func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
-	addr := map[string]wire.Addr{}
-	for i, m := range r.Cluster.Nodes {
-		addr[m.Name] = wire.Addr(i)
-	}
 	nw := network.Config{
 		Default:      r.Network.Default.Net(),
 		FIFO:         r.Network.FIFO,
@@ -37,14 +35,6 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 	for _, p := range r.Network.DCPairs {
 		nw.DCPairs = append(nw.DCPairs, network.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
 	}
-	for _, l := range r.Network.Links {
-		from, okF := addr[l.From]
-		to, okT := addr[l.To]
-		if !okF || !okT {
-			return cluster.Config{}, fmt.Errorf("runner: link override %s -> %s names an unknown node", l.From, l.To)
-		}
-		nw.Links = append(nw.Links, network.LinkOverride{From: from, To: to, BothWays: l.BothWays, Link: l.Link.Net()})
-	}
 	cfg := cluster.Config{
 		World: sim.Config{
 			Seed:            r.Seed,
@@ -52,6 +42,14 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 			EventCost:       time.Duration(r.Sim.EventCost),
 			MaxQueuedEvents: r.Sim.MaxQueuedEvents,
 		},
+	}
+	for _, dc := range slices.Sorted(maps.Keys(r.Workload.ClientsPerDC)) {
+		cfg.ClientGroups = append(cfg.ClientGroups, cluster.ClientGroup{DC: dc, Count: r.Workload.ClientsPerDC[dc]})
+	}
+	// Link overrides name nodes; the cluster resolves them through its
+	// address book.
+	for _, l := range r.Network.Links {
+		cfg.Links = append(cfg.Links, cluster.Link{From: l.From, To: l.To, BothWays: l.BothWays, Link: l.Link.Net()})
 	}
 	for _, m := range r.Cluster.Nodes {
 		d, ok := r.Disks.Nodes[m.Name]

@@ -164,6 +164,8 @@ func runInfo(r *scenarios.Resolved, res *cluster.Result) *history.RunInfo {
 	for _, m := range r.Cluster.Nodes {
 		info.Nodes = append(info.Nodes, history.NodeInfo{Name: m.Name, DC: m.Datacenter})
 	}
+	info.RingVersions = res.RingVersions
+	info.ClientsPerDC = res.ClientsPerDC
 	return info
 }
 
@@ -202,11 +204,11 @@ func nodeStats(res *cluster.Result, own ring.Ownership) []reports.NodeStats {
 		share[s.ID] = s
 	}
 	var out []reports.NodeStats
-	for _, n := range res.Nodes {
+	for i, n := range res.Nodes { // member order: i is the node's index in the history
 		out = append(out, reports.NodeStats{
-			RingPrimary:         share[n.Addr].Primary,
-			RingReplica:         share[n.Addr].Replica,
-			Node:                int(n.Addr),
+			RingPrimary:         share[n.ID].Primary,
+			RingReplica:         share[n.ID].Replica,
+			Node:                i,
 			Name:                n.Name,
 			DC:                  n.DC,
 			EventsHandled:       n.Total.Events,

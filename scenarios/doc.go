@@ -172,6 +172,8 @@
 //
 //	workload:                     # mirrors sim.WorkloadConfig
 //	  clients: 1
+//	  clients_per_dc: {east: 3, west: 2}   # instead of clients; clients is the sum
+//	                              # (client0.. fill the datacenters in name order)
 //	  rate_per_client: 0          # > 0: open loop, Poisson arrivals per second
 //	  think_time_ms: {dist: exponential, mean: 5}   # closed loop only
 //	  duration: 10s               # stop starting operations after this
@@ -307,7 +309,8 @@
 //	disks.*.full                           false
 //	disks.*.faults_from_start              true
 //	clocks.*.offset, drift_ppm             0
-//	workload.clients                       1
+//	workload.clients                       1, or the sum of clients_per_dc
+//	workload.clients_per_dc                none (every client in the first node's datacenter)
 //	workload.rate_per_client               0 (closed loop)
 //	workload.think_time_ms                 none (no pause)
 //	workload.duration                      10s, or 0 (no limit) when max_ops is set

@@ -264,6 +264,14 @@ func (s *Scenario) resolveWorkload(src streams.Source, r *Resolved) {
 		Timeout:        w.Timeout.pick(src, p("timeout"), DefaultClientTimeout),
 		Retries:        w.Retries.pick(src, p("retries"), 0),
 	}
+	if len(w.ClientsPerDC) > 0 {
+		out.ClientsPerDC, out.Clients = map[string]int{}, 0
+		for _, dc := range sortedKeys(w.ClientsPerDC) {
+			k := w.ClientsPerDC[dc]
+			out.ClientsPerDC[dc] = k.pick(src, p("clients_per_dc."+dc), 0)
+			out.Clients += out.ClientsPerDC[dc]
+		}
+	}
 	m := &w.Mix
 	if m.Get.Set || m.Put.Set || m.Delete.Set || m.ReadModifyWrite.Set {
 		out.Mix = Mix{

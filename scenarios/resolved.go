@@ -169,21 +169,25 @@ type Clock struct {
 // ReadLevel and WriteLevel are explicit: DEFAULT resolves to the node's R and
 // W as replica counts.
 type Workload struct {
-	Clients        int       `yaml:"clients"`
-	RatePerClient  float64   `yaml:"rate_per_client"`
-	ThinkTimeMs    dist.Spec `yaml:"think_time_ms,omitempty"`
-	Duration       Duration  `yaml:"duration"`
-	MaxOps         int       `yaml:"max_ops"`
-	MaxOutstanding int       `yaml:"max_outstanding"`
-	Mix            Mix       `yaml:"mix"`
-	Keys           Keys      `yaml:"keys"`
-	ValueSizeBytes dist.Spec `yaml:"value_size_bytes"`
-	N              int       `yaml:"n"`
-	ReadLevel      Level     `yaml:"read_level"`
-	WriteLevel     Level     `yaml:"write_level"`
-	Routing        Routing   `yaml:"routing"`
-	Timeout        Duration  `yaml:"timeout"`
-	Retries        int       `yaml:"retries"`
+	Clients int `yaml:"clients"`
+	// ClientsPerDC, when set, places that many of the clients in each
+	// datacenter (Clients is their sum): client0... fill the datacenters in
+	// name order. Unset: every client sits in the first node's datacenter.
+	ClientsPerDC   map[string]int `yaml:"clients_per_dc,omitempty"`
+	RatePerClient  float64        `yaml:"rate_per_client"`
+	ThinkTimeMs    dist.Spec      `yaml:"think_time_ms,omitempty"`
+	Duration       Duration       `yaml:"duration"`
+	MaxOps         int            `yaml:"max_ops"`
+	MaxOutstanding int            `yaml:"max_outstanding"`
+	Mix            Mix            `yaml:"mix"`
+	Keys           Keys           `yaml:"keys"`
+	ValueSizeBytes dist.Spec      `yaml:"value_size_bytes"`
+	N              int            `yaml:"n"`
+	ReadLevel      Level          `yaml:"read_level"`
+	WriteLevel     Level          `yaml:"write_level"`
+	Routing        Routing        `yaml:"routing"`
+	Timeout        Duration       `yaml:"timeout"`
+	Retries        int            `yaml:"retries"`
 }
 
 // Mix weighs the operation kinds.

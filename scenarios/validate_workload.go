@@ -25,8 +25,29 @@ const (
 func (v *validator) workload() {
 	w := &v.s.Workload
 	within(v, w.Clients, "workload.clients", 1, MaxClients)
-	if _, hi := lohi(w.Clients, DefaultClients); hi <= MaxClients && v.maxNodes+hi+1 > MaxEndpoints && !v.failed("workload.clients", "cluster.nodes") {
-		v.bad("workload.clients", "%d clients and %d nodes need %d simulated endpoints (one per node and client, plus the final reader), the limit is %d: at most %d clients with %d nodes",
+	clientsPath := "workload.clients"
+	_, hi := lohi(w.Clients, DefaultClients)
+	if len(w.ClientsPerDC) > 0 {
+		clientsPath = "workload.clients_per_dc"
+		sumLo, sumHi := 0, 0
+		for _, dc := range sortedKeys(w.ClientsPerDC) {
+			p := "workload.clients_per_dc." + dc
+			k := w.ClientsPerDC[dc]
+			within(v, k, p, 1, MaxClients)
+			v.datacenter(p, dc)
+			lo, h := lohi(k, 0)
+			sumLo, sumHi = sumLo+lo, sumHi+h
+		}
+		if lo, h := lohi(w.Clients, 0); w.Clients.Set && !(lo == sumLo && h == sumHi && sumLo == sumHi) {
+			v.bad("workload.clients", "clients is the sum of clients_per_dc (%s); leave it out", span(sumLo, sumHi))
+		}
+		if sumHi > MaxClients && !v.failed(clientsPath) {
+			v.bad(clientsPath, "%d clients in total, the limit is %d", sumHi, MaxClients)
+		}
+		hi = sumHi
+	}
+	if hi <= MaxClients && v.maxNodes+hi+1 > MaxEndpoints && !v.failed(clientsPath, "workload.clients", "cluster.nodes") {
+		v.bad(clientsPath, "%d clients and %d nodes need %d simulated endpoints (one per node and client, plus the final reader), the limit is %d: at most %d clients with %d nodes",
 			hi, v.maxNodes, v.maxNodes+hi+1, MaxEndpoints, MaxEndpoints-v.maxNodes-1, v.maxNodes)
 	}
 	within(v, w.RatePerClient, "workload.rate_per_client", 0, 1e6)

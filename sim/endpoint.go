@@ -26,6 +26,11 @@ type EndpointSpec struct {
 	Disk *DiskConfig
 	// Factory builds the process, at start and at every restart.
 	Factory node.Factory
+	// Idle adds the endpoint without starting its process: World.Start
+	// starts it later. A harness uses it to learn the addresses of all its
+	// endpoints before any process starts (a node's first ring version
+	// names its peers' addresses).
+	Idle bool
 }
 
 // DiskConfig describes an endpoint's simulated disk: an in-memory FS with
@@ -73,6 +78,24 @@ type Endpoint struct {
 	ioAtStart time.Duration
 
 	restartErr error
+	// idle: added with EndpointSpec.Idle and not started yet.
+	idle bool
+}
+
+// Start starts the process of an endpoint added with EndpointSpec.Idle, at
+// the current virtual time. It fails for an endpoint that was started
+// already. A process that fails to start leaves the endpoint down, as
+// AddEndpoint does, with the error returned and kept in StartErr.
+func (w *World) Start(a wire.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if !ep.idle {
+		return fmt.Errorf("sim: start %s: already started", ep.spec.Name)
+	}
+	ep.idle = false
+	return ep.start(w.Now())
 }
 
 // AddEndpoint hosts a new endpoint and starts its process at the current
@@ -122,6 +145,10 @@ func (w *World) AddEndpoint(spec EndpointSpec) (*Endpoint, error) {
 	}
 	w.eps = append(w.eps, ep)
 	w.byName[spec.Name] = ep
+	if spec.Idle {
+		ep.idle = true
+		return ep, nil
+	}
 	if err := ep.start(w.Now()); err != nil {
 		return ep, err
 	}

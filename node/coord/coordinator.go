@@ -43,23 +43,26 @@ type Host interface {
 type Coordinator struct {
 	cfg   Config
 	self  wire.Addr
-	dc    string
 	epoch uint32
 	actor wire.ActorID
-	ring  *ring.Ring
 	v     *versions.Versioner
 	host  Host
 	view  View
 
-	dcByAddr map[wire.Addr]string
-	ops      map[uint64]*op
-	free     []*op
-	counter  uint32
-	prefBuf  []wire.Addr
-	valBuf   [][]byte
-	stats    Stats
-	msgs     messages
-	seen     dedupe // client requests executed (dedupe.go)
+	// mem is the ring version the last request was placed with (read from
+	// the view at the start of every request) and dc this node's
+	// datacenter in it.
+	mem *ring.Membership
+	dc  string
+
+	ops     map[uint64]*op
+	free    []*op
+	counter uint32
+	prefBuf []wire.Addr
+	valBuf  [][]byte
+	stats   Stats
+	msgs    messages
+	seen    dedupe // client requests executed (dedupe.go)
 
 	// Timeouts (expiry.go).
 	ticks              uint64
@@ -67,35 +70,35 @@ type Coordinator struct {
 	requestQ, forwardQ expiryQueue
 }
 
-// New returns a coordinator for node self in its incarnation epoch (which
-// makes its actor ID and keeps its request IDs distinct from those of
-// earlier incarnations).
-func New(cfg Config, self wire.Addr, epoch uint32, r *ring.Ring, v *versions.Versioner, host Host, view View) (*Coordinator, error) {
+// New returns a coordinator for node self (its wire address) in its
+// incarnation epoch (which makes its actor ID and keeps its request IDs
+// distinct from those of earlier incarnations). The ring comes from the
+// view, read again at every request; self must be a member of the view's
+// current version.
+func New(cfg Config, self wire.Addr, epoch uint32, v *versions.Versioner, host Host, view View) (*Coordinator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	me, ok := r.Member(self)
-	if !ok {
-		return nil, fmt.Errorf("coord: node %d is not a member of the ring", self)
+	m := view.Membership()
+	if m == nil {
+		return nil, fmt.Errorf("coord: the view has no ring version")
+	}
+	if _, ok := m.Index(self); !ok {
+		return nil, fmt.Errorf("coord: node %d is not a member of ring version %d", self, m.Version())
 	}
 	c := &Coordinator{
-		cfg:      cfg.WithDefaults(),
-		self:     self,
-		dc:       me.DC,
-		epoch:    epoch,
-		actor:    wire.ActorOf(self, epoch),
-		ring:     r,
-		v:        v,
-		host:     host,
-		view:     view,
-		dcByAddr: map[wire.Addr]string{},
-		ops:      map[uint64]*op{},
-		prefBuf:  make([]wire.Addr, 0, ring.MaxReplicas),
+		cfg:     cfg.WithDefaults(),
+		self:    self,
+		epoch:   epoch,
+		actor:   wire.ActorOf(self, epoch),
+		v:       v,
+		host:    host,
+		view:    view,
+		ops:     map[uint64]*op{},
+		prefBuf: make([]wire.Addr, 0, ring.MaxReplicas),
 	}
 	c.seen = newDedupe(c.cfg.MaxTrackedSenders)
-	for _, m := range r.Members() {
-		c.dcByAddr[m.ID] = m.DC
-	}
+	c.membership()
 	c.requestQ = newExpiryQueue(c.cfg.RequestTimeout, c.cfg.TimeoutTick)
 	c.forwardQ = newExpiryQueue(c.cfg.ForwardTimeout, c.cfg.TimeoutTick)
 	return c, nil
@@ -116,7 +119,15 @@ func (c *Coordinator) Actor() wire.ActorID { return c.actor }
 // Pending is the number of requests in flight.
 func (c *Coordinator) Pending() int { return len(c.ops) }
 
-func (c *Coordinator) dcOf(a wire.Addr) string { return c.dcByAddr[a] }
+// membership reads the view's current ring version.
+func (c *Coordinator) membership() *ring.Membership {
+	if m := c.view.Membership(); m != c.mem {
+		c.mem, c.dc = m, m.DCOf(c.self)
+	}
+	return c.mem
+}
+
+func (c *Coordinator) dcOf(a wire.Addr) string { return c.mem.DCOf(a) }
 
 // nextID returns a request ID unique across this node's incarnations: the
 // epoch in the high 32 bits, a counter in the low 32 (which would wrap only
@@ -163,7 +174,7 @@ func (c *Coordinator) finish(o *op) {
 // key's preference list (n = 0: all of them).
 func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
 	o.key, o.hash = key, ring.HashKey(key)
-	c.prefBuf = c.ring.PreferenceList(o.hash, c.prefBuf[:0])
+	c.prefBuf = c.membership().PreferenceList(o.hash, c.prefBuf[:0])
 	want := int(n)
 	if want == 0 {
 		want = len(c.prefBuf)

@@ -30,6 +30,9 @@ import (
 //
 //	new [w=2] [r=2] [read-repair=async|blocking|off] [two-phase] [mode=lww|dvv]
 //	replicas key=K                       the key's preference list
+//	ring version=V ids=I,I,I,I [n=N]     give the coordinator's view a new
+//	                                     ring version: node i (address i)
+//	                                     gets ring ID ids[i]
 //	put client=C req=Q key=K value=V [ctx=from-last-reply]
 //	get client=C req=Q key=K
 //	deliver N...                         deliver pending messages by number
@@ -69,7 +72,7 @@ type pending struct {
 type world struct {
 	c       *Coordinator
 	v       *versions.Versioner
-	r       *ring.Ring
+	view    *scriptView
 	now     time.Time
 	stores  [members]map[string]wire.SiblingSet
 	queue   []pending
@@ -120,9 +123,9 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 	}
 	var ms []ring.Member
 	for i := range members {
-		ms = append(ms, ring.Member{ID: wire.Addr(i), DC: "dc1", Weight: 1})
+		ms = append(ms, ring.Member{ID: wire.Addr(i), Addr: wire.Addr(i), DC: "dc1", Weight: 1})
 	}
-	r, err := ring.New(ring.Config{VNodes: 16, Seed: 7, Placement: ring.Placement{N: 3}}, ms)
+	m, err := ring.NewMembership(1, scriptRing(3), ms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +133,11 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{v: v, r: r, now: time.Unix(1000, 0)}
+	w := &world{v: v, view: &scriptView{m: m}, now: time.Unix(1000, 0)}
 	for i := range w.stores {
 		w.stores[i] = map[string]wire.SiblingSet{}
 	}
-	w.c, err = New(cfg, self, 1, r, v, (*fakeHost)(w), alwaysUp{})
+	w.c, err = New(cfg, self, 1, v, (*fakeHost)(w), w.view)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +162,31 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 	}
 	switch d.Cmd {
 	case "replicas":
-		pl := w.r.PreferenceList(ring.HashKey([]byte(arg("key"))), nil)
+		pl := w.view.m.PreferenceList(ring.HashKey([]byte(arg("key"))), nil)
 		return fmt.Sprintf("%s: %v\n", arg("key"), pl)
+	case "ring":
+		ids := strings.Split(arg("ids"), ",")
+		if len(ids) != members {
+			t.Fatalf("%s: ids must list %d IDs", d.Pos, members)
+		}
+		var ms []ring.Member
+		for i, s := range ids {
+			id, err := strconv.Atoi(s)
+			if err != nil {
+				t.Fatalf("%s: ids: %v", d.Pos, err)
+			}
+			ms = append(ms, ring.Member{ID: wire.Addr(id), Addr: wire.Addr(i), DC: "dc1", Weight: 1})
+		}
+		n := 3
+		if arg("n") != "" {
+			n = int(num("n"))
+		}
+		m, err := ring.NewMembership(num("version"), scriptRing(n), ms)
+		if err != nil {
+			t.Fatalf("%s: %v", d.Pos, err)
+		}
+		w.view.m = m
+		return fmt.Sprintf("ring version %d\n", m.Version())
 	case "put":
 		m := &wire.ClientPut{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key")), Value: []byte(arg("value"))}
 		if arg("ctx") == "from-last-reply" {
@@ -348,8 +374,14 @@ func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set wire.SiblingS
 	return nil
 }
 
-type alwaysUp struct{}
+func scriptRing(n int) ring.Config {
+	return ring.Config{VNodes: 16, Seed: 7, Placement: ring.Placement{N: n}}
+}
 
-func (alwaysUp) Up(wire.Addr, time.Time) bool  { return true }
-func (alwaysUp) Answered(wire.Addr, time.Time) {}
-func (alwaysUp) Missed(wire.Addr, time.Time)   {}
+// scriptView believes every node up, over the ring version the script set.
+type scriptView struct{ m *ring.Membership }
+
+func (v *scriptView) Membership() *ring.Membership { return v.m }
+func (*scriptView) Up(wire.Addr, time.Time) bool   { return true }
+func (*scriptView) Answered(wire.Addr, time.Time)  {}
+func (*scriptView) Missed(wire.Addr, time.Time)    {}

@@ -5,7 +5,10 @@
 //
 // Any node accepts a get, put or delete. The request's replicas are the
 // first N nodes of the key's preference list (N from the request, or the
-// ring's placement). Quorums are per request: a count, or ONE, TWO,
+// ring's placement) in the ring version the View holds when the request
+// arrives (View.Membership, read at every request: the coordinator keeps
+// no ring of its own, so a node given a new version places the next
+// request by it). Datacenters come from the same version. Quorums are per request: a count, or ONE, TWO,
 // QUORUM, ALL, LOCAL_QUORUM (a majority of the replicas in this node's
 // datacenter) or EACH_QUORUM (a majority in every datacenter holding
 // replicas); a request without one uses Config.R or Config.W. A quorum the

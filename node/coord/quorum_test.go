@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dynasim/node/ring"
 	"dynasim/wire"
 )
 
@@ -74,10 +75,21 @@ func TestEachQuorumNeedsAMajorityInEveryDatacenter(t *testing.T) {
 	require.False(t, q.reachable(st))
 }
 
+func membership(t *testing.T, version uint64, ids, addrs []wire.Addr) *ring.Membership {
+	t.Helper()
+	var ms []ring.Member
+	for i := range ids {
+		ms = append(ms, ring.Member{ID: ids[i], Addr: addrs[i], DC: "a"})
+	}
+	m, err := ring.NewMembership(version, ring.Config{VNodes: 8}, ms)
+	require.NoError(t, err)
+	return m
+}
+
 func TestSuspicionForgetsAfterAnAnswerOrTheTimeout(t *testing.T) {
-	s := NewSuspicion(3, time.Second)
+	s := NewSuspicion(membership(t, 1, []wire.Addr{0, 1, 2}, []wire.Addr{0, 1, 2}), time.Second)
 	t0 := time.Unix(100, 0)
-	require.True(t, s.Up(2, t0), "unknown nodes are believed up")
+	require.True(t, s.Up(2, t0), "members never heard of are believed up")
 	s.Missed(2, t0)
 	require.False(t, s.Up(2, t0.Add(500*time.Millisecond)))
 	require.True(t, s.Up(2, t0.Add(time.Second)), "suspicion expires")
@@ -85,7 +97,37 @@ func TestSuspicionForgetsAfterAnAnswerOrTheTimeout(t *testing.T) {
 	s.Answered(2, t0.Add(2100*time.Millisecond))
 	require.True(t, s.Up(2, t0.Add(2200*time.Millisecond)), "an answer clears it")
 	s.Missed(9, t0)
-	require.True(t, s.Up(9, t0), "addresses beyond the bound are not tracked")
+	require.True(t, s.Up(9, t0), "an address outside the ring version is not tracked")
+}
+
+// Suspicion is kept per member, not per address: members at large, sparse
+// addresses (far above the member count) are tracked like any other, and
+// a new ring version keeps what was known of the members it keeps.
+func TestSuspicionIsKeyedByMemberWhateverTheAddresses(t *testing.T) {
+	ids := []wire.Addr{7, 3, 500}
+	addrs := []wire.Addr{1 << 30, 40_000, 2}
+	s := NewSuspicion(membership(t, 1, ids, addrs), time.Second)
+	t0 := time.Unix(100, 0)
+	for _, a := range addrs {
+		s.Missed(a, t0)
+		require.False(t, s.Up(a, t0.Add(time.Millisecond)), "address %d", a)
+	}
+	s.Answered(40_000, t0.Add(2*time.Millisecond))
+	require.True(t, s.Up(40_000, t0.Add(3*time.Millisecond)))
+	require.Len(t, s.missed, 3, "one entry per member, not per address")
+
+	// Version 2: member 500 leaves, member 9 joins at address 1<<20, and
+	// member 7 moves to a new address. Suspicion follows the member IDs.
+	m2 := membership(t, 2, []wire.Addr{7, 3, 9}, []wire.Addr{5, 40_000, 1 << 20})
+	s.SetMembership(m2)
+	require.Same(t, m2, s.Membership())
+	require.False(t, s.Up(5, t0.Add(time.Millisecond)), "member 7 is still suspected at its new address")
+	require.True(t, s.Up(1<<30, t0.Add(time.Millisecond)), "its old address is no member any more")
+	require.True(t, s.Up(1<<20, t0.Add(time.Millisecond)), "a new member starts unsuspected")
+	s.Missed(1<<20, t0)
+	require.False(t, s.Up(1<<20, t0.Add(time.Millisecond)), "and is tracked")
+	require.True(t, s.Up(2, t0.Add(time.Millisecond)), "the address of the member that left is not tracked")
+	require.Len(t, s.missed, 3)
 }
 
 func TestConfigValidation(t *testing.T) {

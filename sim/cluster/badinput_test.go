@@ -17,8 +17,8 @@ import (
 // nothingStored checks that no node holds anything for key.
 func nothingStored(t *testing.T, c *Cluster, key string) {
 	t.Helper()
-	for a := 0; a < c.Size(); a++ {
-		set, err := c.Node(wire.Addr(a)).ReadLocal([]byte(key))
+	for _, a := range c.Addrs() {
+		set, err := c.Node(a).ReadLocal([]byte(key))
 		require.NoError(t, err)
 		require.Empty(t, set.Siblings, "node %d stored something for a refused request", a)
 		require.Empty(t, set.Context)
@@ -30,7 +30,7 @@ func TestOversizeKeysAndValuesAreRefusedWithSizeAndLimit(t *testing.T) {
 	p := addProbe(t, c, "probe")
 	bigKey := strings.Repeat("k", wire.DefaultKeySizeBytes+1)
 	bigValue := strings.Repeat("v", wire.DefaultValueSizeBytes+1)
-	for a := wire.Addr(0); a < 5; a++ { // replicas and non-replicas alike
+	for _, a := range c.Addrs() { // replicas and non-replicas alike
 		r := p.put(t, a, bigKey, "v", req{})
 		require.Equal(t, wire.StatusBadRequest, r.Status)
 		require.Equal(t, "key size 1025 bytes exceeds the limit of 1024 bytes", r.Error)
@@ -48,8 +48,8 @@ func TestOversizeKeysAndValuesAreRefusedWithSizeAndLimit(t *testing.T) {
 		require.Contains(t, r.Error, "exceeds the limit of 1024 bytes")
 	}
 	nothingStored(t, c, "k")
-	for a := 0; a < c.Size(); a++ {
-		_, err := c.Node(wire.Addr(a)).ReadLocal([]byte(bigKey))
+	for _, a := range c.Addrs() {
+		_, err := c.Node(a).ReadLocal([]byte(bigKey))
 		require.ErrorIs(t, err, lsm.ErrTooLarge, "the engine cannot even hold such a key")
 	}
 

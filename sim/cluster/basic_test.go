@@ -16,7 +16,7 @@ func TestPutThenGetThroughEveryNode(t *testing.T) {
 			p := addProbe(t, c, "probe")
 			r := p.put(t, 0, "k", "v1", req{})
 			require.Equal(t, wire.StatusOK, r.Status, r.Error)
-			for a := wire.Addr(0); a < 5; a++ {
+			for _, a := range c.Addrs() {
 				g := p.get(t, a, "k", req{})
 				require.Equal(t, wire.StatusOK, g.Status, g.Error)
 				require.Equal(t, []string{"v1"}, values(g))

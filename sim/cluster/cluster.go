@@ -3,8 +3,10 @@ package cluster
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
+	"dynasim/history"
 	"dynasim/node"
 	"dynasim/node/ring"
 	"dynasim/sim"
@@ -12,15 +14,23 @@ import (
 )
 
 // Cluster is a simulated Dynamo cluster: a sim.World hosting one
-// node.Node per member (addresses 0..n-1), and the simulated clients a
-// workload adds. It routes client requests (sim.Router) from the ring and
-// reads every replica's state for the checkers.
+// node.Node per member, and the simulated clients a workload adds. It keeps
+// an address book (member name and ID ↔ wire address; neither is assumed
+// to equal the member's position), records every ring version it gives the
+// nodes with the virtual time it took effect (the oracle of which nodes
+// should hold a key), routes client requests (sim.Router) and reads every
+// replica's state for the checkers.
 type Cluster struct {
 	cfg     Config
 	world   *sim.World
-	ring    *ring.Ring
-	nodes   []*slot
+	nodes   []*slot // in member order
+	byAddr  map[wire.Addr]int
 	scratch []wire.Addr
+	factory node.Factory
+
+	// rings are the ring versions given to the nodes, in the order they
+	// took effect (RingChanges).
+	rings []RingChange
 
 	workload  *workloadState
 	wireErr   error
@@ -34,31 +44,33 @@ type Cluster struct {
 	names *stateNames
 }
 
-// slot is one member: its endpoint, its current node instance, and the
-// counters of its earlier incarnations.
+// RingChange is a ring version and the virtual time it took effect: the
+// harness gave it to every running node then (restarted nodes start with
+// the version in force).
+type RingChange struct {
+	At         sim.Time
+	Membership *ring.Membership
+}
+
+// slot is one member: its ring ID and address (the address book), its
+// endpoint, its current node instance, and the counters of its earlier
+// incarnations.
 type slot struct {
 	member Member
+	id     wire.Addr
+	addr   wire.Addr
 	ep     *sim.Endpoint
 	cur    *node.Node
 	incs   int
 	past   Totals
 }
 
-func addrOf(i int) wire.Addr { return wire.Addr(i) }
-
-// New builds the world and starts every node.
+// New builds the world and starts every node: the members' endpoints are
+// added first (so the address book is complete), then the first ring
+// version is built over their IDs and addresses, then the nodes start in
+// member order.
 func New(cfg Config) (*Cluster, error) {
 	members, err := cfg.ringMembers()
-	if err != nil {
-		return nil, err
-	}
-	ncfg := cfg.Node
-	ncfg.Members = members
-	factory, err := node.NewFactory(ncfg)
-	if err != nil {
-		return nil, fmt.Errorf("cluster: node config: %w", err)
-	}
-	r, err := ring.New(ncfg.Ring, members)
 	if err != nil {
 		return nil, err
 	}
@@ -66,62 +78,168 @@ func New(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, world: w, ring: r}
-	c.cfg.Node = ncfg
+	c := &Cluster{cfg: cfg, world: w, byAddr: make(map[wire.Addr]int, len(cfg.Members))}
+	slots := make([]*slot, len(cfg.Members))
 	for i, m := range cfg.Members {
-		s := &slot{member: m}
-		c.nodes = append(c.nodes, s)
+		s := &slot{member: m, id: members[i].ID}
+		slots[i] = s
 		d := m.Disk
 		if d == nil {
 			dd := DefaultDisk()
 			d = &dd
 		}
 		ep, err := w.AddEndpoint(sim.EndpointSpec{
-			Name: m.Name, DC: m.DC, Rack: m.Rack, Clock: m.Clock, Disk: d,
-			Factory: c.nodeFactory(s, factory),
+			Name: m.Name, DC: m.DC, Rack: m.Rack, Clock: m.Clock, Disk: d, Idle: true,
+			Factory: func(self wire.Addr, env node.Env) (node.Process, error) { return c.startNode(s, self, env) },
 		})
-		if ep == nil {
+		if err != nil {
 			return nil, fmt.Errorf("cluster: add %s: %w", m.Name, err)
 		}
-		if err != nil {
+		s.ep, s.addr = ep, ep.Addr()
+		members[i].Addr = s.addr
+		c.byAddr[s.addr] = i
+	}
+	for _, l := range cfg.Links {
+		from, to := w.Lookup(l.From), w.Lookup(l.To)
+		if from == nil || to == nil {
+			return nil, fmt.Errorf("cluster: link override %s -> %s names an unknown node", l.From, l.To)
+		}
+		if err := w.Network().SetLink(from.Addr(), to.Addr(), l.BothWays, l.Link); err != nil {
+			return nil, fmt.Errorf("cluster: link override %s -> %s: %w", l.From, l.To, err)
+		}
+	}
+	ncfg := cfg.Node
+	ncfg.Members = members
+	factory, err := node.NewFactoryFrom(ncfg, c.currentRing)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: node config: %w", err)
+	}
+	first, err := ring.NewMembership(ncfg.WithDefaults().MembershipVersion, ncfg.Ring, members)
+	if err != nil {
+		return nil, err
+	}
+	c.cfg.Node = ncfg
+	c.rings = []RingChange{{At: w.Now(), Membership: first}}
+	c.factory = factory
+	c.nodes = slots
+	for _, s := range slots {
+		if err := w.Start(s.addr); err != nil {
 			// The node could not start (say its disk is full): it stays
 			// down, like a crashed node, and the run reports why.
-			w.NoteFaultError(sim.Fault{Kind: "start", Nodes: []string{m.Name}}, err)
+			w.NoteFaultError(sim.Fault{Kind: "start", Nodes: []string{s.member.Name}}, err)
 		}
-		if ep.Addr() != addrOf(i) {
-			return nil, fmt.Errorf("cluster: %s got address %d, want %d (the world must be empty)", m.Name, ep.Addr(), i)
-		}
-		s.ep = ep
 	}
 	return c, nil
 }
 
-// nodeFactory wraps the node factory to keep track of incarnations.
-func (c *Cluster) nodeFactory(s *slot, f node.Factory) node.Factory {
-	return func(self wire.Addr, env node.Env) (node.Process, error) {
-		if s.cur != nil {
-			s.past.add(s.cur.Stats())
-			s.cur = nil
-		}
-		if c.cfg.WireCheck {
-			env = &wireEnv{Env: env, c: c}
-		}
-		p, err := f(self, env)
-		if err != nil {
-			return nil, err
-		}
-		s.cur = p.(*node.Node)
-		s.incs++
-		return p, nil
+// currentRing is the ring version in force: the one a node starts with.
+func (c *Cluster) currentRing() *ring.Membership { return c.rings[len(c.rings)-1].Membership }
+
+// Membership is the ring version in force.
+func (c *Cluster) Membership() *ring.Membership { return c.currentRing() }
+
+// RingChanges lists the ring versions the nodes were given, with the
+// virtual time each took effect, oldest first.
+func (c *Cluster) RingChanges() []RingChange { return slices.Clone(c.rings) }
+
+// RingAt is the ring version in force at virtual time t: the last one that
+// took effect at or before t (the first one for earlier times).
+func (c *Cluster) RingAt(t sim.Time) *ring.Membership {
+	i := len(c.rings) - 1
+	for i > 0 && c.rings[i].At > t {
+		i--
 	}
+	return c.rings[i].Membership
+}
+
+// RingVersions describes the ring versions of RingChanges for the history
+// (history.RunInfo.RingVersions): members by node index, with their IDs and
+// addresses.
+func (c *Cluster) RingVersions() []history.RingVersion {
+	out := make([]history.RingVersion, 0, len(c.rings))
+	for _, rc := range c.rings {
+		m := rc.Membership
+		cfg := m.Config()
+		v := history.RingVersion{Version: m.Version(), AtNs: int64(rc.At), Digest: fmt.Sprintf("%016x", m.Digest()),
+			VNodes: cfg.VNodes, Seed: cfg.Seed, N: cfg.Placement.N}
+		if len(cfg.Placement.PerDC) > 0 {
+			v.N = 0
+			v.PerDC = map[string]int{}
+			for _, d := range cfg.Placement.PerDC {
+				v.PerDC[d.DC] = d.N
+			}
+		}
+		for _, mb := range m.Members() {
+			node := int32(-1)
+			if i, ok := c.byAddr[mb.Addr]; ok {
+				node = int32(i)
+			}
+			v.Members = append(v.Members, history.RingMember{Node: node, ID: int32(mb.ID), Addr: int32(mb.Addr), DC: mb.DC, Rack: mb.Rack, Weight: mb.Weight})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// SetMembership makes m the ring version in force from now on: it is
+// recorded (RingChanges, the history's ring versions), every running node
+// is given it at once (Node.SetMembership), and nodes that start later
+// start with it. m must be newer than the version in force and list every
+// member of the cluster at its address in the address book; a member's ID
+// is whatever m says (the address book follows it).
+func (c *Cluster) SetMembership(m *ring.Membership) error {
+	cur := c.currentRing()
+	if !m.Newer(cur) {
+		return fmt.Errorf("cluster: ring version %d is not newer than %d", m.Version(), cur.Version())
+	}
+	if m.Len() != len(c.nodes) {
+		return fmt.Errorf("cluster: ring version %d lists %d members, the cluster has %d (join and leave are not supported yet)", m.Version(), m.Len(), len(c.nodes))
+	}
+	for _, s := range c.nodes {
+		if _, ok := m.Index(s.addr); !ok {
+			return fmt.Errorf("cluster: ring version %d does not list %s at address %d", m.Version(), s.member.Name, s.addr)
+		}
+	}
+	for _, s := range c.nodes {
+		mb, _ := m.ByAddr(s.addr)
+		s.id = mb.ID
+	}
+	c.rings = append(c.rings, RingChange{At: c.world.Now(), Membership: m})
+	for _, s := range c.nodes {
+		if s.ep.Up() && s.cur != nil {
+			if err := s.cur.SetMembership(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// startNode starts an incarnation of slot s's node, keeping track of
+// incarnations.
+func (c *Cluster) startNode(s *slot, self wire.Addr, env node.Env) (node.Process, error) {
+	if s.cur != nil {
+		s.past.add(s.cur.Stats())
+		s.cur = nil
+	}
+	if c.cfg.WireCheck {
+		env = &wireEnv{Env: env, c: c}
+	}
+	p, err := c.factory(self, env)
+	if err != nil {
+		return nil, err
+	}
+	s.cur = p.(*node.Node)
+	s.incs++
+	return p, nil
 }
 
 // World is the simulated world, for running it, scheduling faults and
 // reading its fingerprint.
 func (c *Cluster) World() *sim.World { return c.world }
 
-// Ring is the ring every node uses.
-func (c *Cluster) Ring() *ring.Ring { return c.ring }
+// Ring is the ring of the version in force.
+func (c *Cluster) Ring() *ring.Ring { return c.currentRing().Ring() }
 
 // NodeConfig is the configuration the nodes run with (Members filled in).
 func (c *Cluster) NodeConfig() node.Config { return c.cfg.Node }
@@ -131,43 +249,89 @@ func (c *Cluster) Size() int { return len(c.nodes) }
 
 // Addr is the address of the named node.
 func (c *Cluster) Addr(name string) (wire.Addr, bool) {
-	for i, s := range c.nodes {
+	for _, s := range c.nodes {
 		if s.member.Name == name {
-			return addrOf(i), true
+			return s.addr, true
 		}
 	}
 	return wire.None, false
 }
 
+// AddrOfID is the address of the member with ring ID id.
+func (c *Cluster) AddrOfID(id wire.Addr) (wire.Addr, bool) {
+	for _, s := range c.nodes {
+		if s.id == id {
+			return s.addr, true
+		}
+	}
+	return wire.None, false
+}
+
+// IDOf is the ring ID of the member at address a.
+func (c *Cluster) IDOf(a wire.Addr) (wire.Addr, bool) {
+	if s := c.slotAt(a); s != nil {
+		return s.id, true
+	}
+	return wire.None, false
+}
+
+// Index is the position among the members (Config.Members) of the node at
+// address a: the node index of the history (ReplicaState.Node, the run's
+// node list).
+func (c *Cluster) Index(a wire.Addr) (int, bool) {
+	i, ok := c.byAddr[a]
+	return i, ok
+}
+
+func (c *Cluster) slotAt(a wire.Addr) *slot {
+	if i, ok := c.byAddr[a]; ok {
+		return c.nodes[i]
+	}
+	return nil
+}
+
+// Addrs lists the members' addresses in member order.
+func (c *Cluster) Addrs() []wire.Addr {
+	out := make([]wire.Addr, len(c.nodes))
+	for i, s := range c.nodes {
+		out[i] = s.addr
+	}
+	return out
+}
+
 // Name is the name of the node at address a.
 func (c *Cluster) Name(a wire.Addr) string {
-	if a < 0 || int(a) >= len(c.nodes) {
-		return ""
+	if s := c.slotAt(a); s != nil {
+		return s.member.Name
 	}
-	return c.nodes[a].member.Name
+	return ""
 }
 
 // Node is the running instance of the node at address a, or nil while it
 // is down. A restart creates a new instance.
 func (c *Cluster) Node(a wire.Addr) *node.Node {
-	if a < 0 || int(a) >= len(c.nodes) || !c.nodes[a].ep.Up() {
-		return nil
+	if s := c.slotAt(a); s != nil && s.ep.Up() {
+		return s.cur
 	}
-	return c.nodes[a].cur
+	return nil
 }
 
 // Endpoint is the world endpoint of the node at address a.
 func (c *Cluster) Endpoint(a wire.Addr) *sim.Endpoint {
-	if a < 0 || int(a) >= len(c.nodes) {
-		return nil
+	if s := c.slotAt(a); s != nil {
+		return s.ep
 	}
-	return c.nodes[a].ep
+	return nil
 }
 
-// Replicas returns the first n nodes of key's preference list (n = 0:
-// the placement's count).
+// Replicas returns the addresses of the first n nodes of key's preference
+// list in the ring version in force now (n = 0: the placement's count).
 func (c *Cluster) Replicas(key []byte, n int) []wire.Addr {
-	prefs := c.ring.PreferenceList(ring.HashKey(key), nil)
+	return c.replicasIn(c.RingAt(c.world.Now()), key, n)
+}
+
+func (c *Cluster) replicasIn(m *ring.Membership, key []byte, n int) []wire.Addr {
+	prefs := m.PreferenceList(ring.HashKey(key), nil)
 	if n > 0 && n < len(prefs) {
 		prefs = prefs[:n]
 	}
@@ -185,12 +349,12 @@ func (c *Cluster) Err() error { return c.wireErr }
 func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) wire.Addr {
 	switch policy {
 	case sim.RouteFirstReplica:
-		c.scratch = c.ring.PreferenceList(ring.HashKey(key), c.scratch[:0])
+		c.scratch = c.currentRing().PreferenceList(ring.HashKey(key), c.scratch[:0])
 		if len(c.scratch) > 0 {
 			return c.scratch[0]
 		}
 	case sim.RouteNonReplica:
-		c.scratch = c.ring.PreferenceList(ring.HashKey(key), c.scratch[:0])
+		c.scratch = c.currentRing().PreferenceList(ring.HashKey(key), c.scratch[:0])
 		n := len(c.scratch)
 		if c.workload != nil && c.workload.n > 0 && c.workload.n < n {
 			n = c.workload.n
@@ -198,8 +362,8 @@ func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) wire.Addr 
 		others := len(c.nodes) - n
 		if others > 0 {
 			k := r.IntN(others)
-			for i := range c.nodes {
-				a := addrOf(i)
+			for _, s := range c.nodes {
+				a := s.addr
 				if contains(c.scratch[:n], a) {
 					continue
 				}
@@ -210,7 +374,7 @@ func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) wire.Addr 
 			}
 		}
 	}
-	return addrOf(r.IntN(len(c.nodes)))
+	return c.nodes[r.IntN(len(c.nodes))].addr
 }
 
 func contains(list []wire.Addr, a wire.Addr) bool {

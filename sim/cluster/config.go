@@ -8,6 +8,8 @@ import (
 	"dynasim/node"
 	"dynasim/node/ring"
 	"dynasim/sim"
+	"dynasim/sim/network"
+	"dynasim/wire"
 )
 
 // Member describes one Dynamo node of the cluster.
@@ -34,14 +36,30 @@ type Member struct {
 type Config struct {
 	// World is the simulated world: seed, network model, event cost.
 	World sim.Config
-	// Members are the nodes, in address order: member i gets address i.
+	// Members are the nodes. Their position is their node index in the
+	// history; their wire addresses are whatever the world gives their
+	// endpoints (the cluster's address book maps between them).
 	Members []Member
+	// MemberIDs, when set, gives member i the ring ID MemberIDs[i] (the
+	// identity its tokens are hashed from); IDs must be distinct and
+	// non-negative. Default: member i has ID i.
+	MemberIDs []wire.Addr
 	// Node is the configuration every node runs with. Leave Node.Members
 	// empty: the harness fills it from Members.
 	Node node.Config
 	// ClientDC is the datacenter the simulated clients (and the final
 	// reader) sit in, for the network model. Default: the first member's.
 	ClientDC string
+	// ClientGroups, when set, places the workload's clients per
+	// datacenter instead: the first group's Count clients (client0, ...)
+	// in its DC, then the next group's, and so on. The counts must add up
+	// to the workload's Clients; the final reader stays in ClientDC.
+	ClientGroups []ClientGroup
+	// Links override the network model of the links between named
+	// members (and clients), as network.Config.Links does by address: the
+	// harness resolves the names through its address book once the
+	// endpoints exist. Leave World.Network.Links empty.
+	Links []Link
 	// WireCheck makes every message a node sends travel as its decoded
 	// wire frame (wire.Decode of AppendFrame) instead of the sender's
 	// object, so a run proves the codec round-trips every message it
@@ -50,18 +68,35 @@ type Config struct {
 	WireCheck bool
 }
 
+// ClientGroup is a number of clients in one datacenter.
+type ClientGroup struct {
+	DC    string
+	Count int
+}
+
+// Link is a link override between two named endpoints.
+type Link struct {
+	From, To string
+	BothWays bool
+	Link     network.LinkConfig
+}
+
 // DefaultDisk is the disk a member without one gets.
 func DefaultDisk() sim.DiskConfig {
 	return sim.DiskConfig{Mem: disk.DefaultMemFSConfig(), CrashMode: disk.CrashLoseUnsynced}
 }
 
-// ringMembers turns the members into ring members with addresses 0..n-1.
+// ringMembers turns the members into ring members with their IDs (member
+// i: MemberIDs[i], or i); the caller fills in their addresses.
 func (c *Config) ringMembers() ([]ring.Member, error) {
 	if len(c.Members) == 0 {
 		return nil, fmt.Errorf("cluster: no members")
 	}
 	if len(c.Node.Members) != 0 {
 		return nil, fmt.Errorf("cluster: leave Node.Members empty; the harness builds it from Members")
+	}
+	if len(c.MemberIDs) != 0 && len(c.MemberIDs) != len(c.Members) {
+		return nil, fmt.Errorf("cluster: %d MemberIDs for %d members", len(c.MemberIDs), len(c.Members))
 	}
 	perWeight := c.Node.Ring.WithDefaults().VNodes
 	seen := map[string]bool{}
@@ -90,7 +125,11 @@ func (c *Config) ringMembers() ([]ring.Member, error) {
 		if err := m.Clock.Validate(); err != nil {
 			return nil, fmt.Errorf("cluster: member %q: %w", m.Name, err)
 		}
-		out[i] = ring.Member{ID: addrOf(i), DC: m.DC, Rack: m.Rack, Weight: w}
+		id := wire.Addr(i)
+		if len(c.MemberIDs) != 0 {
+			id = c.MemberIDs[i]
+		}
+		out[i] = ring.Member{ID: id, DC: m.DC, Rack: m.Rack, Weight: w}
 	}
 	return out, nil
 }

@@ -5,11 +5,27 @@
 //
 // # Building
 //
-// New(Config) creates the world (seed, network model), gives member i
-// address i, builds the ring from the members (name, datacenter, rack,
-// weight or an exact vnode count) and starts a node on each with the shared
+// New(Config) creates the world (seed, network model), adds every
+// member's endpoint (idle), and only then — knowing every address — builds
+// the first ring version from the members (ring ID: Config.MemberIDs[i] or
+// i; the address the world gave the endpoint; name, datacenter, rack,
+// weight or an exact vnode count), applies the link overrides named by
+// member (Config.Links), and starts a node on each with the shared
 // node.Config and the member's own clock error and disk. Faults go through
 // the world (World().ScheduleFaults, or RunConfig.Faults).
+//
+// # Address book and ring versions
+//
+// The cluster keeps an address book: member name, ring ID, wire address
+// and node index (the member's position, which the history's node lists
+// and ReplicaState.Node use) — Addr, AddrOfID, IDOf, Index, Addrs. No code
+// here assumes an address equals an index or an ID. SetMembership hands a
+// new ring version to every running node and records it with the virtual
+// time it took effect (RingChanges, RingAt); nodes that start later start
+// with the version in force. Result.RingVersions carries the record into
+// the history header (history.RunInfo.RingVersions). The checkers' oracle
+// of which nodes should hold a key — the replicas ReplicaStates lists,
+// holding something or not — is the version in force at each probe.
 //
 // # Running
 //
@@ -22,7 +38,9 @@
 // (AddWorkload, RunWorkload, FinalReads, ReplicaStates) for tests and
 // runners that interleave their own actions.
 //
-// Clients are routed by the cluster (it implements sim.Router): random,
+// Clients sit in Config.ClientDC (default: the first member's datacenter),
+// or per datacenter as Config.ClientGroups says (Result.ClientsPerDC
+// records it). They are routed by the cluster (it implements sim.Router): random,
 // first_replica (the head of the key's preference list) or non_replica (a
 // node outside the request's replicas, which must forward writes).
 //

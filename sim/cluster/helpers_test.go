@@ -152,9 +152,9 @@ func held(t testing.TB, c *Cluster, a wire.Addr, key string) []string {
 func nonReplica(t testing.TB, c *Cluster, key string, n int) wire.Addr {
 	t.Helper()
 	reps := c.Replicas([]byte(key), n)
-	for i := 0; i < c.Size(); i++ {
-		if !contains(reps, wire.Addr(i)) {
-			return wire.Addr(i)
+	for _, a := range c.Addrs() {
+		if !contains(reps, a) {
+			return a
 		}
 	}
 	t.Fatalf("every node replicates %q", key)

@@ -41,9 +41,9 @@ func readsAfterWrites(t *testing.T, seed uint64, w, r wire.Need, rounds int) (st
 	var ctx []byte
 	for i := 0; i < rounds; i++ {
 		v := fmt.Sprint("v", i)
-		pr := p.put(t, wire.Addr(rng.IntN(5)), "key", v, req{w: w, ctx: ctx})
+		pr := p.put(t, c.Addrs()[rng.IntN(5)], "key", v, req{w: w, ctx: ctx})
 		require.Equal(t, wire.StatusOK, pr.Status, "put %d: %+v", i, pr)
-		g := p.get(t, wire.Addr(rng.IntN(5)), "key", req{r: r})
+		g := p.get(t, c.Addrs()[rng.IntN(5)], "key", req{r: r})
 		require.Contains(t, []wire.Status{wire.StatusOK, wire.StatusNotFound}, g.Status, g.Error)
 		if len(g.Values) != 1 || string(g.Values[0]) != v {
 			stale++

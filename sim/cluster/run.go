@@ -97,10 +97,15 @@ type Result struct {
 	End         sim.Time
 	WorkloadEnd sim.Time
 	Nodes       []NodeStats
-	Workload    sim.WorkloadStats
-	World       sim.Stats
-	Network     network.Stats
-	FaultErrors []sim.FaultError
+	// RingVersions are the ring versions the nodes were given and when
+	// each took effect (Cluster.RingChanges), as the history records them.
+	RingVersions []history.RingVersion
+	// ClientsPerDC counts the workload's clients per datacenter.
+	ClientsPerDC map[string]int
+	Workload     sim.WorkloadStats
+	World        sim.Stats
+	Network      network.Stats
+	FaultErrors  []sim.FaultError
 }
 
 // Run runs a workload on the cluster: schedule the faults, run the clients
@@ -230,6 +235,8 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		End:           c.world.Now(),
 		WorkloadEnd:   workloadEnd,
 		Nodes:         c.Stats(),
+		RingVersions:  c.RingVersions(),
+		ClientsPerDC:  c.ClientsPerDC(),
 		Workload:      wl.Stats(),
 		World:         c.world.Stats(),
 		Network:       c.world.Network().Stats(),

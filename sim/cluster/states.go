@@ -16,14 +16,16 @@ import (
 )
 
 // ReplicaStates returns what every node holds for each key now, as the
-// checkers' ReplicaState records (AtNs = now). For each key it lists every
-// node of the key's replicas (the first n of its preference list; n = 0:
-// the placement's count) — including those holding nothing — and any other
-// node that holds something for it. A running node is read through its
+// checkers' ReplicaState records (AtNs = now; Node is the member's index,
+// see Index). For each key it lists every node of the key's replicas in the
+// ring version in force now (RingAt: the first n of its preference list;
+// n = 0: the placement's count) — including those holding nothing — and any
+// other node that holds something for it. A running node is read through its
 // engine (memtable included); a crashed node is read from its disk's
 // durable state, which is what it would recover.
 func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, error) {
 	at := int64(c.world.Now())
+	m := c.RingAt(c.world.Now())
 	readers := make([]func(key []byte) (wire.SiblingSet, error), len(c.nodes))
 	for i := range c.nodes {
 		rd, closeFn, err := c.stateReader(i)
@@ -39,16 +41,16 @@ func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, e
 	out := make([]history.ReplicaState, 0, len(keys)*max(n, 1))
 	for _, k := range keys {
 		key := []byte(k)
-		prefs := c.Replicas(key, n)
-		for i := range c.nodes {
+		prefs := c.replicasIn(m, key, n)
+		for i, s := range c.nodes {
 			set, err := readers[i](key)
 			if err != nil {
 				return nil, fmt.Errorf("cluster: state of %q on %s: %w", k, c.nodes[i].member.Name, err)
 			}
-			if len(set.Siblings) == 0 && !contains(prefs, addrOf(i)) {
+			if len(set.Siblings) == 0 && !contains(prefs, s.addr) {
 				continue
 			}
-			out = append(out, c.names.stateOf(at, k, addrOf(i), set))
+			out = append(out, c.names.stateOf(at, k, int32(i), set))
 		}
 	}
 	return out, nil
@@ -125,8 +127,8 @@ func (sn *stateNames) valueID(value []byte) string {
 
 // stateOf describes one replica's set: live value IDs, and every version
 // as "actor:counter" ("…/del" for a tombstone).
-func (sn *stateNames) stateOf(at int64, key string, node wire.Addr, set wire.SiblingSet) history.ReplicaState {
-	st := history.ReplicaState{AtNs: at, Key: key, Node: int32(node)}
+func (sn *stateNames) stateOf(at int64, key string, node int32, set wire.SiblingSet) history.ReplicaState {
+	st := history.ReplicaState{AtNs: at, Key: key, Node: node}
 	st.Versions = make([]string, 0, len(set.Siblings))
 	for i := range set.Siblings {
 		s := &set.Siblings[i]

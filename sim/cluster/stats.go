@@ -50,8 +50,11 @@ func (t Totals) Coordinated() uint64 { return t.Gets + t.Puts + t.Deletes }
 type NodeStats struct {
 	Name string
 	Addr wire.Addr
-	DC   string
-	Up   bool
+	// ID is the member's ring ID (its tokens' seed), which may differ from
+	// its address.
+	ID wire.Addr
+	DC string
+	Up bool
 	// Incarnations is how many times the node's process was started.
 	Incarnations int
 	// Total sums every incarnation; Current is the running one's full
@@ -70,7 +73,7 @@ type NodeStats struct {
 func (c *Cluster) Stats() []NodeStats {
 	out := make([]NodeStats, len(c.nodes))
 	for i, s := range c.nodes {
-		ns := NodeStats{Name: s.member.Name, Addr: addrOf(i), DC: s.member.DC, Up: s.ep.Up(), Incarnations: s.incs, Total: s.past, MaxQueued: s.ep.MaxQueuedEvents()}
+		ns := NodeStats{Name: s.member.Name, Addr: s.addr, ID: s.id, DC: s.member.DC, Up: s.ep.Up(), Incarnations: s.incs, Total: s.past, MaxQueued: s.ep.MaxQueuedEvents()}
 		if s.ep.Up() && s.cur != nil {
 			ns.Current = s.cur.Stats()
 			ns.Total.add(ns.Current)

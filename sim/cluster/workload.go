@@ -16,7 +16,58 @@ type workloadState struct {
 	rec     *history.Recorder
 	n       int // the requests' N (0: the placement's), for routing
 	clients int
+	dcs     []string // per client: its datacenter
 	final   *sim.Endpoint
+}
+
+// clientDCs places n clients: per Config.ClientGroups, or all in dc.
+func (c *Cluster) clientDCs(n int, dc string) ([]string, error) {
+	out := make([]string, 0, n)
+	if len(c.cfg.ClientGroups) == 0 {
+		for range n {
+			out = append(out, dc)
+		}
+		return out, nil
+	}
+	known := map[string]bool{}
+	for _, m := range c.cfg.Members {
+		known[m.DC] = true
+	}
+	for _, g := range c.cfg.ClientGroups {
+		if !known[g.DC] {
+			return nil, fmt.Errorf("cluster: client group in datacenter %q, where no member is", g.DC)
+		}
+		if g.Count < 0 {
+			return nil, fmt.Errorf("cluster: client group in %q has a negative count %d", g.DC, g.Count)
+		}
+		for range g.Count {
+			out = append(out, g.DC)
+		}
+	}
+	if len(out) != n {
+		return nil, fmt.Errorf("cluster: the client groups hold %d clients, the workload has %d", len(out), n)
+	}
+	return out, nil
+}
+
+// ClientDC is the datacenter of workload client i ("" without a workload
+// or for an unknown client).
+func (c *Cluster) ClientDC(i int) string {
+	if c.workload == nil || i < 0 || i >= len(c.workload.dcs) {
+		return ""
+	}
+	return c.workload.dcs[i]
+}
+
+// ClientsPerDC counts the workload's clients per datacenter.
+func (c *Cluster) ClientsPerDC() map[string]int {
+	out := map[string]int{}
+	if c.workload != nil {
+		for _, dc := range c.workload.dcs {
+			out[dc]++
+		}
+	}
+	return out
 }
 
 // FinalReaderName is the endpoint name of the client that makes the final
@@ -24,8 +75,9 @@ type workloadState struct {
 const FinalReaderName = "final-reader"
 
 // AddWorkload adds the workload's clients (endpoints "client0"... in
-// Config.ClientDC, started at once) and an idle final reader, all
-// recording into rec. A cluster runs one workload.
+// Config.ClientDC, or per datacenter as Config.ClientGroups says, started
+// at once) and an idle final reader in Config.ClientDC, all recording into
+// rec. A cluster runs one workload.
 func (c *Cluster) AddWorkload(cfg sim.WorkloadConfig, rec *history.Recorder) (*sim.Workload, error) {
 	if c.workload != nil {
 		return nil, fmt.Errorf("cluster: a workload was already added")
@@ -35,14 +87,18 @@ func (c *Cluster) AddWorkload(cfg sim.WorkloadConfig, rec *history.Recorder) (*s
 	if err != nil {
 		return nil, err
 	}
-	ws := &workloadState{wl: wl, rec: rec, n: int(cfg.N), clients: cfg.Clients}
-	c.workload = ws
 	dc := c.cfg.ClientDC
 	if dc == "" {
 		dc = c.cfg.Members[0].DC
 	}
+	dcs, err := c.clientDCs(cfg.Clients, dc)
+	if err != nil {
+		return nil, err
+	}
+	ws := &workloadState{wl: wl, rec: rec, n: int(cfg.N), clients: cfg.Clients, dcs: dcs}
+	c.workload = ws
 	for i := 0; i < cfg.Clients; i++ {
-		if _, err := c.world.AddEndpoint(sim.EndpointSpec{Name: fmt.Sprint("client", i), DC: dc, Factory: wl.ClientFactory(i, true)}); err != nil {
+		if _, err := c.world.AddEndpoint(sim.EndpointSpec{Name: fmt.Sprint("client", i), DC: dcs[i], Factory: wl.ClientFactory(i, true)}); err != nil {
 			return nil, err
 		}
 	}
@@ -59,7 +115,7 @@ func (c *Cluster) AddWorkload(cfg sim.WorkloadConfig, rec *history.Recorder) (*s
 func (c *Cluster) Consistency(cfg sim.WorkloadConfig) history.Consistency {
 	n := int(cfg.N)
 	if n == 0 {
-		n = c.ring.Replicas()
+		n = c.currentRing().Replicas()
 	}
 	co := c.cfg.Node.Coordinator.WithDefaults()
 	resolve := func(req, def wire.Need) (int, wire.Need) {

@@ -126,6 +126,31 @@ func New(cfg Config, streams func(name string) *rand.Rand) (*Network, error) {
 	return n, nil
 }
 
+// SetLink overrides the model of the link from->to (and to->from with
+// bothWays), as a Config.Links entry does, for a harness that learns its
+// endpoints' addresses only when it adds them. It must come before any
+// message has crossed the link: a link's model is fixed at its first
+// message.
+func (n *Network) SetLink(from, to wire.Addr, bothWays bool, l LinkConfig) error {
+	if err := l.validate(fmt.Sprintf("link %d -> %d", from, to)); err != nil {
+		return err
+	}
+	m, err := compileLink(l)
+	if err != nil {
+		return err
+	}
+	dirs := directions(from, to, bothWays)
+	for _, d := range dirs {
+		if n.added(d[0]) && n.added(d[1]) && n.links[int(d[0])*n.stride+int(d[1])] != nil {
+			return fmt.Errorf("network: link %d -> %d has carried messages already", d[0], d[1])
+		}
+	}
+	for _, d := range dirs {
+		n.linkModels[d] = m
+	}
+	return nil
+}
+
 func compileLink(l LinkConfig) (*linkModel, error) {
 	base, err := l.LatencyMs.Compile()
 	if err != nil {
