@@ -76,8 +76,10 @@
 // Resolve(seed) returns a Resolved scenario: only concrete values, every
 // default filled in, every node listed with its own disk and clock, every
 // override link complete (fields left out of dc_pairs and links come from
-// network.default), DEFAULT consistency levels replaced by the node's R and
-// W. MarshalResolved writes it as an ordinary scenario file; Parse and
+// network.default). A DEFAULT workload read or write level stays DEFAULT:
+// the requests carry DEFAULT on the wire and each node applies its own
+// node.r / node.w (final_read_level DEFAULT is replaced by node.r, since
+// the final reads are the harness's, not the workload's). MarshalResolved writes it as an ordinary scenario file; Parse and
 // Resolve read that file back to an identical Resolved (a tested property),
 // which is what `dynasim replay` re-runs. The seed both picks the knobs and
 // seeds the run.
@@ -184,8 +186,8 @@
 //	                              # dist: uniform | zipfian | hotspot | sequential
 //	  value_size_bytes: {dist: constant, value: 100}   # at most 10240 bytes
 //	  n: 3                        # replicas per request (default node.n)
-//	  read_level: DEFAULT         # per-request R for gets
-//	  write_level: DEFAULT        # per-request W for puts and deletes
+//	  read_level: DEFAULT         # per-request R for gets (DEFAULT: the node's r)
+//	  write_level: DEFAULT        # per-request W for puts and deletes (the node's w)
 //	  routing: random             # random | first_replica | non_replica
 //	  timeout: 1s                 # per attempt
 //	  retries: 0
@@ -323,7 +325,7 @@
 //	workload.keys.hotspot_keys, hotspot_ops  0.2, 0.8
 //	workload.value_size_bytes              constant(100)
 //	workload.n                             node.n
-//	workload.read_level, write_level       DEFAULT (resolved to node.r, node.w)
+//	workload.read_level, write_level       DEFAULT (sent as DEFAULT; the node applies node.r, node.w)
 //	workload.routing                       random
 //	workload.timeout                       1s
 //	workload.retries                       0

@@ -258,8 +258,8 @@ func (s *Scenario) resolveWorkload(src streams.Source, r *Resolved) {
 		},
 		ValueSizeBytes: cloneSpec(w.ValueSizeBytes.pick(src, p("value_size_bytes"), DefaultValueSizeBytes)),
 		N:              w.N.pick(src, p("n"), r.Node.N),
-		ReadLevel:      explicitLevel(w.ReadLevel.pick(src, p("read_level"), LevelDefault), r.Node.R),
-		WriteLevel:     explicitLevel(w.WriteLevel.pick(src, p("write_level"), LevelDefault), r.Node.W),
+		ReadLevel:      w.ReadLevel.pick(src, p("read_level"), LevelDefault),
+		WriteLevel:     w.WriteLevel.pick(src, p("write_level"), LevelDefault),
 		Routing:        w.Routing.pick(src, p("routing"), DefaultRouting),
 		Timeout:        w.Timeout.pick(src, p("timeout"), DefaultClientTimeout),
 		Retries:        w.Retries.pick(src, p("retries"), 0),
@@ -380,8 +380,8 @@ func (r *Resolved) LinearizabilityEnabled() bool {
 		return false
 	}
 	n := r.Workload.N
-	rc, okR := r.Workload.ReadLevel.Count(n)
-	wc, okW := r.Workload.WriteLevel.Count(n)
+	rc, okR := r.Workload.ReadLevel.Effective(r.Node.R).Count(n)
+	wc, okW := r.Workload.WriteLevel.Effective(r.Node.W).Count(n)
 	return okR && okW && rc+wc > n
 }
 

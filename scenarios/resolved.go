@@ -165,9 +165,10 @@ type Clock struct {
 	DriftPPM float64  `yaml:"drift_ppm"`
 }
 
-// Workload is what the clients do, mirroring sim.WorkloadConfig. N,
-// ReadLevel and WriteLevel are explicit: DEFAULT resolves to the node's R and
-// W as replica counts.
+// Workload is what the clients do, mirroring sim.WorkloadConfig. N is
+// explicit; ReadLevel and WriteLevel stay DEFAULT when the scenario leaves
+// them so: such requests travel as DEFAULT and each node applies its own
+// configured R and W (Level.Effective says what that is).
 type Workload struct {
 	Clients int `yaml:"clients"`
 	// ClientsPerDC, when set, places that many of the clients in each

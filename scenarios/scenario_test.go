@@ -183,7 +183,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 			Mix:            Mix{Get: 0.5, Put: 0.5},
 			Keys:           Keys{100, "uniform", 0.99, 0.2, 0.8},
 			ValueSizeBytes: dist.Spec{Dist: "constant", Value: 100},
-			N:              3, ReadLevel: "2", WriteLevel: "2", Routing: "random", Timeout: Duration(time.Second),
+			N:              3, ReadLevel: LevelDefault, WriteLevel: LevelDefault, Routing: "random", Timeout: Duration(time.Second),
 		},
 		QuietPeriod:    Duration(5 * time.Second),
 		FinalReadLevel: "ALL",

@@ -124,6 +124,10 @@ func (l Level) Need() (wire.Need, error) {
 	return wire.Need{Level: lv}, nil
 }
 
+// Effective is the level a node applies: DEFAULT is the node's configured
+// count (node.r or node.w, given as nodeCount), any other level itself.
+func (l Level) Effective(nodeCount int) Level { return explicitLevel(l, nodeCount) }
+
 // Count returns the replicas the level requires out of n, and false for
 // DEFAULT and the datacenter-aware levels, which depend on more than n.
 func (l Level) Count(n int) (int, bool) {

@@ -33,8 +33,10 @@ import (
 //	ring version=V ids=I,I,I,I [n=N]     give the coordinator's view a new
 //	                                     ring version: node i (address i)
 //	                                     gets ring ID ids[i]
-//	put client=C req=Q key=K value=V [ctx=from-last-reply]
-//	get client=C req=Q key=K
+//	put client=C req=Q key=K value=V [ctx=from-last-reply] [w=LEVEL]
+//	get client=C req=Q key=K [r=LEVEL]   LEVEL: a count, ONE, QUORUM, ALL, ...
+//	                                     or DEFAULT (the default: the
+//	                                     coordinator's configured R or W)
 //	deliver N...                         deliver pending messages by number
 //	drop N...                            lose them
 //	tick ms=M                            advance the clock by M ms and tick
@@ -188,13 +190,13 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 		w.view.m = m
 		return fmt.Sprintf("ring version %d\n", m.Version())
 	case "put":
-		m := &wire.ClientPut{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key")), Value: []byte(arg("value"))}
+		m := &wire.ClientPut{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key")), Value: []byte(arg("value")), W: need(t, d, arg("w"))}
 		if arg("ctx") == "from-last-reply" {
 			m.Context = w.lastCtx
 		}
 		w.c.HandlePut(wire.Addr(num("client")), m)
 	case "get":
-		w.c.HandleGet(wire.Addr(num("client")), &wire.ClientGet{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key"))})
+		w.c.HandleGet(wire.Addr(num("client")), &wire.ClientGet{ReqID: num("req"), ReplyTo: wire.None, Key: []byte(arg("key")), R: need(t, d, arg("r"))})
 	case "deliver", "drop":
 		for _, a := range d.CmdArgs {
 			i, err := strconv.Atoi(a.Key)
@@ -372,6 +374,21 @@ func (h *fakeHost) WriteLocal(id uint64, key []byte, _ uint64, set wire.SiblingS
 		h.locals = append(h.locals, func() { h.c.LocalAck(id, nil) })
 	}
 	return nil
+}
+
+// need parses a request's level: empty is DEFAULT.
+func need(t *testing.T, d *datadriven.TestData, s string) wire.Need {
+	if s == "" {
+		return wire.Need{}
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		return wire.Need{Level: wire.LevelCount, Count: uint8(n)}
+	}
+	l, err := wire.ParseLevel(strings.ToUpper(s))
+	if err != nil {
+		t.Fatalf("%s: %v", d.Pos, err)
+	}
+	return wire.Need{Level: l}
 }
 
 func scriptRing(n int) ring.Config {
