@@ -496,7 +496,8 @@ func (g *Gossip) Phi(member MemberID, now time.Time) float64 {
 	return phiOf(now.Sub(m.lastAdvance), m.phi.mean(g.cfg.PhiBootstrap))
 }
 
-// Members returns this node's view of every member, ascending by id.
+// Members returns this node's view of every member, ascending by id. The
+// ring payloads are the store's: do not modify them.
 func (g *Gossip) Members() []MemberInfo {
 	out := make([]MemberInfo, 0, len(g.ids))
 	for _, id := range g.ids {
