@@ -296,6 +296,9 @@ func decodeRecord(p []byte) (record, error) {
 	off := 0
 	fail := errors.New("truncated or malformed record")
 	uv := func() uint64 {
+		if off > len(p) {
+			return 0 // an earlier field failed
+		}
 		v, n := binary.Uvarint(p[off:])
 		if n <= 0 {
 			off = len(p) + 1
