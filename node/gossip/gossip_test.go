@@ -374,3 +374,19 @@ func TestConfigValidate(t *testing.T) {
 	_, err = ParseDetector("x")
 	require.Error(t, err)
 }
+
+func TestMembersBeyondMaxMembersAreRejected(t *testing.T) {
+	g, err := New(Config{MaxMembers: 3}, 0, 1, []MemberID{1}, rand.New(rand.NewPCG(1, 1)), epoch)
+	require.NoError(t, err)
+	var es []wire.GossipEntry
+	for m := MemberID(1); m <= 5; m++ {
+		es = append(es, wire.GossipEntry{Member: m, Generation: 1, Heartbeat: 1, Status: wire.MemberAlive})
+	}
+	es = append(es, wire.GossipEntry{Member: 9, Generation: 1, Heartbeat: 1, Status: wire.MemberAlive,
+		RingPayload: make([]byte, DefaultMaxRingPayloadBytes+1)})
+	g.Step(epoch, 1, &wire.GossipPush{Entries: es})
+	require.Len(t, g.Members(), 3)
+	require.Equal(t, uint64(4), g.Stats().EntriesRejected)
+	_, err = New(Config{MaxMembers: 2}, 0, 1, []MemberID{1, 2, 3}, rand.New(rand.NewPCG(1, 1)), epoch)
+	require.ErrorContains(t, err, "MaxMembers")
+}

@@ -2,6 +2,7 @@ package hints
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dynasim/disk"
+	"dynasim/node/lsm/wal"
 	"dynasim/wire"
 )
 
@@ -411,4 +413,30 @@ func TestConfigValidate(t *testing.T) {
 	} {
 		require.ErrorContains(t, c.Validate(), want)
 	}
+}
+
+// A later segment whose first record claims a sequence the replay never
+// reached means synced records vanished (say the synced tail of the
+// segment before it): reported, not taken for a torn tail.
+func TestALostSyncedTailIsReportedByTheNextSegmentsClaim(t *testing.T) {
+	fs := memFS(t)
+	s := open(t, fs, Config{})
+	for i := range 3 {
+		_, err := s.Add(hint(1, fmt.Sprint("k", i), 10, epoch))
+		require.NoError(t, err)
+	}
+	seq := s.seq
+	require.NoError(t, s.Close())
+	// A successor segment as a compaction would start it, but claiming
+	// two more records than segment 1 holds.
+	f, err := fs.Create("hints/" + segName(2))
+	require.NoError(t, err)
+	w := wal.NewWriter(f, segName(2), 1024)
+	base := binary.AppendUvarint(binary.AppendUvarint([]byte{recBase}, seq+3), 10)
+	require.NoError(t, w.Append(base, seq+2))
+	require.NoError(t, w.Sync())
+	require.NoError(t, w.Close())
+	_, err = Open(fs, Config{}, epoch)
+	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorContains(t, err, "claims sequence")
 }
