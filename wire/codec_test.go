@@ -17,6 +17,7 @@ import (
 var protocolKinds = []Kind{
 	KindClientGet, KindClientPut, KindClientDelete, KindClientReply,
 	KindWriteRequest, KindWriteAck, KindReadRequest, KindReadResponse,
+	KindGossipPush, KindGossipReply,
 }
 
 func iterations(full int) int {
@@ -31,6 +32,7 @@ func TestKindsAreRegisteredByName(t *testing.T) {
 		KindClientGet: "client_get", KindClientPut: "client_put", KindClientDelete: "client_delete",
 		KindClientReply: "client_reply", KindWriteRequest: "write_request", KindWriteAck: "write_ack",
 		KindReadRequest: "read_request", KindReadResponse: "read_response",
+		KindGossipPush: "gossip_push", KindGossipReply: "gossip_reply",
 	}
 	require.Len(t, Kinds(), len(want))
 	for k, name := range want {

@@ -131,6 +131,36 @@ func randMessage(r *rand.Rand, k Kind) Message {
 		return &ReadRequest{OpID: randUint(r), Key: randBytes(r, 1024), Purpose: randPurpose(r)}
 	case KindReadResponse:
 		return &ReadResponse{OpID: randUint(r), Status: randStatus(r), Error: randString(r, 100), Set: randSet(r)}
+	case KindGossipPush:
+		return &GossipPush{Entries: randGossipEntries(r)}
+	case KindGossipReply:
+		return &GossipReply{Entries: randGossipEntries(r)}
 	}
 	panic("randMessage: no generator for kind " + k.String())
+}
+
+// randGossipEntries returns a valid entry list: members and suspects
+// strictly ascending, every width of varint, empty and non-empty payloads.
+func randGossipEntries(r *rand.Rand) []GossipEntry {
+	n := r.IntN(12)
+	if n == 0 {
+		return nil
+	}
+	es := make([]GossipEntry, n)
+	member := Addr(-1)
+	for i := range es {
+		member += Addr(1 + r.IntN(300))
+		e := GossipEntry{
+			Member: member, Generation: randUint(r), Heartbeat: randUint(r),
+			Status: MemberStatus(1 + r.IntN(int(memberStatusEnd)-1)), RingVersion: randUint(r),
+			RingPayload: randBytes(r, 100),
+		}
+		s := Addr(-1)
+		for range r.IntN(4) {
+			s += Addr(1 + r.IntN(1<<16))
+			e.Suspects = append(e.Suspects, GossipSuspect{Member: s, Generation: randUint(r), Heartbeat: randUint(r)})
+		}
+		es[i] = e
+	}
+	return es
 }

@@ -8,7 +8,7 @@ import "fmt"
 //
 //	1–15    client requests and replies
 //	16–31   coordinator ↔ replica reads and writes
-//	32–47   gossip membership and failure detection (reserved)
+//	32–47   gossip membership and failure detection
 //	48–63   hinted handoff (reserved)
 //	64–79   Merkle-tree anti-entropy and range streaming (reserved)
 //	200–255 test-only kinds (never registered by this package)
@@ -22,6 +22,9 @@ const (
 	KindWriteAck     Kind = 17
 	KindReadRequest  Kind = 18
 	KindReadResponse Kind = 19
+
+	KindGossipPush  Kind = 32
+	KindGossipReply Kind = 33
 )
 
 // decodable is a message type Decode can build: it parses its own payload.
@@ -58,4 +61,6 @@ func init() {
 	register(KindWriteAck, "write_ack", func() decodable { return new(WriteAck) })
 	register(KindReadRequest, "read_request", func() decodable { return new(ReadRequest) })
 	register(KindReadResponse, "read_response", func() decodable { return new(ReadResponse) })
+	register(KindGossipPush, "gossip_push", func() decodable { return new(GossipPush) })
+	register(KindGossipReply, "gossip_reply", func() decodable { return new(GossipReply) })
 }
