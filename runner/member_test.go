@@ -51,6 +51,22 @@ func TestDefaultLevelsReachTheNodeAsDefault(t *testing.T) {
 		}
 	}
 
+	// The final reads' DEFAULT is the node's R as well, not a count the
+	// scenario layer wrote in for it.
+	fr := resolveText(t, "cluster: {nodes: 3}\nnode: {n: 3, r: 1, w: 3}\nworkload: {clients: 2, max_ops: 200, read_level: 2}\nfinal_read_level: default\n")
+	require.Equal(t, scenarios.LevelDefault, fr.FinalReadLevel)
+	frSim, err := Simulate(fr, nil)
+	require.NoError(t, err)
+	require.Equal(t, "DEFAULT", frSim.History.Run.FinalReadLevel)
+	finals := 0
+	for _, op := range frSim.History.Ops {
+		if op.Final {
+			finals++
+			require.Equal(t, history.OK, op.Outcome, "final read of %s", op.Key)
+		}
+	}
+	require.Positive(t, finals)
+
 	off := resolveText(t, "cluster: {nodes: 3}\nnode: {n: 3, r: 1, w: 1}\nworkload: {clients: 1, max_ops: 10}\n")
 	require.False(t, off.LinearizabilityEnabled(), "R=1 + W=1 <= N=3")
 }

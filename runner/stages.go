@@ -79,7 +79,7 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		Faults:    faults,
 		Quiet:     time.Duration(r.QuietPeriod),
 		HealAtEnd: r.HealAtEnd,
-		FinalRead: finalRead,
+		FinalRead: &finalRead,
 		// The key space's unwritten keys hold nothing; "all" reads them
 		// anyway (the behaviour before final_read_keys existed).
 		FinalReadAllKeys: r.FinalReadKeys == "all",

@@ -47,7 +47,9 @@ func (s *Scenario) Resolve(seed uint64) (*Resolved, error) {
 		r.Faults = append(r.Faults, resolveFault(&s.Faults[i], i, src, names))
 	}
 	r.QuietPeriod = s.QuietPeriod.pick(src, "quiet_period", DefaultQuietPeriod)
-	r.FinalReadLevel = explicitLevel(s.FinalReadLevel.pick(src, "final_read_level", DefaultFinalReadLevel), r.Node.R)
+	// DEFAULT stays DEFAULT, as a workload level does: the node applies its
+	// configured R to the final reads too.
+	r.FinalReadLevel = s.FinalReadLevel.pick(src, "final_read_level", DefaultFinalReadLevel)
 	r.HealAtEnd = s.HealAtEnd.pick(src, "heal_at_end", true)
 	r.FinalReadKeys = s.FinalReadKeys.pick(src, "final_read_keys", DefaultFinalReadKeys)
 	c := &s.Checks

@@ -278,12 +278,13 @@ func (c *Client) startRandomOp(onDone func(bool)) {
 }
 
 // ReadFinal issues a final read of key (after the quiet period) with read
-// quorum r (the zero Need: the workload's R) and calls onDone when it
-// completes.
-func (c *Client) ReadFinal(key string, r wire.Need, onDone func(ok bool)) {
+// quorum r (nil: the workload's R; DEFAULT is sent as DEFAULT, so the
+// node applies its own R) and calls onDone when it completes.
+func (c *Client) ReadFinal(key string, r *wire.Need, onDone func(ok bool)) {
 	op := &clientOp{kind: opGet, key: []byte(key), keyName: key, keyIdx: -1, final: true, onDone: onDone}
-	if r != (wire.Need{}) {
-		op.readNeed = &r
+	if r != nil {
+		need := *r
+		op.readNeed = &need
 	}
 	c.start(op)
 }

@@ -27,7 +27,7 @@ func TestHealAtEndFinalReadLevelAndProgress(t *testing.T) {
 		},
 		Quiet:     time.Second,
 		HealAtEnd: true,
-		FinalRead: wire.Need{Level: wire.LevelAll},
+		FinalRead: &wire.Need{Level: wire.LevelAll},
 		Progress:  func(now, e time.Duration) { calls++; last, end = now, e },
 	})
 	require.NoError(t, err)

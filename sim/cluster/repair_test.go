@@ -20,18 +20,19 @@ func staleReplica(t *testing.T, mode coord.ReadRepair, writeBackW wire.Need) (*C
 	cfg := testConfig(13, 5, versions.ModeDVV)
 	cfg.Node.Coordinator.ReadRepair = mode
 	cfg.Node.Coordinator.W = writeBackW
-	reps := newCluster(t, cfg).Replicas([]byte("k"), 0) // the ring does not depend on links
-	slow := reps[2]
-	for a := 0; a < len(cfg.Members)+1; a++ { // nodes and the probe
-		if wire.Addr(a) == slow {
-			continue
-		}
-		cfg.World.Network.Links = append(cfg.World.Network.Links,
-			network.LinkOverride{From: wire.Addr(a), To: slow, Link: network.LinkConfig{LatencyMs: constMs(5)}},
-			network.LinkOverride{From: slow, To: wire.Addr(a), Link: network.LinkConfig{LatencyMs: constMs(5)}})
-	}
 	c := newCluster(t, cfg)
 	p := addProbe(t, c, "probe")
+	reps := c.Replicas([]byte("k"), 0)
+	slow := reps[2]
+	// Slow every link of the slow replica, to the nodes and the probe, by
+	// the addresses the address book gave them (no message has crossed
+	// any link yet, so their models can still be set).
+	for _, a := range append(c.Addrs(), p.ep.Addr()) {
+		if a == slow {
+			continue
+		}
+		require.NoError(t, c.World().Network().SetLink(a, slow, true, network.LinkConfig{LatencyMs: constMs(5)}))
+	}
 	require.NoError(t, c.World().Crash(slow, disk.CrashLoseUnsynced))
 	r := p.put(t, reps[0], "k", "v", req{w: count(2)})
 	require.Equal(t, wire.StatusOK, r.Status)

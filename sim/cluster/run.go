@@ -44,9 +44,10 @@ type RunConfig struct {
 	FinalReadAttempts int
 	// Recorder bounds the history. Zero: history.DefaultRecorderConfig.
 	Recorder history.RecorderConfig
-	// FinalRead is the read quorum of the final reads. The zero Need uses
-	// the workload's R; ALL makes the final read see every replica.
-	FinalRead wire.Need
+	// FinalRead is the read quorum of the final reads: nil uses the
+	// workload's R; ALL makes the final read see every replica; DEFAULT
+	// (wire.Need{}) is sent as DEFAULT, so each node applies its own R.
+	FinalRead *wire.Need
 	// HealAtEnd undoes every fault still active when the workload ends —
 	// partitions healed, crashed nodes restarted, paused nodes resumed,
 	// slow nodes back to speed, injected disk errors, bit flips and full

@@ -160,12 +160,12 @@ func (c *Cluster) RunWorkload(limit time.Duration) (bool, error) {
 const checkEvery = 10 * time.Millisecond
 
 // FinalReads reads every key once more, at most parallel at a time, with
-// read quorum r, through the final reader; a read that fails is tried
+// read quorum r (nil: the workload's R), through the final reader; a read that fails is tried
 // again, up to attempts times in all, finalReadBackoff apart (a lossy
 // network fails some reads, and a key that is never read leaves its
 // acknowledged puts unverified). It stops after limit of virtual time and
 // reports whether every key was read.
-func (c *Cluster) FinalReads(keys []string, r wire.Need, parallel, attempts int, limit time.Duration) (bool, error) {
+func (c *Cluster) FinalReads(keys []string, r *wire.Need, parallel, attempts int, limit time.Duration) (bool, error) {
 	ws := c.workload
 	if ws == nil {
 		return false, fmt.Errorf("cluster: no workload")
