@@ -48,6 +48,11 @@ type Expect struct {
 	P50MsMax  LatencyBound `yaml:"p50_ms_max,omitempty"`
 	P99MsMax  LatencyBound `yaml:"p99_ms_max,omitempty"`
 	P999MsMax LatencyBound `yaml:"p999_ms_max,omitempty"`
+	// PredictionAgrees asserts whether a probe's measured t-visibility
+	// agrees with the WARS prediction: at every delay, the two Wilson
+	// intervals at the Bonferroni-adjusted confidence 1 -
+	// workload.probe.family_alpha / (number of delays) overlap.
+	PredictionAgrees *bool `yaml:"prediction_agrees,omitempty"`
 }
 
 // LatencyBound maps an operation kind (get, put, delete, or all for every
@@ -115,6 +120,7 @@ func (e Expect) List() []Expectation {
 		out = append(out, Expectation{"lost_acked_writes_min", ">=", float64(*e.LostAckedWritesMin)})
 	}
 	eqBool("converged", e.Converged)
+	eqBool("prediction_agrees", e.PredictionAgrees)
 	bound("availability_min", ">=", e.AvailabilityMin)
 	bound("availability_in_faults_min", ">=", e.AvailabilityInFaultsMin)
 	bound("availability_in_faults_max", "<=", e.AvailabilityInFaultsMax)

@@ -285,6 +285,7 @@ func (s *Scenario) resolveWorkload(src streams.Source, r *Resolved) {
 	} else {
 		out.Mix = Mix{Get: 0.5, Put: 0.5}
 	}
+	out.Kind, out.Probe = s.resolveProbe(src)
 	r.Workload = out
 }
 
@@ -352,6 +353,7 @@ func cloneSpec(s dist.Spec) dist.Spec {
 func (e Expect) clone() Expect {
 	e.Linearizable, e.Converged = clonePtr(e.Linearizable), clonePtr(e.Converged)
 	e.LostAckedWrites, e.LostAckedWritesMin = clonePtr(e.LostAckedWrites), clonePtr(e.LostAckedWritesMin)
+	e.PredictionAgrees = clonePtr(e.PredictionAgrees)
 	e.UnverifiedAckedWritesMax = clonePtr(e.UnverifiedAckedWritesMax)
 	e.AvailabilityMin, e.StaleFractionMax = clonePtr(e.AvailabilityMin), clonePtr(e.StaleFractionMax)
 	e.AvailabilityInFaultsMin, e.AvailabilityInFaultsMax = clonePtr(e.AvailabilityInFaultsMin), clonePtr(e.AvailabilityInFaultsMax)

@@ -170,7 +170,10 @@ type Clock struct {
 // them so: such requests travel as DEFAULT and each node applies its own
 // configured R and W (Level.Effective says what that is).
 type Workload struct {
-	Clients int `yaml:"clients"`
+	// Kind and Probe are set for a probe workload only (probe.go).
+	Kind    WorkloadKind `yaml:"kind,omitempty"`
+	Probe   *Probe       `yaml:"probe,omitempty"`
+	Clients int          `yaml:"clients"`
 	// ClientsPerDC, when set, places that many of the clients in each
 	// datacenter (Clients is their sum): client0... fill the datacenters in
 	// name order. Unset: every client sits in the first node's datacenter.

@@ -178,7 +178,10 @@ type ClockSpec struct {
 
 // WorkloadSpec is `workload:`, mirroring sim.WorkloadConfig.
 type WorkloadSpec struct {
-	Clients Knob[int] `yaml:"clients"`
+	// Kind is mixed (default) or probe; Probe configures a probe.
+	Kind    Knob[WorkloadKind] `yaml:"kind"`
+	Probe   ProbeSpec          `yaml:"probe"`
+	Clients Knob[int]          `yaml:"clients"`
 	// ClientsPerDC places that many clients in each named datacenter,
 	// instead of Clients (which is then their sum).
 	ClientsPerDC   map[string]Knob[int] `yaml:"clients_per_dc"`

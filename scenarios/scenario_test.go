@@ -16,7 +16,7 @@ import (
 	"dynasim/internal/dist"
 )
 
-var testdataFiles = []string{"testdata/full.yaml", "testdata/partition-minority.yaml", "testdata/lww-skew.yaml", "testdata/clients-per-dc.yaml"}
+var testdataFiles = []string{"testdata/full.yaml", "testdata/partition-minority.yaml", "testdata/lww-skew.yaml", "testdata/clients-per-dc.yaml", "testdata/probe.yaml", "testdata/probe-range.yaml"}
 
 func mustParse(t *testing.T, src string) *Scenario {
 	t.Helper()

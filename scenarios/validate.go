@@ -56,6 +56,7 @@ func (s *Scenario) validate(probs *problemList) {
 	v.disks()
 	v.clocks()
 	v.workload()
+	v.probe()
 	v.faults()
 	v.checks()
 	v.expect()

@@ -35,8 +35,10 @@ type Workload struct {
 	started     int // operations started, for MaxOps
 	// written marks, by key index, the keys a put or delete was issued for.
 	written []bool
-	stats   WorkloadStats
-	err     error
+	// probeNext and probeDone count a probe's trials started and ended.
+	probeNext, probeDone int
+	stats                WorkloadStats
+	err                  error
 }
 
 // WorkloadStats counts what the clients did beyond the history.
@@ -222,6 +224,8 @@ func (c *Client) Handle(ev node.Event) {
 			c.arrival()
 		case timerTimeout:
 			c.expire()
+		case timerProbeRead:
+			c.probeRead(int32(ev.Timer.ID))
 		}
 	case node.MessageEvent:
 		reply, ok := ev.Msg.(*wire.ClientReply)
@@ -241,6 +245,10 @@ func (c *Client) Handle(ev node.Event) {
 // arrival starts the next operation if the workload allows it.
 func (c *Client) arrival() {
 	if c.budgetSpent() {
+		return
+	}
+	if c.wl.cfg.Probe != nil {
+		c.nextTrial()
 		return
 	}
 	open := c.wl.cfg.RatePerClient > 0

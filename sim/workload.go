@@ -55,6 +55,9 @@ type WorkloadConfig struct {
 	// MaxOutstanding bounds an open-loop client's operations in flight;
 	// arrivals beyond it are counted as shed and not started. Default 10,000.
 	MaxOutstanding int
+	// Probe, when set, replaces the random mix by a staleness probe (see
+	// ProbeConfig, probe.go). Default nil.
+	Probe *ProbeConfig
 }
 
 // OpMix weighs operation kinds; weights need not sum to 1.
@@ -147,11 +150,16 @@ func (c WorkloadConfig) WithDefaults() WorkloadConfig {
 	if c.MaxOutstanding == 0 {
 		c.MaxOutstanding = 10_000
 	}
-	return c
+	return c.probeDefaults()
 }
 
 // Validate checks a config (after WithDefaults).
 func (c WorkloadConfig) Validate() error {
+	if c.Probe != nil {
+		if err := c.Probe.Validate(); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.Clients < 1 || c.Clients > MaxClients:
 		return fmt.Errorf("workload: clients %d must be within [1, %d]", c.Clients, MaxClients)

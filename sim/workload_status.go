@@ -7,5 +7,8 @@ package sim
 // workload is over.
 func (wl *Workload) Exhausted(now Time) bool {
 	cfg := &wl.cfg
+	if cfg.Probe != nil { // over when every trial is, not when the last starts
+		return wl.probeDone >= cfg.Probe.Trials()
+	}
 	return (cfg.MaxOps > 0 && wl.started >= cfg.MaxOps) || (cfg.Duration > 0 && now >= Time(cfg.Duration))
 }
