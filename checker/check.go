@@ -75,6 +75,9 @@ type Results struct {
 	Availability    AvailabilityResult      `json:"availability"`
 	LatencyMs       map[string]LatencyStats `json:"latency_ms"`
 	Throughput      ThroughputResult        `json:"throughput"`
+	// Probe is a probe workload's measured t-visibility and its WARS
+	// prediction (probe.go); nil for other workloads.
+	Probe *ProbeResult `json:"probe,omitempty"`
 	// NotChecked names the verdicts the history could not support, each
 	// with the reason: VerdictLinearizability, VerdictLostAckedWrites and
 	// VerdictConverged. Such a check's result still counts what the history

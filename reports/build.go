@@ -173,7 +173,7 @@ func Build(in Input) (*Report, error) {
 		},
 		LatencyMs:  latencyByOp(res.LatencyMs),
 		LatencyCDF: latencyCDF(h),
-		Staleness:  staleness(res.Staleness),
+		Staleness:  staleness(res.Staleness, res.Probe),
 		Siblings:   siblings(res.Siblings),
 		Timeline:   timeline(h),
 		Notes:      slices.Clone(in.Notes),
@@ -437,13 +437,14 @@ func relativeTo(dir, path string) string {
 	return filepath.ToSlash(rel)
 }
 
-func staleness(s *checker.StalenessResult) Staleness {
+func staleness(s *checker.StalenessResult, probe *checker.ProbeResult) Staleness {
 	out := Staleness{
 		Reads: s.Reads, ReadsAfterWrite: s.ReadsAfterWrite, Consistent: s.Consistent,
 		Stale: s.Stale, StaleFraction: s.StaleFraction, MeanK: s.MeanK, MaxK: s.MaxK,
 		TVisibility: sortedClone(s.TVisibility, func(a, b TVisibilityPoint) int { return cmp.Compare(a.TMs, b.TMs) }),
 		KStaleness:  sortedClone(s.KStaleness, func(a, b KCount) int { return cmp.Compare(a.K, b.K) }),
 	}
+	addProbe(&out, probe)
 	return out
 }
 

@@ -79,6 +79,8 @@ type htmlPage struct {
 	LatencyCDF   htmlPlot
 	Timeline     htmlPlot
 	TVisPlot     htmlPlot
+	Probe        htmlTable
+	ProbePlot    htmlPlot
 	NodePlot     htmlPlot
 }
 
@@ -99,6 +101,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Ops: toHTML(opsTable(r)), Faults: toHTML(faultTable(r)), TVis: toHTML(tVisTable(r, 0)), K: toHTML(kTable(r, 0)),
 		Siblings: toHTML(siblingsTable(r)), Messages: toHTML(messagesTable(r)), Nodes: toHTML(nodesTable(r)),
 	}
+	if r.Staleness.Probe != nil {
+		page.Probe = toHTML(probeTable(r))
+	}
 	for _, f := range []struct {
 		dst     *htmlPlot
 		draw    func(*Report) (string, bool, error)
@@ -108,6 +113,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		{&page.Timeline, timelinePlot, "No operations were recorded: no timeline."},
 		{&page.TVisPlot, tVisibilityPlot, "No read began after an acknowledged write: no t-visibility curve."},
 		{&page.NodePlot, nodeLoadPlot, "No per-node statistics."},
+		{&page.ProbePlot, probePlot, ""},
 	} {
 		svg, ok, err := f.draw(r)
 		if err != nil {

@@ -287,6 +287,12 @@ type Staleness struct {
 	TVisibility []TVisibilityPoint `json:"t_visibility"`
 	// KStaleness is how many reads missed exactly K acknowledged versions.
 	KStaleness []KCount `json:"k_staleness"`
+	// TVisibilityDefinition states what TVisibility measures (at least t,
+	// pooled); Probe is a probe workload's t-visibility at exactly t, and
+	// Predicted the WARS prediction beside it (probe.go).
+	TVisibilityDefinition string           `json:"t_visibility_definition"`
+	Probe                 *ProbeStaleness  `json:"probe,omitempty"`
+	Predicted             []PredictedPoint `json:"predicted,omitempty"`
 }
 
 // The report shows these checker results as the checker gives them (only

@@ -360,6 +360,8 @@ func tVisTable(r *Report, few int) *table {
 	}
 	if len(pts) == 0 {
 		t.Notes = []string{"no read began after an acknowledged write: no t-visibility curve"}
+	} else if r.Staleness.Probe != nil {
+		t.Notes = []string{"at least t: " + DefinitionAtLeastT}
 	}
 	return t
 }

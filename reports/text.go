@@ -63,6 +63,9 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		tVisTable(r, opts.TVisibilityPoints), kTable(r, 8), messagesTable(r), nodesTable(r),
 	} {
 		tx.table(t)
+		if t.Title == "Staleness: versions missed per read (k)" && r.Staleness.Probe != nil {
+			tx.table(probeTable(r))
+		}
 	}
 	tx.line("")
 	tx.line(tx.paint(ansiBold, "repro: ") + r.Repro)

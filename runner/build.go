@@ -202,6 +202,7 @@ func workloadConfig(r *scenarios.Resolved) (sim.WorkloadConfig, error) {
 		Timeout:        time.Duration(w.Timeout),
 		Retries:        w.Retries,
 		MaxOutstanding: w.MaxOutstanding,
+		Probe:          probeConfig(r),
 	}, nil
 }
 

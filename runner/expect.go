@@ -111,6 +111,17 @@ func measure(name string, h *history.History, res *checker.Results) (any, string
 			return "n/a", "no operation was invoked inside a fault window", false
 		}
 		return float64(a.OK-a.Outside.OK) / float64(attempted), "", true
+	case "prediction_agrees":
+		pr := res.Probe
+		if pr == nil || pr.Agreement == nil {
+			return "n/a", "no probe prediction (see the notes)", false
+		}
+		a := pr.Agreement
+		detail := fmt.Sprintf("Wilson intervals at %.4g%% (family-wise alpha %g over %d delays) overlap at every delay", 100*a.PointConfidence, a.FamilyAlpha, len(pr.Points))
+		if a.FirstDisagreementMs != nil {
+			detail = fmt.Sprintf("at t = %g ms the measured and predicted Wilson intervals at %.4g%% (family-wise alpha %g) do not overlap", *a.FirstDisagreementMs, 100*a.PointConfidence, a.FamilyAlpha)
+		}
+		return a.Agrees, detail, true
 	case "stale_fraction_max":
 		if res.Staleness == nil || res.Staleness.Reads == 0 {
 			return "n/a", "no reads", false

@@ -83,7 +83,11 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		// The key space's unwritten keys hold nothing; "all" reads them
 		// anyway (the behaviour before final_read_keys existed).
 		FinalReadAllKeys: r.FinalReadKeys == "all",
-		Progress:         progress,
+		// A probe's keys are read once each, by its trials; final reads and
+		// convergence probes of every trial's key would double the run.
+		NoFinalReads:      r.Workload.Probe != nil,
+		ConvergenceProbes: probeConvergence(r),
+		Progress:          progress,
 	})
 	if err != nil {
 		return nil, err
@@ -131,12 +135,14 @@ func Check(sim *Simulation, visualizationPath string) (*Verdict, error) {
 		TVisibilityMs:     r.Checks.TVisibilityMs,
 		MaxExamples:       r.Checks.MaxExamples,
 		VisualizationPath: visualizationPath,
-	}, r.Expect.List())
+	}, r.Expect.List(), func(res *checker.Results) ([]string, error) { return checkProbe(r, sim.History, res) })
 }
 
 // verdict is the checking step both Check and CheckHistory take: the
 // checkers with opt, then the expectations want.
-func verdict(h *history.History, opt checker.Options, want []scenarios.Expectation) (*Verdict, error) {
+// extra, when set, adds results before the expectations are measured
+// (a probe's measurement and prediction) and returns notes.
+func verdict(h *history.History, opt checker.Options, want []scenarios.Expectation, extra func(*checker.Results) ([]string, error)) (*Verdict, error) {
 	results, err := checker.Check(h, opt)
 	if err != nil && results == nil {
 		return nil, err
@@ -144,6 +150,13 @@ func verdict(h *history.History, opt checker.Options, want []scenarios.Expectati
 	v := &Verdict{Results: results}
 	if err != nil {
 		v.Notes = append(v.Notes, "visualisation not written: "+err.Error())
+	}
+	if extra != nil {
+		notes, err := extra(results)
+		if err != nil {
+			return nil, err
+		}
+		v.Notes = append(v.Notes, notes...)
 	}
 	v.Expectations = Evaluate(want, h, results)
 	v.Passed = true
