@@ -1,0 +1,150 @@
+package runner
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/research/wars"
+	"dynasim/scenarios"
+)
+
+// probeScenario is a probe on 4 nodes (N=3) with zero-latency client legs
+// and the given routing, quorums, replica legs and versions per trial.
+func probeScenario(routing string, r, w int, legs map[string]string, versions, trials int) string {
+	kinds := "      client_put: {dist: constant, value: 0}\n      client_get: {dist: constant, value: 0}\n      client_reply: {dist: constant, value: 0}\n"
+	for _, k := range []string{"write_request", "write_ack", "read_request", "read_response"} {
+		if s, ok := legs[k]; ok {
+			kinds += fmt.Sprintf("      %s: %s\n", k, s)
+		}
+	}
+	return fmt.Sprintf(`name: probe-test
+cluster: {nodes: 4}
+node: {n: 3, r: %d, w: %d, read_repair: off, request_timeout: 2s}
+network:
+  max_latency_ms: 900
+  default:
+    latency_ms: {dist: exponential, mean: 1}
+    kind_latency_ms:
+%sworkload:
+  kind: probe
+  clients: 40
+  routing: %s
+  timeout: 5s
+  probe:
+    t_ms: [0, 1, 3, 10, 30]
+    trials_per_t: %d
+    versions: %d
+    predict_trials: 100000
+expect:
+  prediction_agrees: true
+`, r, w, kinds, routing, trials, versions)
+}
+
+func runProbe(t *testing.T, src string, seed uint64) *Verdict {
+	t.Helper()
+	sc, err := scenarios.Parse("probe-test.yaml", []byte(src))
+	require.NoError(t, err)
+	r, err := sc.Resolve(seed)
+	require.NoError(t, err)
+	s, err := Simulate(r, nil)
+	require.NoError(t, err)
+	v, err := Check(s, "")
+	require.NoError(t, err)
+	return v
+}
+
+// The probe's measured curve agrees with the WARS prediction, within the
+// Bonferroni-adjusted Wilson intervals, on several latency configurations
+// at several seeds; every trial completes and its read is sent exactly t
+// after the acknowledgement (no void trials).
+func TestProbeMatchesPrediction(t *testing.T) {
+	configs := map[string]string{
+		"exponential, slow writes": probeScenario("non_replica", 1, 1, map[string]string{
+			"write_request": "{dist: exponential, mean: 5}"}, 1, 400),
+		"pareto mixture, 2 versions": probeScenario("non_replica", 1, 1, map[string]string{
+			"write_request": "{mixture: [{weight: 0.7, dist: exponential, mean: 1}, {weight: 0.3, dist: pareto, scale: 4, shape: 1.3}]}",
+			"read_request":  "{dist: exponential, mean: 2}"}, 2, 400),
+		"lognormal, W=2": probeScenario("non_replica", 1, 2, map[string]string{
+			"write_request": "{dist: lognormal, median: 4, sigma: 1}",
+			"write_ack":     "{dist: uniform, min: 0.5, max: 3}",
+			"read_response": "{dist: constant, value: 0.5}"}, 1, 400),
+	}
+	for name, src := range configs {
+		for _, seed := range []uint64{1, 2, 3, 4, 5, 6, 7, 8} {
+			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
+				v := runProbe(t, src, seed)
+				pr := v.Results.Probe
+				require.NotNil(t, pr)
+				require.Zero(t, pr.Void)
+				for _, p := range pr.Points {
+					require.Equal(t, 400, p.Trials, "t=%v", p.TMs)
+				}
+				require.NotNil(t, pr.Agreement, "notes: %v", v.Notes)
+				require.True(t, pr.Agreement.Agrees, "measured %+v predicted %+v", pr.Points, pr.Predicted)
+				require.True(t, v.Passed)
+				// Not vacuous: the curve rises from clearly stale.
+				require.Less(t, pr.Points[0].P, 0.9)
+				require.Greater(t, pr.Points[len(pr.Points)-1].P, pr.Points[0].P)
+			})
+		}
+	}
+}
+
+// The criterion is not vacuous: the same measurement disagrees with the
+// prediction of a model with the wrong write latency (the default link's
+// 1 ms mean instead of the write_request kind's 5 ms), and with a
+// first_replica topology every read is consistent, as the model says.
+func TestProbeAgreementDiscriminates(t *testing.T) {
+	src := probeScenario("non_replica", 1, 1, map[string]string{"write_request": "{dist: exponential, mean: 5}"}, 1, 400)
+	v := runProbe(t, src, 9)
+	pr := v.Results.Probe
+	sc, err := scenarios.Parse("probe-test.yaml", []byte(src))
+	require.NoError(t, err)
+	r, err := sc.Resolve(9)
+	require.NoError(t, err)
+	cfg, err := PredictConfig(r, 100_000, nil)
+	require.NoError(t, err)
+	cfg.WriteMs = r.Network.Default.LatencyMs
+	wrong, err := wars.Predict(cfg)
+	require.NoError(t, err)
+	require.NoError(t, pr.SetPrediction(wrong.Points, wars.DefaultFamilyAlpha))
+	require.False(t, pr.Agreement.Agrees, "a wrong model agreed: measured %+v, predicted %+v", pr.Points, wrong.Points)
+
+	v = runProbe(t, probeScenario("first_replica", 1, 1, map[string]string{"write_request": "{dist: exponential, mean: 5}"}, 1, 100), 9)
+	for _, p := range v.Results.Probe.Points {
+		require.Equal(t, p.Trials, p.Consistent, "t=%v", p.TMs)
+	}
+	require.True(t, v.Results.Probe.Agreement.Agrees)
+}
+
+// A scenario the model cannot describe gets the measurement, no
+// prediction, and prediction_agrees fails saying why.
+func TestProbeWithoutModelFailsExpectation(t *testing.T) {
+	v := runProbe(t, probeScenario("random", 1, 1, nil, 1, 50), 1)
+	require.NotNil(t, v.Results.Probe)
+	require.Nil(t, v.Results.Probe.Agreement)
+	require.False(t, v.Passed)
+	require.Contains(t, fmt.Sprint(v.Notes), "routing random")
+}
+
+// BenchmarkProbe100K runs a probe of 100,000 trials (the shipped
+// scenario's latencies, 12,500 trials at each of its 8 delays) end to end,
+// as `dynasim run` does.
+func BenchmarkProbe100K(b *testing.B) {
+	path := filepath.Join("..", "scenarios", "pbs-partial-quorum.yaml")
+	sc, err := scenarios.Load(path)
+	require.NoError(b, err)
+	sc.Workload.Probe.TrialsPerT = scenarios.Fixed(12_500)
+	sc.Workload.Clients = scenarios.Fixed(200)
+	r, err := sc.Resolve(sc.DefaultSeed())
+	require.NoError(b, err)
+	dir := b.TempDir()
+	for b.Loop() {
+		out, err := Run(r, Options{OutDir: dir, ScenarioPath: path})
+		require.NoError(b, err)
+		require.True(b, out.Passed)
+	}
+}
