@@ -188,11 +188,11 @@ func checkProbe(r *scenarios.Resolved, h *history.History, res *checker.Results)
 	return notes, nil
 }
 
-// probeConvergence is the convergence probes of a run: 0 (the default) for
-// a mixed workload, only the final state for a probe.
-func probeConvergence(r *scenarios.Resolved) int {
-	if r.Workload.Probe != nil {
-		return -1
+// keyCount is the key space the clients touch: a probe's one key per
+// trial, else workload.keys.count.
+func keyCount(r *scenarios.Resolved) int {
+	if p := r.Workload.Probe; p != nil {
+		return p.Trials()
 	}
-	return 0
+	return r.Workload.Keys.Count
 }

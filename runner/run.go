@@ -178,7 +178,7 @@ func configSummary(r *scenarios.Resolved) reports.ConfigSummary {
 		Nodes:          len(r.Cluster.Nodes),
 		Datacenters:    len(dcs),
 		Clients:        r.Workload.Clients,
-		Keys:           r.Workload.Keys.Count,
+		Keys:           keyCount(r),
 		N:              r.Node.N,
 		W:              r.Node.W,
 		R:              r.Node.R,

@@ -85,9 +85,9 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		FinalReadAllKeys: r.FinalReadKeys == "all",
 		// A probe's keys are read once each, by its trials; final reads and
 		// convergence probes of every trial's key would double the run.
-		NoFinalReads:      r.Workload.Probe != nil,
-		ConvergenceProbes: probeConvergence(r),
-		Progress:          progress,
+		NoFinalReads:    r.Workload.Probe != nil,
+		NoReplicaStates: r.Workload.Probe != nil,
+		Progress:        progress,
 	})
 	if err != nil {
 		return nil, err
