@@ -173,6 +173,14 @@
 //	    n1: {offset: -300ms}      # replaces only the fields it gives
 //
 //	workload:                     # mirrors sim.WorkloadConfig
+//	  kind: mixed                 # mixed | probe (see "Probe workload" below)
+//	  probe:                      # kind: probe only
+//	    t_ms: [0, 1, 2, 5, 10, 20, 50, 100]   # delays t after the write's ack, ms
+//	    t_range_ms: {from: 0, to: 100, step: 10}   # instead of t_ms
+//	    trials_per_t: 1000        # trials at each delay (at most 1,000,000 in all)
+//	    versions: 1               # values written per trial before the read (k-staleness)
+//	    predict_trials: 200000    # WARS Monte Carlo trials for the prediction
+//	    family_alpha: 0.001       # family-wise error of prediction_agrees
 //	  clients: 1
 //	  clients_per_dc: {east: 3, west: 2}   # instead of clients; clients is the sum
 //	                              # (client0.. fill the datacenters in name order)
@@ -225,6 +233,7 @@
 //	  p50_ms_max: 10              # a number bounds every operation ...
 //	  p99_ms_max: {get: 20, put: 30}   # ... a mapping some (get, put, delete, all)
 //	  p999_ms_max: {all: 100}
+//	  prediction_agrees: true     # probe: measured and WARS-predicted curves agree
 //
 //	sim:
 //	  event_cost: 0s              # processing time charged per event
@@ -272,6 +281,44 @@
 // partition under an active name, no heal of a partition that is not
 // active. At equal times, window ends apply before new faults.
 //
+// # Probe workload
+//
+// workload.kind: probe reproduces Probabilistically Bounded Staleness
+// (Bailis et al., VLDB 2012). Trial i writes workload.probe.versions fresh
+// values, one after another, to key i (no other trial touches it), waits
+// exactly t = t_ms[i mod len(t_ms)] after the client saw the last write
+// acknowledged, and reads the key once; it is consistent if the read
+// returned the last value, and k versions stale if its newest value is k
+// behind (k = versions: none of them). Each client runs one trial at a
+// time. The report shows this "t-visibility at exactly t" with Wilson
+// intervals beside the WARS Monte Carlo prediction from the same latency
+// distributions (`dynasim predict FILE` prints it alone). A probe ignores
+// duration, max_ops, mix, keys, think_time_ms and rate_per_client, skips
+// the final reads and the replica states (so lost_acked_writes and
+// converged are not checked), and needs node.read_repair: off.
+//
+// The prediction models exactly what the simulation does only when:
+// routing is non_replica (with more nodes than n; the write is forwarded to
+// the key's first replica, which stores it at once and sends it to the
+// other n-1; the read's coordinator reads all n remotely) or first_replica
+// (that replica coordinates both: always consistent); the legs are
+// network.default's kind_latency_ms for write_request (W), write_ack (A),
+// read_request (R) and read_response (S), and client_put, client_reply and
+// client_get for the client's path (set them to constant 0 for the paper's
+// model); and there are no dc_pairs, links, loss, duplication, bandwidth,
+// FIFO, event cost, disk latency, faults or two-phase writes. Otherwise the
+// run reports the measurement without a prediction and prediction_agrees
+// fails. Keep 2 x max_latency_ms below node.request_timeout so that no
+// trial times out (timed-out trials are left out of the measurement).
+//
+// prediction_agrees holds when, at every one of the m delays, the Wilson
+// interval of the measurement and the Wilson interval of the prediction
+// (its own Monte Carlo trials), each at the Bonferroni-adjusted confidence
+// 1 - family_alpha/m, overlap. If the model is right, the chance that any
+// delay fails is at most family_alpha (the overlap test is conservative),
+// so the expectation holds across seeds; a wrong model of the latencies is
+// still detected with a few thousand trials per delay.
+//
 // # Defaults
 //
 //	field                                  default
@@ -311,6 +358,11 @@
 //	disks.*.full                           false
 //	disks.*.faults_from_start              true
 //	clocks.*.offset, drift_ppm             0
+//	workload.kind                          mixed
+//	workload.probe.trials_per_t            1000
+//	workload.probe.versions                1
+//	workload.probe.predict_trials          200000
+//	workload.probe.family_alpha            0.001
 //	workload.clients                       1, or the sum of clients_per_dc
 //	workload.clients_per_dc                none (every client in the first node's datacenter)
 //	workload.rate_per_client               0 (closed loop)
