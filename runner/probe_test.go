@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -179,4 +181,66 @@ func TestProbeLegsAreTheMessageKinds(t *testing.T) {
 		require.Equal(t, p.Trials, p.Consistent)
 	}
 	require.True(t, v.Passed)
+}
+
+// A probe run's report shows both curves: JSON staleness.probe and
+// staleness.predicted, the text table, and one SVG with both curves.
+func TestProbeReport(t *testing.T) {
+	src := probeScenario("non_replica", 1, 1, map[string]string{"write_request": "{dist: exponential, mean: 5}"}, 2, 100)
+	sc, err := scenarios.Parse("probe-test.yaml", []byte(src))
+	require.NoError(t, err)
+	r, err := sc.Resolve(3)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	out, err := Run(r, Options{OutDir: dir})
+	require.NoError(t, err)
+	require.True(t, out.Passed)
+
+	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	var rep struct {
+		Staleness struct {
+			Definition string `json:"t_visibility_definition"`
+			Probe      struct {
+				Definition string `json:"definition"`
+				Points     []struct {
+					TMs        float64 `json:"t_ms"`
+					Trials     int     `json:"trials"`
+					Lo, Hi     float64
+					KStaleness []int `json:"k_staleness"`
+				} `json:"points"`
+				Agreement struct {
+					Agrees bool `json:"agrees"`
+				} `json:"agreement"`
+			} `json:"probe"`
+			Predicted []struct {
+				TMs    float64 `json:"t_ms"`
+				P      float64 `json:"p"`
+				Trials int     `json:"trials"`
+			} `json:"predicted"`
+		} `json:"staleness"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &rep))
+	s := rep.Staleness
+	require.Contains(t, s.Definition, "at least t")
+	require.Contains(t, s.Probe.Definition, "exactly t")
+	require.Len(t, s.Probe.Points, 5)
+	require.Len(t, s.Predicted, 5)
+	require.True(t, s.Probe.Agreement.Agrees)
+	for i, p := range s.Probe.Points {
+		require.Equal(t, 100, p.Trials)
+		require.Len(t, p.KStaleness, 3) // versions 2: k = 0, 1, 2
+		require.Less(t, p.Lo, p.Hi)
+		require.Equal(t, p.TMs, s.Predicted[i].TMs)
+		require.Equal(t, 100_000, s.Predicted[i].Trials)
+	}
+
+	txt, err := os.ReadFile(filepath.Join(dir, "report.txt"))
+	require.NoError(t, err)
+	require.Contains(t, string(txt), "T-VISIBILITY AT EXACTLY T (PROBE) AND THE WARS PREDICTION")
+	require.Contains(t, string(txt), "prediction_agrees: agree")
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(html), "measured (probe) with 95% Wilson interval")
+	require.Contains(t, string(html), "predicted (WARS)")
 }
