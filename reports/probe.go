@@ -80,23 +80,28 @@ func fmtInterval(p, lo, hi float64) string {
 // probeTable shows the probe's measurement beside the prediction.
 func probeTable(r *Report) *table {
 	t := &table{Title: "Staleness: t-visibility at exactly t (probe) and the WARS prediction",
-		Header: []string{"t (ms)", "measured P(consistent) [Wilson]", "trials", "predicted (WARS) [Wilson]", "trials", "k-staleness measured (k=0, 1, ...)"}, Right: []bool{true, true, true, true, true, false}}
+		Header: []string{"t (ms)", "measured P(consistent) [Wilson]", "trials", "predicted (WARS) [Wilson]", "trials", "k-staleness measured (k=0, 1, ...)", "k-staleness predicted (share)"}, Right: []bool{true, true, true, true, true, false, false}}
 	pr := r.Staleness.Probe
 	if pr == nil {
 		t.Notes = []string{"not a probe workload"}
 		return t
 	}
 	for i, p := range pr.Points {
-		pred, predN := "-", "-"
+		pred, predN, predK := "-", "-", "-"
 		if i < len(r.Staleness.Predicted) {
 			q := r.Staleness.Predicted[i]
 			pred, predN = fmtInterval(q.P, q.Lo, q.Hi), fmtInt(q.Trials)
+			shares := make([]string, len(q.KStaleness))
+			for k, n := range q.KStaleness {
+				shares[k] = fmtPct(float64(n) / float64(max(q.Trials, 1)))
+			}
+			predK = strings.Join(shares, " / ")
 		}
 		ks := make([]string, len(p.KStaleness))
 		for k, n := range p.KStaleness {
 			ks[k] = fmtInt(n)
 		}
-		t.add(c(fmtNum(p.TMs), fmtInterval(p.P, p.Lo, p.Hi), fmtInt(p.Trials), pred, predN, strings.Join(ks, " / "))...)
+		t.add(c(fmtNum(p.TMs), fmtInterval(p.P, p.Lo, p.Hi), fmtInt(p.Trials), pred, predN, strings.Join(ks, " / "), predK)...)
 	}
 	t.Notes = append(t.Notes, "measured: "+pr.Definition, fmt.Sprintf("intervals: Wilson score at %g%%; %d void trials left out", 100*pr.Confidence, pr.Void))
 	if a := pr.Agrees; a != nil {
