@@ -140,6 +140,11 @@ func PredictWarnings(r *scenarios.Resolved) []string {
 	if t := time.Duration(r.Node.RequestTimeout); 2*capMs >= float64(t.Milliseconds()) {
 		out = append(out, fmt.Sprintf("network.max_latency_ms %v: a request's two legs can outlast node.request_timeout %v, and the trials that time out are left out of the measurement but not of the prediction", capMs, t))
 	}
+	// A forwarded put crosses up to six legs (client, proxy, replica and
+	// back, with the replica's write and ack between).
+	if t := time.Duration(r.Workload.Timeout); 6*capMs >= float64(t.Milliseconds()) && r.Workload.Probe != nil {
+		out = append(out, fmt.Sprintf("network.max_latency_ms %v: a forwarded request's legs can outlast workload.timeout %v; trials whose client gives up are left out of the measurement", capMs, t))
+	}
 	return out
 }
 

@@ -34,7 +34,7 @@ network:
   kind: probe
   clients: 40
   routing: %s
-  timeout: 5s
+  timeout: 6s
   probe:
     t_ms: [0, 1, 3, 10, 30]
     trials_per_t: %d
