@@ -621,6 +621,9 @@ func (c *Client) choose(op *clientOp, routed wire.Addr) wire.Addr {
 		}
 		return k
 	}
+	if rank(routed) == classHealthy {
+		return routed // no coordinator can rank better: skip the scan
+	}
 	best, count := classTried+1, 0
 	for _, a := range wl.nodes {
 		switch k := rank(a); {
