@@ -19,6 +19,11 @@ type OpCounts struct {
 	Unknown int `json:"unknown"`
 	// FinalReads is how many final reads were made on top.
 	FinalReads int `json:"final_reads"`
+	// Retried is how many operations were sent more than once (Op.Tried:
+	// a client retry, with the client policy at another coordinator), and
+	// RetriedOK how many of those ended ok.
+	Retried   int `json:"retried,omitempty"`
+	RetriedOK int `json:"retried_ok,omitempty"`
 	// ByKind splits the counts per operation kind; get, put and delete are
 	// always present.
 	ByKind map[string]KindCounts `json:"by_kind"`
@@ -59,6 +64,12 @@ func CountOps(h *history.History) OpCounts {
 			k.Unknown++
 		}
 		c.ByKind[string(o.Kind)] = k
+		if len(o.Tried) > 0 {
+			c.Retried++
+			if o.Outcome == history.OK {
+				c.RetriedOK++
+			}
+		}
 	}
 	return c
 }

@@ -27,6 +27,15 @@ func TestCountOps(t *testing.T) {
 		"put":    {Total: 2, OK: 1, Unknown: 1},
 		"delete": {},
 	}}, CountOps(statsHistory()))
+
+	// Retried operations (a tried list) are counted, final reads apart.
+	h := statsHistory()
+	h.Ops[1].Tried = []int32{3, h.Ops[1].Coordinator}
+	h.Ops[3].Tried = []int32{0, 2, h.Ops[3].Coordinator}
+	h.Ops[6].Tried = []int32{1, h.Ops[6].Coordinator}
+	c := CountOps(h)
+	require.Equal(t, 2, c.Retried)
+	require.Equal(t, 1, c.RetriedOK)
 }
 
 func TestSiblings(t *testing.T) {

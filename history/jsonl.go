@@ -437,6 +437,11 @@ func (p *parser) op(line []byte, raw members) error {
 	if p.h.Run != nil && l.Coordinator >= int32(len(p.h.Run.Nodes)) {
 		return p.wrap(errCoordinator(l.Coordinator, int32(len(p.h.Run.Nodes))))
 	}
+	if p.h.Run != nil {
+		if err := checkTried(l.Tried, int32(len(p.h.Run.Nodes))); err != nil {
+			return p.wrap(err)
+		}
+	}
 	if prev, dup := p.ids[l.ID]; dup {
 		return p.errf("id", "%d is also the id of the op on line %d", l.ID, prev)
 	}

@@ -35,6 +35,16 @@ func appendOpLine(b []byte, o *Op) []byte {
 	b = strconv.AppendInt(b, o.ReturnNs, 10)
 	b = append(b, `,"coordinator":`...)
 	b = strconv.AppendInt(b, int64(o.Coordinator), 10)
+	if len(o.Tried) > 0 {
+		b = append(b, `,"tried":[`...)
+		for i, t := range o.Tried {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(t), 10)
+		}
+		b = append(b, ']')
+	}
 	if c := o.Consistency; c != (Consistency{}) {
 		b = append(b, `,"consistency":{`...)
 		sep := ""

@@ -52,6 +52,11 @@ func TestHandEncodedRecordsMatchEncodingJSON(t *testing.T) {
 			InvokeNs: rng.Int64() >> rng.IntN(64), ReturnNs: -rng.Int64N(1000) + rng.Int64N(1e12), Coordinator: int32(rng.IntN(10) - 1),
 			Outcome: Outcome(randString(rng)), Error: randString(rng), Final: rng.IntN(2) == 0,
 		}
+		if k := rng.IntN(4); k > 0 {
+			for range k {
+				o.Tried = append(o.Tried, int32(rng.IntN(10)))
+			}
+		}
 		if rng.IntN(2) == 0 {
 			o.Consistency = Consistency{Level: randString(rng), N: rng.IntN(3), W: rng.IntN(3) - 1, R: rng.IntN(3)}
 		}

@@ -17,7 +17,7 @@ func sampleHistory() *History {
 				Consistency: Consistency{Level: "quorum", N: 3, W: 2, R: 2}, Outcome: OK, Versions: []string{"n2:1"}},
 			{ID: 2, Client: 1, Kind: Get, Key: "k1", Values: []string{"v1"}, InvokeNs: 15, ReturnNs: 30, Coordinator: 0, Outcome: OK},
 			{ID: 3, Client: 0, Kind: Put, Key: "k1", Value: "v2", Context: []string{"v1"}, InvokeNs: 31, ReturnNs: 90, Coordinator: 1,
-				Outcome: Unknown, Error: "timeout"},
+				Tried: []int32{0, 1}, Outcome: Unknown, Error: "timeout"},
 			{ID: 4, Client: 1, Kind: Delete, Key: "k2", InvokeNs: 40, ReturnNs: 41, Coordinator: NoCoordinator, Outcome: Failed, Error: "unavailable"},
 			{ID: 5, Client: 1, Kind: Get, Key: "k1", InvokeNs: 100, ReturnNs: 110, Coordinator: 1, Outcome: OK, Final: true, Values: []string{"v2"}},
 		},

@@ -96,7 +96,13 @@ type Op struct {
 	ReturnNs int64 `json:"return_ns"`
 	// Coordinator is the node that coordinated the operation (the last one
 	// tried, after retries), or NoCoordinator.
-	Coordinator int32       `json:"coordinator"`
+	Coordinator int32 `json:"coordinator"`
+	// Tried lists, in order, every node the client sent an attempt of the
+	// operation to, when it made more than one attempt (a retry, possibly
+	// at another node); its last entry is Coordinator. Empty for an
+	// operation attempted once. The outcome is the last attempt's (with
+	// every earlier attempt known to have failed, or the outcome unknown).
+	Tried       []int32     `json:"tried,omitempty"`
 	Consistency Consistency `json:"consistency,omitzero"`
 	Outcome     Outcome     `json:"outcome"`
 	// Error says why an operation failed or is unknown ("timeout",
@@ -174,6 +180,17 @@ func (o *Op) Validate() error {
 	}
 	if o.Coordinator < NoCoordinator {
 		return fieldErr("coordinator", "must be a node index or -1, got %d", o.Coordinator)
+	}
+	if len(o.Tried) > MaxListLen {
+		return fieldErr("tried", "has %d entries, the limit is %d", len(o.Tried), MaxListLen)
+	}
+	for i, t := range o.Tried {
+		if t < 0 {
+			return fieldErr(fmt.Sprintf("tried[%d]", i), "must be a node index, got %d", t)
+		}
+	}
+	if n := len(o.Tried); n > 0 && o.Tried[n-1] != o.Coordinator {
+		return fieldErr("tried", "ends with node %d, but the coordinator is %d", o.Tried[n-1], o.Coordinator)
 	}
 	c := o.Consistency
 	if c.N < 0 || c.W < 0 || c.R < 0 {
@@ -322,6 +339,9 @@ func (h *History) Validate() error {
 		if o.Coordinator >= nodes {
 			return &RecordError{"op", i, errCoordinator(o.Coordinator, nodes)}
 		}
+		if err := checkTried(o.Tried, nodes); err != nil {
+			return &RecordError{"op", i, err}
+		}
 		if o.Kind == Put {
 			before := len(values)
 			values[o.Value] = struct{}{}
@@ -363,6 +383,17 @@ func (h *History) Keys() []string {
 
 func errCoordinator(c, nodes int32) *FieldError {
 	return fieldErr("coordinator", "is node %d, but the run has %d nodes (0 to %d)", c, nodes, nodes-1)
+}
+
+// checkTried checks that every node an operation tried is one of the
+// run's nodes.
+func checkTried(tried []int32, nodes int32) *FieldError {
+	for i, t := range tried {
+		if t >= nodes {
+			return fieldErr(fmt.Sprintf("tried[%d]", i), "is node %d, but the run has %d nodes (0 to %d)", t, nodes, nodes-1)
+		}
+	}
+	return nil
 }
 
 func errNode(n, nodes int32) *FieldError {

@@ -172,21 +172,34 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 
 // pendingOp returns the pending operation with the given ID.
 func (r *Recorder) pendingOp(what string, id uint64) (*Op, error) {
+	if r.closed {
+		return nil, fmt.Errorf("history: %s of operation %d: recorder is closed", what, id)
+	}
 	if id < 1 || id > uint64(r.nops) || r.op(int(id-1)).ReturnNs != 0 {
 		return nil, fmt.Errorf("history: %s of operation %d, which is not pending", what, id)
 	}
 	return r.op(int(id - 1)), nil
 }
 
-// Reroute records that a pending operation moved to another coordinator (a
-// client retry).
+// Reroute records that a pending operation was sent to coordinator: its
+// first attempt when it was invoked with NoCoordinator, otherwise a retry
+// (Op.Tried then lists every coordinator tried, the earlier one first).
 func (r *Recorder) Reroute(id uint64, coordinator int32) error {
 	op, err := r.pendingOp("reroute", id)
 	if err != nil {
 		return err
 	}
-	if coordinator < NoCoordinator {
+	if coordinator < 0 {
 		return fmt.Errorf("history: reroute of operation %d to invalid coordinator %d", id, coordinator)
+	}
+	if op.Coordinator != NoCoordinator {
+		if len(op.Tried) >= MaxListLen {
+			return fmt.Errorf("history: operation %d tried %d coordinators, the limit is %d", id, len(op.Tried), MaxListLen)
+		}
+		if len(op.Tried) == 0 {
+			op.Tried = append(op.Tried, op.Coordinator)
+		}
+		op.Tried = append(op.Tried, coordinator)
 	}
 	op.Coordinator = coordinator
 	return nil

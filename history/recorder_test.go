@@ -221,3 +221,49 @@ func TestRecorderAcceptsOnlyWhatMakesAValidHistory(t *testing.T) {
 		require.NoError(t, h.Validate())
 	}
 }
+
+// Reroute after the first attempt lists every coordinator tried; a misuse
+// after Close is an error, not a panic.
+func TestRecorderTriedAndUseAfterClose(t *testing.T) {
+	r := newRec(t)
+	id, err := r.Invoke(1, Invocation{Kind: Get, Key: "k", Coordinator: NoCoordinator})
+	require.NoError(t, err)
+	require.NoError(t, r.Reroute(id, 3))
+	once, err := r.Invoke(2, Invocation{Kind: Get, Key: "k", Coordinator: NoCoordinator})
+	require.NoError(t, err)
+	require.NoError(t, r.Reroute(once, 2))
+	require.NoError(t, r.Reroute(id, 0))
+	require.NoError(t, r.Reroute(id, 4))
+	require.ErrorContains(t, r.Reroute(id, NoCoordinator), "invalid coordinator")
+	require.NoError(t, r.Return(5, id, Result{Outcome: OK}))
+	h, err := r.Close(10)
+	require.NoError(t, err)
+	require.Equal(t, []int32{3, 0, 4}, h.Ops[0].Tried)
+	require.Equal(t, int32(4), h.Ops[0].Coordinator)
+	require.Empty(t, h.Ops[1].Tried, "one attempt: the coordinator says it all")
+
+	require.ErrorContains(t, r.Reroute(id, 1), "closed")
+	require.ErrorContains(t, r.Reroute(once, 1), "closed")
+	require.ErrorContains(t, r.Return(11, once, Result{Outcome: OK}), "closed")
+	require.ErrorContains(t, r.Return(11, 99, Result{Outcome: OK}), "closed")
+	require.ErrorContains(t, r.AddReplicaState(ReplicaState{Key: "k"}), "closed")
+}
+
+// A tried list must hold node indexes of the run and end at the
+// coordinator.
+func TestValidateTried(t *testing.T) {
+	h := &History{Ops: validOps(1)}
+	h.Ops[0].Coordinator = 2
+	h.Ops[0].Tried = []int32{1, 2}
+	require.NoError(t, h.Validate())
+	h.Ops[0].Tried = []int32{2, 1}
+	require.ErrorContains(t, h.Validate(), "ends with node 1, but the coordinator is 2")
+	h.Ops[0].Tried = []int32{-3, 2}
+	require.ErrorContains(t, h.Validate(), `"tried[0]": must be a node index`)
+	h.Ops[0].Tried = []int32{7, 2}
+	h.Run = sampleRun()
+	h.Run.Nodes = h.Run.Nodes[:3]
+	err := h.Validate()
+	require.ErrorContains(t, err, "tried[0]")
+	require.ErrorContains(t, err, "the run has 3 nodes")
+}

@@ -222,6 +222,9 @@ func opsTable(r *Report) *table {
 		return t
 	}
 	t.add(c("all", fmtInt(r.Ops.Total), fmtInt(r.Ops.OK), fmtInt(r.Ops.Failed), fmtInt(r.Ops.Unknown), "", "", "", "", "", "")...)
+	if r.Ops.Retried > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%s operations were retried (%s of them ended ok); the history's tried lists their coordinators", fmtInt(r.Ops.Retried), fmtInt(r.Ops.RetriedOK)))
+	}
 	if r.Ops.FinalReads > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("plus %s final reads after the quiet period (not in these figures)", fmtInt(r.Ops.FinalReads)))
 	}

@@ -203,7 +203,24 @@ func workloadConfig(r *scenarios.Resolved) (sim.WorkloadConfig, error) {
 		Retries:        w.Retries,
 		MaxOutstanding: w.MaxOutstanding,
 		Probe:          probeConfig(r),
+		Policy:         clientPolicy(w.ClientPolicy),
 	}, nil
+}
+
+// clientPolicy maps workload.client_policy onto the clients' policy; the
+// scenario's retry_attempts 0 is sim.NoRetries (sim's 0 is its default).
+func clientPolicy(p scenarios.ClientPolicy) sim.ClientPolicy {
+	retries := p.RetryAttempts
+	if retries == 0 {
+		retries = sim.NoRetries
+	}
+	return sim.ClientPolicy{
+		Enabled:             p.Enabled,
+		ConnectTimeout:      time.Duration(p.ConnectTimeout),
+		RetryAttempts:       retries,
+		UnhealthyBackoff:    time.Duration(p.UnhealthyBackoff),
+		MaxUnhealthyBackoff: time.Duration(p.MaxUnhealthyBackoff),
+	}
 }
 
 // faultSchedule maps the scenario's steps (faults and the reverse actions

@@ -81,6 +81,9 @@ func PredictConfig(r *scenarios.Resolved, trials int, ts []float64) (wars.Config
 	if len(r.Faults) > 0 {
 		why = append(why, "faults are outside the model")
 	}
+	if r.Workload.ClientPolicy.Enabled {
+		why = append(why, "workload.client_policy: its connect timeouts, retries and re-routing are outside the model")
+	}
 	if r.Node.TwoPhaseWrites {
 		why = append(why, "two-phase writes read before they write")
 	}

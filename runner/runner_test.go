@@ -4,6 +4,7 @@ import (
 	"dynasim/node"
 	"dynasim/node/coord"
 	"dynasim/node/versions"
+	"dynasim/sim"
 	"dynasim/sim/cluster"
 	"dynasim/wire"
 	"fmt"
@@ -311,6 +312,34 @@ func TestScenarioDefaultsAreTheEnginesDefaults(t *testing.T) {
 
 	// The harness's own defaults for what a scenario also names.
 	require.Equal(t, cluster.DefaultQuiet, time.Duration(scenarios.DefaultQuietPeriod), "quiet period")
+
+	// The clients' defaults, the policy's included: a scenario that sets
+	// nothing runs the clients sim would run by itself (policy off), and
+	// one that only enables the policy gets sim's policy defaults.
+	wcfg, err := workloadConfig(r)
+	require.NoError(t, err)
+	gotW, wantW := wcfg.WithDefaults(), sim.WorkloadConfig{Duration: wcfg.Duration}.WithDefaults()
+	require.Equal(t, wantW.Timeout, gotW.Timeout, "client timeout")
+	require.Equal(t, wantW.Retries, gotW.Retries, "retries")
+	require.Equal(t, wantW.Routing, gotW.Routing, "routing")
+	require.Equal(t, wantW.MaxOutstanding, gotW.MaxOutstanding, "max outstanding")
+	require.False(t, gotW.Policy.Enabled, "client policy off by default")
+	sc, err = scenarios.Parse("policy.yaml", []byte("cluster: {nodes: 5}\nworkload: {client_policy: {enabled: true}}\n"))
+	require.NoError(t, err)
+	r, err = sc.Resolve(1)
+	require.NoError(t, err)
+	wcfg, err = workloadConfig(r)
+	require.NoError(t, err)
+	require.Equal(t, sim.ClientPolicy{Enabled: true}.WithDefaults(), wcfg.WithDefaults().Policy, "client policy defaults")
+	require.NoError(t, wcfg.WithDefaults().Validate())
+	// retry_attempts 0 is no retries, not sim's default.
+	sc, err = scenarios.Parse("policy.yaml", []byte("workload: {client_policy: {enabled: true, retry_attempts: 0}}\n"))
+	require.NoError(t, err)
+	r, err = sc.Resolve(1)
+	require.NoError(t, err)
+	wcfg, err = workloadConfig(r)
+	require.NoError(t, err)
+	require.Equal(t, 1, wcfg.AttemptsPerOp())
 }
 
 // The scenario's enums are the node's: a name the scenario accepts is one

@@ -198,7 +198,14 @@
 //	  write_level: DEFAULT        # per-request W for puts and deletes (the node's w)
 //	  routing: random             # random | first_replica | non_replica
 //	  timeout: 1s                 # per attempt
-//	  retries: 0
+//	  retries: 0                  # blind retries, unknown writes too; 0 with client_policy
+//	  client_policy:              # load balancing and retries like Cassandra's/Riak's drivers
+//	    enabled: false            # per-client view of healthy coordinators
+//	    connect_timeout: 100ms    # no first byte by then: coordinator unhealthy (<= timeout)
+//	    retry_attempts: 3         # more attempts, each at another coordinator, for gets and
+//	                              # writes answered "failed"; never for unknown writes
+//	    unhealthy_backoff: 1s     # how long an unhealthy coordinator is avoided; then probed
+//	    max_unhealthy_backoff: 10s   # the backoff doubles per failed probe, up to this
 //
 //	faults:                       # see "Faults" below
 //	  - {at: 5s, for: 10s, action: partition, sides: [[n1, n2], [n3, n4, n5]]}
@@ -238,6 +245,25 @@
 //	sim:
 //	  event_cost: 0s              # processing time charged per event
 //	  max_queued_events: 1000000  # per endpoint
+//
+// # Client policy
+//
+// workload.client_policy gives the simulated clients what real drivers
+// have (sim.ClientPolicy has the details). Each client keeps its own view
+// of the coordinators: one whose attempt got no reply within
+// connect_timeout, or that answered "failed" or "unknown", is unhealthy
+// for unhealthy_backoff, doubling per failed probe up to
+// max_unhealthy_backoff, and requests go to healthy coordinators (the
+// routing's pick when it is healthy; first_replica then takes the next
+// healthy replica, the others a random healthy node). Once the backoff has
+// passed, gets probe it again. Only requests that are safe to retry are
+// retried, each at a coordinator the operation has not tried: gets (one
+// without a first byte is abandoned at the connect timeout), and puts and
+// deletes answered "failed" (definitely not applied). A write that timed
+// out or was answered "unknown" is never sent again. The history's
+// `tried` lists every coordinator a retried operation was sent to; it
+// stays one operation with the last attempt's outcome, over the whole
+// interval, so the checks treat it as one.
 //
 // # Faults
 //
@@ -381,6 +407,11 @@
 //	workload.routing                       random
 //	workload.timeout                       1s
 //	workload.retries                       0
+//	workload.client_policy.enabled         false (requests go where routing says)
+//	workload.client_policy.connect_timeout 100ms
+//	workload.client_policy.retry_attempts  3 (0: route around, never retry)
+//	workload.client_policy.unhealthy_backoff      1s
+//	workload.client_policy.max_unhealthy_backoff  10s
 //	faults[].for                           none (no window)
 //	faults[].name (partitions)             faults[<index>]
 //	faults[].mode (crash)                  the node's disks crash_mode

@@ -265,6 +265,13 @@ func (s *Scenario) resolveWorkload(src streams.Source, r *Resolved) {
 		Routing:        w.Routing.pick(src, p("routing"), DefaultRouting),
 		Timeout:        w.Timeout.pick(src, p("timeout"), DefaultClientTimeout),
 		Retries:        w.Retries.pick(src, p("retries"), 0),
+		ClientPolicy: ClientPolicy{
+			Enabled:             w.ClientPolicy.Enabled.pick(src, p("client_policy.enabled"), false),
+			ConnectTimeout:      w.ClientPolicy.ConnectTimeout.pick(src, p("client_policy.connect_timeout"), DefaultConnectTimeout),
+			RetryAttempts:       w.ClientPolicy.RetryAttempts.pick(src, p("client_policy.retry_attempts"), DefaultRetryAttempts),
+			UnhealthyBackoff:    w.ClientPolicy.UnhealthyBackoff.pick(src, p("client_policy.unhealthy_backoff"), DefaultUnhealthyBackoff),
+			MaxUnhealthyBackoff: w.ClientPolicy.MaxUnhealthyBackoff.pick(src, p("client_policy.max_unhealthy_backoff"), DefaultMaxUnhealthyBackoff),
+		},
 	}
 	if len(w.ClientsPerDC) > 0 {
 		out.ClientsPerDC, out.Clients = map[string]int{}, 0

@@ -192,6 +192,17 @@ type Workload struct {
 	Routing        Routing        `yaml:"routing"`
 	Timeout        Duration       `yaml:"timeout"`
 	Retries        int            `yaml:"retries"`
+	ClientPolicy   ClientPolicy   `yaml:"client_policy"`
+}
+
+// ClientPolicy is the clients' load-balancing and retry policy
+// (sim.ClientPolicy). RetryAttempts 0 means no retries.
+type ClientPolicy struct {
+	Enabled             bool     `yaml:"enabled"`
+	ConnectTimeout      Duration `yaml:"connect_timeout"`
+	RetryAttempts       int      `yaml:"retry_attempts"`
+	UnhealthyBackoff    Duration `yaml:"unhealthy_backoff"`
+	MaxUnhealthyBackoff Duration `yaml:"max_unhealthy_backoff"`
 }
 
 // Mix weighs the operation kinds.
@@ -281,11 +292,18 @@ const (
 	DefaultHotspotOps     = 0.8
 	DefaultRouting        = Routing("random")
 	DefaultClientTimeout  = Duration(time.Second)
-	DefaultQuietPeriod    = Duration(5 * time.Second)
-	DefaultFinalReadLevel = Level("ALL")
-	DefaultFinalReadKeys  = FinalReadKeys("written")
-	DefaultLinMode        = LinMode("auto")
-	DefaultLinTimeLimit   = Duration(10 * time.Minute)
+	// The client policy's (sim.ClientPolicy's; runner's tests hold them
+	// equal).
+	DefaultConnectTimeout      = Duration(100 * time.Millisecond)
+	DefaultRetryAttempts       = 3
+	DefaultUnhealthyBackoff    = Duration(time.Second)
+	DefaultMaxUnhealthyBackoff = Duration(10 * time.Second)
+	MaxRetryAttempts           = 100
+	DefaultQuietPeriod         = Duration(5 * time.Second)
+	DefaultFinalReadLevel      = Level("ALL")
+	DefaultFinalReadKeys       = FinalReadKeys("written")
+	DefaultLinMode             = LinMode("auto")
+	DefaultLinTimeLimit        = Duration(10 * time.Minute)
 	// The checker's own defaults (runner's tests hold them equal).
 	DefaultLinStepBudget = int64(20_000_000)
 	DefaultLinMemoryMB   = int64(2048)

@@ -199,6 +199,17 @@ type WorkloadSpec struct {
 	Routing        Knob[Routing]        `yaml:"routing"`
 	Timeout        Knob[Duration]       `yaml:"timeout"`
 	Retries        Knob[int]            `yaml:"retries"`
+	ClientPolicy   ClientPolicySpec     `yaml:"client_policy"`
+}
+
+// ClientPolicySpec is `workload.client_policy`, mirroring sim.ClientPolicy:
+// the clients' load-balancing and retry policy.
+type ClientPolicySpec struct {
+	Enabled             Knob[bool]     `yaml:"enabled"`
+	ConnectTimeout      Knob[Duration] `yaml:"connect_timeout"`
+	RetryAttempts       Knob[int]      `yaml:"retry_attempts"`
+	UnhealthyBackoff    Knob[Duration] `yaml:"unhealthy_backoff"`
+	MaxUnhealthyBackoff Knob[Duration] `yaml:"max_unhealthy_backoff"`
 }
 
 // MixSpec is `workload.mix`: relative weights.

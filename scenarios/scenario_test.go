@@ -184,6 +184,8 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 			Keys:           Keys{100, "uniform", 0.99, 0.2, 0.8},
 			ValueSizeBytes: dist.Spec{Dist: "constant", Value: 100},
 			N:              3, ReadLevel: LevelDefault, WriteLevel: LevelDefault, Routing: "random", Timeout: Duration(time.Second),
+			ClientPolicy: ClientPolicy{ConnectTimeout: Duration(100 * time.Millisecond), RetryAttempts: 3,
+				UnhealthyBackoff: Duration(time.Second), MaxUnhealthyBackoff: Duration(10 * time.Second)},
 		},
 		QuietPeriod:    Duration(5 * time.Second),
 		FinalReadLevel: "ALL",

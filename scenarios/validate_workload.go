@@ -131,6 +131,38 @@ func (v *validator) workload() {
 	v.level("workload.write_level", w.WriteLevel, reqN)
 	within(v, w.Timeout, "workload.timeout", Duration(1e6), Duration(3600e9))
 	within(v, w.Retries, "workload.retries", 0, 100)
+	v.clientPolicy()
+}
+
+// clientPolicy checks workload.client_policy, for every value its knobs
+// can take: the connect timeout fits inside the request timeout, the
+// backoff cap is not below the backoff, and a policy that can be enabled
+// is not combined with blind retries.
+func (v *validator) clientPolicy() {
+	w := &v.s.Workload
+	cp := &w.ClientPolicy
+	const p = "workload.client_policy."
+	within(v, cp.ConnectTimeout, p+"connect_timeout", Duration(1e6), Duration(3600e9))
+	within(v, cp.RetryAttempts, p+"retry_attempts", 0, MaxRetryAttempts)
+	within(v, cp.UnhealthyBackoff, p+"unhealthy_backoff", Duration(1e6), Duration(24*3600e9))
+	within(v, cp.MaxUnhealthyBackoff, p+"max_unhealthy_backoff", Duration(1e6), Duration(24*3600e9))
+	if !slices.Contains(cp.Enabled.Possible(false), true) {
+		return
+	}
+	if _, hi := lohi(cp.ConnectTimeout, DefaultConnectTimeout); !v.failed(p+"connect_timeout", "workload.timeout") {
+		if lo, _ := lohi(w.Timeout, DefaultClientTimeout); hi > lo {
+			v.bad(p+"connect_timeout", "connect timeout %v can exceed the request timeout (workload.timeout %v): a first byte is expected before the reply is due", hi, lo)
+		}
+	}
+	if !v.failed(p+"unhealthy_backoff", p+"max_unhealthy_backoff") {
+		_, bhi := lohi(cp.UnhealthyBackoff, DefaultUnhealthyBackoff)
+		if mlo, _ := lohi(cp.MaxUnhealthyBackoff, DefaultMaxUnhealthyBackoff); mlo < bhi {
+			v.bad(p+"max_unhealthy_backoff", "max unhealthy backoff %v can be below the unhealthy backoff %v", mlo, bhi)
+		}
+	}
+	if _, hi := lohi(w.Retries, 0); hi > 0 && !v.failed("workload.retries") {
+		v.bad("workload.retries", "retries resend every failed request, writes of unknown outcome too; with client_policy enabled use client_policy.retry_attempts, which retries only what is safe to retry")
+	}
 }
 
 // defaultDuration is the workload duration when none is given: a fixed

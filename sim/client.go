@@ -39,6 +39,10 @@ type Workload struct {
 	probeNext, probeDone int
 	stats                WorkloadStats
 	err                  error
+	// nodes and nodeIdx are the coordinators the client policy tracks
+	// (the Router's NodeLister), set only when the policy is enabled.
+	nodes   []wire.Addr
+	nodeIdx map[wire.Addr]int
 }
 
 // WorkloadStats counts what the clients did beyond the history.
@@ -48,6 +52,12 @@ type WorkloadStats struct {
 	Retries  uint64 // attempts after the first
 	Timeouts uint64 // attempts that timed out
 	Late     uint64 // replies that arrived after the client gave up
+	// With the client policy: attempts without a first byte within the
+	// connect timeout, and of those the gets abandoned for a retry.
+	ConnectTimeouts uint64
+	Abandoned       uint64
+	// MarkedDown counts coordinators a client marked unhealthy.
+	MarkedDown uint64
 }
 
 // NewWorkload prepares a workload that records into rec and routes with
@@ -66,6 +76,20 @@ func NewWorkload(cfg WorkloadConfig, rec *history.Recorder, router Router, consi
 	if !cfg.ThinkTimeMs.IsZero() {
 		if wl.think, err = cfg.ThinkTimeMs.Compile(); err != nil {
 			return nil, fmt.Errorf("workload: think time: %w", err)
+		}
+	}
+	if cfg.Policy.Enabled {
+		nl, ok := router.(NodeLister)
+		if !ok {
+			return nil, fmt.Errorf("workload: the client policy needs a router that lists its nodes (sim.NodeLister)")
+		}
+		wl.nodes = append([]wire.Addr(nil), nl.Addrs()...)
+		if len(wl.nodes) == 0 {
+			return nil, fmt.Errorf("workload: the client policy needs at least one node")
+		}
+		wl.nodeIdx = make(map[wire.Addr]int, len(wl.nodes))
+		for i, a := range wl.nodes {
+			wl.nodeIdx[a] = i
 		}
 	}
 	return wl, nil
@@ -106,6 +130,7 @@ func (wl *Workload) fail(err error) {
 const (
 	timerNextOp  uint8 = iota + 1 // closed loop: think time over; open loop: next arrival
 	timerTimeout                  // an attempt's reply is overdue
+	timerConnect                  // an attempt's first byte is overdue (client policy)
 )
 
 // opKind is what a client operation does.
@@ -145,6 +170,11 @@ type clientOp struct {
 	// deadline is when the current attempt times out.
 	deadline Time
 	onDone   func(ok bool)
+	// With the client policy: the current attempt's coordinator, its
+	// first-byte deadline, and every coordinator tried so far.
+	to          wire.Addr
+	connectDead Time
+	tried       []wire.Addr
 }
 
 // Client is a simulated client: a process that issues operations, waits
@@ -162,6 +192,12 @@ type Client struct {
 	// the earliest deadline (see expire).
 	issued     fifo.Queue[uint64]
 	timerArmed bool
+	// With the client policy: this client's view of the coordinators, and
+	// the attempts awaiting their first byte in issue order (every attempt
+	// has the same connect timeout, so their deadlines follow issue order).
+	health       healthView
+	connecting   fifo.Queue[uint64]
+	connectArmed bool
 	// nextAfterDone schedules the next operation when one ends (closed
 	// loop); made once rather than per operation.
 	nextAfterDone func(bool)
@@ -181,6 +217,9 @@ func (wl *Workload) ClientFactory(id int, start bool) node.Factory {
 			return nil, fmt.Errorf("sim: a client must be hosted by the simulator")
 		}
 		c := &Client{id: id, ep: ep, wl: wl, rng: ep.rng, pending: map[uint64]*clientOp{}, ctx: newContextCache(len(wl.keys.names), wl.cfg.Clients)}
+		if wl.cfg.Policy.Enabled {
+			c.health.nodes = make([]coordHealth, len(wl.nodes))
+		}
 		c.nextAfterDone = func(bool) { c.scheduleNext(false) }
 		c.idPrefix = strconv.AppendInt([]byte{'c'}, int64(id), 10)
 		c.idPrefix = append(c.idPrefix, '.')
@@ -226,6 +265,8 @@ func (c *Client) Handle(ev node.Event) {
 			c.expire()
 		case timerProbeRead:
 			c.probeRead(int32(ev.Timer.ID))
+		case timerConnect:
+			c.connectExpire()
 		}
 	case node.MessageEvent:
 		reply, ok := ev.Msg.(*wire.ClientReply)
@@ -379,6 +420,12 @@ func (c *Client) attempt(op *clientOp) {
 		c.wl.stats.Retries++
 	}
 	to := c.wl.router.Route(op.key, c.wl.cfg.Routing, c.rng)
+	policy := c.wl.cfg.Policy.Enabled
+	if policy {
+		to = c.choose(op, to)
+		op.to = to
+		op.tried = append(op.tried, to)
+	}
 	if err := c.wl.rec.Reroute(op.histID, int32(to)); err != nil {
 		c.wl.fail(err)
 	}
@@ -409,6 +456,14 @@ func (c *Client) attempt(op *clientOp) {
 	if !c.timerArmed {
 		c.timerArmed = true
 		c.ep.SetTimer(cfg.Timeout, node.Timer{Kind: timerTimeout})
+	}
+	if policy {
+		op.connectDead = c.ep.localNow() + Time(cfg.Policy.ConnectTimeout)
+		c.connecting.Push(req)
+		if !c.connectArmed {
+			c.connectArmed = true
+			c.ep.SetTimer(cfg.Policy.ConnectTimeout, node.Timer{Kind: timerConnect})
+		}
 	}
 }
 
@@ -441,6 +496,9 @@ func (c *Client) expire() {
 		if op.kind != opGet {
 			op.mayHaveApplied = true
 		}
+		if c.wl.cfg.Policy.Enabled {
+			c.markDown(op.to)
+		}
 		c.retryOrFinish(op, "timeout after "+c.wl.cfg.Timeout.String())
 	}
 	c.timerArmed = false
@@ -452,6 +510,17 @@ func (c *Client) expire() {
 }
 
 func (c *Client) onReply(op *clientOp, r *wire.ClientReply) {
+	if c.wl.cfg.Policy.Enabled {
+		switch r.Status {
+		case wire.StatusFailed, wire.StatusUnknown:
+			// Up, but unable to reach its replicas.
+			c.markDown(op.to)
+		default:
+			if i, ok := c.wl.nodeIdx[op.to]; ok {
+				c.health.markUp(i)
+			}
+		}
+	}
 	switch r.Status {
 	case wire.StatusOK, wire.StatusNotFound:
 		res := history.Result{Outcome: history.OK}
@@ -492,7 +561,7 @@ func (c *Client) onReply(op *clientOp, r *wire.ClientReply) {
 // retryOrFinish retries a failed attempt or ends the operation: failed if
 // no attempt can have taken effect, unknown otherwise.
 func (c *Client) retryOrFinish(op *clientOp, why string) {
-	if op.attempts <= c.wl.cfg.Retries {
+	if c.mayRetry(op) {
 		c.attempt(op)
 		return
 	}
@@ -513,5 +582,122 @@ func (c *Client) finish(op *clientOp, res history.Result) {
 func (c *Client) done(op *clientOp, ok bool) {
 	if op.onDone != nil {
 		op.onDone(ok)
+	}
+}
+
+// mayRetry reports whether op may make another attempt: up to Retries
+// without the client policy; with it, up to its retry attempts, and only
+// for a get or for a write every attempt of which definitely failed.
+func (c *Client) mayRetry(op *clientOp) bool {
+	p := &c.wl.cfg.Policy
+	if !p.Enabled {
+		return op.attempts <= c.wl.cfg.Retries
+	}
+	return op.attempts <= p.Retries() && (op.kind == opGet || !op.mayHaveApplied)
+}
+
+// markDown marks the coordinator at a unhealthy in this client's view.
+func (c *Client) markDown(a wire.Addr) {
+	i, ok := c.wl.nodeIdx[a]
+	if !ok {
+		return
+	}
+	if c.health.nodes[i].healthy() {
+		c.wl.stats.MarkedDown++
+	}
+	c.health.markDown(i, c.ep.localNow(), &c.wl.cfg.Policy)
+}
+
+// choose picks the coordinator of op's next attempt under the client
+// policy. routed is where the workload's routing sends it; it is kept when
+// it is among the best coordinators this client knows of: for a get, a
+// healthy one or one due for a probe; for a write, a healthy one, then one
+// due for a probe; then one still inside its backoff; never one this
+// operation tried if another exists. Otherwise first_replica takes the
+// first best one in the key's preference list, and every routing falls
+// back to a uniform draw among the best (from the client's stream).
+func (c *Client) choose(op *clientOp, routed wire.Addr) wire.Addr {
+	wl := c.wl
+	now := c.ep.localNow()
+	rank := func(a wire.Addr) int {
+		i, ok := wl.nodeIdx[a]
+		if !ok {
+			return classTried + 1
+		}
+		k := c.health.class(i, now, op.tried, a)
+		if op.kind == opGet && k == classProbe {
+			k = classHealthy // a probe by a request that is safe to retry
+		}
+		return k
+	}
+	if rank(routed) == classHealthy {
+		return routed // no coordinator can rank better: skip the scan
+	}
+	best, count := classTried+1, 0
+	for _, a := range wl.nodes {
+		switch k := rank(a); {
+		case k < best:
+			best, count = k, 1
+		case k == best:
+			count++
+		}
+	}
+	if rank(routed) == best {
+		return routed
+	}
+	if wl.cfg.Routing == RouteFirstReplica {
+		if rl, ok := wl.router.(ReplicaLister); ok {
+			for _, a := range rl.Replicas(op.key, 0) {
+				if rank(a) == best {
+					return a
+				}
+			}
+		}
+	}
+	k := c.rng.IntN(count)
+	for _, a := range wl.nodes {
+		if rank(a) == best {
+			if k == 0 {
+				return a
+			}
+			k--
+		}
+	}
+	return routed
+}
+
+// connectExpire handles the attempts that got no first byte within the
+// connect timeout: their coordinators are marked unhealthy, and a get that
+// may be retried is abandoned and sent elsewhere. A write keeps waiting
+// for its reply until its request timeout: the coordinator may have
+// received it, so it is not safe to send again.
+func (c *Client) connectExpire() {
+	c.connectArmed = true // retries below must not arm a second timer
+	now := c.ep.w.Now()
+	for {
+		req, ok := c.connecting.Front()
+		if !ok {
+			break
+		}
+		op, inFlight := c.pending[req]
+		if inFlight && op.connectDead > now {
+			break
+		}
+		c.connecting.Pop()
+		if !inFlight {
+			continue // answered, timed out or abandoned
+		}
+		c.wl.stats.ConnectTimeouts++
+		c.markDown(op.to)
+		if op.kind == opGet && c.mayRetry(op) {
+			delete(c.pending, req)
+			c.wl.stats.Abandoned++
+			c.attempt(op)
+		}
+	}
+	c.connectArmed = false
+	if req, ok := c.connecting.Front(); ok {
+		c.connectArmed = true
+		c.ep.SetTimer(time.Duration(c.pending[req].connectDead-now), node.Timer{Kind: timerConnect})
 	}
 }

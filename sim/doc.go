@@ -7,7 +7,10 @@
 //
 // Simulated clients (client.go, workload.go) are processes too: they draw
 // operations from a WorkloadConfig, send them to nodes, time out and retry,
-// and record every operation in a Recorder of package dynasim/history. That
+// and record every operation in a Recorder of package dynasim/history. With
+// a ClientPolicy (client_policy.go) each client also keeps its own view of
+// healthy coordinators and retries, elsewhere, only what is safe to retry,
+// as Cassandra's and Riak's drivers do. That
 // leaf package holds the history model the checkers read; sim imports it so
 // that what it records is exactly what they check.
 //

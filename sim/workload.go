@@ -55,9 +55,21 @@ type WorkloadConfig struct {
 	// MaxOutstanding bounds an open-loop client's operations in flight;
 	// arrivals beyond it are counted as shed and not started. Default 10,000.
 	MaxOutstanding int
+	// Policy is the clients' load-balancing and retry policy (see
+	// ClientPolicy). Disabled by default. When enabled, Retries must be 0:
+	// the policy retries only what is safe to retry.
+	Policy ClientPolicy
 	// Probe, when set, replaces the random mix by a staleness probe (see
 	// ProbeConfig, probe.go). Default nil.
 	Probe *ProbeConfig
+}
+
+// AttemptsPerOp is the most attempts one operation can make.
+func (c WorkloadConfig) AttemptsPerOp() int {
+	if c.Policy.Enabled {
+		return c.Policy.WithDefaults().Retries() + 1
+	}
+	return c.Retries + 1
 }
 
 // OpMix weighs operation kinds; weights need not sum to 1.
@@ -150,6 +162,7 @@ func (c WorkloadConfig) WithDefaults() WorkloadConfig {
 	if c.MaxOutstanding == 0 {
 		c.MaxOutstanding = 10_000
 	}
+	c.Policy = c.Policy.WithDefaults()
 	return c.probeDefaults()
 }
 
@@ -202,6 +215,14 @@ func (c WorkloadConfig) Validate() error {
 	case RouteRandom, RouteFirstReplica, RouteNonReplica:
 	default:
 		return fmt.Errorf("workload: unknown routing %q (want random, first_replica or non_replica)", c.Routing)
+	}
+	if c.Policy.Enabled {
+		if c.Retries > 0 {
+			return fmt.Errorf("workload: retries %d retries every request, writes of unknown outcome too; with the client policy enabled use its retry attempts instead", c.Retries)
+		}
+		if err := c.Policy.Validate(c.Timeout); err != nil {
+			return err
+		}
 	}
 	if err := c.ThinkTimeMs.Validate(); err != nil && !c.ThinkTimeMs.IsZero() {
 		return fmt.Errorf("workload: think time: %w", err)

@@ -211,7 +211,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
 	}
 	if !rc.NoFinalReads {
-		perKey := (wcfg.Timeout*time.Duration(wcfg.Retries+1) + finalReadBackoff) * time.Duration(rc.FinalReadAttempts)
+		perKey := (wcfg.Timeout*time.Duration(wcfg.AttemptsPerOp()) + finalReadBackoff) * time.Duration(rc.FinalReadAttempts)
 		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * perKey
 		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, rc.FinalReadAttempts, limit+time.Second); err != nil {
 			return nil, err
