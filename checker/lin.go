@@ -308,10 +308,26 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			}
 		}
 	}
-	byKey := make(map[string][]porcupine.Operation)
+	// Count each key's operations first, so that every key's list is
+	// allocated once at its size, and the inputs, outputs and metadata of
+	// all operations in one array each (porcupine holds them by pointer).
+	checked := make(map[string]int)
+	for i := range h.Ops {
+		if o := &h.Ops[i]; linCandidate(o) {
+			checked[o.Key]++
+		}
+	}
+	total := 0
+	for _, n := range checked {
+		total += n
+	}
+	ins := make([]linInput, 0, total)
+	outs := make([]linOutput, 0, total)
+	metas := make([]linMeta, 0, total)
+	byKey := make(map[string][]porcupine.Operation, len(checked))
 	for i := range h.Ops {
 		o := &h.Ops[i]
-		if o.Outcome == history.Failed || (o.Kind == history.Get && o.Outcome != history.OK) {
+		if !linCandidate(o) {
 			res.DroppedOps++
 			continue
 		}
@@ -344,13 +360,20 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			out.values = encodeSet(table.set(o.Values))
 		}
 		res.CheckedOps++
-		byKey[o.Key] = append(byKey[o.Key], porcupine.Operation{
+		ins = append(ins, in)
+		outs = append(outs, out)
+		metas = append(metas, linMeta{id: o.ID, coordinator: o.Coordinator, outcome: o.Outcome})
+		ops := byKey[o.Key]
+		if ops == nil {
+			ops = make([]porcupine.Operation, 0, checked[o.Key])
+		}
+		byKey[o.Key] = append(ops, porcupine.Operation{
 			ClientId: o.Client,
-			Input:    in,
+			Input:    &ins[len(ins)-1],
 			Call:     o.InvokeNs,
-			Output:   out,
+			Output:   &outs[len(outs)-1],
 			Return:   ret,
-			Metadata: linMeta{id: o.ID, coordinator: o.Coordinator, outcome: o.Outcome},
+			Metadata: &metas[len(metas)-1],
 		})
 	}
 	keys := make([]keyHistory, 0, len(byKey))
@@ -359,6 +382,12 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 	}
 	slices.SortFunc(keys, func(a, b keyHistory) int { return cmp.Compare(a.key, b.key) })
 	return keys
+}
+
+// linCandidate: a failed operation had no effect, and a get that did not
+// succeed returned nothing; neither is checked.
+func linCandidate(o *history.Op) bool {
+	return o.Outcome != history.Failed && (o.Kind != history.Get || o.Outcome == history.OK)
 }
 
 // budgeted wraps model so that its search stops deterministically: once the

@@ -85,8 +85,10 @@ func (t *valueTable) describe(state string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// linInput is a porcupine operation input. It is never mutated after
-// construction: porcupine requires Step to be pure.
+// linInput is a porcupine operation input, held by pointer (as linOutput and
+// linMeta are): buildKeyHistories allocates them in one array each rather
+// than boxing one per operation. It is never mutated after construction:
+// porcupine requires Step to be pure.
 type linInput struct {
 	key   string
 	kind  history.OpKind
@@ -108,26 +110,26 @@ type linMeta struct {
 }
 
 func registerStep(state, input, output any) (bool, any) {
-	in := input.(linInput)
+	in := input.(*linInput)
 	switch in.kind {
 	case history.Put:
 		return true, encodeSet([]uint32{in.value})
 	case history.Delete:
 		return true, ""
 	default:
-		return output.(linOutput).values == state.(string), state
+		return output.(*linOutput).values == state.(string), state
 	}
 }
 
 func multiValueStep(state, input, output any) (bool, any) {
-	in := input.(linInput)
+	in := input.(*linInput)
 	switch in.kind {
 	case history.Put:
 		return true, applyWrite(state.(string), in.ctx, in.value, true)
 	case history.Delete:
 		return true, applyWrite(state.(string), in.ctx, 0, false)
 	default:
-		return output.(linOutput).values == state.(string), state
+		return output.(*linOutput).values == state.(string), state
 	}
 }
 
@@ -190,7 +192,7 @@ func porcupineModel(m Model, t *valueTable) porcupine.Model {
 		Equal:     func(a, b any) bool { return a.(string) == b.(string) },
 		Hash:      fnv1a,
 		DescribeOperation: func(input, output any) string {
-			in, out := input.(linInput), output.(linOutput)
+			in, out := input.(*linInput), output.(*linOutput)
 			switch in.kind {
 			case history.Get:
 				return "get → " + t.describe(out.values)
@@ -216,7 +218,7 @@ func porcupineModel(m Model, t *valueTable) porcupine.Model {
 		},
 		DescribeState: func(state any) string { return t.describe(state.(string)) },
 		DescribeOperationMetadata: func(info any) string {
-			md, ok := info.(linMeta)
+			md, ok := info.(*linMeta)
 			if !ok {
 				return ""
 			}
@@ -228,7 +230,7 @@ func porcupineModel(m Model, t *valueTable) porcupine.Model {
 func partitionByKey(ops []porcupine.Operation) [][]porcupine.Operation {
 	byKey := make(map[string][]porcupine.Operation)
 	for _, op := range ops {
-		k := op.Input.(linInput).key
+		k := op.Input.(*linInput).key
 		byKey[k] = append(byKey[k], op)
 	}
 	keys := make([]string, 0, len(byKey))
