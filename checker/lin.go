@@ -309,8 +309,9 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 		}
 	}
 	// Count each key's operations first, so that every key's list is
-	// allocated once at its size, and the inputs, outputs and metadata of
-	// all operations in one array each (porcupine holds them by pointer).
+	// allocated once at its size, and the inputs and outputs of all
+	// operations in one array each; porcupine holds them, and the
+	// operation's own record as its metadata, by pointer.
 	checked := make(map[string]int)
 	for i := range h.Ops {
 		if o := &h.Ops[i]; linCandidate(o) {
@@ -323,7 +324,6 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 	}
 	ins := make([]linInput, 0, total)
 	outs := make([]linOutput, 0, total)
-	metas := make([]linMeta, 0, total)
 	byKey := make(map[string][]porcupine.Operation, len(checked))
 	for i := range h.Ops {
 		o := &h.Ops[i]
@@ -349,7 +349,7 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 				res.OpenOps++
 			}
 		}
-		in := linInput{key: o.Key, kind: o.Kind}
+		in := linInput{key: o.Key, kind: linKindOf(o.Kind)}
 		switch o.Kind {
 		case history.Put:
 			in.value = table.intern(o.Value)
@@ -362,7 +362,6 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 		res.CheckedOps++
 		ins = append(ins, in)
 		outs = append(outs, out)
-		metas = append(metas, linMeta{id: o.ID, coordinator: o.Coordinator, outcome: o.Outcome})
 		ops := byKey[o.Key]
 		if ops == nil {
 			ops = make([]porcupine.Operation, 0, checked[o.Key])
@@ -373,7 +372,7 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			Call:     o.InvokeNs,
 			Output:   &outs[len(outs)-1],
 			Return:   ret,
-			Metadata: &metas[len(metas)-1],
+			Metadata: o,
 		})
 	}
 	keys := make([]keyHistory, 0, len(byKey))
