@@ -78,7 +78,7 @@ type Recorder struct {
 	values map[string]string
 	// lastState is each (key, node)'s last recorded replica state: a probe
 	// that finds it unchanged shares its lists.
-	lastState map[stateKey]*ReplicaState
+	lastState map[stateKey]stateLists
 	lastRaw   int64 // last time passed in
 	lastSeen  int64 // last stamp handed out
 	started   bool
@@ -93,7 +93,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	return &Recorder{
 		cfg:       cfg,
 		values:    make(map[string]string),
-		lastState: make(map[stateKey]*ReplicaState),
+		lastState: make(map[stateKey]stateLists),
 	}, nil
 }
 
@@ -101,6 +101,9 @@ type stateKey struct {
 	key  string
 	node int32
 }
+
+// stateLists are the lists of a recorded replica state.
+type stateLists struct{ valueIDs, versions []string }
 
 // share returns a copy of ids in which every value ID a put wrote is that
 // put's own string (nil for an empty list).
@@ -259,12 +262,12 @@ func (r *Recorder) AddReplicaState(s ReplicaState) error {
 	// A replica whose state has not changed since the last probe shares
 	// the lists recorded then.
 	k := stateKey{s.Key, s.Node}
-	if last := r.lastState[k]; last != nil && slices.Equal(last.ValueIDs, s.ValueIDs) && slices.Equal(last.Versions, s.Versions) {
-		s.Key, s.ValueIDs, s.Versions = last.Key, last.ValueIDs, last.Versions
+	if last, ok := r.lastState[k]; ok && slices.Equal(last.valueIDs, s.ValueIDs) && slices.Equal(last.versions, s.Versions) {
+		s.ValueIDs, s.Versions = last.valueIDs, last.versions
 	} else {
 		s.ValueIDs = r.share(s.ValueIDs)
 		s.Versions = slices.Clone(s.Versions)
-		r.lastState[k] = &s
+		r.lastState[k] = stateLists{s.ValueIDs, s.Versions}
 	}
 	r.h.Replicas = append(r.h.Replicas, s)
 	return nil
