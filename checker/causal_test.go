@@ -45,6 +45,6 @@ func TestPorcupineModelPartitionsWholeHistoryByKey(t *testing.T) {
 	m := porcupineModel(Register, table)
 	parts := m.Partition(all)
 	require.Len(t, parts, 2)
-	require.Equal(t, "a", parts[0][0].Input.(linInput).key)
+	require.Equal(t, "a", parts[0][0].Input.(*linInput).key)
 	require.True(t, porcupine.CheckOperations(m, all))
 }

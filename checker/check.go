@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"dynasim/history"
@@ -111,23 +112,36 @@ func Check(h *history.History, opt Options) (*Results, error) {
 	if err := h.Validate(); err != nil {
 		return nil, fmt.Errorf("checker: %w", err)
 	}
-	res := &Results{
-		Ops:          CountOps(h),
-		Siblings:     Siblings(h),
-		Availability: Availability(h),
-		LatencyMs:    Latency(h),
-		Throughput:   Throughput(h),
+	// The checks only read h, so they run concurrently: linearizability
+	// (the longest) beside lost writes, convergence and staleness, beside
+	// the workload statistics. Each writes only its own results.
+	var linRes *LinearizabilityResult
+	var linErr error
+	var wg sync.WaitGroup
+	if opt.Linearizability && h.Incomplete == "" {
+		wg.Go(func() { linRes, linErr = checkLinearizability(h, opt.lin(), true) })
 	}
-	var err error
-	final := FinalReads(h)
-	if res.LostWrites, err = lostWrites(h, final, opt.lost(), true); err != nil {
-		return nil, err
-	}
-	if res.Convergence, err = convergence(h, opt.convergence(), true); err != nil {
-		return nil, err
-	}
-	if res.Staleness, err = staleness(h, opt.staleness(), true); err != nil {
-		return nil, err
+	res := &Results{}
+	wg.Go(func() {
+		res.Ops = CountOps(h)
+		res.Siblings = Siblings(h)
+		res.Availability = Availability(h)
+		res.LatencyMs = Latency(h)
+		res.Throughput = Throughput(h)
+	})
+	var lostErr, convErr, staleErr error
+	var final map[string][]string
+	wg.Go(func() {
+		final = FinalReads(h)
+		res.LostWrites, lostErr = lostWrites(h, final, opt.lost(), true)
+	})
+	wg.Go(func() { res.Convergence, convErr = convergence(h, opt.convergence(), true) })
+	res.Staleness, staleErr = staleness(h, opt.staleness(), true)
+	wg.Wait()
+	for _, err := range []error{lostErr, convErr, staleErr} {
+		if err != nil {
+			return nil, err
+		}
 	}
 	notChecked := func(check, why string) {
 		if res.NotChecked == nil {
@@ -157,9 +171,9 @@ func Check(h *history.History, opt Options) (*Results, error) {
 		res.Linearizability = &LinearizabilityResult{Model: opt.Model, Result: LinSkipped}
 		return res, nil
 	}
-	res.Linearizability, err = CheckLinearizability(h, opt.lin())
-	if err != nil && res.Linearizability == nil {
-		return nil, err
+	if linErr != nil && linRes == nil {
+		return nil, linErr
 	}
-	return res, err
+	res.Linearizability = linRes
+	return res, linErr
 }

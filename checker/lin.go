@@ -228,12 +228,20 @@ type keyVerdict struct {
 // fault windows overlapping it as annotations, is written there. If writing
 // fails, the complete result is returned together with the error.
 func CheckLinearizability(h *history.History, opt LinearizabilityOptions) (*LinearizabilityResult, error) {
+	return checkLinearizability(h, opt, false)
+}
+
+// checkLinearizability is CheckLinearizability; validated says h has been
+// validated already (Check does it once for every check).
+func checkLinearizability(h *history.History, opt LinearizabilityOptions, validated bool) (*LinearizabilityResult, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
 	opt = opt.withDefaults()
-	if err := h.Validate(); err != nil {
-		return nil, fmt.Errorf("checker: %w", err)
+	if !validated {
+		if err := h.Validate(); err != nil {
+			return nil, fmt.Errorf("checker: %w", err)
+		}
 	}
 	res := &LinearizabilityResult{Model: opt.Model, StepBudget: opt.StepBudget}
 	table := newValueTable()
@@ -300,10 +308,26 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			}
 		}
 	}
-	byKey := make(map[string][]porcupine.Operation)
+	// Count each key's operations first, so that every key's list is
+	// allocated once at its size, and the inputs and outputs of all
+	// operations in one array each; porcupine holds them, and the
+	// operation's own record as its metadata, by pointer.
+	checked := make(map[string]int)
+	for i := range h.Ops {
+		if o := &h.Ops[i]; linCandidate(o) {
+			checked[o.Key]++
+		}
+	}
+	total := 0
+	for _, n := range checked {
+		total += n
+	}
+	ins := make([]linInput, 0, total)
+	outs := make([]linOutput, 0, total)
+	byKey := make(map[string][]porcupine.Operation, len(checked))
 	for i := range h.Ops {
 		o := &h.Ops[i]
-		if o.Outcome == history.Failed || (o.Kind == history.Get && o.Outcome != history.OK) {
+		if !linCandidate(o) {
 			res.DroppedOps++
 			continue
 		}
@@ -325,7 +349,7 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 				res.OpenOps++
 			}
 		}
-		in := linInput{key: o.Key, kind: o.Kind}
+		in := linInput{key: o.Key, kind: linKindOf(o.Kind)}
 		switch o.Kind {
 		case history.Put:
 			in.value = table.intern(o.Value)
@@ -336,13 +360,19 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 			out.values = encodeSet(table.set(o.Values))
 		}
 		res.CheckedOps++
-		byKey[o.Key] = append(byKey[o.Key], porcupine.Operation{
+		ins = append(ins, in)
+		outs = append(outs, out)
+		ops := byKey[o.Key]
+		if ops == nil {
+			ops = make([]porcupine.Operation, 0, checked[o.Key])
+		}
+		byKey[o.Key] = append(ops, porcupine.Operation{
 			ClientId: o.Client,
-			Input:    in,
+			Input:    &ins[len(ins)-1],
 			Call:     o.InvokeNs,
-			Output:   out,
+			Output:   &outs[len(outs)-1],
 			Return:   ret,
-			Metadata: linMeta{id: o.ID, coordinator: o.Coordinator, outcome: o.Outcome},
+			Metadata: o,
 		})
 	}
 	keys := make([]keyHistory, 0, len(byKey))
@@ -351,6 +381,12 @@ func buildKeyHistories(h *history.History, table *valueTable, res *Linearizabili
 	}
 	slices.SortFunc(keys, func(a, b keyHistory) int { return cmp.Compare(a.key, b.key) })
 	return keys
+}
+
+// linCandidate: a failed operation had no effect, and a get that did not
+// succeed returned nothing; neither is checked.
+func linCandidate(o *history.Op) bool {
+	return o.Outcome != history.Failed && (o.Kind != history.Get || o.Outcome == history.OK)
 }
 
 // budgeted wraps model so that its search stops deterministically: once the

@@ -292,7 +292,7 @@ func TestDescribeOperation(t *testing.T) {
 	// Sets are shown in interning order (v1 was met first), which is
 	// deterministic.
 	require.Equal(t, "get → {v1, v0}", m.DescribeOperation(get.Input, get.Output))
-	require.Equal(t, "{v1, v0}", m.DescribeState(get.Output.(linOutput).values))
+	require.Equal(t, "{v1, v0}", m.DescribeState(get.Output.(*linOutput).values))
 	require.Equal(t, "op 1, coordinator 0, outcome unknown", m.DescribeOperationMetadata(put.Metadata))
 }
 

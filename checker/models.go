@@ -85,13 +85,34 @@ func (t *valueTable) describe(state string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// linInput is a porcupine operation input. It is never mutated after
-// construction: porcupine requires Step to be pure.
+// linInput is a porcupine operation input, held by pointer (as linOutput
+// is): buildKeyHistories allocates them in one array each rather
+// than boxing one per operation. It is never mutated after construction:
+// porcupine requires Step to be pure.
 type linInput struct {
 	key   string
-	kind  history.OpKind
-	value uint32   // put
 	ctx   []uint32 // put/delete, sorted
+	value uint32   // put
+	kind  linKind
+}
+
+// linKind is an operation's kind in a byte (history.OpKind is a string).
+type linKind uint8
+
+const (
+	linGet linKind = iota
+	linPut
+	linDelete
+)
+
+func linKindOf(k history.OpKind) linKind {
+	switch k {
+	case history.Put:
+		return linPut
+	case history.Delete:
+		return linDelete
+	}
+	return linGet
 }
 
 // linOutput is a porcupine operation output.
@@ -100,34 +121,27 @@ type linOutput struct {
 	open   bool   // put/delete with unknown outcome, left open
 }
 
-// linMeta travels with each porcupine operation for the visualisation.
-type linMeta struct {
-	id          uint64
-	coordinator int32
-	outcome     history.Outcome
-}
-
 func registerStep(state, input, output any) (bool, any) {
-	in := input.(linInput)
+	in := input.(*linInput)
 	switch in.kind {
-	case history.Put:
+	case linPut:
 		return true, encodeSet([]uint32{in.value})
-	case history.Delete:
+	case linDelete:
 		return true, ""
 	default:
-		return output.(linOutput).values == state.(string), state
+		return output.(*linOutput).values == state.(string), state
 	}
 }
 
 func multiValueStep(state, input, output any) (bool, any) {
-	in := input.(linInput)
+	in := input.(*linInput)
 	switch in.kind {
-	case history.Put:
+	case linPut:
 		return true, applyWrite(state.(string), in.ctx, in.value, true)
-	case history.Delete:
+	case linDelete:
 		return true, applyWrite(state.(string), in.ctx, 0, false)
 	default:
-		return output.(linOutput).values == state.(string), state
+		return output.(*linOutput).values == state.(string), state
 	}
 }
 
@@ -190,11 +204,11 @@ func porcupineModel(m Model, t *valueTable) porcupine.Model {
 		Equal:     func(a, b any) bool { return a.(string) == b.(string) },
 		Hash:      fnv1a,
 		DescribeOperation: func(input, output any) string {
-			in, out := input.(linInput), output.(linOutput)
+			in, out := input.(*linInput), output.(*linOutput)
 			switch in.kind {
-			case history.Get:
+			case linGet:
 				return "get → " + t.describe(out.values)
-			case history.Put:
+			case linPut:
 				s := "put " + t.names[in.value]
 				if m == MultiValue || len(in.ctx) > 0 {
 					s += " ctx " + t.describe(encodeSet(in.ctx))
@@ -216,11 +230,12 @@ func porcupineModel(m Model, t *valueTable) porcupine.Model {
 		},
 		DescribeState: func(state any) string { return t.describe(state.(string)) },
 		DescribeOperationMetadata: func(info any) string {
-			md, ok := info.(linMeta)
+			// The operation's own record travels with it (by pointer).
+			o, ok := info.(*history.Op)
 			if !ok {
 				return ""
 			}
-			return fmt.Sprintf("op %d, coordinator %d, outcome %s", md.id, md.coordinator, md.outcome)
+			return fmt.Sprintf("op %d, coordinator %d, outcome %s", o.ID, o.Coordinator, o.Outcome)
 		},
 	}
 }
@@ -228,7 +243,7 @@ func porcupineModel(m Model, t *valueTable) porcupine.Model {
 func partitionByKey(ops []porcupine.Operation) [][]porcupine.Operation {
 	byKey := make(map[string][]porcupine.Operation)
 	for _, op := range ops {
-		k := op.Input.(linInput).key
+		k := op.Input.(*linInput).key
 		byKey[k] = append(byKey[k], op)
 	}
 	keys := make([]string, 0, len(byKey))

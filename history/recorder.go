@@ -69,14 +69,20 @@ type Recorder struct {
 	// Operation IDs are their index plus one, and an operation is pending
 	// while its ReturnNs is 0 (a returned one's is at least 1), so no index
 	// of pending operations is needed.
-	ops      [][]Op
-	nops     int
-	pending  int
-	values   map[string]struct{}
-	lastRaw  int64 // last time passed in
-	lastSeen int64 // last stamp handed out
-	started  bool
-	closed   bool
+	ops     [][]Op
+	nops    int
+	pending int
+	// values maps every value ID a put wrote to that put's string, so the
+	// lists recorded later (contexts, values read, replica states) share
+	// it instead of holding copies.
+	values map[string]string
+	// lastState is each (key, node)'s last recorded replica state: a probe
+	// that finds it unchanged shares its lists.
+	lastState map[stateKey]stateLists
+	lastRaw   int64 // last time passed in
+	lastSeen  int64 // last stamp handed out
+	started   bool
+	closed    bool
 }
 
 // NewRecorder returns an empty Recorder.
@@ -85,9 +91,34 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		return nil, err
 	}
 	return &Recorder{
-		cfg:    cfg,
-		values: make(map[string]struct{}),
+		cfg:       cfg,
+		values:    make(map[string]string),
+		lastState: make(map[stateKey]stateLists),
 	}, nil
+}
+
+type stateKey struct {
+	key  string
+	node int32
+}
+
+// stateLists are the lists of a recorded replica state.
+type stateLists struct{ valueIDs, versions []string }
+
+// share returns a copy of ids in which every value ID a put wrote is that
+// put's own string (nil for an empty list).
+func (r *Recorder) share(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		if v, ok := r.values[id]; ok {
+			id = v
+		}
+		out[i] = id
+	}
+	return out
 }
 
 // checkStamp reports whether stamp(atNs) would fail.
@@ -153,7 +184,7 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 		// One map operation checks and claims the value; it is the last
 		// check, so a claimed value is always recorded.
 		n := len(r.values)
-		r.values[op.Value] = struct{}{}
+		r.values[op.Value] = op.Value
 		if len(r.values) == n {
 			err = fmt.Errorf("history: invalid invocation: value %q was already written; every put must write a unique value", op.Value)
 		}
@@ -163,7 +194,7 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 		*chunk = (*chunk)[:len(*chunk)-1]
 		return 0, err
 	}
-	op.Context = slices.Clone(inv.Context)
+	op.Context = r.share(inv.Context)
 	op.InvokeNs, op.ReturnNs = r.stamp(atNs), 0
 	r.nops++
 	r.pending++
@@ -222,7 +253,7 @@ func (r *Recorder) Return(atNs int64, id uint64, res Result) error {
 	if err := done.Validate(); err != nil {
 		return fmt.Errorf("history: invalid result for operation %d: %w", id, err)
 	}
-	done.Values = slices.Clone(res.Values)
+	done.Values = r.share(res.Values)
 	done.Versions = slices.Clone(res.Versions)
 	done.ReturnNs = r.stamp(atNs)
 	*op = done
@@ -241,8 +272,16 @@ func (r *Recorder) AddReplicaState(s ReplicaState) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("history: invalid replica state: %w", err)
 	}
-	s.ValueIDs = slices.Clone(s.ValueIDs)
-	s.Versions = slices.Clone(s.Versions)
+	// A replica whose state has not changed since the last probe shares
+	// the lists recorded then.
+	k := stateKey{s.Key, s.Node}
+	if last, ok := r.lastState[k]; ok && slices.Equal(last.valueIDs, s.ValueIDs) && slices.Equal(last.versions, s.Versions) {
+		s.ValueIDs, s.Versions = last.valueIDs, last.versions
+	} else {
+		s.ValueIDs = r.share(s.ValueIDs)
+		s.Versions = slices.Clone(s.Versions)
+		r.lastState[k] = stateLists{s.ValueIDs, s.Versions}
+	}
 	r.h.Replicas = append(r.h.Replicas, s)
 	return nil
 }
@@ -284,7 +323,7 @@ func (r *Recorder) Close(atNs int64) (*History, error) {
 		h.Ops = append(h.Ops, c...)
 		r.ops[i] = nil
 	}
-	r.ops, r.values = nil, nil
+	r.ops, r.values, r.lastState = nil, nil, nil
 	// No second validation: every record was validated when it was
 	// recorded, the Recorder numbers operations 1, 2, ... itself, and
 	// Invoke refuses a value written before, which is all History.Validate

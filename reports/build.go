@@ -96,6 +96,9 @@ type Input struct {
 	// Notes are copied into the report (see Report.Notes).
 	Notes   []string
 	Options Options
+	// HistoryValidated says History has passed history.Validate already
+	// (checker.Check validates it), so Build does not validate it again.
+	HistoryValidated bool
 }
 
 // Options bounds what a report holds. Zero fields take the defaults.
@@ -228,8 +231,10 @@ func validateInput(in *Input, opt Options) error {
 	case len(in.Messages) > opt.MaxMessageKinds:
 		return fmt.Errorf("reports: %d message kinds, the limit (Options.MaxMessageKinds) is %d", len(in.Messages), opt.MaxMessageKinds)
 	}
-	if err := in.History.Validate(); err != nil {
-		return fmt.Errorf("reports: %w", err)
+	if !in.HistoryValidated {
+		if err := in.History.Validate(); err != nil {
+			return fmt.Errorf("reports: %w", err)
+		}
 	}
 	kinds := make(map[string]bool, len(in.Messages))
 	for i, s := range in.Messages {

@@ -146,6 +146,7 @@ func CheckHistory(h *history.History, opt CheckOptions) (*CheckOutcome, error) {
 	}
 	rep, err := reports.Build(reports.Input{
 		Meta: meta, History: h, Results: res, Expectations: v.Expectations, Nodes: nodes, Notes: notes,
+		HistoryValidated: v.validated == h,
 	})
 	if err != nil {
 		return nil, err

@@ -118,6 +118,8 @@ type Verdict struct {
 	// Notes are what the report should say about the checks (a
 	// visualisation that could not be written).
 	Notes []string
+	// validated: checker.Check validated the history these results are of.
+	validated *history.History
 }
 
 // Check runs the checkers on a simulation's history as its scenario asks
@@ -147,7 +149,7 @@ func verdict(h *history.History, opt checker.Options, want []scenarios.Expectati
 	if err != nil && results == nil {
 		return nil, err
 	}
-	v := &Verdict{Results: results}
+	v := &Verdict{Results: results, validated: h}
 	if err != nil {
 		v.Notes = append(v.Notes, "visualisation not written: "+err.Error())
 	}
@@ -209,5 +211,7 @@ func BuildReport(sim *Simulation, v *Verdict, opt ReportOptions) (*reports.Repor
 		Messages:     sim.Messages,
 		Nodes:        sim.Nodes,
 		Notes:        notes,
+		// The checks validated this very history (and nothing changes it).
+		HistoryValidated: v.validated == sim.History,
 	})
 }

@@ -327,10 +327,13 @@ func (w *World) InFlight() int { return w.inFlight }
 func (w *World) digest(m wire.Message) (int, uint64) {
 	if cf, ok := m.(wire.ChecksummedFrame); ok {
 		if cf != w.lastFramed {
-			w.frame = m.AppendFrame(w.frame[:0])
+			// The trailer, without copying the message's values into a
+			// frame (wire.FrameDigest).
+			size, sum, buf := wire.FrameDigest(cf, w.frame)
+			w.frame = buf
 			w.lastFramed = cf
-			w.lastFramedSize = len(w.frame)
-			w.lastFramedDigest = uint64(wire.FrameChecksum(w.frame))<<32 | uint64(uint32(len(w.frame)))
+			w.lastFramedSize = size
+			w.lastFramedDigest = uint64(sum)<<32 | uint64(uint32(size))
 		}
 		return w.lastFramedSize, w.lastFramedDigest
 	}

@@ -185,16 +185,9 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		if rc.NoReplicaStates {
 			return nil
 		}
-		states, err := c.ReplicaStates(keys, int(wcfg.N))
-		if err != nil {
-			return err
-		}
-		for i := range states {
-			if err := rec.AddReplicaState(states[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		// The recorder copies (or shares) what it keeps, so the records'
+		// lists can be scratch buffers.
+		return c.eachReplicaState(keys, int(wcfg.N), true, rec.AddReplicaState)
 	}
 	if rc.ConvergenceProbes > 0 {
 		if err := probe(); err != nil {

@@ -24,13 +24,29 @@ import (
 // engine (memtable included); a crashed node is read from its disk's
 // durable state, which is what it would recover.
 func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, error) {
+	out := make([]history.ReplicaState, 0, len(keys)*max(n, 1))
+	err := c.eachReplicaState(keys, n, false, func(st history.ReplicaState) error {
+		out = append(out, st)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachReplicaState passes ReplicaStates' records to emit one by one. With
+// scratch set, their lists are scratch buffers overwritten by the next
+// record, for an emit that copies what it keeps (Recorder.AddReplicaState),
+// so that a probe allocates nothing per record.
+func (c *Cluster) eachReplicaState(keys []string, n int, scratch bool, emit func(history.ReplicaState) error) error {
 	at := int64(c.world.Now())
 	m := c.RingAt(c.world.Now())
 	readers := make([]func(key []byte) (wire.SiblingSet, error), len(c.nodes))
 	for i := range c.nodes {
 		rd, closeFn, err := c.stateReader(i)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer closeFn()
 		readers[i] = rd
@@ -38,22 +54,24 @@ func (c *Cluster) ReplicaStates(keys []string, n int) ([]history.ReplicaState, e
 	if c.names == nil {
 		c.names = newStateNames()
 	}
-	out := make([]history.ReplicaState, 0, len(keys)*max(n, 1))
+	var key []byte
 	for _, k := range keys {
-		key := []byte(k)
+		key = append(key[:0], k...)
 		prefs := c.replicasIn(m, key, n)
 		for i, s := range c.nodes {
 			set, err := readers[i](key)
 			if err != nil {
-				return nil, fmt.Errorf("cluster: state of %q on %s: %w", k, c.nodes[i].member.Name, err)
+				return fmt.Errorf("cluster: state of %q on %s: %w", k, c.nodes[i].member.Name, err)
 			}
 			if len(set.Siblings) == 0 && !contains(prefs, s.addr) {
 				continue
 			}
-			out = append(out, c.names.stateOf(at, k, int32(i), set))
+			if err := emit(c.names.stateOf(at, k, int32(i), set, scratch)); err != nil {
+				return err
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // stateReader returns a function reading node i's stored sets.
@@ -84,6 +102,8 @@ type stateNames struct {
 	versions map[versionName]string
 	values   map[string]string
 	buf      []byte
+	ids      []string // stateOf's scratch lists
+	vers     []string
 }
 
 type versionName struct {
@@ -126,10 +146,15 @@ func (sn *stateNames) valueID(value []byte) string {
 }
 
 // stateOf describes one replica's set: live value IDs, and every version
-// as "actor:counter" ("…/del" for a tombstone).
-func (sn *stateNames) stateOf(at int64, key string, node int32, set wire.SiblingSet) history.ReplicaState {
+// as "actor:counter" ("…/del" for a tombstone). With scratch set, the lists
+// are sn's buffers, valid until the next call.
+func (sn *stateNames) stateOf(at int64, key string, node int32, set wire.SiblingSet, scratch bool) history.ReplicaState {
 	st := history.ReplicaState{AtNs: at, Key: key, Node: node}
-	st.Versions = make([]string, 0, len(set.Siblings))
+	if scratch {
+		st.ValueIDs, st.Versions = sn.ids[:0], sn.vers[:0]
+	} else {
+		st.Versions = make([]string, 0, len(set.Siblings))
+	}
 	for i := range set.Siblings {
 		s := &set.Siblings[i]
 		if s.Tombstone {
@@ -138,6 +163,12 @@ func (sn *stateNames) stateOf(at int64, key string, node int32, set wire.Sibling
 			st.ValueIDs = append(st.ValueIDs, sn.valueID(s.Value))
 		}
 		st.Versions = append(st.Versions, sn.version(s))
+	}
+	if scratch {
+		sn.ids, sn.vers = st.ValueIDs, st.Versions
+	}
+	if len(st.ValueIDs) == 0 {
+		st.ValueIDs = nil
 	}
 	if len(st.Versions) == 0 {
 		st.Versions = nil

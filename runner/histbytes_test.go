@@ -1,0 +1,71 @@
+package runner
+
+import (
+	"path/filepath"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/history"
+)
+
+// historyBytes counts the memory a history holds: its records, the backing
+// arrays of their lists and the bytes of their strings, each shared string
+// or list counted once (by its address). It is deterministic, unlike a heap
+// measurement, so a bound on it can be a test.
+func historyBytes(h *history.History) int {
+	seen := map[unsafe.Pointer]bool{}
+	str := func(s string) int {
+		if len(s) == 0 {
+			return 0
+		}
+		p := unsafe.Pointer(unsafe.StringData(s))
+		if seen[p] {
+			return 0
+		}
+		seen[p] = true
+		return len(s)
+	}
+	list := func(l []string) int {
+		if cap(l) == 0 {
+			return 0
+		}
+		p := unsafe.Pointer(unsafe.SliceData(l))
+		if seen[p] {
+			return 0
+		}
+		seen[p] = true
+		n := cap(l) * int(unsafe.Sizeof(""))
+		for _, s := range l {
+			n += str(s)
+		}
+		return n
+	}
+	n := cap(h.Ops)*int(unsafe.Sizeof(history.Op{})) + cap(h.Replicas)*int(unsafe.Sizeof(history.ReplicaState{}))
+	for i := range h.Ops {
+		o := &h.Ops[i]
+		n += str(string(o.Kind)) + str(o.Key) + str(o.Value) + str(string(o.Outcome)) + str(o.Error) + str(o.Consistency.Level)
+		n += list(o.Context) + list(o.Values) + list(o.Versions)
+	}
+	for i := range h.Replicas {
+		r := &h.Replicas[i]
+		n += str(r.Key) + list(r.ValueIDs) + list(r.Versions)
+	}
+	return n
+}
+
+// The baseline's history holds a bounded number of bytes per recorded
+// operation (issue 14.5: at most 300 beyond the values it must keep).
+func TestHistoryBytesPerOp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the baseline")
+	}
+	path := filepath.Join("..", "scenarios", "baseline.yaml")
+	sim, err := Simulate(load(t, path, nil), nil)
+	require.NoError(t, err)
+	h := sim.History
+	perOp := float64(historyBytes(h)) / float64(len(h.Ops))
+	t.Logf("%d ops, %d replica states: %.0f bytes per op", len(h.Ops), len(h.Replicas), perOp)
+	require.Less(t, perOp, 420.0)
+}
