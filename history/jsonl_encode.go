@@ -35,6 +35,9 @@ func appendOpLine(b []byte, o *Op) []byte {
 	b = strconv.AppendInt(b, o.ReturnNs, 10)
 	b = append(b, `,"coordinator":`...)
 	b = strconv.AppendInt(b, int64(o.Coordinator), 10)
+	if o.Final {
+		b = append(b, `,"final":true`...)
+	}
 	if len(o.Tried) > 0 {
 		b = append(b, `,"tried":[`...)
 		for i, t := range o.Tried {
@@ -71,9 +74,6 @@ func appendOpLine(b []byte, o *Op) []byte {
 	if o.Error != "" {
 		b = append(b, `,"error":`...)
 		b = appendJSONString(b, o.Error)
-	}
-	if o.Final {
-		b = append(b, `,"final":true`...)
 	}
 	return append(b, "}\n"...)
 }

@@ -97,6 +97,12 @@ type Op struct {
 	// Coordinator is the node that coordinated the operation (the last one
 	// tried, after retries), or NoCoordinator.
 	Coordinator int32 `json:"coordinator"`
+	// Final marks the reads made after the quiet period to check durability
+	// and convergence. The workload statistics (latency, availability,
+	// throughput, staleness, siblings) leave them out; linearizability and
+	// the lost-write check use them. (It sits beside Coordinator so the two
+	// share one word: a history holds millions of these records.)
+	Final bool `json:"final,omitempty"`
 	// Tried lists, in order, every node the client sent an attempt of the
 	// operation to, when it made more than one attempt (a retry, possibly
 	// at another node); its last entry is Coordinator. Empty for an
@@ -108,11 +114,6 @@ type Op struct {
 	// Error says why an operation failed or is unknown ("timeout",
 	// "unavailable: 1 of 2 replicas", ...).
 	Error string `json:"error,omitempty"`
-	// Final marks the reads made after the quiet period to check durability
-	// and convergence. The workload statistics (latency, availability,
-	// throughput, staleness, siblings) leave them out; linearizability and
-	// the lost-write check use them.
-	Final bool `json:"final,omitempty"`
 }
 
 // FieldError is a validation failure of one field of one record.
