@@ -61,7 +61,10 @@ func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byt
 		c.finish(o)
 		return
 	}
-	if o.self < 0 {
+	if o.self < 0 || o.hintFor[o.self] != wire.None {
+		// Not a replica (a fallback of a sloppy quorum is not one either:
+		// it keeps hints, not the key's versions, so it cannot remember
+		// the dots it would mint).
 		c.forward(o, orig)
 		return
 	}
@@ -161,9 +164,21 @@ func (c *Coordinator) mint(o *op, read wire.SiblingSet, twoPhase bool) {
 	*m = wire.WriteRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeClient, HintFor: wire.None, Set: set}
 	for i := 0; i < o.n; i++ {
 		if i != o.self {
-			c.host.Send(o.replicas[i], m)
+			c.host.Send(o.replicas[i], c.hinted(o, i, m))
 		}
 	}
+}
+
+// hinted is m for replica i of o: m itself for a replica of the preference
+// list, a copy naming the replica it stands in for for a fallback.
+func (c *Coordinator) hinted(o *op, i int, m *wire.WriteRequest) *wire.WriteRequest {
+	if o.hintFor[i] == wire.None {
+		return m
+	}
+	c.stats.HintedWrites++
+	h := *m
+	h.HintFor = o.hintFor[i]
+	return &h
 }
 
 func (c *Coordinator) writeProgress(o *op) {

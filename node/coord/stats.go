@@ -25,6 +25,12 @@ type Stats struct {
 	// Stray are answers for requests that had finished, or from nodes
 	// that were not asked; Duplicates are repeated answers.
 	Stray, Duplicates uint64
+	// SloppyRequests are requests a sloppy quorum placed with at least one
+	// replica believed down; Fallbacks the fallbacks it chose for them.
+	SloppyRequests, Fallbacks uint64
+	// HintedWrites are writes sent to fallbacks, naming the replica they
+	// stand in for.
+	HintedWrites uint64
 	// DuplicateRequests are client or forwarded requests received again
 	// (or too late to tell) and not executed (dedupe.go).
 	DuplicateRequests uint64
