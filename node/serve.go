@@ -25,6 +25,14 @@ func (n *Node) serveRead(from wire.Addr, m *wire.ReadRequest) {
 // failure.
 func (n *Node) serveWrite(from wire.Addr, m *wire.WriteRequest) {
 	n.stats.ReplicaWrites++
+	if n.serveHandoff(from, m) {
+		return
+	}
+	if n.hh != nil && m.HintFor != wire.None && m.HintFor != n.self && m.Purpose != wire.PurposeHandoff {
+		// A sloppy quorum's fallback: keep the write as a hint.
+		n.storeHint(from, m)
+		return
+	}
 	_, _, err := n.store.Merge(m.Key, ring.HashKey(m.Key), m.Set)
 	ack := n.writeAcks.New()
 	*ack = wire.WriteAck{OpID: m.OpID, Status: wire.StatusOK}
