@@ -138,6 +138,9 @@ type HandoffStats struct {
 	// Received are handoffs this node took as their target;
 	// WrongTarget handoffs it refused because they named another node.
 	Received, WrongTarget uint64
+	// ReadsMerged are hints merged into the answer to a read of their key;
+	// ReadMergeFailures those that could not be (left out).
+	ReadsMerged, ReadMergeFailures uint64
 	// StoreReopens count reopenings of the hint store after a disk error.
 	StoreReopens uint64
 	// LastError is the last hint store error.
@@ -344,6 +347,27 @@ func (n *Node) serveHandoff(from wire.Addr, m *wire.WriteRequest) bool {
 	}
 	n.stats.Handoff.Received++
 	return false
+}
+
+// withHints merges into set the hints this node holds for key: a sloppy
+// quorum's fallback answers a read with the writes it took for the
+// replicas it stands in for (they are durable: Add synced them). A hint
+// that does not decode or merge (over the sibling limit) is left out and
+// counted.
+func (n *Node) withHints(key []byte, set wire.SiblingSet) wire.SiblingSet {
+	for _, h := range n.hh.store.ForKey(key) {
+		hs, err := wire.DecodeSiblingSetOwned(h.Version)
+		if err == nil {
+			var merged wire.SiblingSet
+			if merged, err = n.sh.v.Merge(set, hs); err == nil {
+				set = merged
+				n.stats.Handoff.ReadsMerged++
+				continue
+			}
+		}
+		n.stats.Handoff.ReadMergeFailures++
+	}
+	return set
 }
 
 // HintStats returns the hint store's counters (zero with hinted handoff

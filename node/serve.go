@@ -11,6 +11,9 @@ import (
 func (n *Node) serveRead(from wire.Addr, m *wire.ReadRequest) {
 	n.stats.ReplicaReads++
 	set, err := n.store.Read(m.Key, ring.HashKey(m.Key))
+	if err == nil && n.hh != nil {
+		set = n.withHints(m.Key, set)
+	}
 	resp := n.readResponses.New()
 	*resp = wire.ReadResponse{OpID: m.OpID, Status: wire.StatusOK, Set: set}
 	if err != nil {

@@ -141,3 +141,40 @@ func TestGossipCostIsBounded(t *testing.T) {
 }
 
 var _ = sim.Time(0)
+
+// The phi-accrual detector marks a crashed node down once its phi passes
+// the threshold: with the exponential model that is after about
+// PhiThreshold/log10(e) mean inter-arrival times of silence (the mean is
+// below one interval: a heartbeat's advances arrive by several paths, so
+// measured lags are 10-16 s at the defaults over five seeds), plus the propagation.
+func TestGossipPhiDetectorDetectsCrash(t *testing.T) {
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		cfg := gossipConfig(seed, 5, 0.01)
+		cfg.Node.Membership.Gossip.Detector = gossip.DetectorPhi
+		c := newCluster(t, cfg)
+		w := c.World()
+		w.RunFor(60 * time.Second)
+		victim := 2
+		require.NoError(t, w.CrashDefault(c.Addrs()[victim]))
+		crashAt := w.Now()
+		w.RunFor(35 * time.Second)
+		marks := marksAbout(c, victim)
+		for i := 0; i < 5; i++ {
+			if i == victim {
+				continue
+			}
+			require.NotEmpty(t, marks[i], "seed %d: node %d did not mark it down", seed, i)
+			m := marks[i][0]
+			require.Equal(t, gossip.MarkedDown, m.Kind)
+			require.Greater(t, m.Phi, gossip.DefaultPhiThreshold)
+			lag := time.Duration(m.At - crashAt)
+			require.Greater(t, lag, gossip.DefaultSuspectAfter, "phi passed 8 too early")
+			require.Less(t, lag, 35*time.Second)
+		}
+		for i, ns := range c.Stats() {
+			for _, m := range ns.Transitions {
+				require.Equal(t, victim, m.MemberIndex, "node %d marked %s", i, m.Member)
+			}
+		}
+	}
+}

@@ -315,3 +315,76 @@ func pendingHints(c *Cluster) int {
 	}
 	return n
 }
+
+// A fallback answers reads with the hints it holds: with every replica of
+// a key down or cut off, a sloppy get still finds the value a sloppy put
+// left on the fallbacks.
+func TestFallbacksAnswerReadsWithTheirHints(t *testing.T) {
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		c := newCluster(t, sloppyConfig(seed, 7, 0))
+		p := addProbe(t, c, "probe")
+		c.World().RunFor(3 * time.Second)
+		const key = "k"
+		reps := c.Replicas([]byte(key), 3)
+		cutOff(t, c, "cut", reps[1:])
+		r := p.put(t, reps[0], key, "v", req{w: count(3)})
+		require.Equal(t, wire.StatusOK, r.Status, r.Error)
+		require.NoError(t, c.World().CrashDefault(reps[0]))
+		waitMarked(t, c, reps, false)
+		g := p.get(t, nonReplica(t, c, key, 3), key, req{r: count(2)})
+		require.Equal(t, wire.StatusOK, g.Status, "seed %d: %s", seed, g.Error)
+		require.Equal(t, []string{"v"}, values(g))
+		merged := uint64(0)
+		for _, a := range c.Addrs() {
+			if n := c.Node(a); n != nil {
+				merged += n.Stats().Handoff.ReadsMerged
+			}
+		}
+		require.Positive(t, merged)
+	}
+}
+
+// Hints older than the window are dropped and counted, never delivered.
+func TestHintsPastTheWindowAreDropped(t *testing.T) {
+	cfg := sloppyConfig(2, 6, 0)
+	cfg.Node.HintedHandoff.Window = 20 * time.Second
+	c := newCluster(t, cfg)
+	p := addProbe(t, c, "probe")
+	ht := watchHandoffs(c)
+	c.World().RunFor(3 * time.Second)
+	const key = "k"
+	reps := c.Replicas([]byte(key), 3)
+	cutOff(t, c, "cut", reps[1:])
+	require.Equal(t, wire.StatusOK, p.put(t, reps[0], key, "v", req{w: count(3)}).Status)
+	c.World().RunFor(30 * time.Second)
+	require.NoError(t, c.World().Network().Heal("cut"))
+	waitMarked(t, c, reps[1:], true)
+	c.World().RunFor(5 * time.Second)
+	var created, dropped, delivered uint64
+	for _, ns := range c.Stats() {
+		created += ns.Hints.Created
+		dropped += ns.Hints.Dropped
+		delivered += ns.Hints.Delivered
+		require.Zero(t, ns.Hints.Pending)
+	}
+	require.Positive(t, created)
+	require.Equal(t, created, dropped)
+	require.Zero(t, delivered)
+	require.Zero(t, ht.handoffs)
+	for _, a := range reps[1:] {
+		require.Empty(t, held(t, c, a, key), "an expired hint reached %d", a)
+	}
+}
+
+// A handoff that reaches a node it does not name is refused and counted,
+// and nothing is merged.
+func TestHandoffToAnotherNodeIsRefused(t *testing.T) {
+	c := newCluster(t, sloppyConfig(1, 5, 0))
+	p := addProbe(t, c, "probe")
+	a, b := c.Addrs()[0], c.Addrs()[1]
+	set := wire.SiblingSet{Siblings: []wire.Sibling{{Value: []byte("x"), Dot: wire.Dot{Actor: wire.ActorOf(a, 1), Counter: 1}, Clock: wire.Clock{{Actor: wire.ActorOf(a, 1), Counter: 1}}}}}
+	p.ep.Send(b, &wire.WriteRequest{OpID: 7, Key: []byte("k"), Purpose: wire.PurposeHandoff, HintFor: a, Set: set})
+	settle(c)
+	require.Equal(t, uint64(1), c.Node(b).Stats().Handoff.WrongTarget)
+	require.Empty(t, held(t, c, b, "k"))
+}
