@@ -429,7 +429,7 @@ type scriptView struct {
 	down map[wire.Addr]bool
 }
 
-func (v *scriptView) Membership() *ring.Membership { return v.m }
+func (v *scriptView) Membership() *ring.Membership     { return v.m }
 func (v *scriptView) Up(a wire.Addr, _ time.Time) bool { return !v.down[a] }
-func (*scriptView) Answered(wire.Addr, time.Time)  {}
-func (*scriptView) Missed(wire.Addr, time.Time)    {}
+func (*scriptView) Answered(wire.Addr, time.Time)      {}
+func (*scriptView) Missed(wire.Addr, time.Time)        {}
