@@ -39,6 +39,9 @@ type Simulation struct {
 	Messages []reports.MessageStats
 	// Wall is the wall-clock time the simulation took.
 	Wall time.Duration
+	// Facts are the membership marks and hint counters (each nil when
+	// the feature is off).
+	Facts RunFacts
 }
 
 // Simulate runs r in the simulated world. progress, when set, is called as
@@ -102,6 +105,7 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		Nodes:       nodeStats(res, c.Ring().Ownership()),
 		Messages:    messageStats(res),
 		Wall:        wall,
+		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res)},
 	}, nil
 }
 
@@ -131,12 +135,12 @@ func Check(sim *Simulation, visualizationPath string) (*Verdict, error) {
 		TVisibilityMs:     r.Checks.TVisibilityMs,
 		MaxExamples:       r.Checks.MaxExamples,
 		VisualizationPath: visualizationPath,
-	}, r.Expect.List())
+	}, r.Expect.List(), &sim.Facts)
 }
 
 // verdict is the checking step both Check and CheckHistory take: the
 // checkers with opt, then the expectations want.
-func verdict(h *history.History, opt checker.Options, want []scenarios.Expectation) (*Verdict, error) {
+func verdict(h *history.History, opt checker.Options, want []scenarios.Expectation, facts *RunFacts) (*Verdict, error) {
 	results, err := checker.Check(h, opt)
 	if err != nil && results == nil {
 		return nil, err
@@ -145,7 +149,7 @@ func verdict(h *history.History, opt checker.Options, want []scenarios.Expectati
 	if err != nil {
 		v.Notes = append(v.Notes, "visualisation not written: "+err.Error())
 	}
-	v.Expectations = Evaluate(want, h, results)
+	v.Expectations = EvaluateRun(want, h, results, facts)
 	v.Passed = true
 	for _, e := range v.Expectations {
 		v.Passed = v.Passed && e.Pass
@@ -195,6 +199,8 @@ func BuildReport(sim *Simulation, v *Verdict, opt ReportOptions) (*reports.Repor
 		Expectations: v.Expectations,
 		Messages:     sim.Messages,
 		Nodes:        sim.Nodes,
+		Membership:   sim.Facts.Membership,
+		Hints:        sim.Facts.Hints,
 		Notes:        notes,
 	})
 }

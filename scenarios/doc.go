@@ -241,6 +241,11 @@
 //	  p50_ms_max: 10              # a number bounds every operation ...
 //	  p99_ms_max: {get: 20, put: 30}   # ... a mapping some (get, put, delete, all)
 //	  p999_ms_max: {all: 100}
+//	  detected_down_within_ms: 20000   # every node that stayed up marked each crashed
+//	                              # or paused node down within this (needs membership)
+//	  false_down_max: 0           # down marks of nodes up for the whole suspect_after before
+//	  hints_pending_max: 0        # hints still held at the end (needs hinted_handoff)
+//	  hints_dropped_max: 0        # hints dropped past their window
 //
 //	sim:
 //	  event_cost: 0s              # processing time charged per event

@@ -1,0 +1,93 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/scenarios"
+)
+
+// A partition that cuts two nodes off and a crash of a third, on a
+// 6-node cluster with gossip, a sloppy quorum and hinted handoff: the new
+// expectations are measured from the run and hold, and the JSON report
+// carries the membership and hints sections.
+const failureScenario = `
+cluster: {nodes: 6}
+membership: {enabled: true}
+node:
+  n: 3
+  quorum: sloppy
+  hinted_handoff: {enabled: true}
+network:
+  default: {loss_prob: 0.01}
+workload:
+  clients: 4
+  duration: 60s
+  think_time_ms: {dist: constant, value: 20}
+  keys: {count: 50}
+  retries: 2
+faults:
+  - {at: 10s, for: 25s, action: partition, sides: [[n5, n6]]}
+  - {at: 40s, for: 15s, action: crash, nodes: [n4]}
+quiet_period: 20s
+expect:
+  lost_acked_writes: 0
+  converged: true
+  detected_down_within_ms: 25000
+  hints_pending_max: 0
+  hints_dropped_max: 0
+`
+
+func TestFailureExpectationsHoldEndToEnd(t *testing.T) {
+	sc, err := scenarios.Parse("failure.yaml", []byte(failureScenario))
+	require.NoError(t, err)
+	for seed := uint64(1); seed <= 2; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			r, err := sc.Resolve(seed)
+			require.NoError(t, err)
+			out, err := Run(r, Options{})
+			require.NoError(t, err)
+			for _, e := range out.Report.Expectations {
+				require.True(t, e.Pass, "%s: want %v, got %v (%s)", e.Name, e.Want, e.Got, e.Detail)
+			}
+			rep := out.Report
+			require.NotNil(t, rep.Membership)
+			require.NotNil(t, rep.Hints)
+			require.True(t, rep.Config.SloppyQuorum)
+			// n4's crash was seen by the five others; the partition made
+			// the sides mark each other down: false downs (the nodes were
+			// up), which the report counts.
+			require.Equal(t, 5, rep.Membership.DetectionMs.Count)
+			require.Zero(t, rep.Membership.MissedDetections)
+			require.Positive(t, rep.Membership.FalseDown)
+			require.Positive(t, rep.Hints.Created)
+			require.Equal(t, rep.Hints.Created, rep.Hints.Delivered+rep.Hints.Dropped+uint64(rep.Hints.Pending))
+			b, err := json.Marshal(rep)
+			require.NoError(t, err)
+			require.Contains(t, string(b), `"membership":{"nodes":[`)
+			require.Contains(t, string(b), `"hints":{"created":`)
+			t.Logf("detection p50 %.0f ms max %.0f ms; false downs %d; hints created %d delivered %d; availability %.4f",
+				rep.Membership.DetectionMs.P50, rep.Membership.DetectionMs.Max, rep.Membership.FalseDown, rep.Hints.Created, rep.Hints.Delivered, rep.Checks.Availability)
+		})
+	}
+}
+
+// Without membership the report has no membership or hints section, and
+// the JSON is what it was.
+func TestNoMembershipSectionsWhenOff(t *testing.T) {
+	sc, err := scenarios.Parse("plain.yaml", []byte("cluster: {nodes: 3}\nworkload: {duration: 1s}\n"))
+	require.NoError(t, err)
+	r, err := sc.Resolve(1)
+	require.NoError(t, err)
+	out, err := Run(r, Options{})
+	require.NoError(t, err)
+	require.Nil(t, out.Report.Membership)
+	require.Nil(t, out.Report.Hints)
+	b, err := json.Marshal(out.Report)
+	require.NoError(t, err)
+	require.NotContains(t, string(b), `"membership"`)
+	require.NotContains(t, string(b), `"hints"`)
+}
