@@ -1,5 +1,7 @@
 package reports
 
+import "fmt"
+
 // Membership is what the nodes' gossip failure detectors did (absent when
 // membership is disabled): every down, up and left mark each node made,
 // how long the live nodes took to mark each crashed node down, and the
@@ -85,4 +87,62 @@ type NodeHints struct {
 	Node int    `json:"node"`
 	Name string `json:"name"`
 	HintCounts
+}
+
+// failuresTable is the text and HTML table of membership marks and hints
+// per node, with the detection figures as notes; nil when the run had
+// neither.
+func failuresTable(r *Report) *table {
+	m, h := r.Membership, r.Hints
+	if m == nil && h == nil {
+		return nil
+	}
+	t := &table{Title: "Failure detection and hints", Header: []string{"node", "marked down", "marked up", "false down", "hints created", "delivered", "dropped", "pending"}, Right: rightFrom(8, 1)}
+	n := 0
+	if m != nil {
+		n = len(m.Nodes)
+	}
+	if h != nil {
+		n = max(n, len(h.Nodes))
+	}
+	for i := 0; i < n; i++ {
+		name := ""
+		down, up, falseDown := "-", "-", "-"
+		if m != nil && i < len(m.Nodes) {
+			name = m.Nodes[i].Name
+			d, u, f := 0, 0, 0
+			for _, mk := range m.Nodes[i].Marks {
+				switch mk.Kind {
+				case "down":
+					d++
+				case "up":
+					u++
+				}
+				if mk.False {
+					f++
+				}
+			}
+			down, up, falseDown = fmtInt(d), fmtInt(u), fmtInt(f)
+		}
+		created, delivered, dropped, pending := "-", "-", "-", "-"
+		if h != nil && i < len(h.Nodes) {
+			name = h.Nodes[i].Name
+			hc := h.Nodes[i].HintCounts
+			created, delivered, dropped, pending = fmtUint(hc.Created), fmtUint(hc.Delivered), fmtUint(hc.Dropped), fmtInt(hc.Pending)
+		}
+		t.add(c(name, down, up, falseDown, created, delivered, dropped, pending)...)
+	}
+	if m != nil {
+		if m.DetectionMs.Count > 0 {
+			t.Notes = append(t.Notes, fmt.Sprintf("detection of downed nodes: %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms; missed %d", m.DetectionMs.Count, m.DetectionMs.P50, m.DetectionMs.P99, m.DetectionMs.Max, m.MissedDetections))
+		} else if m.MissedDetections > 0 {
+			t.Notes = append(t.Notes, fmt.Sprintf("detection of downed nodes: missed %d", m.MissedDetections))
+		}
+		t.Notes = append(t.Notes, fmt.Sprintf("false down marks (node up for the whole suspicion timeout): %d", m.FalseDown))
+	}
+	if h != nil {
+		t.Notes = append(t.Notes, fmt.Sprintf("hints: %d created, %d delivered, %d dropped, %d pending (%s), %s handed over, %d refused for naming another node",
+			h.Created, h.Delivered, h.Dropped, h.Pending, fmtBytes(float64(h.PendingBytes)), fmtBytes(float64(h.BytesSent)), h.WrongTarget))
+	}
+	return t
 }

@@ -144,3 +144,30 @@ func TestSloppyPartitionHealCampaign(t *testing.T) {
 		}
 	}
 }
+
+// A run with gossip, a sloppy quorum and hints replays: the same seed
+// gives the same fingerprint, and so does the resolved scenario written
+// out and read back (what `dynasim replay` runs).
+func TestFailureScenarioReplays(t *testing.T) {
+	sc, err := scenarios.Parse("failure.yaml", []byte(failureScenario))
+	require.NoError(t, err)
+	r, err := sc.Resolve(3)
+	require.NoError(t, err)
+	a, err := Simulate(r, nil)
+	require.NoError(t, err)
+	b, err := Simulate(r, nil)
+	require.NoError(t, err)
+	require.Equal(t, a.Fingerprint, b.Fingerprint)
+	data, err := scenarios.MarshalResolved(r)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "quorum: sloppy")
+	sc2, err := scenarios.Parse("resolved.yaml", data)
+	require.NoError(t, err)
+	r2, err := sc2.Resolve(r.Seed)
+	require.NoError(t, err)
+	require.Equal(t, r, r2)
+	c, err := Simulate(r2, nil)
+	require.NoError(t, err)
+	require.Equal(t, a.Fingerprint, c.Fingerprint)
+	require.Equal(t, a.Facts, c.Facts)
+}
