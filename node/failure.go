@@ -135,17 +135,14 @@ func (n *Node) afterGossip() {
 	if n.hh == nil {
 		return
 	}
-	up := false
+	now := n.env.Now()
 	for _, t := range marks {
 		switch t.Kind {
 		case gossip.MarkedUp:
-			up = true
+			n.deliverTo(t.Member, now)
 		default:
 			n.hh.targetDown(t.Member)
 		}
-	}
-	if up {
-		n.handoff()
 	}
 }
 

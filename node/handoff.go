@@ -238,22 +238,25 @@ func (n *Node) handoff() {
 		n.stats.Handoff.TimedOut++
 		n.view.Missed(s.target, now)
 	}
-	var retryAt time.Time
 	for _, target := range h.store.Targets() {
-		if target == n.self || !n.coordView.Up(target, now) {
-			continue
-		}
-		out, at := h.store.Deliver(now, target, h.cfg.throttle())
-		for i := range out {
-			n.sendHint(&out[i], now)
-		}
-		if !at.IsZero() && (retryAt.IsZero() || at.Before(retryAt)) {
-			retryAt = at
-		}
+		n.deliverTo(target, now)
 	}
-	if !retryAt.IsZero() && !h.retry {
+}
+
+// deliverTo hands target's next hints over, if it is believed up, within
+// the throttle; when the byte bucket stops it, a retry timer is armed.
+func (n *Node) deliverTo(target wire.Addr, now time.Time) {
+	h := n.hh
+	if target == n.self || !n.coordView.Up(target, now) {
+		return
+	}
+	out, at := h.store.Deliver(now, target, h.cfg.throttle())
+	for i := range out {
+		n.sendHint(&out[i], now)
+	}
+	if !at.IsZero() && !h.retry {
 		h.retry = true
-		n.env.SetTimer(max(retryAt.Sub(now), time.Millisecond), Timer{Kind: timerHandoff, ID: 1})
+		n.env.SetTimer(max(at.Sub(now), time.Millisecond), Timer{Kind: timerHandoff, ID: 1})
 	}
 }
 
@@ -297,8 +300,8 @@ func (n *Node) handoffAck(from wire.Addr, m *wire.WriteAck) {
 		return
 	}
 	n.stats.Handoff.Acked++
-	// Room in flight: hand over the next ones.
-	n.handoff()
+	// Room in flight: hand the target its next ones.
+	n.deliverTo(from, n.env.Now())
 }
 
 // targetDown hands back the hints in flight to a target marked down.
