@@ -36,9 +36,10 @@ func (c *Coordinator) HandleDelete(from wire.Addr, m *wire.ClientDelete) {
 	c.write(to, m.ReqID, m.Key, m.Context, nil, true, m.N, m.W, m)
 }
 
-// write starts a put or delete. Only a replica of the key may mint its
-// version (versions: dots must be unique), so a node outside the key's
-// replicas forwards the request to one.
+// write starts a put or delete. Only a node that keeps the key may mint
+// its version (versions: dots must be unique), so a node outside the key's
+// replicas forwards the request to one — unless a sloppy quorum believes
+// every replica down, when it coordinates itself as a stand-in (below).
 func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byte, tombstone bool, n uint8, w wire.Need, orig wire.Message) {
 	ctx, err := versions.DecodeContext(rawCtx)
 	if err != nil {
@@ -61,10 +62,18 @@ func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byt
 		c.finish(o)
 		return
 	}
-	if o.self < 0 || o.hintFor[o.self] != wire.None {
-		// Not a replica (a fallback of a sloppy quorum is not one either:
-		// it keeps hints, not the key's versions, so it cannot remember
-		// the dots it would mint).
+	if o.self < 0 && o.fallbacks == o.n {
+		// A sloppy quorum with every replica of the key believed down:
+		// there is no replica to forward to, so this node coordinates as
+		// a stand-in. It mints over its own local copy of the key and keeps
+		// the result there (WriteLocal, not counted towards W), which is
+		// what makes its dots unique: its next mint for the key reads
+		// them back, and a crash that loses the copy also ends this
+		// incarnation's actor. The write goes to the N fallbacks, each
+		// naming the replica it stands in for.
+		c.stats.StandIn++
+	} else if o.self < 0 {
+		// Not a replica: forward to the first replica believed up.
 		c.forward(o, orig)
 		return
 	}

@@ -31,6 +31,10 @@ type Stats struct {
 	// HintedWrites are writes sent to fallbacks, naming the replica they
 	// stand in for.
 	HintedWrites uint64
+	// StandIn are puts and deletes this node coordinated without being a
+	// replica of the key, because a sloppy quorum found every replica
+	// down (put.go).
+	StandIn uint64
 	// DuplicateRequests are client or forwarded requests received again
 	// (or too late to tell) and not executed (dedupe.go).
 	DuplicateRequests uint64

@@ -388,3 +388,33 @@ func TestHandoffToAnotherNodeIsRefused(t *testing.T) {
 	require.Equal(t, uint64(1), c.Node(b).Stats().Handoff.WrongTarget)
 	require.Empty(t, held(t, c, b, "k"))
 }
+
+// With every replica of a key down, a sloppy put through a node that is no
+// replica is coordinated by that node as a stand-in: it succeeds on N
+// fallbacks, whose hints reach the replicas once they are back; a second
+// put through it supersedes the first (its dots stay unique).
+func TestSloppyPutWithEveryReplicaDown(t *testing.T) {
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		c := newCluster(t, sloppyConfig(seed, 7, 0))
+		p := addProbe(t, c, "probe")
+		c.World().RunFor(3 * time.Second)
+		const key = "k"
+		reps := c.Replicas([]byte(key), 3)
+		cutOff(t, c, "cut", reps)
+		via := nonReplica(t, c, key, 3)
+		r := p.put(t, via, key, "v1", req{w: count(2)})
+		require.Equal(t, wire.StatusOK, r.Status, "seed %d: %s", seed, r.Error)
+		g := p.get(t, via, key, req{r: count(2)})
+		require.Equal(t, []string{"v1"}, values(g))
+		r = p.put(t, via, key, "v2", req{w: count(2), ctx: g.Context})
+		require.Equal(t, wire.StatusOK, r.Status, r.Error)
+		require.Equal(t, uint64(2), c.Node(via).Stats().Coordinator.StandIn)
+		require.NoError(t, c.World().Network().Heal("cut"))
+		waitMarked(t, c, reps, true)
+		c.World().RunFor(5 * time.Second)
+		for _, a := range reps {
+			require.Equal(t, []string{"v2"}, held(t, c, a, key), "seed %d replica %d", seed, a)
+		}
+		require.Zero(t, pendingHints(c))
+	}
+}
