@@ -76,10 +76,13 @@ type htmlPage struct {
 	Siblings     htmlTable
 	Messages     htmlTable
 	Nodes        htmlTable
-	LatencyCDF   htmlPlot
-	Timeline     htmlPlot
-	TVisPlot     htmlPlot
-	NodePlot     htmlPlot
+	// Failures is the membership and hints table; nil when the run had
+	// neither.
+	Failures   *htmlTable
+	LatencyCDF htmlPlot
+	Timeline   htmlPlot
+	TVisPlot   htmlPlot
+	NodePlot   htmlPlot
 }
 
 // WriteHTML writes the report as one self-contained HTML page: inline CSS,
@@ -98,6 +101,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Run: toHTML(summaryTable(r)), Expectations: toHTML(expectationsTable(r)), Checks: toHTML(checksTable(r)),
 		Ops: toHTML(opsTable(r)), Faults: toHTML(faultTable(r)), TVis: toHTML(tVisTable(r, 0)), K: toHTML(kTable(r, 0)),
 		Siblings: toHTML(siblingsTable(r)), Messages: toHTML(messagesTable(r)), Nodes: toHTML(nodesTable(r)),
+	}
+	if t := failuresTable(r); t != nil {
+		ft := toHTML(t)
+		page.Failures = &ft
 	}
 	for _, f := range []struct {
 		dst     *htmlPlot
