@@ -25,9 +25,12 @@ func gossipConfig(seed uint64, n int, loss float64) Config {
 	return cfg
 }
 
-// sloppyConfig is gossipConfig with a sloppy quorum and hinted handoff.
+// sloppyConfig is gossipConfig with a sloppy quorum and hinted handoff,
+// every message travelling as its decoded wire frame (WireCheck), so the
+// tests also prove that gossip, hinted writes and handoffs round-trip.
 func sloppyConfig(seed uint64, n int, loss float64) Config {
 	cfg := gossipConfig(seed, n, loss)
+	cfg.WireCheck = true
 	cfg.Node.Coordinator.Quorum = coord.QuorumSloppy
 	cfg.Node.HintedHandoff.Enabled = true
 	return cfg

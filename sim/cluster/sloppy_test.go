@@ -11,6 +11,7 @@ import (
 	"dynasim/disk"
 	"dynasim/node"
 	"dynasim/node/coord"
+	"dynasim/node/ring"
 	"dynasim/sim"
 	"dynasim/wire"
 )
@@ -157,6 +158,7 @@ func TestSloppyQuorumKeepsPutsAvailableAndHandsOffAfterHeal(t *testing.T) {
 				require.Equal(t, created, delivered)
 				require.Empty(t, ht.wrong)
 				require.Positive(t, ht.handoffs)
+				require.NoError(t, c.Err(), "a message did not survive its wire round trip")
 				for _, a := range reps[1:] {
 					require.True(t, ht.handedOff[a][key], "nothing handed to %d", a)
 				}
@@ -416,5 +418,43 @@ func TestSloppyPutWithEveryReplicaDown(t *testing.T) {
 			require.Equal(t, []string{"v2"}, held(t, c, a, key), "seed %d replica %d", seed, a)
 		}
 		require.Zero(t, pendingHints(c))
+	}
+}
+
+// Fallbacks keep to the replica's datacenter where they can: with two
+// replicas per datacenter and one cut off, its fallback is a node of the
+// same datacenter.
+func TestSloppyFallbackStaysInTheReplicasDatacenter(t *testing.T) {
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		cfg := sloppyConfig(seed, 8, 0)
+		for i := range cfg.Members {
+			cfg.Members[i].DC = []string{"east", "west"}[i%2]
+		}
+		cfg.Node.Ring.Placement = ring.Placement{PerDC: []ring.DCReplicas{{DC: "east", N: 2}, {DC: "west", N: 2}}}
+		c := newCluster(t, cfg)
+		p := addProbe(t, c, "probe")
+		c.World().RunFor(3 * time.Second)
+		const key = "k"
+		reps := c.Replicas([]byte(key), 4)
+		var victim, via wire.Addr = wire.None, wire.None
+		for _, a := range reps {
+			if c.Node(a).Membership().DCOf(a) == "west" && victim == wire.None {
+				victim = a
+			} else if via == wire.None && c.Node(a).Membership().DCOf(a) == "east" {
+				via = a
+			}
+		}
+		cutOff(t, c, "cut", []wire.Addr{victim})
+		ht := watchHandoffs(c)
+		require.Equal(t, wire.StatusOK, p.put(t, via, key, "v", req{w: count(4)}).Status)
+		var fallbacks []wire.Addr
+		for k := range ht.hinted {
+			if k[1] == victim {
+				fallbacks = append(fallbacks, k[0])
+			}
+		}
+		require.Len(t, fallbacks, 1, "seed %d", seed)
+		require.Equal(t, "west", c.Node(fallbacks[0]).Membership().DCOf(fallbacks[0]), "seed %d: the fallback for a west replica", seed)
+		require.NotContains(t, reps, fallbacks[0])
 	}
 }
