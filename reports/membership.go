@@ -44,11 +44,13 @@ type MembershipMk struct {
 	False     bool    `json:"false,omitempty"`
 }
 
-// Detection is one live observer's detection of one crash.
+// Detection is one live observer's detection of one crash (or pause):
+// CrashS is when it began and DownForS how long it lasted.
 type Detection struct {
 	Member   string  `json:"member"`
 	Observer string  `json:"observer"`
 	CrashS   float64 `json:"crash_s"`
+	DownForS float64 `json:"down_for_s"`
 	AfterMs  float64 `json:"after_ms,omitempty"`
 	Missed   bool    `json:"missed,omitempty"`
 }

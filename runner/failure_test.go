@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dynasim/checker"
+	"dynasim/reports"
 	"dynasim/scenarios"
 )
 
@@ -170,4 +172,45 @@ func TestFailureScenarioReplays(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, a.Fingerprint, c.Fingerprint)
 	require.Equal(t, a.Facts, c.Facts)
+}
+
+func TestMembershipAndHintExpectations(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	i := func(v int) *int { return &v }
+	want := scenarios.Expect{DetectedDownWithinMs: f(10000), FalseDownMax: i(0), HintsPendingMax: i(0), HintsDroppedMax: i(1)}.List()
+	facts := &RunFacts{
+		Membership: &reports.Membership{
+			Detections: []reports.Detection{
+				{Member: "n3", Observer: "n1", CrashS: 10, DownForS: 30, AfterMs: 6000},
+				{Member: "n3", Observer: "n2", CrashS: 10, DownForS: 30, AfterMs: 7000},
+				// Down for 2 s: not marked, and need not be.
+				{Member: "n4", Observer: "n1", CrashS: 50, DownForS: 2, Missed: true},
+			},
+			DetectionMs: reports.DetectionQuantiles{Count: 2, P50: 6000, Max: 7000},
+			FalseDown:   1,
+		},
+		Hints: &reports.Hints{HintCounts: reports.HintCounts{Pending: 0, Dropped: 1}},
+	}
+	got := EvaluateRun(want, nil, &checker.Results{}, facts)
+	byName := map[string]reports.Expectation{}
+	for _, e := range got {
+		byName[e.Name] = e
+	}
+	require.True(t, byName["detected_down_within_ms"].Pass, "%+v", byName["detected_down_within_ms"])
+	require.Equal(t, 7000.0, byName["detected_down_within_ms"].Got)
+	require.Contains(t, byName["detected_down_within_ms"].Detail, "1 not made while the node was down for less than the bound")
+	require.False(t, byName["false_down_max"].Pass)
+	require.True(t, byName["hints_pending_max"].Pass)
+	require.True(t, byName["hints_dropped_max"].Pass)
+
+	// A node down for longer than the bound that a live node never marked
+	// fails it; so does a run without the facts.
+	facts.Membership.Detections[2].DownForS = 60
+	got = EvaluateRun(want, nil, &checker.Results{}, facts)
+	require.False(t, got[0].Pass)
+	require.Equal(t, "missed", got[0].Got)
+	for _, e := range EvaluateRun(want, nil, &checker.Results{}, nil) {
+		require.False(t, e.Pass, e.Name)
+		require.Equal(t, "n/a", e.Got)
+	}
 }

@@ -94,7 +94,7 @@ func membershipReport(r *scenarios.Resolved, res *cluster.Result) *reports.Membe
 				if obs.Name == target.Name || !upThroughout(windows[obs.Name], iv[0], iv[1]) {
 					continue
 				}
-				d := reports.Detection{Member: target.Name, Observer: obs.Name, CrashS: iv[0].Seconds(), Missed: true}
+				d := reports.Detection{Member: target.Name, Observer: obs.Name, CrashS: iv[0].Seconds(), DownForS: (iv[1] - iv[0]).Seconds(), Missed: true}
 				for _, mk := range obs.Transitions {
 					at := time.Duration(mk.At)
 					if mk.Member == target.Name && mk.Kind == gossip.MarkedDown && at >= iv[0] && at <= iv[1] {
