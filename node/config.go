@@ -39,6 +39,13 @@ type Config struct {
 	Coordinator coord.Config
 	// Storage holds the data directory, the sync policy and the engine.
 	Storage StorageConfig
+	// Membership configures gossip membership and failure detection
+	// (failure.go). Default disabled.
+	Membership MembershipConfig
+	// HintedHandoff configures the hint store a sloppy quorum's fallbacks
+	// keep and the handoff of hints to their targets (handoff.go).
+	// Default disabled; Coordinator.Quorum sloppy requires it.
+	HintedHandoff HintedHandoffConfig
 }
 
 // StorageConfig configures a node's storage.
@@ -164,6 +171,8 @@ func (c Config) WithDefaults() Config {
 	c.Versions = c.Versions.WithDefaults()
 	c.Coordinator = c.Coordinator.WithDefaults()
 	c.Storage = c.Storage.WithDefaults()
+	c.Membership = c.Membership.WithDefaults()
+	c.HintedHandoff = c.HintedHandoff.withDefaults(c.Storage.Dir)
 	return c
 }
 

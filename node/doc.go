@@ -20,7 +20,11 @@
 //   - replica: the replica's store of sibling sets over a storage engine,
 //     with a row cache, and the durable epoch counter;
 //   - lsm: the storage engine (commit log, memtable, SSTables), adapted in
-//     engine.go and run in group-commit mode.
+//     engine.go and run in group-commit mode;
+//   - gossip: the membership list and failure detector, run by failure.go
+//     when Config.Membership is enabled;
+//   - hints: the persisted hint store, run by handoff.go when
+//     Config.HintedHandoff is enabled.
 //
 // # One node
 //
@@ -61,14 +65,27 @@
 // one). A member's ID (its tokens' seed) and its address are separate;
 // nothing here assumes either equals a position.
 //
+// # Failures (off by default)
+//
+//   - Failure detection (failure.go): with Config.Membership enabled the
+//     node gossips (generation = its epoch, messages through Env.Send, its
+//     ring version announced in its entry) and the coordinator's View asks
+//     gossip who is up; without it the View is local suspicion from
+//     timeouts. Down and up marks are kept for the harness (Transitions).
+//   - Sloppy quorum (coord.QuorumSloppy) places a request on the first
+//     healthy members of the extended preference list; a fallback's write
+//     names the replica it stands in for (WriteRequest.HintFor).
+//   - Hinted handoff (handoff.go): a fallback keeps such a write in its
+//     hint store (Storage.Dir/hints, synced before the acknowledgement),
+//     answers reads of the key with it, and hands it to its target when
+//     the target is believed up, throttled, deleting it only after the
+//     target's durable acknowledgement; hints past their window are
+//     dropped and counted.
+//
 // # Seams for what comes next
 //
-//   - Failure detection: the coordinator asks a coord.View whether a node is
-//     believed up; today that is local suspicion from timeouts, later gossip,
-//     which will also carry ring versions (the View's Membership).
-//   - Sloppy quorum and hinted handoff: WriteRequest.HintFor and
-//     ring.ExtendedList are in place; the replica stores data under a
-//     namespace byte so hints get their own.
+//   - Ring versions travel in gossip entries (the version number today;
+//     the payload is for join and leave).
 //   - Anti-entropy and range streaming: stored keys sort by ring hash
 //     (replica package), so a ring range is one engine range.
 package node

@@ -11,6 +11,9 @@ import (
 	"dynasim/node/versions"
 )
 
+// engineDirName is the engine's directory under Storage.Dir.
+const engineDirName = "engine"
+
 // lsmEngine adapts the storage engine (node/lsm) to replica.Engine.
 type lsmEngine struct{ db *lsm.DB }
 
@@ -87,7 +90,7 @@ func (c *StorageConfig) openEngine(fs disk.FS, keyLimit int, now func() time.Tim
 	if err != nil {
 		return lsmEngine{}, err
 	}
-	db, err := lsm.Open(fs, c.Dir+"/engine", opts)
+	db, err := lsm.Open(fs, c.Dir+"/"+engineDirName, opts)
 	if err != nil {
 		return lsmEngine{}, err
 	}

@@ -2,10 +2,14 @@ package node
 
 import (
 	"fmt"
+	"path"
+	"strings"
 	"time"
 
+	"dynasim/disk"
 	"dynasim/internal/slab"
 	"dynasim/node/coord"
+	"dynasim/node/gossip"
 	"dynasim/node/replica"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
@@ -31,6 +35,18 @@ func prepare(cfg Config) (*shared, error) {
 	}
 	if err := cfg.Storage.Validate(); err != nil {
 		return nil, err
+	}
+	if err := cfg.Membership.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.HintedHandoff.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Coordinator.Quorum == coord.QuorumSloppy && !cfg.HintedHandoff.Enabled {
+		return nil, fmt.Errorf("node: a sloppy quorum needs HintedHandoff enabled: its fallbacks keep the writes they take as hints")
+	}
+	if hd, dd := disk.CleanPath(cfg.HintedHandoff.Store.Dir), disk.CleanPath(path.Join(cfg.Storage.Dir, engineDirName)); hd == dd || strings.HasPrefix(hd, dd+"/") {
+		return nil, fmt.Errorf("node: HintedHandoff.Store.Dir %q is inside the engine's directory", cfg.HintedHandoff.Store.Dir)
 	}
 	if _, err := cfg.Storage.engineOptions(cfg.Coordinator.Limits.KeySizeBytes, func() time.Time { return time.Time{} }); err != nil {
 		return nil, err
@@ -88,6 +104,18 @@ type Node struct {
 	// view holds the node's own current ring version (Membership) and
 	// its suspicion of the members; SetMembership replaces the version.
 	view *coord.Suspicion
+	// coordView is the coordinator's View: view itself, or with gossip
+	// enabled a gossipView over it (failure.go).
+	coordView coord.View
+
+	// gossip is the node's membership list and failure detector (nil when
+	// Config.Membership is disabled); seenMarks is how many of its
+	// transitions the node has reacted to.
+	gossip    *gossip.Gossip
+	seenMarks int
+	// hh is the hint store and handoff state (nil when
+	// Config.HintedHandoff is disabled; handoff.go).
+	hh *handoffState
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -129,10 +157,24 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch, engine: eng}
 	n.store = replica.NewStore(eng, sh.v, st.RowCacheBytes)
 	n.view = coord.NewSuspicion(m, sh.cfg.Coordinator.SuspectFor)
-	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.v, host{n}, n.view)
+	n.coordView = n.view
+	if sh.cfg.Membership.Enabled {
+		if err := n.startGossip(m); err != nil {
+			eng.Close()
+			return nil, err
+		}
+		n.coordView = gossipView{Suspicion: n.view, g: n.gossip}
+	}
+	n.coord, err = coord.New(sh.cfg.Coordinator, self, epoch, sh.v, host{n}, n.coordView)
 	if err != nil {
 		eng.Close()
 		return nil, err
+	}
+	if sh.cfg.HintedHandoff.Enabled {
+		if err := n.startHandoff(); err != nil {
+			eng.Close()
+			return nil, err
+		}
 	}
 	n.stats.Epoch = epoch
 	n.stats.RingVersion = m.Version()
@@ -145,6 +187,8 @@ const (
 	timerTick     uint8 = iota + 1 // the coordinator's timeout tick
 	timerSync                      // the group-commit window closed; ID is the generation
 	timerMaintain                  // the engine's background work
+	timerGossip                    // a gossip round (failure.go)
+	timerHandoff                   // a hinted handoff check; ID 1: a throttle retry
 )
 
 // Handle implements Process: it processes one event, then makes durable
@@ -177,7 +221,13 @@ func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
 	case *wire.ReadResponse:
 		n.coord.HandleReadResponse(from, m)
 	case *wire.WriteAck:
+		if m.OpID&handoffBit != 0 {
+			n.handoffAck(from, m)
+			return
+		}
 		n.coord.HandleWriteAck(from, m)
+	case *wire.GossipPush, *wire.GossipReply:
+		n.gossipStep(from, msg)
 	default:
 		n.stats.UnknownMessages++
 	}
@@ -194,6 +244,14 @@ func (n *Node) handleTimer(t Timer) {
 		}
 	case timerMaintain:
 		n.maintain()
+	case timerGossip:
+		if n.gossip != nil {
+			n.gossipTick()
+		}
+	case timerHandoff:
+		if n.hh != nil {
+			n.handoffTimer(t)
+		}
 	}
 }
 
@@ -254,6 +312,11 @@ func (n *Node) SetMembership(m *ring.Membership) error {
 	}
 	n.view.SetMembership(m)
 	n.stats.RingVersion = m.Version()
+	if n.gossip != nil {
+		if err := n.gossip.SetRing(m.Version(), nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -270,6 +333,9 @@ func (n *Node) ReadLocal(key []byte) (wire.SiblingSet, error) {
 // Close makes every write durable and closes the engine, for a graceful
 // shutdown. The node must not be used afterwards.
 func (n *Node) Close() error {
+	if n.hh != nil {
+		_ = n.hh.store.Close() // every hint is durable already
+	}
 	serr := n.store.Sync()
 	cerr := n.store.Close()
 	if serr != nil {

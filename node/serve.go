@@ -11,6 +11,9 @@ import (
 func (n *Node) serveRead(from wire.Addr, m *wire.ReadRequest) {
 	n.stats.ReplicaReads++
 	set, err := n.store.Read(m.Key, ring.HashKey(m.Key))
+	if err == nil && n.hh != nil {
+		set = n.withHints(m.Key, set)
+	}
 	resp := n.readResponses.New()
 	*resp = wire.ReadResponse{OpID: m.OpID, Status: wire.StatusOK, Set: set}
 	if err != nil {
@@ -25,6 +28,14 @@ func (n *Node) serveRead(from wire.Addr, m *wire.ReadRequest) {
 // failure.
 func (n *Node) serveWrite(from wire.Addr, m *wire.WriteRequest) {
 	n.stats.ReplicaWrites++
+	if n.serveHandoff(from, m) {
+		return
+	}
+	if n.hh != nil && m.HintFor != wire.None && m.HintFor != n.self && m.Purpose != wire.PurposeHandoff {
+		// A sloppy quorum's fallback: keep the write as a hint.
+		n.storeHint(from, m)
+		return
+	}
 	_, _, err := n.store.Merge(m.Key, ring.HashKey(m.Key), m.Set)
 	ack := n.writeAcks.New()
 	*ack = wire.WriteAck{OpID: m.OpID, Status: wire.StatusOK}

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"dynasim/node/coord"
+	"dynasim/node/gossip"
+	"dynasim/node/hints"
 	"dynasim/node/lsm"
 	"dynasim/node/replica"
 )
@@ -39,6 +41,13 @@ type Stats struct {
 	Reopens, ReopenFailures uint64
 	LastReopenError         string
 
+	// Handoff counts the node's hinted handoff; Hints are its hint store's
+	// counters (zero with hinted handoff disabled); Gossip its gossip's
+	// (zero with membership disabled).
+	Handoff HandoffStats
+	Hints   hints.Stats
+	Gossip  gossip.Stats
+
 	Coordinator coord.Stats
 	Replica     replica.Stats
 	// Engine is the storage engine's counters: write path, flushes,
@@ -53,5 +62,11 @@ func (n *Node) Stats() Stats {
 	s.Coordinator = n.coord.Stats()
 	s.Replica = n.store.Stats()
 	s.Engine = n.engine.db.Stats()
+	if n.hh != nil {
+		s.Hints = n.hh.store.Stats()
+	}
+	if n.gossip != nil {
+		s.Gossip = n.gossip.Stats()
+	}
 	return s
 }

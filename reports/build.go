@@ -93,6 +93,9 @@ type Input struct {
 	// traffic table and only history-derived node load.
 	Messages []MessageStats
 	Nodes    []NodeStats
+	// Membership and Hints are copied into the report when set.
+	Membership *Membership
+	Hints      *Hints
 	// Notes are copied into the report (see Report.Notes).
 	Notes   []string
 	Options Options
@@ -180,6 +183,8 @@ func Build(in Input) (*Report, error) {
 		Siblings:   siblings(res.Siblings),
 		Timeline:   timeline(h),
 		Notes:      slices.Clone(in.Notes),
+		Membership: in.Membership,
+		Hints:      in.Hints,
 	}
 	if c := res.Ops; c.Total != r.Ops.Total || c.OK != r.Ops.OK || c.Failed != r.Ops.Failed || c.Unknown != r.Ops.Unknown || c.FinalReads != r.Ops.FinalReads {
 		return nil, fmt.Errorf("reports: the results count %d operations (%d ok, %d final reads) but the history has %d (%d ok, %d final reads): they are not from the same run",

@@ -76,12 +76,15 @@ type htmlPage struct {
 	Siblings     htmlTable
 	Messages     htmlTable
 	Nodes        htmlTable
-	LatencyCDF   htmlPlot
-	Timeline     htmlPlot
-	TVisPlot     htmlPlot
-	Probe        htmlTable
-	ProbePlot    htmlPlot
-	NodePlot     htmlPlot
+	// Failures is the membership and hints table; nil when the run had
+	// neither.
+	Failures   *htmlTable
+	LatencyCDF htmlPlot
+	Timeline   htmlPlot
+	TVisPlot   htmlPlot
+	Probe      htmlTable
+	ProbePlot  htmlPlot
+	NodePlot   htmlPlot
 }
 
 // WriteHTML writes the report as one self-contained HTML page: inline CSS,
@@ -103,6 +106,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	if r.Staleness.Probe != nil {
 		page.Probe = toHTML(probeTable(r))
+	}
+	if t := failuresTable(r); t != nil {
+		ft := toHTML(t)
+		page.Failures = &ft
 	}
 	for _, f := range []struct {
 		dst     *htmlPlot

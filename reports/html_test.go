@@ -237,3 +237,15 @@ func TestHTMLEdgeCases(t *testing.T) {
 		require.Len(t, svgs(t, page(t, r)), 3)
 	})
 }
+
+func TestHTMLShowsFailuresOnlyWhenPresent(t *testing.T) {
+	r := sampleReport(t, 300)
+	var buf bytes.Buffer
+	require.NoError(t, WriteHTML(&buf, r))
+	require.NotContains(t, buf.String(), `id="failures"`)
+	r.Hints = &Hints{HintCounts: HintCounts{Created: 3, Delivered: 3}, Nodes: []NodeHints{{Name: "n1", HintCounts: HintCounts{Created: 3, Delivered: 3}}}}
+	buf.Reset()
+	require.NoError(t, WriteHTML(&buf, r))
+	require.Contains(t, buf.String(), `id="failures"`)
+	require.Contains(t, buf.String(), "hints: 3 created, 3 delivered")
+}

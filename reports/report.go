@@ -82,6 +82,10 @@ type Report struct {
 	Messages     Messages              `json:"messages"`
 	Nodes        []NodeLoad            `json:"nodes"`
 	Timeline     Timeline              `json:"timeline"`
+	// Membership and Hints are present when the run's nodes gossip and
+	// keep hints (runner).
+	Membership *Membership `json:"membership,omitempty"`
+	Hints      *Hints      `json:"hints,omitempty"`
 	// Notes are things the run wants a reader to know that no check
 	// measures: scheduled faults that could not be applied, a workload that
 	// did not finish in time, a visualisation that could not be written.

@@ -211,3 +211,25 @@ func TestSummaryLine(t *testing.T) {
 	require.Equal(t, want, SummaryLine(r))
 	require.NotContains(t, SummaryLine(r), "\n")
 }
+
+func TestTextShowsFailureDetectionAndHints(t *testing.T) {
+	r := sampleReport(t, 300)
+	require.NotContains(t, text(t, r, TextOptions{}), "FAILURE DETECTION AND HINTS")
+	r.Membership = &Membership{
+		Nodes: []MembershipNode{
+			{Node: 0, Name: "n1", Marks: []MembershipMk{{AtS: 12, Member: "n3", Kind: "down", Reporters: 2}, {AtS: 30, Member: "n3", Kind: "up"}}},
+			{Node: 1, Name: "n2", Marks: []MembershipMk{{AtS: 5, Member: "n1", Kind: "down", Reporters: 2, False: true}}},
+		},
+		DetectionMs: DetectionQuantiles{Count: 2, P50: 5400, P99: 6100, Max: 6100},
+		FalseDown:   1,
+	}
+	r.Hints = &Hints{HintCounts: HintCounts{Created: 10, Delivered: 9, Dropped: 1},
+		Nodes: []NodeHints{{Node: 0, Name: "n1", HintCounts: HintCounts{Created: 10, Delivered: 9, Dropped: 1}}, {Node: 1, Name: "n2"}}}
+	out := text(t, r, TextOptions{})
+	lineWith(t, out, "FAILURE DETECTION AND HINTS")
+	lineWith(t, out, "| n1   |           1 |         1 |          0 |            10 |         9 |       1 |       0 |")
+	lineWith(t, out, "| n2   |           1 |         0 |          1 |             0 |")
+	lineWith(t, out, "detection of downed nodes: 2, p50 5400 ms, p99 6100 ms, max 6100 ms; missed 0")
+	lineWith(t, out, "false down marks", ": 1")
+	lineWith(t, out, "hints: 10 created, 9 delivered, 1 dropped, 0 pending")
+}

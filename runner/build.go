@@ -13,6 +13,7 @@ import (
 	"dynasim/internal/streams"
 	"dynasim/node"
 	"dynasim/node/coord"
+	"dynasim/node/gossip"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
 	"dynasim/scenarios"
@@ -102,6 +103,14 @@ func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
 	if err != nil {
 		return node.Config{}, err
 	}
+	quorum, err := coord.ParseQuorum(string(n.Quorum))
+	if err != nil {
+		return node.Config{}, err
+	}
+	membership, err := membershipConfig(r.Membership)
+	if err != nil {
+		return node.Config{}, err
+	}
 	return node.Config{
 		Ring: ring.Config{
 			VNodes: r.Cluster.VNodes,
@@ -126,8 +135,36 @@ func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
 			ReadRepair:     rr,
 			TwoPhaseWrites: n.TwoPhaseWrites,
 			RequestTimeout: time.Duration(n.RequestTimeout),
+			Quorum:         quorum,
 		},
-		Storage: storage,
+		Storage:    storage,
+		Membership: membership,
+		HintedHandoff: node.HintedHandoffConfig{
+			Enabled:       n.HintedHandoff.Enabled,
+			Window:        time.Duration(n.HintedHandoff.Window),
+			RateBytesPerS: int64(n.HintedHandoff.RateBytesPerS),
+			MaxInFlight:   n.HintedHandoff.MaxInFlight,
+		},
+	}, nil
+}
+
+// membershipConfig maps the scenario's membership section onto the node's
+// gossip.
+func membershipConfig(m scenarios.Membership) (node.MembershipConfig, error) {
+	d, err := gossip.ParseDetector(string(m.Detector))
+	if err != nil {
+		return node.MembershipConfig{}, err
+	}
+	return node.MembershipConfig{
+		Enabled: m.Enabled,
+		Gossip: gossip.Config{
+			GossipInterval:   time.Duration(m.Interval),
+			Fanout:           m.Fanout,
+			SuspectAfter:     time.Duration(m.SuspectAfter),
+			ConfirmReporters: m.ConfirmReporters,
+			Detector:         d,
+			PhiThreshold:     m.PhiThreshold,
+		},
 	}, nil
 }
 

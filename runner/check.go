@@ -109,7 +109,7 @@ func CheckHistory(h *history.History, opt CheckOptions) (*CheckOutcome, error) {
 	if lin {
 		expect.Linearizable = &lin
 	}
-	v, err := verdict(h, copt, expect.List(), nil)
+	v, err := verdict(h, copt, expect.List(), nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -18,9 +18,27 @@ import (
 // no operations of a kind) fails and says why: a verdict cannot rest on a
 // check that did not run.
 func Evaluate(list []scenarios.Expectation, h *history.History, res *checker.Results) []reports.Expectation {
+	return EvaluateRun(list, h, res, nil)
+}
+
+// RunFacts are what a simulation knows beyond its history: the membership
+// marks and hint counters (nil when the nodes did not gossip or keep
+// hints, and for a history checked on its own).
+type RunFacts struct {
+	Membership *reports.Membership
+	Hints      *reports.Hints
+}
+
+// EvaluateRun is Evaluate with the run's facts, which the membership and
+// hint expectations measure (without them they cannot be measured, and
+// fail).
+func EvaluateRun(list []scenarios.Expectation, h *history.History, res *checker.Results, facts *RunFacts) []reports.Expectation {
 	out := make([]reports.Expectation, 0, len(list))
 	for _, e := range list {
 		got, detail, ok := measure(e.Name, h, res)
+		if f, handled := measureRun(e.Name, list, facts); handled {
+			got, detail, ok = f.got, f.detail, f.ok
+		}
 		re := reports.Expectation{Name: e.Name, Want: e.Want, Got: got, Detail: detail}
 		if ok {
 			re.Pass = compare(e.Cmp, got, e.Want)
@@ -157,4 +175,65 @@ func latencies(h *history.History, op string) []float64 {
 	}
 	sort.Float64s(out)
 	return out
+}
+
+type measured struct {
+	got    any
+	detail string
+	ok     bool
+}
+
+// measureRun measures the expectations on the run's facts; handled is
+// false for the others.
+func measureRun(name string, list []scenarios.Expectation, facts *RunFacts) (m measured, handled bool) {
+	switch name {
+	case "detected_down_within_ms", "false_down_max":
+		if facts == nil || facts.Membership == nil {
+			return measured{"n/a", "membership (gossip) is not enabled, or the run's marks are not known", false}, true
+		}
+		mb := facts.Membership
+		if name == "false_down_max" {
+			return measured{float64(mb.FalseDown), "", true}, true
+		}
+		if len(mb.Detections) == 0 {
+			return measured{"n/a", "no node crashed or paused while others stayed up", false}, true
+		}
+		// A node down for less than the bound need not have been marked
+		// down at all; any other miss fails the expectation.
+		bound := 0.0
+		for _, e := range list {
+			if e.Name == name {
+				bound, _ = e.Want.(float64)
+			}
+		}
+		worst, count, short := 0.0, 0, 0
+		for _, d := range mb.Detections {
+			switch {
+			case !d.Missed:
+				worst = max(worst, d.AfterMs)
+				count++
+			case d.DownForS*1000 < bound:
+				short++
+			default:
+				return measured{"missed", fmt.Sprintf("%s never marked %s down (down at %.3fs for %.3fs)", d.Observer, d.Member, d.CrashS, d.DownForS), true}, true
+			}
+		}
+		if count == 0 {
+			return measured{"n/a", fmt.Sprintf("every downed node came back within the bound, before %d detections", short), false}, true
+		}
+		detail := fmt.Sprintf("%d detections, p50 %.0f ms", mb.DetectionMs.Count, mb.DetectionMs.P50)
+		if short > 0 {
+			detail += fmt.Sprintf("; %d not made while the node was down for less than the bound", short)
+		}
+		return measured{worst, detail, true}, true
+	case "hints_pending_max", "hints_dropped_max":
+		if facts == nil || facts.Hints == nil {
+			return measured{"n/a", "hinted handoff is not enabled, or the run's hint counters are not known", false}, true
+		}
+		if name == "hints_pending_max" {
+			return measured{float64(facts.Hints.Pending), "", true}, true
+		}
+		return measured{float64(facts.Hints.Dropped), "", true}, true
+	}
+	return measured{}, false
 }

@@ -185,6 +185,7 @@ func configSummary(r *scenarios.Resolved) reports.ConfigSummary {
 		VersionMode:    string(r.Node.VersionMode),
 		ReadRepair:     string(r.Node.ReadRepair),
 		TwoPhaseWrites: r.Node.TwoPhaseWrites,
+		SloppyQuorum:   r.Node.Quorum == "sloppy",
 	}
 }
 

@@ -3,6 +3,7 @@ package runner
 import (
 	"dynasim/node"
 	"dynasim/node/coord"
+	"dynasim/node/gossip"
 	"dynasim/node/versions"
 	"dynasim/sim"
 	"dynasim/sim/cluster"
@@ -310,6 +311,24 @@ func TestScenarioDefaultsAreTheEnginesDefaults(t *testing.T) {
 	require.Equal(t, want.Storage.SyncPeriod, got.Storage.SyncPeriod, "sync period")
 	require.Equal(t, want.Storage.AckBeforeSync, got.Storage.AckBeforeSync, "ack before sync")
 
+	require.Equal(t, want.Coordinator.Quorum, got.Coordinator.Quorum, "quorum")
+	require.Equal(t, want.Membership, got.Membership, "membership (enabled, interval, fanout, suspect_after, confirm_reporters, detector, phi_threshold)")
+	require.Equal(t, want.HintedHandoff, got.HintedHandoff, "hinted handoff (enabled, window, rate, in flight)")
+	// The same with the features switched on: the values a scenario
+	// leaves out are still the node's.
+	sc, err = scenarios.Parse("on.yaml", []byte("cluster: {nodes: 5}\nmembership: {enabled: true}\nnode: {quorum: sloppy, hinted_handoff: {enabled: true}}\n"))
+	require.NoError(t, err)
+	r, err = sc.Resolve(1)
+	require.NoError(t, err)
+	ccfg, err = clusterConfig(r)
+	require.NoError(t, err)
+	on := ccfg.Node.WithDefaults()
+	wantOn := want
+	wantOn.Membership.Enabled, wantOn.HintedHandoff.Enabled, wantOn.Coordinator.Quorum = true, true, coord.QuorumSloppy
+	require.Equal(t, wantOn.Membership, on.Membership, "membership")
+	require.Equal(t, wantOn.HintedHandoff, on.HintedHandoff, "hinted handoff")
+	require.Equal(t, wantOn.Coordinator.Quorum, on.Coordinator.Quorum, "quorum")
+
 	// The harness's own defaults for what a scenario also names.
 	require.Equal(t, cluster.DefaultQuiet, time.Duration(scenarios.DefaultQuietPeriod), "quiet period")
 
@@ -355,6 +374,22 @@ func TestScenarioEnumsAreTheNodesNames(t *testing.T) {
 		_, err := scenarios.Parse("m.yaml", []byte("node: {read_repair: "+name+"}\n"))
 		require.NoError(t, err, name)
 	}
+	require.Equal(t, coord.Config{}.WithDefaults().Quorum.String(), string(scenarios.DefaultQuorum))
+	require.Equal(t, gossip.Config{}.WithDefaults().Detector.String(), string(scenarios.DefaultDetector))
+	for _, name := range coord.QuorumNames() {
+		_, err := scenarios.Parse("m.yaml", []byte("node: {quorum: "+name+", hinted_handoff: {enabled: true}}\n"))
+		require.NoError(t, err, name)
+	}
+	for _, d := range []gossip.Detector{gossip.DetectorHeartbeat, gossip.DetectorPhi} {
+		_, err := scenarios.Parse("m.yaml", []byte("membership: {detector: "+d.String()+"}\n"))
+		require.NoError(t, err, d)
+		_, err = gossip.ParseDetector(d.String())
+		require.NoError(t, err)
+	}
 	_, err := scenarios.Parse("m.yaml", []byte("node: {version_mode: crdt}\n"))
 	require.ErrorContains(t, err, "vclock")
+	_, err = scenarios.Parse("m.yaml", []byte("node: {quorum: lax}\n"))
+	require.ErrorContains(t, err, "sloppy")
+	_, err = scenarios.Parse("m.yaml", []byte("membership: {detector: swim}\n"))
+	require.ErrorContains(t, err, "phi")
 }

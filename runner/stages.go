@@ -39,6 +39,9 @@ type Simulation struct {
 	Messages []reports.MessageStats
 	// Wall is the wall-clock time the simulation took.
 	Wall time.Duration
+	// Facts are the membership marks and hint counters (each nil when
+	// the feature is off).
+	Facts RunFacts
 }
 
 // Simulate runs r in the simulated world. progress, when set, is called as
@@ -106,6 +109,7 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		Nodes:       nodeStats(res, c.Ring().Ownership()),
 		Messages:    messageStats(res),
 		Wall:        wall,
+		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res)},
 	}, nil
 }
 
@@ -137,14 +141,15 @@ func Check(sim *Simulation, visualizationPath string) (*Verdict, error) {
 		TVisibilityMs:     r.Checks.TVisibilityMs,
 		MaxExamples:       r.Checks.MaxExamples,
 		VisualizationPath: visualizationPath,
-	}, r.Expect.List(), func(res *checker.Results) ([]string, error) { return checkProbe(r, sim.History, res) })
+	}, r.Expect.List(), &sim.Facts, func(res *checker.Results) ([]string, error) { return checkProbe(r, sim.History, res) })
 }
 
 // verdict is the checking step both Check and CheckHistory take: the
 // checkers with opt, then the expectations want.
-// extra, when set, adds results before the expectations are measured
-// (a probe's measurement and prediction) and returns notes.
-func verdict(h *history.History, opt checker.Options, want []scenarios.Expectation, extra func(*checker.Results) ([]string, error)) (*Verdict, error) {
+// facts, when set, are the run's own (membership and hints); extra, when
+// set, adds results before the expectations are measured (a probe's
+// measurement and prediction) and returns notes.
+func verdict(h *history.History, opt checker.Options, want []scenarios.Expectation, facts *RunFacts, extra func(*checker.Results) ([]string, error)) (*Verdict, error) {
 	results, err := checker.Check(h, opt)
 	if err != nil && results == nil {
 		return nil, err
@@ -160,7 +165,7 @@ func verdict(h *history.History, opt checker.Options, want []scenarios.Expectati
 		}
 		v.Notes = append(v.Notes, notes...)
 	}
-	v.Expectations = Evaluate(want, h, results)
+	v.Expectations = EvaluateRun(want, h, results, facts)
 	v.Passed = true
 	for _, e := range v.Expectations {
 		v.Passed = v.Passed && e.Pass
@@ -210,6 +215,8 @@ func BuildReport(sim *Simulation, v *Verdict, opt ReportOptions) (*reports.Repor
 		Expectations: v.Expectations,
 		Messages:     sim.Messages,
 		Nodes:        sim.Nodes,
+		Membership:   sim.Facts.Membership,
+		Hints:        sim.Facts.Hints,
 		Notes:        notes,
 		// The checks validated this very history (and nothing changes it).
 		HistoryValidated: v.validated == sim.History,

@@ -139,6 +139,22 @@
 //	    memtable_size_bytes: 4MiB # 16KiB to 1GiB
 //	    bloom_bits_per_key: 10    # 0: no Bloom filters
 //	    block_cache_size_bytes: 8MiB   # 0: no block cache
+//	  quorum: strict              # strict | sloppy (the first N healthy nodes of the
+//	                              # extended preference list; needs hinted_handoff)
+//	  hinted_handoff:             # fallbacks keep hinted writes on disk, hand them over
+//	    enabled: false            #   when the target is believed up again
+//	    window: 3h                # hints older than this are dropped (and counted)
+//	    rate_bytes_per_s: 1MiB    # handoff rate of one node, burst one second
+//	    max_in_flight: 16         # unacknowledged handoffs per target
+//
+//	membership:                   # gossip membership and failure detection
+//	  enabled: false              # false: each coordinator judges by missed replies only
+//	  interval: 1s                # gossip round
+//	  fanout: 2                   # peers per round
+//	  suspect_after: 5s           # heartbeat silence before suspicion; >= 2 intervals
+//	  confirm_reporters: 2        # heartbeat detector: reporters needed to mark down
+//	  detector: heartbeat         # heartbeat | phi
+//	  phi_threshold: 8            # phi detector: mark down above this
 //
 //	network:
 //	  default:                    # every link
@@ -241,6 +257,11 @@
 //	  p99_ms_max: {get: 20, put: 30}   # ... a mapping some (get, put, delete, all)
 //	  p999_ms_max: {all: 100}
 //	  prediction_agrees: true     # probe: measured and WARS-predicted curves agree
+//	  detected_down_within_ms: 20000   # every node that stayed up marked each crashed
+//	                              # or paused node down within this (needs membership)
+//	  false_down_max: 0           # down marks of nodes up for the whole suspect_after before
+//	  hints_pending_max: 0        # hints still held at the end (needs hinted_handoff)
+//	  hints_dropped_max: 0        # hints dropped past their window
 //
 //	sim:
 //	  event_cost: 0s              # processing time charged per event
@@ -369,6 +390,18 @@
 //	node.storage.memtable_size_bytes       4MiB
 //	node.storage.bloom_bits_per_key        10
 //	node.storage.block_cache_size_bytes    8MiB
+//	node.quorum                            strict
+//	node.hinted_handoff.enabled            false
+//	node.hinted_handoff.window             3h
+//	node.hinted_handoff.rate_bytes_per_s   1MiB
+//	node.hinted_handoff.max_in_flight      16
+//	membership.enabled                     false
+//	membership.interval                    1s
+//	membership.fanout                      2
+//	membership.suspect_after               5s
+//	membership.confirm_reporters           2
+//	membership.detector                    heartbeat
+//	membership.phi_threshold               8
 //	network.default.latency_ms             lognormal(median=1, sigma=0.5)
 //	network.default.kind_latency_ms        none
 //	network.default.loss_prob, dup_prob    0

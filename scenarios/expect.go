@@ -53,6 +53,19 @@ type Expect struct {
 	// intervals at the Bonferroni-adjusted confidence 1 -
 	// workload.probe.family_alpha / (number of delays) overlap.
 	PredictionAgrees *bool `yaml:"prediction_agrees,omitempty"`
+	// DetectedDownWithinMs bounds, in milliseconds, how long after a node
+	// crashed (or was paused) every node that stayed up took to mark it
+	// down (gossip); a live node that never did fails it. Needs
+	// membership.enabled.
+	DetectedDownWithinMs *float64 `yaml:"detected_down_within_ms,omitempty"`
+	// FalseDownMax is the most down marks of nodes whose process was up
+	// for the whole suspicion timeout before the mark.
+	FalseDownMax *int `yaml:"false_down_max,omitempty"`
+	// HintsPendingMax and HintsDroppedMax bound the hints held at the end
+	// (after the quiet period and final reads) and the hints dropped past
+	// their window. Need node.hinted_handoff.enabled.
+	HintsPendingMax *int `yaml:"hints_pending_max,omitempty"`
+	HintsDroppedMax *int `yaml:"hints_dropped_max,omitempty"`
 }
 
 // LatencyBound maps an operation kind (get, put, delete, or all for every
@@ -136,6 +149,15 @@ func (e Expect) List() []Expectation {
 		slices.Sort(ops)
 		for _, op := range ops {
 			out = append(out, Expectation{lb.name + "." + op, "<=", lb.b[OpName(op)]})
+		}
+	}
+	bound("detected_down_within_ms", "<=", e.DetectedDownWithinMs)
+	for _, c := range []struct {
+		name string
+		v    *int
+	}{{"false_down_max", e.FalseDownMax}, {"hints_pending_max", e.HintsPendingMax}, {"hints_dropped_max", e.HintsDroppedMax}} {
+		if c.v != nil {
+			out = append(out, Expectation{c.name, "<=", float64(*c.v)})
 		}
 	}
 	return out

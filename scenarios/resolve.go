@@ -35,6 +35,7 @@ func (s *Scenario) Resolve(seed uint64) (*Resolved, error) {
 	r := &Resolved{Name: s.Name, Description: s.Description, Seed: seed}
 	s.resolveCluster(src, r)
 	s.resolveNode(src, r)
+	s.resolveMembership(src, r)
 	s.resolveNetwork(src, r)
 	s.resolveDisksAndClocks(src, r)
 	s.resolveWorkload(src, r)
@@ -106,6 +107,19 @@ func (s *Scenario) resolveCluster(src streams.Source, r *Resolved) {
 	}
 }
 
+func (s *Scenario) resolveMembership(src streams.Source, r *Resolved) {
+	m := &s.Membership
+	r.Membership = Membership{
+		Enabled:          m.Enabled.pick(src, "membership.enabled", false),
+		Interval:         m.Interval.pick(src, "membership.interval", DefaultGossipInterval),
+		Fanout:           m.Fanout.pick(src, "membership.fanout", DefaultFanout),
+		SuspectAfter:     m.SuspectAfter.pick(src, "membership.suspect_after", DefaultSuspectAfter),
+		ConfirmReporters: m.ConfirmReporters.pick(src, "membership.confirm_reporters", DefaultConfirmReporters),
+		Detector:         m.Detector.pick(src, "membership.detector", DefaultDetector),
+		PhiThreshold:     m.PhiThreshold.pick(src, "membership.phi_threshold", DefaultPhiThreshold),
+	}
+}
+
 func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 	nc := &s.Node
 	n := nc.N.pick(src, "node.n", DefaultN)
@@ -138,6 +152,13 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 		ReadRepair:            nc.ReadRepair.pick(src, "node.read_repair", DefaultReadRepair),
 		TwoPhaseWrites:        nc.TwoPhaseWrites.pick(src, "node.two_phase_writes", false),
 		RequestTimeout:        nc.RequestTimeout.pick(src, "node.request_timeout", DefaultRequestTimeout),
+		Quorum:                nc.Quorum.pick(src, "node.quorum", DefaultQuorum),
+		HintedHandoff: HintedHandoff{
+			Enabled:       nc.HintedHandoff.Enabled.pick(src, "node.hinted_handoff.enabled", false),
+			Window:        nc.HintedHandoff.Window.pick(src, "node.hinted_handoff.window", DefaultHintWindow),
+			RateBytesPerS: nc.HintedHandoff.RateBytesPerS.pick(src, "node.hinted_handoff.rate_bytes_per_s", DefaultHintRateBytesPerS),
+			MaxInFlight:   nc.HintedHandoff.MaxInFlight.pick(src, "node.hinted_handoff.max_in_flight", DefaultHintMaxInFlight),
+		},
 		VClockPruning: Pruning{
 			SmallVClock: small,
 			BigVClock:   pr.BigVClock.pick(src, "node.vclock_pruning.big_vclock", max(DefaultBigVClock, small)),

@@ -17,12 +17,13 @@ type Resolved struct {
 	// Seed is the master seed of the run; it also picked the knobs.
 	Seed uint64 `yaml:"seed"`
 
-	Cluster  Cluster    `yaml:"cluster"`
-	Node     NodeConfig `yaml:"node"`
-	Network  Network    `yaml:"network"`
-	Disks    Disks      `yaml:"disks"`
-	Clocks   Clocks     `yaml:"clocks"`
-	Workload Workload   `yaml:"workload"`
+	Cluster    Cluster    `yaml:"cluster"`
+	Node       NodeConfig `yaml:"node"`
+	Membership Membership `yaml:"membership"`
+	Network    Network    `yaml:"network"`
+	Disks      Disks      `yaml:"disks"`
+	Clocks     Clocks     `yaml:"clocks"`
+	Workload   Workload   `yaml:"workload"`
 	// Faults are in file order; Actions lists them in time order with the
 	// reverse actions of `for:` windows.
 	Faults []Fault `yaml:"faults,omitempty"`
@@ -66,6 +67,27 @@ type NodeConfig struct {
 	RequestTimeout        Duration       `yaml:"request_timeout"`
 	VClockPruning         Pruning        `yaml:"vclock_pruning"`
 	Storage               Storage        `yaml:"storage"`
+	Quorum                QuorumMode     `yaml:"quorum"`
+	HintedHandoff         HintedHandoff  `yaml:"hinted_handoff"`
+}
+
+// HintedHandoff holds the hint store's and handoff's knobs.
+type HintedHandoff struct {
+	Enabled       bool     `yaml:"enabled"`
+	Window        Duration `yaml:"window"`
+	RateBytesPerS Bytes    `yaml:"rate_bytes_per_s"`
+	MaxInFlight   int      `yaml:"max_in_flight"`
+}
+
+// Membership holds gossip's knobs (node/gossip's Config).
+type Membership struct {
+	Enabled          bool     `yaml:"enabled"`
+	Interval         Duration `yaml:"interval"`
+	Fanout           int      `yaml:"fanout"`
+	SuspectAfter     Duration `yaml:"suspect_after"`
+	ConfirmReporters int      `yaml:"confirm_reporters"`
+	Detector         Detector `yaml:"detector"`
+	PhiThreshold     float64  `yaml:"phi_threshold"`
 }
 
 // Pruning holds the vector-clock pruning knobs.
@@ -309,6 +331,18 @@ const (
 	DefaultLinMemoryMB   = int64(2048)
 	DefaultMaxExamples   = 20
 	DefaultMaxQueued     = 1_000_000
+	// Membership and sloppy quorum (the node's own defaults; runner's
+	// tests hold them equal).
+	DefaultGossipInterval    = Duration(time.Second)
+	DefaultFanout            = 2
+	DefaultSuspectAfter      = Duration(5 * time.Second)
+	DefaultConfirmReporters  = 2
+	DefaultDetector          = Detector("heartbeat")
+	DefaultPhiThreshold      = 8.0
+	DefaultQuorum            = QuorumMode("strict")
+	DefaultHintWindow        = Duration(3 * time.Hour)
+	DefaultHintRateBytesPerS = Bytes(1 << 20)
+	DefaultHintMaxInFlight   = 16
 )
 
 // DefaultLatencyMs is the default one-way network latency (sim/network's default).

@@ -15,13 +15,14 @@ type Scenario struct {
 	Description string  `yaml:"description"`
 	Seed        *uint64 `yaml:"seed"`
 
-	Cluster  ClusterSpec    `yaml:"cluster"`
-	Node     NodeConfigSpec `yaml:"node"`
-	Network  NetworkSpec    `yaml:"network"`
-	Disks    DisksSpec      `yaml:"disks"`
-	Clocks   ClocksSpec     `yaml:"clocks"`
-	Workload WorkloadSpec   `yaml:"workload"`
-	Faults   []FaultSpec    `yaml:"faults"`
+	Cluster    ClusterSpec    `yaml:"cluster"`
+	Node       NodeConfigSpec `yaml:"node"`
+	Membership MembershipSpec `yaml:"membership"`
+	Network    NetworkSpec    `yaml:"network"`
+	Disks      DisksSpec      `yaml:"disks"`
+	Clocks     ClocksSpec     `yaml:"clocks"`
+	Workload   WorkloadSpec   `yaml:"workload"`
+	Faults     []FaultSpec    `yaml:"faults"`
 
 	QuietPeriod    Knob[Duration]      `yaml:"quiet_period"`
 	FinalReadLevel Knob[Level]         `yaml:"final_read_level"`
@@ -90,6 +91,28 @@ type NodeConfigSpec struct {
 	RequestTimeout        Knob[Duration]       `yaml:"request_timeout"`
 	VClockPruning         PruningSpec          `yaml:"vclock_pruning"`
 	Storage               StorageSpec          `yaml:"storage"`
+	Quorum                Knob[QuorumMode]     `yaml:"quorum"`
+	HintedHandoff         HintedHandoffSpec    `yaml:"hinted_handoff"`
+}
+
+// HintedHandoffSpec is `node.hinted_handoff`.
+type HintedHandoffSpec struct {
+	Enabled       Knob[bool]     `yaml:"enabled"`
+	Window        Knob[Duration] `yaml:"window"`
+	RateBytesPerS Knob[Bytes]    `yaml:"rate_bytes_per_s"`
+	MaxInFlight   Knob[int]      `yaml:"max_in_flight"`
+}
+
+// MembershipSpec is `membership:`, gossip membership and failure
+// detection.
+type MembershipSpec struct {
+	Enabled          Knob[bool]     `yaml:"enabled"`
+	Interval         Knob[Duration] `yaml:"interval"`
+	Fanout           Knob[int]      `yaml:"fanout"`
+	SuspectAfter     Knob[Duration] `yaml:"suspect_after"`
+	ConfirmReporters Knob[int]      `yaml:"confirm_reporters"`
+	Detector         Knob[Detector] `yaml:"detector"`
+	PhiThreshold     Knob[float64]  `yaml:"phi_threshold"`
 }
 
 // PruningSpec is `node.vclock_pruning` (Riak's knobs).

@@ -109,6 +109,11 @@ func TestReferenceFileParsesEveryField(t *testing.T) {
 	require.Equal(t, PruningSpec{Fixed(10), Fixed(20), Fixed(Duration(5 * time.Second)), Fixed(Duration(time.Hour))}, n.VClockPruning)
 	require.Equal(t, StorageSpec{Fixed[SyncPolicy]("group"), Fixed(Duration(2 * time.Millisecond)), Fixed(Bytes(1 << 20)), RangeOf(4, 16), Fixed(Bytes(16 << 20))}, n.Storage)
 
+	require.Equal(t, ChoiceOf[QuorumMode]("strict", "sloppy"), n.Quorum)
+	require.Equal(t, HintedHandoffSpec{Fixed(true), Fixed(Duration(time.Hour)), Fixed(Bytes(64 << 10)), RangeOf(4, 32)}, n.HintedHandoff)
+	require.Equal(t, MembershipSpec{Fixed(true), Fixed(Duration(500 * time.Millisecond)), RangeOf(1, 3), Fixed(Duration(3 * time.Second)),
+		Fixed(2), ChoiceOf[Detector]("heartbeat", "phi"), Fixed(10.0)}, s.Membership)
+
 	nw := s.Network
 	require.Equal(t, Fixed(dist.Spec{Dist: "lognormal", Median: 1, Sigma: 0.5}), nw.Default.LatencyMs)
 	require.Equal(t, Fixed(dist.Spec{Dist: "uniform", Min: 0.5, Max: 2}), nw.Default.KindLatencyMs["write_request"])
@@ -174,7 +179,11 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 			RequestTimeout: Duration(500 * time.Millisecond),
 			VClockPruning:  Pruning{50, 50, Duration(20 * time.Second), Duration(24 * time.Hour)},
 			Storage:        Storage{"every", 0, 4 << 20, 10, 8 << 20},
+			Quorum:         "strict",
+			HintedHandoff:  HintedHandoff{Enabled: false, Window: Duration(3 * time.Hour), RateBytesPerS: 1 << 20, MaxInFlight: 16},
 		},
+		Membership: Membership{Enabled: false, Interval: Duration(time.Second), Fanout: 2, SuspectAfter: Duration(5 * time.Second),
+			ConfirmReporters: 2, Detector: "heartbeat", PhiThreshold: 8},
 		Network: Network{Default: Link{LatencyMs: dist.Spec{Dist: "lognormal", Median: 1, Sigma: 0.5}, KindLatencyMs: map[string]dist.Spec{}}, MaxLatencyMs: 60000},
 		Disks:   Disks{Nodes: nodes},
 		Clocks:  Clocks{Nodes: clocks},

@@ -11,6 +11,7 @@ import (
 
 	"dynasim/disk"
 	"dynasim/node/coord"
+	"dynasim/node/gossip"
 	"dynasim/node/versions"
 	"dynasim/wire"
 )
@@ -209,14 +210,25 @@ type DiskFaultKind string
 // OpName names a client operation in expectations: get, put, delete, or all.
 type OpName string
 
-// The node's own names: versions.ParseMode and coord.ParseReadRepair read
-// exactly these.
+// QuorumMode is strict or sloppy (coord.Quorum's names).
+type QuorumMode string
+
+// Detector is the gossip failure detector: heartbeat or phi
+// (gossip.Detector's names).
+type Detector string
+
+// The node's own names: versions.ParseMode, coord.ParseReadRepair,
+// coord.ParseQuorum and gossip.ParseDetector read exactly these.
 func (VersionMode) enumValues() []string { return versions.ModeNames() }
 func (ReadRepair) enumValues() []string  { return coord.ReadRepairNames() }
-func (SyncPolicy) enumValues() []string  { return []string{"every", "group", "periodic"} }
-func (KeyDist) enumValues() []string     { return []string{"uniform", "zipfian", "hotspot", "sequential"} }
-func (Routing) enumValues() []string     { return []string{"random", "first_replica", "non_replica"} }
-func (LinMode) enumValues() []string     { return []string{"on", "off", "auto"} }
+func (QuorumMode) enumValues() []string  { return coord.QuorumNames() }
+func (Detector) enumValues() []string {
+	return []string{gossip.DetectorHeartbeat.String(), gossip.DetectorPhi.String()}
+}
+func (SyncPolicy) enumValues() []string { return []string{"every", "group", "periodic"} }
+func (KeyDist) enumValues() []string    { return []string{"uniform", "zipfian", "hotspot", "sequential"} }
+func (Routing) enumValues() []string    { return []string{"random", "first_replica", "non_replica"} }
+func (LinMode) enumValues() []string    { return []string{"on", "off", "auto"} }
 func (FinalReadKeys) enumValues() []string {
 	return []string{"written", "all"}
 }

@@ -52,6 +52,7 @@ func (s *Scenario) validate(probs *problemList) {
 	v.enums()
 	v.cluster()
 	v.nodeConfig()
+	v.membership()
 	v.network()
 	v.disks()
 	v.clocks()

@@ -57,6 +57,30 @@ func (v *validator) expect() {
 			v.bad("expect."+f.name, "must be a fraction within [0, 1], got %v", *f.x)
 		}
 	}
+	if x := e.DetectedDownWithinMs; x != nil && !(*x >= 0 && *x <= 1e9) {
+		v.bad("expect.detected_down_within_ms", "must be within [0, 1e9] ms, got %v", *x)
+	}
+	for _, f := range []struct {
+		name, needs, needsPath string
+		x                      *int
+		on                     Knob[bool]
+	}{
+		{"false_down_max", "membership.enabled", "membership", e.FalseDownMax, v.s.Membership.Enabled},
+		{"hints_pending_max", "node.hinted_handoff.enabled", "node.hinted_handoff", e.HintsPendingMax, v.s.Node.HintedHandoff.Enabled},
+		{"hints_dropped_max", "node.hinted_handoff.enabled", "node.hinted_handoff", e.HintsDroppedMax, v.s.Node.HintedHandoff.Enabled},
+		{"detected_down_within_ms", "membership.enabled", "membership", nil, v.s.Membership.Enabled},
+	} {
+		set := f.x != nil || (f.name == "detected_down_within_ms" && e.DetectedDownWithinMs != nil)
+		if !set {
+			continue
+		}
+		if f.x != nil && *f.x < 0 {
+			v.bad("expect."+f.name, "must be >= 0, got %d", *f.x)
+		}
+		if slices.Contains(f.on.Possible(false), false) && !v.failed(f.needsPath) {
+			v.bad("expect."+f.name, "measures what %s: true turns on, which is not on for every seed", f.needs)
+		}
+	}
 	if e.LostAckedWrites != nil && *e.LostAckedWrites < 0 {
 		v.bad("expect.lost_acked_writes", "must be >= 0, got %d", *e.LostAckedWrites)
 	}

@@ -175,4 +175,30 @@ func (v *validator) nodeConfig() {
 	within(v, st.MemtableSizeBytes, "node.storage.memtable_size_bytes", 16<<10, 1<<30) // lsm's bounds
 	within(v, st.BloomBitsPerKey, "node.storage.bloom_bits_per_key", 0, 64)
 	within(v, st.BlockCacheSizeBytes, "node.storage.block_cache_size_bytes", 0, 64<<30)
+
+	hh := &nc.HintedHandoff
+	within(v, hh.Window, "node.hinted_handoff.window", Duration(1e6), Duration(30*24*3600e9))
+	within(v, hh.RateBytesPerS, "node.hinted_handoff.rate_bytes_per_s", 1, 1<<40)
+	within(v, hh.MaxInFlight, "node.hinted_handoff.max_in_flight", 1, 1<<16) // node.MaxHintMaxInFlight
+	if slices.Contains(nc.Quorum.Possible(DefaultQuorum), "sloppy") && slices.Contains(hh.Enabled.Possible(false), false) && !v.failed("node.quorum", "node.hinted_handoff.enabled") {
+		v.bad("node.quorum", "quorum: sloppy needs node.hinted_handoff.enabled: true (its fallbacks keep the writes they take as hints)")
+	}
+}
+
+// membership checks the gossip knobs (node/gossip's bounds).
+func (v *validator) membership() {
+	m := &v.s.Membership
+	within(v, m.Interval, "membership.interval", Duration(1e6), Duration(3600e9))
+	within(v, m.Fanout, "membership.fanout", 1, 64)
+	within(v, m.SuspectAfter, "membership.suspect_after", Duration(2e6), Duration(24*3600e9))
+	within(v, m.ConfirmReporters, "membership.confirm_reporters", 1, 64)
+	within(v, m.PhiThreshold, "membership.phi_threshold", 1e-9, 1000)
+	_, ivHi := lohi(m.Interval, DefaultGossipInterval)
+	if saLo, _ := lohi(m.SuspectAfter, DefaultSuspectAfter); saLo < 2*ivHi && !v.failed("membership.interval", "membership.suspect_after") {
+		p := "membership.suspect_after"
+		if !m.SuspectAfter.Set {
+			p = "membership.interval"
+		}
+		v.bad(p, "suspect_after (%v) must be at least two intervals (%v): every member would be suspected between rounds", saLo, 2*ivHi)
+	}
 }

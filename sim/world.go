@@ -76,6 +76,9 @@ type World struct {
 	// trace, when set, sees every event the world delivers (tests, debugging).
 	trace    func(Trace)
 	inFlight int // messages scheduled for delivery (InFlight)
+	// background are those of inFlight that are background traffic
+	// (gossip), which never drains (InFlightForeground).
+	background int
 }
 
 // eventKind says what an event does when it fires.
@@ -194,6 +197,9 @@ func (w *World) dispatch(at Time, e *event) bool {
 	switch e.kind {
 	case evMessage:
 		w.inFlight--
+		if isBackground(e.msg) {
+			w.background--
+		}
 		w.deliverMessage(at, e)
 	case evTimer:
 		w.deliverTimer(at, e)
@@ -312,11 +318,24 @@ func (w *World) send(from wire.Addr, to wire.Addr, m wire.Message, departAt Time
 		w.sched.Schedule(Time(arr.AtNs[i]), event{kind: evMessage, to: to, from: from, digest: digest, msg: m})
 	}
 	w.inFlight += arr.N
+	if isBackground(m) {
+		w.background += arr.N
+	}
 }
 
 // InFlight is the number of messages sent and not yet delivered (or dropped
 // on arrival): what the network still holds.
 func (w *World) InFlight() int { return w.inFlight }
+
+// InFlightForeground is InFlight without background traffic — gossip,
+// which nodes send every round and so never drains: what a harness waits
+// for when it lets the network settle.
+func (w *World) InFlightForeground() int { return w.inFlight - w.background }
+
+func isBackground(m wire.Message) bool {
+	k := m.Kind()
+	return k == wire.KindGossipPush || k == wire.KindGossipReply
+}
 
 // digest returns a message's encoded size and a digest of its bytes for the
 // fingerprint. Messages of the wire codec end with a CRC-32C of their

@@ -48,6 +48,48 @@ func ParseReadRepair(s string) (ReadRepair, error) {
 	return 0, fmt.Errorf("coord: unknown read repair mode %q (want off, async or blocking)", s)
 }
 
+// Quorum says which nodes a request's N replicas are.
+type Quorum uint8
+
+const (
+	// QuorumStrict: the first N members of the key's preference list,
+	// whatever the view believes about them (a request fails when too
+	// many are down).
+	QuorumStrict Quorum = iota + 1
+	// QuorumSloppy: the first N healthy members of the key's extended
+	// preference list. A replica the view believes down is replaced by the
+	// next member after the preference list that is believed up (a
+	// distinct node, preferably of the replaced replica's datacenter and on
+	// a rack the request does not use yet), and the write sent to it names
+	// the replica it stands in for (WriteRequest.HintFor), so the fallback
+	// keeps it as a hint and hands it over later. Reads may then be
+	// answered by fallbacks that never saw the newest write: W+R>N no
+	// longer implies that a read sees the last acknowledged write.
+	QuorumSloppy
+)
+
+var quorumNames = [...]string{"", "strict", "sloppy"}
+
+func (q Quorum) String() string {
+	if q >= QuorumStrict && q <= QuorumSloppy {
+		return quorumNames[q]
+	}
+	return fmt.Sprintf("Quorum(%d)", uint8(q))
+}
+
+// QuorumNames lists the quorum modes' names, as ParseQuorum reads them.
+func QuorumNames() []string { return append([]string(nil), quorumNames[1:]...) }
+
+// ParseQuorum parses "strict" or "sloppy".
+func ParseQuorum(s string) (Quorum, error) {
+	for i, n := range quorumNames {
+		if n != "" && n == s {
+			return Quorum(i), nil
+		}
+	}
+	return 0, fmt.Errorf("coord: unknown quorum mode %q (want strict or sloppy)", s)
+}
+
 // Config holds the coordinator's knobs. Zero fields take the defaults
 // documented on each; Validate checks the result.
 type Config struct {
@@ -66,6 +108,9 @@ type Config struct {
 	// timestamp it saw, so last-write-wins orders it after them even when
 	// the coordinator's clock is behind. Default false (one phase).
 	TwoPhaseWrites bool
+	// Quorum is strict (default) or sloppy: which nodes serve as a
+	// request's N replicas (see Quorum).
+	Quorum Quorum
 	// RequestTimeout bounds a request from its arrival: a get that has not
 	// reached R replies fails; a put that has not reached W acknowledgements
 	// ends with an unknown outcome. Default 500 ms.
@@ -122,6 +167,9 @@ func (c Config) WithDefaults() Config {
 	if c.ReadRepair == 0 {
 		c.ReadRepair = ReadRepairAsync
 	}
+	if c.Quorum == 0 {
+		c.Quorum = QuorumStrict
+	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
@@ -160,6 +208,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadRepair < ReadRepairOff || c.ReadRepair > ReadRepairBlocking {
 		return fmt.Errorf("coord: unknown read repair mode %d", c.ReadRepair)
+	}
+	if c.Quorum < QuorumStrict || c.Quorum > QuorumSloppy {
+		return fmt.Errorf("coord: unknown quorum mode %d", c.Quorum)
 	}
 	if c.RequestTimeout < 0 || c.ForwardTimeout < 0 || c.SuspectFor < 0 {
 		return fmt.Errorf("coord: timeouts must be positive (request %v, forward %v, suspect %v)", c.RequestTimeout, c.ForwardTimeout, c.SuspectFor)

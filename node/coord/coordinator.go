@@ -59,6 +59,8 @@ type Coordinator struct {
 	free    []*op
 	counter uint32
 	prefBuf []wire.Addr
+	extBuf  []wire.Addr // sloppy: the extended preference list
+	candBuf []wire.Addr // sloppy: its healthy fallbacks
 	valBuf  [][]byte
 	stats   Stats
 	msgs    messages
@@ -171,10 +173,12 @@ func (c *Coordinator) finish(o *op) {
 }
 
 // placeReplicas fills the op's replicas with the first n entries of the
-// key's preference list (n = 0: all of them).
+// key's preference list (n = 0: all of them). Under a sloppy quorum every
+// one the view believes down is then replaced by a fallback (sloppy).
 func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
 	o.key, o.hash = key, ring.HashKey(key)
-	c.prefBuf = c.membership().PreferenceList(o.hash, c.prefBuf[:0])
+	m := c.membership()
+	c.prefBuf = m.PreferenceList(o.hash, c.prefBuf[:0])
 	want := int(n)
 	if want == 0 {
 		want = len(c.prefBuf)
@@ -188,11 +192,106 @@ func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
 	o.n = want
 	for i := 0; i < want; i++ {
 		o.replicas[i] = c.prefBuf[i]
-		if c.prefBuf[i] == c.self {
+		o.hintFor[i] = wire.None
+	}
+	if c.cfg.Quorum == QuorumSloppy {
+		c.sloppy(o, m)
+	}
+	for i := 0; i < want; i++ {
+		if o.replicas[i] == c.self {
 			o.self = i
 		}
 	}
 	return nil
+}
+
+// sloppy replaces every replica of o the view believes down (this node is
+// never down to itself) by the first member after the key's preference
+// list that is believed up and not chosen yet, in clockwise order,
+// preferring one of the replaced replica's datacenter and, among those, one
+// on a rack the request does not use yet: the extended preference list's
+// distinct nodes, with the placement's datacenter and rack rules kept
+// where the healthy members allow. A replica with no healthy fallback left
+// stays (the request may still reach it). The fallback carries a hint
+// naming the replica (o.hintFor).
+func (c *Coordinator) sloppy(o *op, m *ring.Membership) {
+	now := c.host.Now()
+	down := 0
+	for i := 0; i < o.n; i++ {
+		if o.replicas[i] != c.self && !c.view.Up(o.replicas[i], now) {
+			down++
+		}
+	}
+	if down == 0 {
+		return
+	}
+	c.extBuf, _ = m.ExtendedList(o.hash, m.Len(), c.extBuf[:0])
+	// Candidates: the members after the first o.n of the extended list
+	// (a request with N below the placement's may use the rest of the
+	// preference list too), believed up. This node is never its own
+	// fallback: its local replica is its data, not a hint store.
+	cand := c.candBuf[:0]
+	for _, a := range c.extBuf[o.n:] {
+		if a != c.self && c.view.Up(a, now) {
+			cand = append(cand, a)
+		}
+	}
+	c.candBuf = cand
+	rackOf := func(a wire.Addr) (string, string) {
+		mb, _ := m.ByAddr(a)
+		return mb.DC, mb.Rack
+	}
+	for i := 0; i < o.n && len(cand) > 0; i++ {
+		r := o.replicas[i]
+		if r == c.self || c.view.Up(r, now) {
+			continue
+		}
+		dc, _ := rackOf(r)
+		best, bestScore := -1, -1
+		for j, a := range cand {
+			if a == wire.None {
+				continue
+			}
+			adc, arack := rackOf(a)
+			score := 0
+			if adc == dc {
+				score += 2
+			}
+			if !c.rackUsed(o, m, adc, arack) {
+				score++
+			}
+			if score > bestScore {
+				best, bestScore = j, score
+			}
+		}
+		if best < 0 {
+			break
+		}
+		o.replicas[i], o.hintFor[i] = cand[best], r
+		cand[best] = wire.None
+		o.fallbacks++
+	}
+	c.stats.SloppyRequests++
+	c.stats.Fallbacks += uint64(o.fallbacks)
+}
+
+// rackUsed reports whether a replica of o (other than the down ones about
+// to be replaced, which the rule is about) is on rack (dc, rack).
+func (c *Coordinator) rackUsed(o *op, m *ring.Membership, dc, rack string) bool {
+	if rack == "" {
+		return false
+	}
+	now := c.host.Now()
+	for i := 0; i < o.n; i++ {
+		r := o.replicas[i]
+		if o.hintFor[i] == wire.None && r != c.self && !c.view.Up(r, now) {
+			continue
+		}
+		if mb, ok := m.ByAddr(r); ok && mb.DC == dc && mb.Rack == rack {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Coordinator) resolve(o *op, name string, req, def wire.Need) (quorum, error) {

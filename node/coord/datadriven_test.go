@@ -28,7 +28,9 @@ import (
 //
 // Commands:
 //
-//	new [w=2] [r=2] [read-repair=async|blocking|off] [two-phase] [mode=lww|dvv]
+//	new [w=2] [r=2] [read-repair=async|blocking|off] [two-phase] [mode=lww|dvv] [quorum=strict|sloppy]
+//	down nodes=A,B                       the view believes these nodes down
+//	                                     (nodes= with nothing: all up)
 //	replicas key=K                       the key's preference list
 //	ring version=V ids=I,I,I,I [n=N]     give the coordinator's view a new
 //	                                     ring version: node i (address i)
@@ -113,6 +115,12 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 			cfg.ReadRepair = rr
 		case "two-phase":
 			cfg.TwoPhaseWrites = true
+		case "quorum":
+			q, err := ParseQuorum(val)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Quorum = q
 		case "mode":
 			m, err := versions.ParseMode(val)
 			if err != nil {
@@ -135,7 +143,7 @@ func newWorld(t *testing.T, d *datadriven.TestData) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{v: v, view: &scriptView{m: m}, now: time.Unix(1000, 0)}
+	w := &world{v: v, view: &scriptView{m: m, down: map[wire.Addr]bool{}}, now: time.Unix(1000, 0)}
 	for i := range w.stores {
 		w.stores[i] = map[string]wire.SiblingSet{}
 	}
@@ -163,6 +171,21 @@ func (w *world) run(t *testing.T, d *datadriven.TestData) string {
 		return n
 	}
 	switch d.Cmd {
+	case "down":
+		clear(w.view.down)
+		for _, a := range d.CmdArgs {
+			if a.Key != "nodes" {
+				continue
+			}
+			for _, v := range a.Vals {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					t.Fatalf("%s: nodes: %v", d.Pos, err)
+				}
+				w.view.down[wire.Addr(n)] = true
+			}
+		}
+		return fmt.Sprintf("down: %d nodes\n", len(w.view.down))
 	case "replicas":
 		pl := w.view.m.PreferenceList(ring.HashKey([]byte(arg("key"))), nil)
 		return fmt.Sprintf("%s: %v\n", arg("key"), pl)
@@ -314,7 +337,11 @@ func (w *world) describe(m wire.Message) string {
 	case *wire.ReadResponse:
 		return fmt.Sprintf("read_response status=%v %s", m.Status, describeSet(w.v, m.Set))
 	case *wire.WriteRequest:
-		return fmt.Sprintf("write_request key=%s purpose=%v %s", m.Key, m.Purpose, describeSet(w.v, m.Set))
+		hint := ""
+		if m.HintFor != wire.None {
+			hint = fmt.Sprintf(" hint_for=%d", m.HintFor)
+		}
+		return fmt.Sprintf("write_request key=%s purpose=%v%s %s", m.Key, m.Purpose, hint, describeSet(w.v, m.Set))
 	case *wire.WriteAck:
 		return fmt.Sprintf("write_ack status=%v", m.Status)
 	case *wire.ClientPut:
@@ -395,10 +422,14 @@ func scriptRing(n int) ring.Config {
 	return ring.Config{VNodes: 16, Seed: 7, Placement: ring.Placement{N: n}}
 }
 
-// scriptView believes every node up, over the ring version the script set.
-type scriptView struct{ m *ring.Membership }
+// scriptView believes every node up but those the script says are down,
+// over the ring version the script set.
+type scriptView struct {
+	m    *ring.Membership
+	down map[wire.Addr]bool
+}
 
-func (v *scriptView) Membership() *ring.Membership { return v.m }
-func (*scriptView) Up(wire.Addr, time.Time) bool   { return true }
-func (*scriptView) Answered(wire.Addr, time.Time)  {}
-func (*scriptView) Missed(wire.Addr, time.Time)    {}
+func (v *scriptView) Membership() *ring.Membership     { return v.m }
+func (v *scriptView) Up(a wire.Addr, _ time.Time) bool { return !v.down[a] }
+func (*scriptView) Answered(wire.Addr, time.Time)      {}
+func (*scriptView) Missed(wire.Addr, time.Time)        {}

@@ -153,7 +153,7 @@ func (c *Coordinator) repair(o *op) {
 		if m == nil {
 			m = &wire.WriteRequest{Key: o.key, Purpose: wire.PurposeReadRepair, HintFor: wire.None, Set: all}
 		}
-		c.host.Send(o.replicas[i], m)
+		c.host.Send(o.replicas[i], c.hinted(o, i, m))
 	}
 }
 
@@ -183,7 +183,7 @@ func (c *Coordinator) startWriteBack(o *op) {
 			c.host.WriteLocal(o.id, o.key, o.hash, o.merged, false)
 			continue
 		}
-		c.host.Send(o.replicas[i], m)
+		c.host.Send(o.replicas[i], c.hinted(o, i, m))
 	}
 }
 

@@ -43,6 +43,12 @@ type op struct {
 	n        int
 	replicas [maxReplicas]wire.Addr
 	self     int // index of this node in replicas, or -1
+	// hintFor, per replica: the preference-list replica a sloppy quorum's
+	// fallback stands in for, or wire.None for a replica of the
+	// preference list (placeReplicas sets every entry).
+	hintFor [maxReplicas]wire.Addr
+	// fallbacks counts the replicas that are fallbacks.
+	fallbacks int
 
 	// rd and wr are per-replica progress of reads and writes.
 	rd   [maxReplicas]uint8

@@ -10,10 +10,18 @@ import (
 // view may be wrong, and the alternative is certain failure.
 func (c *Coordinator) forward(o *op, orig wire.Message) {
 	now := c.host.Now()
-	o.kind, o.phase, o.target = opProxy, phaseForward, o.replicas[0]
+	// Only a replica of the preference list may coordinate: a sloppy
+	// quorum's fallbacks stand in for the replicas they name.
+	primary := func(i int) wire.Addr {
+		if h := o.hintFor[i]; h != wire.None {
+			return h
+		}
+		return o.replicas[i]
+	}
+	o.kind, o.phase, o.target = opProxy, phaseForward, primary(0)
 	for i := 0; i < o.n; i++ {
-		if c.view.Up(o.replicas[i], now) {
-			o.target = o.replicas[i]
+		if a := primary(i); a != c.self && c.view.Up(a, now) {
+			o.target = a
 			break
 		}
 	}

@@ -36,9 +36,10 @@ func (c *Coordinator) HandleDelete(from wire.Addr, m *wire.ClientDelete) {
 	c.write(to, m.ReqID, m.Key, m.Context, nil, true, m.N, m.W, m)
 }
 
-// write starts a put or delete. Only a replica of the key may mint its
-// version (versions: dots must be unique), so a node outside the key's
-// replicas forwards the request to one.
+// write starts a put or delete. Only a node that keeps the key may mint
+// its version (versions: dots must be unique), so a node outside the key's
+// replicas forwards the request to one — unless a sloppy quorum believes
+// every replica down, when it coordinates itself as a stand-in (below).
 func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byte, tombstone bool, n uint8, w wire.Need, orig wire.Message) {
 	ctx, err := versions.DecodeContext(rawCtx)
 	if err != nil {
@@ -61,7 +62,18 @@ func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byt
 		c.finish(o)
 		return
 	}
-	if o.self < 0 {
+	if o.self < 0 && o.fallbacks == o.n {
+		// A sloppy quorum with every replica of the key believed down:
+		// there is no replica to forward to, so this node coordinates as
+		// a stand-in. It mints over its own local copy of the key and keeps
+		// the result there (WriteLocal, not counted towards W), which is
+		// what makes its dots unique: its next mint for the key reads
+		// them back, and a crash that loses the copy also ends this
+		// incarnation's actor. The write goes to the N fallbacks, each
+		// naming the replica it stands in for.
+		c.stats.StandIn++
+	} else if o.self < 0 {
+		// Not a replica: forward to the first replica believed up.
 		c.forward(o, orig)
 		return
 	}
@@ -161,9 +173,21 @@ func (c *Coordinator) mint(o *op, read wire.SiblingSet, twoPhase bool) {
 	*m = wire.WriteRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeClient, HintFor: wire.None, Set: set}
 	for i := 0; i < o.n; i++ {
 		if i != o.self {
-			c.host.Send(o.replicas[i], m)
+			c.host.Send(o.replicas[i], c.hinted(o, i, m))
 		}
 	}
+}
+
+// hinted is m for replica i of o: m itself for a replica of the preference
+// list, a copy naming the replica it stands in for for a fallback.
+func (c *Coordinator) hinted(o *op, i int, m *wire.WriteRequest) *wire.WriteRequest {
+	if o.hintFor[i] == wire.None {
+		return m
+	}
+	c.stats.HintedWrites++
+	h := *m
+	h.HintFor = o.hintFor[i]
+	return &h
 }
 
 func (c *Coordinator) writeProgress(o *op) {

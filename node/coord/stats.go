@@ -25,6 +25,16 @@ type Stats struct {
 	// Stray are answers for requests that had finished, or from nodes
 	// that were not asked; Duplicates are repeated answers.
 	Stray, Duplicates uint64
+	// SloppyRequests are requests a sloppy quorum placed with at least one
+	// replica believed down; Fallbacks the fallbacks it chose for them.
+	SloppyRequests, Fallbacks uint64
+	// HintedWrites are writes sent to fallbacks, naming the replica they
+	// stand in for.
+	HintedWrites uint64
+	// StandIn are puts and deletes this node coordinated without being a
+	// replica of the key, because a sloppy quorum found every replica
+	// down (put.go).
+	StandIn uint64
 	// DuplicateRequests are client or forwarded requests received again
 	// (or too late to tell) and not executed (dedupe.go).
 	DuplicateRequests uint64

@@ -566,3 +566,16 @@ func (g *Gossip) Leave() {
 	own.Status = wire.MemberLeft
 	own.Heartbeat++
 }
+
+// TransitionCount is how many marks Transitions holds.
+func (g *Gossip) TransitionCount() int { return len(g.transitions) }
+
+// TransitionsFrom returns the marks from index i on (i from an earlier
+// TransitionCount), oldest first. The slice is the store's: do not modify
+// it.
+func (g *Gossip) TransitionsFrom(i int) []Transition {
+	if i < 0 || i > len(g.transitions) {
+		return nil
+	}
+	return g.transitions[i:]
+}

@@ -80,6 +80,7 @@ type Store struct {
 	nextID   uint64
 	hints    map[uint64]*held
 	byTarget map[wire.Addr][]uint64 // ascending ids
+	byKey    map[string][]uint64    // ascending ids
 	inFlight map[wire.Addr]int
 	live     int64 // bytes of the add records of held hints
 	dead     int64 // other bytes of the active segment
@@ -128,7 +129,7 @@ func Open(fs disk.FS, cfg Config, now time.Time) (*Store, error) {
 	}
 	cfg = cfg.WithDefaults()
 	cfg.Dir = disk.CleanPath(cfg.Dir)
-	s := &Store{fs: fs, cfg: cfg, nextID: 1, hints: map[uint64]*held{}, byTarget: map[wire.Addr][]uint64{}, inFlight: map[wire.Addr]int{}}
+	s := &Store{fs: fs, cfg: cfg, nextID: 1, hints: map[uint64]*held{}, byTarget: map[wire.Addr][]uint64{}, byKey: map[string][]uint64{}, inFlight: map[wire.Addr]int{}}
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
@@ -367,6 +368,9 @@ func (s *Store) insert(h Hint, diskBytes int64) {
 	ids := s.byTarget[h.Target]
 	i, _ := slices.BinarySearch(ids, h.ID)
 	s.byTarget[h.Target] = slices.Insert(ids, i, h.ID)
+	kids := s.byKey[string(h.Key)]
+	i, _ = slices.BinarySearch(kids, h.ID)
+	s.byKey[string(h.Key)] = slices.Insert(kids, i, h.ID)
 	s.live += diskBytes
 	s.stats.Pending++
 	s.stats.PendingBytes += h.Bytes()
@@ -386,6 +390,15 @@ func (s *Store) remove(id uint64) bool {
 		delete(s.byTarget, e.h.Target)
 	} else {
 		s.byTarget[e.h.Target] = ids
+	}
+	kids := s.byKey[string(e.h.Key)]
+	if i, found := slices.BinarySearch(kids, id); found {
+		kids = slices.Delete(kids, i, i+1)
+	}
+	if len(kids) == 0 {
+		delete(s.byKey, string(e.h.Key))
+	} else {
+		s.byKey[string(e.h.Key)] = kids
 	}
 	if e.inFlight {
 		s.inFlight[e.h.Target]--
@@ -599,6 +612,21 @@ func (s *Store) expired(e *held, now time.Time) bool {
 // ascending ID. The slices inside are the store's: do not modify them.
 func (s *Store) Pending(target wire.Addr) []Hint {
 	ids := s.byTarget[target]
+	out := make([]Hint, len(ids))
+	for i, id := range ids {
+		out[i] = s.hints[id].h
+	}
+	return out
+}
+
+// ForKey returns the hints held for key, whatever their target, by
+// ascending ID (a fallback answering a read merges them). The slices
+// inside are the store's: do not modify them.
+func (s *Store) ForKey(key []byte) []Hint {
+	ids := s.byKey[string(key)]
+	if len(ids) == 0 {
+		return nil
+	}
 	out := make([]Hint, len(ids))
 	for i, id := range ids {
 		out[i] = s.hints[id].h

@@ -440,3 +440,32 @@ func TestALostSyncedTailIsReportedByTheNextSegmentsClaim(t *testing.T) {
 	require.ErrorIs(t, err, ErrCorrupt)
 	require.ErrorContains(t, err, "claims sequence")
 }
+
+func TestForKeyListsAKeysHintsAcrossTargetsAndRecovery(t *testing.T) {
+	fs := memFS(t)
+	s := open(t, fs, Config{Dir: "h"})
+	a, err := s.Add(hint(1, "k", 5, epoch))
+	require.NoError(t, err)
+	b, err := s.Add(hint(2, "k", 5, epoch))
+	require.NoError(t, err)
+	_, err = s.Add(hint(1, "other", 5, epoch))
+	require.NoError(t, err)
+	idsOf := func(hs []Hint) []uint64 {
+		var out []uint64
+		for _, h := range hs {
+			require.Equal(t, "k", string(h.Key))
+			out = append(out, h.ID)
+		}
+		return out
+	}
+	require.Equal(t, []uint64{a, b}, idsOf(s.ForKey([]byte("k"))))
+	require.Empty(t, s.ForKey([]byte("none")))
+	require.NoError(t, s.Ack(a))
+	require.Equal(t, []uint64{b}, idsOf(s.ForKey([]byte("k"))))
+	require.NoError(t, fs.Crash(disk.CrashTornWrite, rand.New(rand.NewPCG(1, 2))))
+	s = open(t, fs, Config{Dir: "h"})
+	require.Equal(t, []uint64{b}, idsOf(s.ForKey([]byte("k"))))
+	_, err = s.Expire(epoch.Add(DefaultWindow))
+	require.NoError(t, err)
+	require.Empty(t, s.ForKey([]byte("k")))
+}

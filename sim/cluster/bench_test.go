@@ -8,6 +8,7 @@ import (
 
 	"dynasim/history"
 	"dynasim/internal/dist"
+	"dynasim/node/coord"
 	"dynasim/node/versions"
 	"dynasim/sim"
 	"dynasim/wire"
@@ -30,7 +31,29 @@ func BenchmarkStandardWorkload(b *testing.B) {
 }
 
 func benchWorkload(b *testing.B, mode versions.Mode) {
-	cfg := testConfig(1, 5, mode)
+	benchWorkloadWith(b, testConfig(1, 5, mode))
+}
+
+// BenchmarkStandardWorkloadGossip is BenchmarkStandardWorkload with gossip
+// membership on at its defaults (and the sloppy variant with hinted
+// handoff), to compare simulated operations per wall second; it also
+// reports gossip's messages and bytes per virtual second.
+func BenchmarkStandardWorkloadGossip(b *testing.B) {
+	b.Run("gossip", func(b *testing.B) {
+		cfg := testConfig(1, 5, versions.ModeLWW)
+		cfg.Node.Membership.Enabled = true
+		benchWorkloadWith(b, cfg)
+	})
+	b.Run("gossip+sloppy", func(b *testing.B) {
+		cfg := testConfig(1, 5, versions.ModeLWW)
+		cfg.Node.Membership.Enabled = true
+		cfg.Node.Coordinator.Quorum = coord.QuorumSloppy
+		cfg.Node.HintedHandoff.Enabled = true
+		benchWorkloadWith(b, cfg)
+	})
+}
+
+func benchWorkloadWith(b *testing.B, cfg Config) {
 	c := newCluster(b, cfg)
 	rec, err := history.NewRecorder(history.RecorderConfig{MaxOps: b.N + 1000})
 	require.NoError(b, err)
@@ -52,6 +75,18 @@ func benchWorkload(b *testing.B, mode versions.Mode) {
 	require.NoError(b, wl.Err())
 	ops := wl.Stats().Started
 	b.ReportMetric(float64(ops)/elapsed.Seconds(), "simops/s")
+	if cfg.Node.Membership.Enabled {
+		var msgs, bytes uint64
+		for _, k := range c.World().Network().Stats().Kinds {
+			if k.Kind == wire.KindGossipPush || k.Kind == wire.KindGossipReply {
+				msgs += k.Sent
+				bytes += k.SentBytes
+			}
+		}
+		secs := time.Duration(c.World().Now()).Seconds()
+		b.ReportMetric(float64(msgs)/secs, "gossipmsgs/vs")
+		b.ReportMetric(float64(bytes)/secs, "gossipB/vs")
+	}
 }
 
 // BenchmarkStandardWorkloadByMode runs the standard workload under the

@@ -63,6 +63,11 @@ type slot struct {
 	cur    *node.Node
 	incs   int
 	past   Totals
+	// marks are the membership marks of earlier incarnations, with their
+	// incarnation.
+	marks []Mark
+	// hints sums the hint counters of earlier incarnations.
+	hints HintTotals
 }
 
 // New builds the world and starts every node: the members' endpoints are
@@ -219,7 +224,10 @@ func (c *Cluster) SetMembership(m *ring.Membership) error {
 // incarnations.
 func (c *Cluster) startNode(s *slot, self wire.Addr, env node.Env) (node.Process, error) {
 	if s.cur != nil {
-		s.past.add(s.cur.Stats())
+		st := s.cur.Stats()
+		s.past.add(st)
+		s.marks = c.appendMarks(s.marks, s.cur, s.incs)
+		s.hints.add(st, false)
 		s.cur = nil
 	}
 	if c.cfg.WireCheck {

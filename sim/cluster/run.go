@@ -96,7 +96,8 @@ type Result struct {
 	Fingerprint uint64
 	// InFlightAtEnd is how many messages were still on their way when the
 	// replicas' last states were recorded (after the final reads and a
-	// bounded wait for the network to drain).
+	// bounded wait for the network to drain), gossip (which never drains)
+	// left out.
 	InFlightAtEnd int
 	Events        uint64
 	// End is the virtual time the run ended; WorkloadEnd when the workload
@@ -215,10 +216,10 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	// replica that is behind only because a message is still on its way has
 	// not diverged, it has not converged yet (Result.InFlightAtEnd).
 	settleEnd := c.world.Now() + sim.Time(max(rc.Quiet, time.Second))
-	for c.world.InFlight() > 0 && c.world.Now() < settleEnd {
+	for c.world.InFlightForeground() > 0 && c.world.Now() < settleEnd {
 		c.world.Run(sim.Limit{Until: min(settleEnd, c.world.Now()+sim.Time(time.Millisecond))})
 	}
-	inFlightAtEnd := c.world.InFlight()
+	inFlightAtEnd := c.world.InFlightForeground()
 	if err := probe(); err != nil {
 		return nil, err
 	}

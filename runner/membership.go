@@ -1,0 +1,142 @@
+package runner
+
+import (
+	"sort"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"dynasim/node/gossip"
+	"dynasim/reports"
+	"dynasim/scenarios"
+	"dynasim/sim/cluster"
+)
+
+// downWindows are, per node name, the virtual-time intervals its process
+// was down (crashed) or frozen (paused), from the resolved schedule: a
+// crash or pause opens one, a restart or resume closes it, and so does
+// heal_at_end at the end of the workload; one still open closes at end.
+func downWindows(r *scenarios.Resolved, workloadEnd, end time.Duration) map[string][][2]time.Duration {
+	out := map[string][][2]time.Duration{}
+	open := map[string]time.Duration{}
+	isOpen := map[string]bool{}
+	closeAt := func(n string, at time.Duration) {
+		if isOpen[n] {
+			out[n] = append(out[n], [2]time.Duration{open[n], at})
+			isOpen[n] = false
+		}
+	}
+	for _, st := range r.Steps() {
+		for _, n := range st.Do.Nodes {
+			switch st.Do.Action {
+			case scenarios.ActCrash, scenarios.ActPause:
+				if !isOpen[n] {
+					open[n], isOpen[n] = st.At, true
+				}
+			case scenarios.ActRestart, scenarios.ActResume:
+				closeAt(n, st.At)
+			}
+		}
+	}
+	names := make([]string, 0, len(isOpen))
+	for n := range isOpen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if r.HealAtEnd {
+			closeAt(n, workloadEnd)
+		}
+		closeAt(n, end)
+	}
+	return out
+}
+
+// upThroughout reports whether node name's process was up for all of
+// [from, to].
+func upThroughout(w [][2]time.Duration, from, to time.Duration) bool {
+	for _, iv := range w {
+		if iv[0] <= to && iv[1] >= from {
+			return false
+		}
+	}
+	return true
+}
+
+// membershipReport builds the report's membership section from the
+// nodes' marks (nil with membership disabled).
+func membershipReport(r *scenarios.Resolved, res *cluster.Result) *reports.Membership {
+	if !r.Membership.Enabled {
+		return nil
+	}
+	windows := downWindows(r, time.Duration(res.WorkloadEnd), time.Duration(res.End))
+	suspect := time.Duration(r.Membership.SuspectAfter)
+	m := &reports.Membership{Nodes: []reports.MembershipNode{}, Detections: []reports.Detection{}}
+	for i, ns := range res.Nodes {
+		mn := reports.MembershipNode{Node: i, Name: ns.Name, Marks: []reports.MembershipMk{}}
+		for _, mk := range ns.Transitions {
+			at := time.Duration(mk.At)
+			e := reports.MembershipMk{AtS: at.Seconds(), Member: mk.Member, Kind: mk.Kind.String(), Reporters: mk.Reporters, Phi: mk.Phi}
+			if mk.Kind == gossip.MarkedDown && upThroughout(windows[mk.Member], at-suspect, at) {
+				e.False = true
+				m.FalseDown++
+			}
+			mn.Marks = append(mn.Marks, e)
+		}
+		m.Nodes = append(m.Nodes, mn)
+	}
+	// Detections: for every crash window of a member, every observer up
+	// for the whole window (a live node) must mark it down within it.
+	var lat []float64
+	for _, target := range res.Nodes {
+		for _, iv := range windows[target.Name] {
+			for _, obs := range res.Nodes {
+				if obs.Name == target.Name || !upThroughout(windows[obs.Name], iv[0], iv[1]) {
+					continue
+				}
+				d := reports.Detection{Member: target.Name, Observer: obs.Name, CrashS: iv[0].Seconds(), DownForS: (iv[1] - iv[0]).Seconds(), Missed: true}
+				for _, mk := range obs.Transitions {
+					at := time.Duration(mk.At)
+					if mk.Member == target.Name && mk.Kind == gossip.MarkedDown && at >= iv[0] && at <= iv[1] {
+						d.Missed, d.AfterMs = false, float64(at-iv[0])/1e6
+						lat = append(lat, d.AfterMs)
+						break
+					}
+				}
+				if d.Missed {
+					m.MissedDetections++
+				}
+				m.Detections = append(m.Detections, d)
+			}
+		}
+	}
+	if len(lat) > 0 {
+		sort.Float64s(lat)
+		m.DetectionMs = reports.DetectionQuantiles{Count: len(lat), P50: stat.Quantile(0.5, stat.Empirical, lat, nil),
+			P99: stat.Quantile(0.99, stat.Empirical, lat, nil), Max: lat[len(lat)-1]}
+	}
+	return m
+}
+
+// hintsReport builds the report's hints section (nil with hinted handoff
+// disabled).
+func hintsReport(r *scenarios.Resolved, res *cluster.Result) *reports.Hints {
+	if !r.Node.HintedHandoff.Enabled {
+		return nil
+	}
+	h := &reports.Hints{Nodes: []reports.NodeHints{}}
+	for i, ns := range res.Nodes {
+		t := ns.Hints
+		c := reports.HintCounts{Created: t.Created, Delivered: t.Delivered, Dropped: t.Dropped, Pending: t.Pending,
+			PendingBytes: t.PendingBytes, BytesSent: t.BytesSent, WrongTarget: t.WrongTarget}
+		h.Nodes = append(h.Nodes, reports.NodeHints{Node: i, Name: ns.Name, HintCounts: c})
+		h.Created += c.Created
+		h.Delivered += c.Delivered
+		h.Dropped += c.Dropped
+		h.Pending += c.Pending
+		h.PendingBytes += c.PendingBytes
+		h.BytesSent += c.BytesSent
+		h.WrongTarget += c.WrongTarget
+	}
+	return h
+}
