@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -111,6 +112,8 @@ func measure(name string, h *history.History, res *checker.Results) (any, string
 			return "n/a", "no operation was invoked inside a fault window", false
 		}
 		return float64(a.OK-a.Outside.OK) / float64(attempted), "", true
+	case "availability_after_faults_min":
+		return availabilityAfterFaults(h)
 	case "stale_fraction_max":
 		if res.Staleness == nil || res.Staleness.Reads == 0 {
 			return "n/a", "no reads", false
@@ -146,4 +149,30 @@ func latencies(h *history.History, op string) []float64 {
 	}
 	sort.Float64s(out)
 	return out
+}
+
+// availabilityAfterFaults is the fraction of workload operations invoked at
+// least scenarios.AfterFaultsGrace after the last fault window ended that
+// succeeded.
+func availabilityAfterFaults(h *history.History) (any, string, bool) {
+	var last int64
+	for _, f := range h.Faults {
+		last = max(last, f.EndNs)
+	}
+	from := last + int64(scenarios.AfterFaultsGrace)
+	ok, attempted := 0, 0
+	for i := range h.Ops {
+		o := &h.Ops[i]
+		if o.Final || o.InvokeNs < from {
+			continue
+		}
+		attempted++
+		if o.Outcome == history.OK {
+			ok++
+		}
+	}
+	if attempted == 0 {
+		return "n/a", "no operation was invoked after the faults ended", false
+	}
+	return float64(ok) / float64(attempted), fmt.Sprintf("%d of %d operations invoked after %s", ok, attempted, time.Duration(from)), true
 }
