@@ -331,10 +331,14 @@ func (g *gen) faults() {
 	}
 	end := r.Workload.Duration.D() - Tail
 	start := 200 * time.Millisecond
-	proc := map[string][]busy{}  // crash, pause
-	slow := map[string][]busy{}  // slow
-	diskw := map[string][]busy{} // disk_faults_on
-	var parts []busy             // partitions: at most one at a time keeps names simple
+	proc := map[string][]busy{} // crash, pause
+	slow := map[string][]busy{} // slow
+	// disk_faults_on shares the process windows: a node restarted while
+	// its disk is full fails to start and the simulator does not retry
+	// (sim.World.Restart leaves it down until heal_at_end), which would
+	// measure the harness's missing supervisor, not the store.
+	diskw := proc
+	var parts []busy // partitions: at most one at a time keeps names simple
 	free := func(m []busy, from, to time.Duration) bool {
 		for _, b := range m {
 			if from <= b.to && b.from <= to {
@@ -380,6 +384,15 @@ func (g *gen) faults() {
 			parts = append(parts, busy{at, at + dur})
 		case scenarios.ActCrash, scenarios.ActPause:
 			f.Nodes = g.pickFree(proc, at, at+dur, free)
+			if a == scenarios.ActCrash && g.rng.IntN(4) == 0 {
+				// Power loss: every node at once.
+				f.Nodes = slices.Clone(g.names)
+				for _, n := range g.names {
+					if !free(proc[n], at, at+dur) {
+						f.Nodes = nil
+					}
+				}
+			}
 			if f.Nodes == nil {
 				continue
 			}

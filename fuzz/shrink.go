@@ -78,6 +78,10 @@ func Shrink(r *scenarios.Resolved, class Class, cfg ShrinkConfig) (*scenarios.Re
 		res.Kept++
 		return true
 	}
+	var all []func(*scenarios.Resolved)
+	for _, st := range steps() {
+		all = append(all, st...)
+	}
 	for changed := true; changed && res.Runs < cfg.MaxRuns; {
 		changed = false
 		// Faults: halves first, then one at a time.
@@ -93,7 +97,7 @@ func Shrink(r *scenarios.Resolved, class Class, cfg ShrinkConfig) (*scenarios.Re
 				break
 			}
 		}
-		for _, step := range steps() {
+		for _, step := range all {
 			for try(edit(cur, step)) {
 				changed = true
 			}
@@ -134,78 +138,78 @@ func renamePartitions(c *scenarios.Resolved) {
 
 // steps are the single-knob reductions, each applied while it helps; an
 // edit that changes nothing is refused by edit.
-func steps() []func(*scenarios.Resolved) {
-	return []func(*scenarios.Resolved){
-		// Shorten the run: the workload to 3/4, dropping faults past it.
-		func(c *scenarios.Resolved) {
+func steps() [][]func(*scenarios.Resolved) {
+	one := func(f func(*scenarios.Resolved)) []func(*scenarios.Resolved) { return []func(*scenarios.Resolved){f} }
+	return [][]func(*scenarios.Resolved){
+		// Shorten the run: the workload to 3/4, dropping the faults that
+		// would end inside its fault-free Tail (liveness is measured there).
+		one(func(c *scenarios.Resolved) {
 			d := time.Duration(c.Workload.Duration) * 3 / 4
 			d = d.Round(time.Millisecond)
-			if d < time.Second {
+			if d < Tail+time.Second {
 				return
 			}
 			c.Workload.Duration = scenarios.Duration(d)
 			kept := c.Faults[:0]
 			for _, f := range c.Faults {
-				if time.Duration(f.At+f.For) <= d {
+				if time.Duration(f.At+f.For) <= d-Tail {
 					kept = append(kept, f)
 				}
 			}
 			c.Faults = kept
 			renamePartitions(c)
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			c.QuietPeriod = scenarios.Duration(time.Second)
-		},
-		func(c *scenarios.Resolved) { c.Workload.Clients = max(1, c.Workload.Clients/2) },
-		func(c *scenarios.Resolved) { c.Workload.Clients-- },
-		func(c *scenarios.Resolved) { c.Workload.Keys.Count = max(1, c.Workload.Keys.Count/2) },
-		func(c *scenarios.Resolved) { c.Workload.Keys.Count-- },
-		dropNode,
+		}),
+		smaller(func(c *scenarios.Resolved) *int { return &c.Workload.Clients }),
+		smaller(func(c *scenarios.Resolved) *int { return &c.Workload.Keys.Count }),
+		one(dropNode),
 		// Distributions to constants.
-		func(c *scenarios.Resolved) {
+		one(func(c *scenarios.Resolved) {
 			one := dist.Spec{Dist: dist.Constant, Value: 1}
 			c.Network.Default.LatencyMs = one
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			k := dist.Spec{Dist: dist.Constant, Value: 3}
 			c.Workload.ThinkTimeMs = k
-		},
+		}),
 		// Knobs back to defaults.
-		func(c *scenarios.Resolved) { c.Network.Default.LossProb = 0 },
-		func(c *scenarios.Resolved) { c.Network.Default.DupProb = 0 },
-		func(c *scenarios.Resolved) { c.Network.FIFO = false },
-		func(c *scenarios.Resolved) {
+		one(func(c *scenarios.Resolved) { c.Network.Default.LossProb = 0 }),
+		one(func(c *scenarios.Resolved) { c.Network.Default.DupProb = 0 }),
+		one(func(c *scenarios.Resolved) { c.Network.FIFO = false }),
+		one(func(c *scenarios.Resolved) {
 			for n := range c.Clocks.Nodes {
 				c.Clocks.Nodes[n] = scenarios.Clock{}
 			}
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			for n, d := range c.Disks.Nodes {
 				d.LatencyMs, d.ErrorProb, d.BitFlipProb, d.CrashMode = nil, nil, 0, scenarios.DefaultCrashMode
 				c.Disks.Nodes[n] = d
 			}
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			s := &c.Node.Storage
 			s.Sync, s.SyncInterval, s.MemtableSizeBytes = scenarios.DefaultSync, 0, scenarios.DefaultMemtableSize
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			c.Node.RequestTimeout = scenarios.DefaultRequestTimeout
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			c.Workload.Routing = scenarios.DefaultRouting
-		},
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) {
 			m := &c.Workload.Mix
 			m.Delete, m.ReadModifyWrite = 0, 0
-		},
-		func(c *scenarios.Resolved) { c.Workload.Keys.Dist = "uniform" },
-		func(c *scenarios.Resolved) {
+		}),
+		one(func(c *scenarios.Resolved) { c.Workload.Keys.Dist = "uniform" }),
+		one(func(c *scenarios.Resolved) {
 			for i := range c.Faults {
 				f := &c.Faults[i]
 				f.Mode = ""
 			}
-		},
+		}),
 	}
 }
 
@@ -351,4 +355,22 @@ func shrinkFirsts(sum *Summary, out string) error {
 		f.Shrunk = res
 	}
 	return nil
+}
+
+// smaller is the steps that cut an integer knob to 1, 2, 4, half and one
+// less (each refused by edit when it would not make the knob smaller).
+func smaller(field func(*scenarios.Resolved) *int) []func(*scenarios.Resolved) {
+	var out []func(*scenarios.Resolved)
+	for _, to := range []func(int) int{
+		func(int) int { return 1 }, func(int) int { return 2 }, func(int) int { return 4 },
+		func(n int) int { return n / 2 }, func(n int) int { return n - 1 },
+	} {
+		out = append(out, func(c *scenarios.Resolved) {
+			p := field(c)
+			if v := to(*p); v >= 1 && v < *p {
+				*p = v
+			}
+		})
+	}
+	return out
 }
