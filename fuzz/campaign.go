@@ -264,6 +264,9 @@ func Run(cfg Config) (*Summary, error) {
 		}
 	}
 	if cfg.OutDir != "" {
+		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+			return nil, err
+		}
 		if err := sum.Write(filepath.Join(cfg.OutDir, "summary.json")); err != nil {
 			return nil, err
 		}

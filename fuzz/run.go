@@ -225,13 +225,14 @@ func simulate(r *scenarios.Resolved) (sim *runner.Simulation, stack string, err 
 	return sim, "", err
 }
 
-// check runs the Check stage, recovering a panic.
+// check runs the Check stage with one worker (the campaign runs a world
+// per job), recovering a panic.
 func check(sim *runner.Simulation) (v *runner.Verdict, stack string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			v, stack, err = nil, string(debug.Stack()), fmt.Errorf("panic: %v", p)
 		}
 	}()
-	v, err = runner.Check(sim, "")
+	v, err = runner.CheckWorkers(sim, "", 1)
 	return v, "", err
 }

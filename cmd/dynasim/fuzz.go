@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -26,6 +28,7 @@ func newFuzzCmd(stdout, stderr io.Writer) *cobra.Command {
 		asJSON  bool
 		shrink  bool
 		replay  int
+		known   string
 	)
 	cmd := &cobra.Command{
 		Use:   "fuzz [BASE.yaml]",
@@ -88,6 +91,10 @@ Inconclusive checks are counted apart and do not fail the campaign.`,
 					_ = bar.Set(done)
 				}
 			}
+			knownSigs, err := readKnown(known)
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
 			sum, err := fuzz.Run(cfg)
 			if bar != nil {
 				_ = bar.Finish()
@@ -104,9 +111,10 @@ Inconclusive checks are counted apart and do not fail the campaign.`,
 			} else {
 				writeSummary(stdout, sum)
 			}
-			return summaryCode(sum)
+			return knownCode(stdout, sum, knownSigs)
 		},
 	}
+	cmd.Flags().StringVar(&known, "known", "", "file of known failure signatures (one a line, # comments): reported as KNOWN, not failing the exit code")
 	cmd.Flags().StringVar(&profile, "profile", "safe", "safe, eventual or all (see dynasim fuzz --help)")
 	cmd.Flags().IntVar(&seeds, "seeds", 0, "seeds the campaign covers (all shards together)")
 	cmd.Flags().DurationVar(&dur, "time", 0, "run seeds until this much wall time has passed (instead of --seeds)")
@@ -217,4 +225,50 @@ func newShrinkCmd(stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&maxRuns, "max-runs", 400, "at most this many candidate runs")
 	return cmd
+}
+
+// readKnown reads a file of known signatures ("" : none).
+func readKnown(path string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if path == "" {
+		return out, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.TrimSpace(line); line != "" {
+			out[line] = true
+		}
+	}
+	return out, nil
+}
+
+// knownCode is summaryCode with the known signatures set aside.
+func knownCode(w io.Writer, sum *fuzz.Summary, known map[string]bool) error {
+	if len(known) == 0 {
+		return summaryCode(sum)
+	}
+	unknown := 0
+	for _, s := range sum.Signatures {
+		if !s.Class.IsFailure() {
+			continue
+		}
+		if known[s.Signature] {
+			fmt.Fprintf(w, "KNOWN %s: %d seeds (listed in --known)\n", s.Signature, s.Count)
+			continue
+		}
+		unknown++
+	}
+	if unknown > 0 {
+		return withCode(exitFailed, errFailed)
+	}
+	if sum.ToolErrors > 0 {
+		return withCode(exitError, fmt.Errorf("%d seeds could not be run (tool errors; see the summary)", sum.ToolErrors))
+	}
+	return nil
 }
