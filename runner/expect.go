@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -140,6 +141,8 @@ func measure(name string, h *history.History, res *checker.Results) (any, string
 			detail = fmt.Sprintf("at t = %g ms the measured and predicted Wilson intervals at %.4g%% (family-wise alpha %g) do not overlap", *a.FirstDisagreementMs, 100*a.PointConfidence, a.FamilyAlpha)
 		}
 		return a.Agrees, detail, true
+	case "availability_after_faults_min":
+		return availabilityAfterFaults(h)
 	case "stale_fraction_max":
 		if res.Staleness == nil || res.Staleness.Reads == 0 {
 			return "n/a", "no reads", false
@@ -236,4 +239,30 @@ func measureRun(name string, list []scenarios.Expectation, facts *RunFacts) (m m
 		return measured{float64(facts.Hints.Dropped), "", true}, true
 	}
 	return measured{}, false
+}
+
+// availabilityAfterFaults is the fraction of workload operations invoked at
+// least scenarios.AfterFaultsGrace after the last fault window ended that
+// succeeded.
+func availabilityAfterFaults(h *history.History) (any, string, bool) {
+	var last int64
+	for _, f := range h.Faults {
+		last = max(last, f.EndNs)
+	}
+	from := last + int64(scenarios.AfterFaultsGrace)
+	ok, attempted := 0, 0
+	for i := range h.Ops {
+		o := &h.Ops[i]
+		if o.Final || o.InvokeNs < from {
+			continue
+		}
+		attempted++
+		if o.Outcome == history.OK {
+			ok++
+		}
+	}
+	if attempted == 0 {
+		return "n/a", "no operation was invoked after the faults ended", false
+	}
+	return float64(ok) / float64(attempted), fmt.Sprintf("%d of %d operations invoked after %s", ok, attempted, time.Duration(from)), true
 }

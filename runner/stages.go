@@ -130,6 +130,13 @@ type Verdict struct {
 // and evaluates the scenario's expectations. It writes nothing unless
 // visualizationPath is set (Porcupine's page for a failing key).
 func Check(sim *Simulation, visualizationPath string) (*Verdict, error) {
+	return CheckWorkers(sim, visualizationPath, 0)
+}
+
+// CheckWorkers is Check with the linearizability check spread over at
+// most workers goroutines (0: GOMAXPROCS); a fuzz campaign, which runs a
+// world per core, checks each with one. The verdict does not depend on it.
+func CheckWorkers(sim *Simulation, visualizationPath string, workers int) (*Verdict, error) {
 	r := sim.Resolved
 	return verdict(sim.History, checker.Options{
 		Model:             ModelFor(string(r.Node.VersionMode)),
@@ -141,6 +148,7 @@ func Check(sim *Simulation, visualizationPath string) (*Verdict, error) {
 		TVisibilityMs:     r.Checks.TVisibilityMs,
 		MaxExamples:       r.Checks.MaxExamples,
 		VisualizationPath: visualizationPath,
+		Workers:           workers,
 	}, r.Expect.List(), &sim.Facts, func(res *checker.Results) ([]string, error) { return checkProbe(r, sim.History, res) })
 }
 

@@ -252,6 +252,8 @@
 //	  availability_min: 0.99
 //	  availability_in_faults_min: 0.5
 //	  availability_in_faults_max: 0.9
+//	  availability_after_faults_min: 0.5   # ops invoked 1s or more after the last
+//	                              # fault window ended (liveness after heal)
 //	  stale_fraction_max: 0.01
 //	  p50_ms_max: 10              # a number bounds every operation ...
 //	  p99_ms_max: {get: 20, put: 30}   # ... a mapping some (get, put, delete, all)

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -39,6 +40,12 @@ type Expect struct {
 	// scenario assert that a minority side was unavailable).
 	AvailabilityInFaultsMin *float64 `yaml:"availability_in_faults_min,omitempty"`
 	AvailabilityInFaultsMax *float64 `yaml:"availability_in_faults_max,omitempty"`
+	// AvailabilityAfterFaultsMin is the least fraction of operations that
+	// must succeed among those invoked at least AfterFaultsGrace after the
+	// last fault window ended (liveness: service returns once the faults
+	// stop and the network heals). With no such operation it cannot be
+	// measured, and fails.
+	AvailabilityAfterFaultsMin *float64 `yaml:"availability_after_faults_min,omitempty"`
 	// StaleFractionMax is the largest fraction of reads that may miss the
 	// newest acknowledged write.
 	StaleFractionMax *float64 `yaml:"stale_fraction_max,omitempty"`
@@ -67,6 +74,12 @@ type Expect struct {
 	HintsPendingMax *int `yaml:"hints_pending_max,omitempty"`
 	HintsDroppedMax *int `yaml:"hints_dropped_max,omitempty"`
 }
+
+// AfterFaultsGrace is how long after the last fault window ends an
+// operation must be invoked to count for availability_after_faults_min:
+// operations started earlier may still wait on a request sent into the
+// fault.
+const AfterFaultsGrace = time.Second
 
 // LatencyBound maps an operation kind (get, put, delete, or all for every
 // operation together) to a bound in milliseconds.
@@ -137,6 +150,7 @@ func (e Expect) List() []Expectation {
 	bound("availability_min", ">=", e.AvailabilityMin)
 	bound("availability_in_faults_min", ">=", e.AvailabilityInFaultsMin)
 	bound("availability_in_faults_max", "<=", e.AvailabilityInFaultsMax)
+	bound("availability_after_faults_min", ">=", e.AvailabilityAfterFaultsMin)
 	bound("stale_fraction_max", "<=", e.StaleFractionMax)
 	for _, lb := range []struct {
 		name string

@@ -385,6 +385,7 @@ func (e Expect) clone() Expect {
 	e.UnverifiedAckedWritesMax = clonePtr(e.UnverifiedAckedWritesMax)
 	e.AvailabilityMin, e.StaleFractionMax = clonePtr(e.AvailabilityMin), clonePtr(e.StaleFractionMax)
 	e.AvailabilityInFaultsMin, e.AvailabilityInFaultsMax = clonePtr(e.AvailabilityInFaultsMin), clonePtr(e.AvailabilityInFaultsMax)
+	e.AvailabilityAfterFaultsMin = clonePtr(e.AvailabilityAfterFaultsMin)
 	cp := func(b LatencyBound) LatencyBound {
 		if b == nil {
 			return nil

@@ -32,7 +32,8 @@ func newRoot(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRunCmd(start, stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout), newPredictCmd(stdout))
+	root.AddCommand(newRunCmd(start, stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout),
+		newPredictCmd(stdout), newFuzzCmd(stdout, stderr), newShrinkCmd(stdout))
 	return root
 }
 

@@ -6,6 +6,9 @@
 //	dynasim replay DIR
 //	dynasim check HISTORY.jsonl [--model register|multi_value] [--lin]
 //	dynasim validate FILE...
+//	dynasim fuzz [BASE.yaml] [--profile P] [--seeds N | --time D] [--shard i/n] [--jobs J] [--out DIR]
+//	dynasim fuzz merge DIR...
+//	dynasim shrink DIR
 //
 // Exit status: 0 when every expectation holds (run), the fingerprint
 // matches (replay), the history passes (check) or the files are valid

@@ -1,6 +1,7 @@
 package coord
 
 import (
+	"dynasim/node/planted"
 	"dynasim/node/versions"
 	"dynasim/wire"
 )
@@ -100,6 +101,9 @@ func (c *Coordinator) getProgress(o *op) {
 		}
 		o.merged = merged
 		if c.cfg.ReadRepair == ReadRepairBlocking {
+			if planted.On(planted.RepairAnswersFirst) {
+				c.answerGet(o)
+			}
 			c.startWriteBack(o)
 			return
 		}

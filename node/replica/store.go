@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"dynasim/node/planted"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -150,6 +151,9 @@ func (s *Store) Merge(key []byte, hash uint64, in wire.SiblingSet) (wire.Sibling
 	merged, err := s.v.Merge(stored, in)
 	if err != nil {
 		return wire.SiblingSet{}, false, fmt.Errorf("replica: merge for %s: %w", printable(key), err)
+	}
+	if planted.On(planted.DropSibling) && len(merged.Siblings) > 1 {
+		merged.Siblings = merged.Siblings[:1]
 	}
 	if versions.EqualSets(stored, merged) {
 		s.stats.MergeNoChange++

@@ -1,0 +1,62 @@
+//go:build dynasim_planted
+
+package fuzz
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/node/planted"
+)
+
+// The planted bugs, each with the profile that should catch it, the classes
+// that count as catching it, and the seed budget it must be found within.
+// Run with: go test -tags dynasim_planted ./fuzz -run TestPlanted -v
+// (the -v log is the measurement: seeds to find, repro sizes, shrink time).
+var plantedCases = []struct {
+	bug     planted.Bug
+	profile Profile
+	classes []Class
+	budget  int
+}{
+	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40},
+	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40},
+	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 60},
+	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40},
+}
+
+func TestPlanted(t *testing.T) {
+	base := DefaultBase()
+	for _, tc := range plantedCases {
+		t.Run(tc.bug.String(), func(t *testing.T) {
+			planted.Set(tc.bug)
+			defer planted.Set(planted.None)
+			var found *Outcome
+			for s := uint64(1); s <= uint64(tc.budget); s++ {
+				o := RunOne(base, tc.profile, s, false)
+				if slices.Contains(tc.classes, o.Class) {
+					found = &o
+					break
+				}
+			}
+			require.NotNil(t, found, "%s not found within %d seeds of the %s profile", tc.bug, tc.budget, tc.profile)
+			start := time.Now()
+			small, res, err := Shrink(found.Resolved, found.Class, ShrinkConfig{MaxRuns: 200})
+			require.NoError(t, err)
+			t.Logf("%s: found at seed %d (%s: %s); shrunk in %v (%d runs): %+v -> %+v",
+				tc.bug, found.Seed, found.Class, firstLine(found.Detail), time.Since(start).Round(time.Millisecond), res.Runs, res.Before, res.After)
+			// The repro fails the same way, and is small.
+			again := Evaluate(small, false)
+			require.Equal(t, found.Class, again.Class)
+			require.LessOrEqual(t, res.After.Faults, 2)
+			require.LessOrEqual(t, res.After.Clients, 2)
+			require.Less(t, res.After.Faults+res.After.Clients+res.After.Keys, res.Before.Faults+res.Before.Clients+res.Before.Keys)
+			// Without the bug the repro passes (the bug, not the scenario, fails it).
+			planted.Set(planted.None)
+			require.NotEqual(t, found.Class, Evaluate(small, false).Class)
+		})
+	}
+}

@@ -1,0 +1,42 @@
+// Package planted holds the switches of the bugs planted in node code to
+// measure the fuzzer's power (dynasim fuzz must find each within a stated
+// seed budget and shrink it to a small repro; see fuzz/planted_test.go).
+//
+// A bug can be switched on only in a binary built with the test-only build
+// tag dynasim_planted, through Set, which exists only there; in every other
+// build On is the constant false, so the planted branches are dead code
+// and no scenario file, flag or environment can reach them.
+package planted
+
+// Bug names one planted bug.
+type Bug uint8
+
+// The planted bugs.
+const (
+	None Bug = iota
+	// AckEarly: the coordinator acknowledges a put after W-1 replica acks.
+	AckEarly
+	// DropSibling: a replica merging an incoming set keeps only one of
+	// its concurrent siblings.
+	DropSibling
+	// RepairAnswersFirst: blocking read repair answers the get before its
+	// write-back.
+	RepairAnswersFirst
+	// AckBeforeSync: the commit log reports a sync without syncing, so
+	// writes are acknowledged before they are durable.
+	AckBeforeSync
+)
+
+func (b Bug) String() string {
+	switch b {
+	case AckEarly:
+		return "ack-early"
+	case DropSibling:
+		return "drop-sibling"
+	case RepairAnswersFirst:
+		return "repair-answers-first"
+	case AckBeforeSync:
+		return "ack-before-sync"
+	}
+	return "none"
+}
