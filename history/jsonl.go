@@ -206,6 +206,9 @@ type parser struct {
 	values               map[string]int // put value id -> line
 	buf                  []byte         // reused line buffer
 	members              members        // reused top-level members of the line
+	// consistencies shares one record of each consistency read, as a
+	// Recorder does.
+	consistencies map[Consistency]*Consistency
 }
 
 func (p *parser) run() error {
@@ -451,6 +454,16 @@ func (p *parser) op(line []byte, raw members) error {
 			return p.errf("value", "%q is also written by the put on line %d; every put must write a unique value", l.Value, prev)
 		}
 		p.values[l.Value] = p.line
+	}
+	if c := l.Op.Consistency; c != nil {
+		if shared, ok := p.consistencies[*c]; ok {
+			l.Op.Consistency = shared
+		} else {
+			if p.consistencies == nil {
+				p.consistencies = make(map[Consistency]*Consistency)
+			}
+			p.consistencies[*c] = c
+		}
 	}
 	p.h.Ops = append(p.h.Ops, l.Op)
 	return nil

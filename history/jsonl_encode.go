@@ -48,7 +48,7 @@ func appendOpLine(b []byte, o *Op) []byte {
 		}
 		b = append(b, ']')
 	}
-	if c := o.Consistency; c != (Consistency{}) {
+	if c := o.Consistency; c != nil {
 		b = append(b, `,"consistency":{`...)
 		sep := ""
 		if c.Level != "" {
@@ -85,11 +85,11 @@ func appendReplicaLine(b []byte, s *ReplicaState) []byte {
 	b = appendJSONString(b, s.Key)
 	b = append(b, `,"node":`...)
 	b = strconv.AppendInt(b, int64(s.Node), 10)
-	b = appendJSONList(b, `,"value_ids":`, s.ValueIDs)
-	b = appendJSONList(b, `,"versions":`, s.Versions)
 	if s.Tombstone {
 		b = append(b, `,"tombstone":true`...)
 	}
+	b = appendJSONList(b, `,"value_ids":`, s.ValueIDs)
+	b = appendJSONList(b, `,"versions":`, s.Versions)
 	return append(b, "}\n"...)
 }
 

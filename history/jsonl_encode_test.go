@@ -58,7 +58,7 @@ func TestHandEncodedRecordsMatchEncodingJSON(t *testing.T) {
 			}
 		}
 		if rng.IntN(2) == 0 {
-			o.Consistency = Consistency{Level: randString(rng), N: rng.IntN(3), W: rng.IntN(3) - 1, R: rng.IntN(3)}
+			o.Consistency = &Consistency{Level: randString(rng), N: rng.IntN(3), W: rng.IntN(3) - 1, R: rng.IntN(3)}
 		}
 		require.Equal(t, stdLine(t, opLine{typeOp, o}), string(appendOpLine(nil, &o)))
 

@@ -14,7 +14,7 @@ func sampleHistory() *History {
 	return &History{
 		Ops: []Op{
 			{ID: 1, Client: 0, Kind: Put, Key: "k1", Value: "v1", InvokeNs: 10, ReturnNs: 20, Coordinator: 2,
-				Consistency: Consistency{Level: "quorum", N: 3, W: 2, R: 2}, Outcome: OK, Versions: []string{"n2:1"}},
+				Consistency: &Consistency{Level: "quorum", N: 3, W: 2, R: 2}, Outcome: OK, Versions: []string{"n2:1"}},
 			{ID: 2, Client: 1, Kind: Get, Key: "k1", Values: []string{"v1"}, InvokeNs: 15, ReturnNs: 30, Coordinator: 0, Outcome: OK},
 			{ID: 3, Client: 0, Kind: Put, Key: "k1", Value: "v2", Context: []string{"v1"}, InvokeNs: 31, ReturnNs: 90, Coordinator: 1,
 				Tried: []int32{0, 1}, Outcome: Unknown, Error: "timeout"},

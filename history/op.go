@@ -108,9 +108,12 @@ type Op struct {
 	// at another node); its last entry is Coordinator. Empty for an
 	// operation attempted once. The outcome is the last attempt's (with
 	// every earlier attempt known to have failed, or the outcome unknown).
-	Tried       []int32     `json:"tried,omitempty"`
-	Consistency Consistency `json:"consistency,omitzero"`
-	Outcome     Outcome     `json:"outcome"`
+	Tried []int32 `json:"tried,omitempty"`
+	// Consistency is what the operation asked for; nil when not recorded.
+	// Every operation of a workload asks for one of a few, so a Recorder
+	// gives them one shared record each instead of a copy per operation.
+	Consistency *Consistency `json:"consistency,omitempty"`
+	Outcome     Outcome      `json:"outcome"`
 	// Error says why an operation failed or is unknown ("timeout",
 	// "unavailable: 1 of 2 replicas", ...).
 	Error string `json:"error,omitempty"`
@@ -194,6 +197,9 @@ func (o *Op) Validate() error {
 		return fieldErr("tried", "ends with node %d, but the coordinator is %d", o.Tried[n-1], o.Coordinator)
 	}
 	c := o.Consistency
+	if c == nil {
+		c = &Consistency{}
+	}
 	if c.N < 0 || c.W < 0 || c.R < 0 {
 		return fieldErr("consistency", "n, w and r must be non-negative, got n=%d w=%d r=%d", c.N, c.W, c.R)
 	}
@@ -217,12 +223,13 @@ type ReplicaState struct {
 	AtNs int64  `json:"at_ns"`
 	Key  string `json:"key"`
 	Node int32  `json:"node"`
+	// Tombstone is true when the replica holds a tombstone for the key.
+	// (It sits beside Node so the two share one word.)
+	Tombstone bool `json:"tombstone,omitempty"`
 	// ValueIDs are the live (non-tombstone) sibling values held.
 	ValueIDs []string `json:"value_ids,omitempty"`
 	// Versions are the opaque versions held, tombstones' included.
 	Versions []string `json:"versions,omitempty"`
-	// Tombstone is true when the replica holds a tombstone for the key.
-	Tombstone bool `json:"tombstone,omitempty"`
 }
 
 // Validate checks the record on its own.

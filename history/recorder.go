@@ -72,10 +72,18 @@ type Recorder struct {
 	ops     [][]Op
 	nops    int
 	pending int
+	// replicas holds the replica states in chunks of stateChunk, for the
+	// same reason, and so the history Close returns holds exactly as many
+	// as were recorded (a grown slice keeps up to a quarter more).
+	replicas  [][]ReplicaState
+	nreplicas int
 	// values maps every value ID a put wrote to that put's string, so the
 	// lists recorded later (contexts, values read, replica states) share
 	// it instead of holding copies.
 	values map[string]string
+	// consistencies holds one shared record of each consistency the
+	// operations asked for (a workload has a few).
+	consistencies map[Consistency]*Consistency
 	// lastState is each (key, node)'s last recorded replica state: a probe
 	// that finds it unchanged shares its lists.
 	lastState map[stateKey]stateLists
@@ -95,6 +103,23 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		values:    make(map[string]string),
 		lastState: make(map[stateKey]stateLists),
 	}, nil
+}
+
+// shareConsistency returns the shared record of c; nil for the zero value
+// (nothing recorded).
+func (r *Recorder) shareConsistency(c Consistency) *Consistency {
+	if c == (Consistency{}) {
+		return nil
+	}
+	if p, ok := r.consistencies[c]; ok {
+		return p
+	}
+	if r.consistencies == nil {
+		r.consistencies = make(map[Consistency]*Consistency)
+	}
+	p := &c
+	r.consistencies[c] = p
+	return p
 }
 
 type stateKey struct {
@@ -168,7 +193,7 @@ func (r *Recorder) Invoke(atNs int64, inv Invocation) (uint64, error) {
 		Value:       inv.Value,
 		Context:     inv.Context, // checked here, copied once accepted
 		Coordinator: inv.Coordinator,
-		Consistency: inv.Consistency,
+		Consistency: r.shareConsistency(inv.Consistency),
 		Final:       inv.Final,
 		// Provisional, so Validate can run now: a bad invocation is refused
 		// here, where the simulator can tell which call made it.
@@ -282,7 +307,12 @@ func (r *Recorder) AddReplicaState(s ReplicaState) error {
 		s.Versions = slices.Clone(s.Versions)
 		r.lastState[k] = stateLists{s.ValueIDs, s.Versions}
 	}
-	r.h.Replicas = append(r.h.Replicas, s)
+	if r.nreplicas%stateChunk == 0 {
+		r.replicas = append(r.replicas, make([]ReplicaState, 0, stateChunk))
+	}
+	last := len(r.replicas) - 1
+	r.replicas[last] = append(r.replicas[last], s)
+	r.nreplicas++
 	return nil
 }
 
@@ -323,7 +353,12 @@ func (r *Recorder) Close(atNs int64) (*History, error) {
 		h.Ops = append(h.Ops, c...)
 		r.ops[i] = nil
 	}
-	r.ops, r.values, r.lastState = nil, nil, nil
+	h.Replicas = make([]ReplicaState, 0, r.nreplicas)
+	for i, c := range r.replicas {
+		h.Replicas = append(h.Replicas, c...)
+		r.replicas[i] = nil
+	}
+	r.ops, r.replicas, r.values, r.lastState, r.consistencies = nil, nil, nil, nil, nil
 	// No second validation: every record was validated when it was
 	// recorded, the Recorder numbers operations 1, 2, ... itself, and
 	// Invoke refuses a value written before, which is all History.Validate
@@ -333,6 +368,9 @@ func (r *Recorder) Close(atNs int64) (*History, error) {
 
 // opChunk is how many operations one chunk of a Recorder holds.
 const opChunk = 4096
+
+// stateChunk is how many replica states one chunk of a Recorder holds.
+const stateChunk = 4096
 
 // op is the i-th recorded operation.
 func (r *Recorder) op(i int) *Op { return &r.ops[i/opChunk][i%opChunk] }

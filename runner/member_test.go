@@ -46,7 +46,7 @@ func TestDefaultLevelsReachTheNodeAsDefault(t *testing.T) {
 	require.Zero(t, v.Results.LostWrites.Lost)
 	for _, op := range sim.History.Ops {
 		if !op.Final {
-			require.Equal(t, history.Consistency{Level: "r=1,w=3", N: 3, W: 3, R: 1}, op.Consistency, "the history records what DEFAULT meant")
+			require.Equal(t, &history.Consistency{Level: "r=1,w=3", N: 3, W: 3, R: 1}, op.Consistency, "the history records what DEFAULT meant")
 			break
 		}
 	}

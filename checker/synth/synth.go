@@ -253,7 +253,7 @@ func (g *gen) invoke(cl int, at int64) {
 		g.state[key] = nil // touched: gets a final read
 	}
 	op := history.Op{Client: cl, Key: key, InvokeNs: at, Coordinator: int32(g.rng.IntN(5)), Outcome: history.OK,
-		Consistency: history.Consistency{Level: "quorum", N: 3, W: 2, R: 2}}
+		Consistency: &history.Consistency{Level: "quorum", N: 3, W: 2, R: 2}}
 	switch r := g.rng.Float64(); {
 	case r < cfg.GetFraction:
 		op.Kind = history.Get
