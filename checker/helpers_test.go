@@ -10,7 +10,7 @@ type hb struct{ h history.History }
 
 func (b *hb) add(o history.Op) *hb {
 	o.ID = uint64(len(b.h.Ops)) + 1
-	if o.Outcome == "" {
+	if o.Outcome == 0 {
 		o.Outcome = history.OK
 	}
 	b.h.Ops = append(b.h.Ops, o)

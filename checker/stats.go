@@ -41,7 +41,7 @@ type KindCounts struct {
 func CountOps(h *history.History) OpCounts {
 	c := OpCounts{ByKind: map[string]KindCounts{}}
 	for _, k := range []history.OpKind{history.Get, history.Put, history.Delete} {
-		c.ByKind[string(k)] = KindCounts{}
+		c.ByKind[k.String()] = KindCounts{}
 	}
 	for i := range h.Ops {
 		o := &h.Ops[i]
@@ -49,7 +49,7 @@ func CountOps(h *history.History) OpCounts {
 			c.FinalReads++
 			continue
 		}
-		k := c.ByKind[string(o.Kind)]
+		k := c.ByKind[o.Kind.String()]
 		c.Total++
 		k.Total++
 		switch o.Outcome {
@@ -63,7 +63,7 @@ func CountOps(h *history.History) OpCounts {
 			c.Unknown++
 			k.Unknown++
 		}
-		c.ByKind[string(o.Kind)] = k
+		c.ByKind[o.Kind.String()] = k
 		if len(o.Tried) > 0 {
 			c.Retried++
 			if o.Outcome == history.OK {
@@ -217,7 +217,7 @@ func Latency(h *history.History) map[string]LatencyStats {
 	for kind, xs := range byKind {
 		slices.Sort(xs)
 		q := func(p float64) float64 { return stat.Quantile(p, stat.Empirical, xs, nil) }
-		res[string(kind)] = LatencyStats{
+		res[kind.String()] = LatencyStats{
 			Count: len(xs),
 			Mean:  stat.Mean(xs, nil),
 			P50:   q(0.5),

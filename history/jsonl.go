@@ -521,6 +521,11 @@ func (p *parser) decode(line []byte, raw members, dst any, known map[string]bool
 			}
 			return p.errf(field, "want %s, got JSON %s", te.Type, te.Value)
 		}
+		// A kind or an outcome that names nothing (their UnmarshalText).
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return p.errf(fe.Field, "%s", fe.Msg)
+		}
 		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 			return p.errf(strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`), "unknown field")
 		}

@@ -19,7 +19,7 @@ func appendOpLine(b []byte, o *Op) []byte {
 	b = append(b, `,"client":`...)
 	b = strconv.AppendInt(b, int64(o.Client), 10)
 	b = append(b, `,"op":`...)
-	b = appendJSONString(b, string(o.Kind))
+	b = appendJSONString(b, o.Kind.String())
 	b = append(b, `,"key":`...)
 	b = appendJSONString(b, o.Key)
 	if o.Value != "" {
@@ -70,7 +70,7 @@ func appendOpLine(b []byte, o *Op) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"outcome":`...)
-	b = appendJSONString(b, string(o.Outcome))
+	b = appendJSONString(b, o.Outcome.String())
 	if o.Error != "" {
 		b = append(b, `,"error":`...)
 		b = appendJSONString(b, o.Error)

@@ -11,36 +11,115 @@ import (
 // A read-modify-write is recorded as two operations, a get and then a put
 // whose Context is the get's Values: the store does not execute it
 // atomically, so the checks must not assume it was atomic either.
-type OpKind string
+type OpKind uint8
 
 const (
 	// Get reads a key; Values holds the sibling value IDs returned.
-	Get OpKind = "get"
+	Get OpKind = iota + 1
 	// Put writes the value whose unique ID is Value, passing back Context.
-	Put OpKind = "put"
+	Put
 	// Delete writes a tombstone, passing back Context.
-	Delete OpKind = "delete"
+	Delete
+)
+
+// A kind and an outcome are a byte each in memory (a history holds
+// millions of records) and their names in JSON.
+var (
+	opKindNames  = [...]string{Get: "get", Put: "put", Delete: "delete"}
+	outcomeNames = [...]string{OK: "ok", Failed: "failed", Unknown: "unknown"}
 )
 
 // Valid reports whether k is one of the defined kinds.
 func (k OpKind) Valid() bool { return k == Get || k == Put || k == Delete }
 
+// String is the kind's name: get, put or delete.
+func (k OpKind) String() string {
+	if k.Valid() {
+		return opKindNames[k]
+	}
+	return fmt.Sprintf("OpKind(%d)", uint8(k))
+}
+
+// MarshalText writes the kind's name; an undefined kind is an error.
+func (k OpKind) MarshalText() ([]byte, error) {
+	if !k.Valid() {
+		return nil, fmt.Errorf("history: undefined %v", k)
+	}
+	return []byte(opKindNames[k]), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *OpKind) UnmarshalText(b []byte) error {
+	v, ok := ParseOpKind(string(b))
+	if !ok {
+		return &FieldError{Field: "op", Msg: fmt.Sprintf("must be get, put or delete, got %q", b)}
+	}
+	*k = v
+	return nil
+}
+
+// ParseOpKind returns the kind named s (get, put or delete).
+func ParseOpKind(s string) (OpKind, bool) {
+	for k, name := range opKindNames {
+		if name != "" && name == s {
+			return OpKind(k), true
+		}
+	}
+	return 0, false
+}
+
 // Outcome is what the client learned about its operation.
-type Outcome string
+type Outcome uint8
 
 const (
 	// OK: the operation completed and the client got an answer.
-	OK Outcome = "ok"
+	OK Outcome = iota + 1
 	// Failed: the operation definitely did not take effect, e.g. it was
 	// refused before any replica saw it.
-	Failed Outcome = "failed"
+	Failed
 	// Unknown: the operation may or may not have taken effect, e.g. the
 	// client timed out after the coordinator had sent it to replicas.
-	Unknown Outcome = "unknown"
+	Unknown
 )
 
 // Valid reports whether o is one of the defined outcomes.
 func (o Outcome) Valid() bool { return o == OK || o == Failed || o == Unknown }
+
+// String is the outcome's name: ok, failed or unknown.
+func (o Outcome) String() string {
+	if o.Valid() {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("Outcome(%d)", uint8(o))
+}
+
+// MarshalText writes the outcome's name; an undefined outcome is an error.
+func (o Outcome) MarshalText() ([]byte, error) {
+	if !o.Valid() {
+		return nil, fmt.Errorf("history: undefined %v", o)
+	}
+	return []byte(outcomeNames[o]), nil
+}
+
+// UnmarshalText reads an outcome's name.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	v, ok := ParseOutcome(string(b))
+	if !ok {
+		return &FieldError{Field: "outcome", Msg: fmt.Sprintf("must be ok, failed or unknown, got %q", b)}
+	}
+	*o = v
+	return nil
+}
+
+// ParseOutcome returns the outcome named s (ok, failed or unknown).
+func ParseOutcome(s string) (Outcome, bool) {
+	for o, name := range outcomeNames {
+		if name != "" && name == s {
+			return Outcome(o), true
+		}
+	}
+	return 0, false
+}
 
 // NoCoordinator is the Coordinator of an operation that reached no node.
 const NoCoordinator int32 = -1
@@ -74,10 +153,8 @@ type Op struct {
 	// ID is unique in the history and at least 1.
 	ID uint64 `json:"id"`
 	// Client is the dense, zero-based index of the client that issued it.
-	Client int `json:"client"`
-	// Kind is get, put or delete (JSON "op").
-	Kind OpKind `json:"op"`
-	Key  string `json:"key"`
+	Client int    `json:"client"`
+	Key    string `json:"key"`
 	// Value is the unique ID of the value a put wrote; empty otherwise.
 	Value string `json:"value,omitempty"`
 	// Context is the set of value IDs the client had read and passed back
@@ -100,9 +177,17 @@ type Op struct {
 	// Final marks the reads made after the quiet period to check durability
 	// and convergence. The workload statistics (latency, availability,
 	// throughput, staleness, siblings) leave them out; linearizability and
-	// the lost-write check use them. (It sits beside Coordinator so the two
-	// share one word: a history holds millions of these records.)
+	// the lost-write check use them.
 	Final bool `json:"final,omitempty"`
+	// Kind is get, put or delete (JSON "op").
+	Kind OpKind `json:"op"`
+	// Outcome is what the client learned.
+	//
+	// Coordinator, Final, Kind and Outcome share one word: a history holds
+	// millions of these records. (The JSONL writer still puts "op" after
+	// "client" and "outcome" after "consistency"; key order is not part of
+	// the format.)
+	Outcome Outcome `json:"outcome"`
 	// Tried lists, in order, every node the client sent an attempt of the
 	// operation to, when it made more than one attempt (a retry, possibly
 	// at another node); its last entry is Coordinator. Empty for an
@@ -113,7 +198,6 @@ type Op struct {
 	// Every operation of a workload asks for one of a few, so a Recorder
 	// gives them one shared record each instead of a copy per operation.
 	Consistency *Consistency `json:"consistency,omitempty"`
-	Outcome     Outcome      `json:"outcome"`
 	// Error says why an operation failed or is unknown ("timeout",
 	// "unavailable: 1 of 2 replicas", ...).
 	Error string `json:"error,omitempty"`

@@ -319,7 +319,7 @@ func shellQuote(s string) string {
 }
 
 // opKinds are the operation kinds in the order reports list them.
-var opKinds = []string{string(history.Get), string(history.Put), string(history.Delete)}
+var opKinds = []string{history.Get.String(), history.Put.String(), history.Delete.String()}
 
 func latencyByOp(m map[string]checker.LatencyStats) LatencyByOp {
 	conv := func(s checker.LatencyStats) Latency {

@@ -133,7 +133,7 @@ func latencyCDF(h *history.History) map[string][]CDFPoint {
 	for i := range h.Ops {
 		o := &h.Ops[i]
 		if !o.Final && o.Outcome == history.OK {
-			byKind[string(o.Kind)] = append(byKind[string(o.Kind)], nsToMs(o.ReturnNs-o.InvokeNs))
+			byKind[o.Kind.String()] = append(byKind[o.Kind.String()], nsToMs(o.ReturnNs-o.InvokeNs))
 		}
 	}
 	out := make(map[string][]CDFPoint, len(byKind))

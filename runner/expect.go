@@ -171,7 +171,7 @@ func latencies(h *history.History, op string) []float64 {
 	var out []float64
 	for i := range h.Ops {
 		o := &h.Ops[i]
-		if o.Final || o.Outcome != history.OK || (op != "all" && string(o.Kind) != op) {
+		if o.Final || o.Outcome != history.OK || (op != "all" && o.Kind.String() != op) {
 			continue
 		}
 		out = append(out, float64(o.ReturnNs-o.InvokeNs)/1e6)

@@ -169,7 +169,7 @@ func TestProbeLegsAreTheMessageKinds(t *testing.T) {
 	for _, o := range s.History.Ops {
 		// The recorder makes every stamp distinct, moving operations that
 		// coincide (constant legs) by a nanosecond each.
-		want := map[string]int64{"put": 7_250_000, "get": 5_000_000}[string(o.Kind)]
+		want := map[string]int64{"put": 7_250_000, "get": 5_000_000}[o.Kind.String()]
 		require.InDelta(t, want, o.ReturnNs-o.InvokeNs, 100, "%+v", o)
 	}
 	// And every read sees the write: W=2 of 3 with R=1 is not strict, but
