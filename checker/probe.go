@@ -25,22 +25,14 @@ type ProbeOptions struct {
 	ToleranceMs float64
 }
 
-// ProbePoint is the measured t-visibility at exactly one delay t.
-type ProbePoint struct {
-	TMs float64 `json:"t_ms"`
-	// Trials are the completed trials at this delay (every put and the read
-	// ok); Consistent of them read the last version written. P is their
-	// ratio, [Lo, Hi] its Wilson interval at Confidence.
-	Trials     int     `json:"trials"`
-	Consistent int     `json:"consistent"`
-	P          float64 `json:"p"`
-	Lo         float64 `json:"lo"`
-	Hi         float64 `json:"hi"`
-	// KStaleness[k] counts the trials whose read was k versions behind the
-	// last write (k = Versions: the read returned none of the trial's
-	// values).
-	KStaleness []int `json:"k_staleness"`
-}
+// ProbePoint is the measured t-visibility at exactly one delay t: the
+// same record as a predicted point (wars.Point), so the two curves are
+// compared field for field. Trials are the completed trials at this delay
+// (every put and the read ok); Consistent of them read the last version
+// written; P is their ratio, [Lo, Hi] its Wilson interval at Confidence;
+// KStaleness[k] counts the trials whose read was k versions behind the
+// last write (k = Versions: the read returned none of the trial's values).
+type ProbePoint = wars.Point
 
 // ProbeResult is the probe's measured curve and, once the runner adds it,
 // the WARS prediction beside it.

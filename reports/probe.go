@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -46,16 +47,9 @@ type ProbePoint = checker.ProbePoint
 type ProbeVerdict = checker.ProbeAgreement
 
 // PredictedPoint is the WARS Monte Carlo at one t, with its own Wilson
-// interval (contract: staleness.predicted[].t_ms, p, lo, hi).
-type PredictedPoint struct {
-	TMs        float64 `json:"t_ms"`
-	Trials     int     `json:"trials"`
-	Consistent int     `json:"consistent"`
-	P          float64 `json:"p"`
-	Lo         float64 `json:"lo"`
-	Hi         float64 `json:"hi"`
-	KStaleness []int   `json:"k_staleness"`
-}
+// interval (contract: staleness.predicted[].t_ms, p, lo, hi): the record a
+// measured point is.
+type PredictedPoint = checker.ProbePoint
 
 // addProbe labels the curves and adds a probe's measurement and
 // prediction.
@@ -69,7 +63,8 @@ func addProbe(s *Staleness, pr *checker.ProbeResult) {
 		Points: append([]ProbePoint(nil), pr.Points...), Agrees: pr.Agreement,
 	}
 	for _, p := range pr.Predicted {
-		s.Predicted = append(s.Predicted, PredictedPoint{TMs: p.TMs, Trials: p.Trials, Consistent: p.Consistent, P: p.P, Lo: p.Lo, Hi: p.Hi, KStaleness: append([]int(nil), p.KStaleness...)})
+		p.KStaleness = slices.Clone(p.KStaleness)
+		s.Predicted = append(s.Predicted, p)
 	}
 }
 
