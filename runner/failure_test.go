@@ -214,3 +214,18 @@ func TestMembershipAndHintExpectations(t *testing.T) {
 		require.Equal(t, "n/a", e.Got)
 	}
 }
+
+// stale_fraction_min holds when at least that fraction of reads was
+// stale, fails below it, and cannot be measured without reads.
+func TestStaleFractionMin(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	want := scenarios.Expect{StaleFractionMin: f(0.05)}.List()
+	require.Equal(t, []scenarios.Expectation{{Name: "stale_fraction_min", Cmp: ">=", Want: 0.05}}, want)
+	got := Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{Reads: 100, Stale: 20, StaleFraction: 0.2}})
+	require.True(t, got[0].Pass, "%+v", got[0])
+	got = Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{Reads: 100, Stale: 1, StaleFraction: 0.01}})
+	require.False(t, got[0].Pass, "%+v", got[0])
+	got = Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{}})
+	require.False(t, got[0].Pass)
+	require.Equal(t, "n/a", got[0].Got)
+}
