@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -228,4 +230,26 @@ func TestStaleFractionMin(t *testing.T) {
 	got = Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{}})
 	require.False(t, got[0].Pass)
 	require.Equal(t, "n/a", got[0].Got)
+}
+
+// The HTML report of a gossip run draws the membership timeline; that of
+// a run without membership does not.
+func TestHTMLMembershipTimeline(t *testing.T) {
+	for _, c := range []struct {
+		yaml string
+		want bool
+	}{
+		{failureScenario, true},
+		{"cluster: {nodes: 3}\nworkload: {duration: 1s}\n", false},
+	} {
+		sc, err := scenarios.Parse("x.yaml", []byte(c.yaml))
+		require.NoError(t, err)
+		r, err := sc.Resolve(1)
+		require.NoError(t, err)
+		out, err := Run(r, Options{})
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, reports.WriteHTML(&buf, out.Report))
+		require.Equal(t, c.want, strings.Contains(buf.String(), `<figure id="membership-timeline"><svg`))
+	}
 }
