@@ -273,9 +273,14 @@ func measureMultiValue(kc *keyCausality, r, wn *history.Op, tree fenwick, marked
 	for _, x := range refl {
 		covered += tree.count(x.lo, x.hi)
 	}
-	// An unnamed put is reflected only by being returned.
+	// An unnamed put is reflected only by being returned, once however
+	// many times the read returns its value (a blindly retried put minted
+	// twice keeps two siblings with one value).
 	unnamedSeen := 0
-	for _, v := range r.Values {
+	for i, v := range r.Values {
+		if slices.Contains(r.Values[:i], v) {
+			continue
+		}
 		if j, ok := kc.writer[v]; ok && kc.idx[j] < 0 {
 			if p := kc.puts[j]; p.Outcome == history.OK && p.ReturnNs < r.InvokeNs {
 				unnamedSeen++

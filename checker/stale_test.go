@@ -263,3 +263,18 @@ func TestStalenessMatchesBruteForce(t *testing.T) {
 		require.Positive(t, inconsistent)
 	}
 }
+
+// A read may return one value twice (a blindly retried put minted twice
+// keeps two siblings with the same value): it reflects that put once.
+// Counting it twice made k negative, or hid a missed put.
+func TestStalenessDuplicateValueCountsOnce(t *testing.T) {
+	var b hb
+	b.put(0, "k", "a", nil, 0, 10).
+		put(1, "k", "b", nil, 20, 30).
+		get(2, "k", ids("a", "a"), 40, 50).
+		get(2, "k", ids("a", "b", "b"), 60, 70)
+	mv := stale(t, &b, MultiValue)
+	require.Equal(t, []KCount{{0, 1}, {1, 1}}, mv.KStaleness, "the first read missed b; the second missed nothing")
+	require.Equal(t, 1, mv.Stale)
+	require.InDelta(t, 0.5, mv.MeanK, 1e-12)
+}

@@ -10,7 +10,9 @@
 //   - one self-contained HTML page (WriteHTML): the same tables plus SVG
 //     plots drawn with gonum/plot — latency CDF per operation kind, the
 //     t-visibility curve, a timeline of throughput, availability and latency
-//     with fault windows shaded, per-node load — and a relative link to
+//     with fault windows shaded, per-node load, and with membership the
+//     membership timeline (per node, the intervals the others believed it
+//     down over its real down windows) — and a relative link to
 //     Porcupine's visualisation when linearizability failed.
 //
 // The runner makes one call, Build(Input), and writes whichever renderings

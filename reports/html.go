@@ -78,7 +78,9 @@ type htmlPage struct {
 	Nodes        htmlTable
 	// Failures is the membership and hints table; nil when the run had
 	// neither.
-	Failures   *htmlTable
+	Failures *htmlTable
+	// Membership is the membership timeline (no SVG without membership).
+	Membership htmlPlot
 	LatencyCDF htmlPlot
 	Timeline   htmlPlot
 	TVisPlot   htmlPlot
@@ -90,7 +92,8 @@ type htmlPage struct {
 // WriteHTML writes the report as one self-contained HTML page: inline CSS,
 // inline SVG plots (latency CDF per operation kind, the t-visibility
 // curve, a timeline of throughput, availability and latency with fault
-// windows shaded, per-node load), the tables of WriteText, and a relative
+// windows shaded, per-node load, and with membership the intervals each
+// node was believed down over its real down windows), the tables of WriteText, and a relative
 // link to Porcupine's visualisation when the report names one. No
 // JavaScript, no external assets; every string from the report is escaped.
 func WriteHTML(w io.Writer, r *Report) error {
@@ -121,6 +124,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 		{&page.TVisPlot, tVisibilityPlot, "No read began after an acknowledged write: no t-visibility curve."},
 		{&page.NodePlot, nodeLoadPlot, "No per-node statistics."},
 		{&page.ProbePlot, probePlot, ""},
+		{&page.Membership, membershipPlot, ""},
 	} {
 		svg, ok, err := f.draw(r)
 		if err != nil {

@@ -249,3 +249,48 @@ func TestHTMLShowsFailuresOnlyWhenPresent(t *testing.T) {
 	require.Contains(t, buf.String(), `id="failures"`)
 	require.Contains(t, buf.String(), "hints: 3 created, 3 delivered")
 }
+
+// The membership marks become one interval per (observer, member) belief:
+// from a down mark to the next up mark about that member, or to the end
+// while still open; a false down mark keeps its flag.
+func TestMembershipIntervals(t *testing.T) {
+	m := &Membership{Nodes: []MembershipNode{
+		{Node: 0, Name: "n1", Marks: []MembershipMk{{AtS: 30, Member: "n3", Kind: "up"}, {AtS: 12, Member: "n3", Kind: "down"}, {AtS: 40, Member: "n2", Kind: "down", False: true}}},
+		{Node: 1, Name: "n2", Marks: []MembershipMk{{AtS: 13, Member: "n3", Kind: "down"}, {AtS: 14, Member: "n3", Kind: "down"}, {AtS: 31, Member: "n3", Kind: "up"}, {AtS: 5, Member: "n9", Kind: "down"}}},
+		{Node: 2, Name: "n3"},
+	}}
+	got := membershipIntervals(m, 60)
+	require.Equal(t, []believedDown{
+		{member: 2, observer: 0, from: 12, to: 30},
+		{member: 1, observer: 0, from: 40, to: 60, isFalse: true},
+		{member: 2, observer: 1, from: 13, to: 31},
+	}, got)
+}
+
+// With membership the HTML report draws the membership timeline inside
+// the failures section; without it there is no timeline.
+func TestHTMLMembershipTimelineOnlyWithMembership(t *testing.T) {
+	r := sampleReport(t, 300)
+	var buf bytes.Buffer
+	require.NoError(t, WriteHTML(&buf, r))
+	require.NotContains(t, buf.String(), `id="membership-timeline"`)
+	r.Membership = &Membership{
+		Nodes: []MembershipNode{
+			{Node: 0, Name: "n1", Marks: []MembershipMk{{AtS: 12, Member: "n3", Kind: "down", Reporters: 2}, {AtS: 30, Member: "n3", Kind: "up"}}},
+			{Node: 1, Name: "n2", Marks: []MembershipMk{{AtS: 5, Member: "n1", Kind: "down", Reporters: 2, False: true}}},
+			{Node: 2, Name: "n3"},
+		},
+		Detections: []Detection{{Member: "n3", Observer: "n1", CrashS: 10, DownForS: 20, AfterMs: 2000}},
+	}
+	buf.Reset()
+	require.NoError(t, WriteHTML(&buf, r))
+	s := buf.String()
+	i := strings.Index(s, `<figure id="membership-timeline"><svg`)
+	require.Positive(t, i, "no membership timeline")
+	require.Less(t, strings.Index(s, `id="failures"`), i, "the timeline is in the failures section")
+	fig := s[i : i+strings.Index(s[i:], "</figure>")]
+	require.Contains(t, fig, "Membership: when the other nodes believed each node down")
+	for _, name := range []string{"n1", "n2", "n3", "false down", "process down"} {
+		require.Contains(t, fig, name)
+	}
+}

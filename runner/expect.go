@@ -143,7 +143,7 @@ func measure(name string, h *history.History, res *checker.Results) (any, string
 		return a.Agrees, detail, true
 	case "availability_after_faults_min":
 		return availabilityAfterFaults(h)
-	case "stale_fraction_max":
+	case "stale_fraction_max", "stale_fraction_min":
 		if res.Staleness == nil || res.Staleness.Reads == 0 {
 			return "n/a", "no reads", false
 		}

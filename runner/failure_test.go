@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -212,5 +214,42 @@ func TestMembershipAndHintExpectations(t *testing.T) {
 	for _, e := range EvaluateRun(want, nil, &checker.Results{}, nil) {
 		require.False(t, e.Pass, e.Name)
 		require.Equal(t, "n/a", e.Got)
+	}
+}
+
+// stale_fraction_min holds when at least that fraction of reads was
+// stale, fails below it, and cannot be measured without reads.
+func TestStaleFractionMin(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	want := scenarios.Expect{StaleFractionMin: f(0.05)}.List()
+	require.Equal(t, []scenarios.Expectation{{Name: "stale_fraction_min", Cmp: ">=", Want: 0.05}}, want)
+	got := Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{Reads: 100, Stale: 20, StaleFraction: 0.2}})
+	require.True(t, got[0].Pass, "%+v", got[0])
+	got = Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{Reads: 100, Stale: 1, StaleFraction: 0.01}})
+	require.False(t, got[0].Pass, "%+v", got[0])
+	got = Evaluate(want, nil, &checker.Results{Staleness: &checker.StalenessResult{}})
+	require.False(t, got[0].Pass)
+	require.Equal(t, "n/a", got[0].Got)
+}
+
+// The HTML report of a gossip run draws the membership timeline; that of
+// a run without membership does not.
+func TestHTMLMembershipTimeline(t *testing.T) {
+	for _, c := range []struct {
+		yaml string
+		want bool
+	}{
+		{failureScenario, true},
+		{"cluster: {nodes: 3}\nworkload: {duration: 1s}\n", false},
+	} {
+		sc, err := scenarios.Parse("x.yaml", []byte(c.yaml))
+		require.NoError(t, err)
+		r, err := sc.Resolve(1)
+		require.NoError(t, err)
+		out, err := Run(r, Options{})
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, reports.WriteHTML(&buf, out.Report))
+		require.Equal(t, c.want, strings.Contains(buf.String(), `<figure id="membership-timeline"><svg`))
 	}
 }

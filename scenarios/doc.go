@@ -255,6 +255,7 @@
 //	  availability_after_faults_min: 0.5   # ops invoked 1s or more after the last
 //	                              # fault window ended (liveness after heal)
 //	  stale_fraction_max: 0.01
+//	  stale_fraction_min: 0.05    # at least (demonstrating stale reads)
 //	  p50_ms_max: 10              # a number bounds every operation ...
 //	  p99_ms_max: {get: 20, put: 30}   # ... a mapping some (get, put, delete, all)
 //	  p999_ms_max: {all: 100}

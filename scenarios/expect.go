@@ -49,6 +49,10 @@ type Expect struct {
 	// StaleFractionMax is the largest fraction of reads that may miss the
 	// newest acknowledged write.
 	StaleFractionMax *float64 `yaml:"stale_fraction_max,omitempty"`
+	// StaleFractionMin is the least fraction of reads that must miss the
+	// newest acknowledged write: a scenario demonstrating stale reads (a
+	// sloppy quorum under a partition) asserts that they appear.
+	StaleFractionMin *float64 `yaml:"stale_fraction_min,omitempty"`
 	// P50MsMax, P99MsMax and P999MsMax bound latency quantiles of successful
 	// operations, in milliseconds: a number bounds every operation kind, a
 	// mapping bounds some ({get: 20, put: 30, all: 50}).
@@ -152,6 +156,7 @@ func (e Expect) List() []Expectation {
 	bound("availability_in_faults_max", "<=", e.AvailabilityInFaultsMax)
 	bound("availability_after_faults_min", ">=", e.AvailabilityAfterFaultsMin)
 	bound("stale_fraction_max", "<=", e.StaleFractionMax)
+	bound("stale_fraction_min", ">=", e.StaleFractionMin)
 	for _, lb := range []struct {
 		name string
 		b    LatencyBound

@@ -386,6 +386,7 @@ func (e Expect) clone() Expect {
 	e.AvailabilityMin, e.StaleFractionMax = clonePtr(e.AvailabilityMin), clonePtr(e.StaleFractionMax)
 	e.AvailabilityInFaultsMin, e.AvailabilityInFaultsMax = clonePtr(e.AvailabilityInFaultsMin), clonePtr(e.AvailabilityInFaultsMax)
 	e.AvailabilityAfterFaultsMin = clonePtr(e.AvailabilityAfterFaultsMin)
+	e.StaleFractionMin = clonePtr(e.StaleFractionMin)
 	cp := func(b LatencyBound) LatencyBound {
 		if b == nil {
 			return nil

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,6 +52,45 @@ func BenchmarkStandardWorkloadGossip(b *testing.B) {
 		cfg.Node.HintedHandoff.Enabled = true
 		benchWorkloadWith(b, cfg)
 	})
+}
+
+// BenchmarkGossipScale is gossip membership alone, at its defaults
+// (interval 1 s, fanout 2), on idle clusters of 8, 64 and 256 nodes for 60
+// virtual seconds: the gossip messages and bytes per virtual second in
+// all and per node, and the bytes per message, which grow with the
+// membership each message carries, and the wall time the run takes per
+// virtual second (cluster setup excluded). One benchmark op is one 60 s
+// run, setup included.
+func BenchmarkGossipScale(b *testing.B) {
+	const span = 60 * time.Second
+	for _, n := range []int{8, 64, 256} {
+		b.Run(fmt.Sprint("nodes=", n), func(b *testing.B) {
+			var msgs, bytes uint64
+			var running time.Duration
+			for i := 0; i < b.N; i++ {
+				cfg := testConfig(1, n, versions.ModeLWW)
+				cfg.Node.Membership.Enabled = true
+				c := newCluster(b, cfg)
+				start := time.Now()
+				c.World().RunFor(span)
+				running += time.Since(start)
+				msgs, bytes = 0, 0
+				for _, k := range c.World().Network().Stats().Kinds {
+					if k.Kind == wire.KindGossipPush || k.Kind == wire.KindGossipReply {
+						msgs += k.Sent
+						bytes += k.SentBytes
+					}
+				}
+			}
+			secs := span.Seconds()
+			b.ReportMetric(float64(msgs)/secs, "gossipmsgs/vs")
+			b.ReportMetric(float64(bytes)/secs, "gossipB/vs")
+			b.ReportMetric(float64(msgs)/secs/float64(n), "msgs/node/vs")
+			b.ReportMetric(float64(bytes)/secs/float64(n), "B/node/vs")
+			b.ReportMetric(float64(bytes)/float64(max(msgs, 1)), "B/msg")
+			b.ReportMetric(float64(running.Milliseconds())/float64(b.N)/secs, "wallms/vs")
+		})
+	}
 }
 
 func benchWorkloadWith(b *testing.B, cfg Config) {
