@@ -21,11 +21,17 @@ var plantedCases = []struct {
 	profile Profile
 	classes []Class
 	budget  int
+	// clients bounds the repro's clients (default 2): a bug that needs a
+	// lost message needs enough traffic for the loss to hit it.
+	clients int
 }{
-	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40},
-	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40},
-	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 60},
-	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40},
+	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 3},
+	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40, 0},
+	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 400, 0},
+	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40, 0},
+	// A deleted hint is lost only when its handoff is lost too (message
+	// loss, the target down): the rarest, and a repro keeps its clients.
+	{planted.HintDeletedEarly, Eventual, []Class{LostAckedWrite}, 1000, 10},
 }
 
 func TestPlanted(t *testing.T) {
@@ -52,7 +58,11 @@ func TestPlanted(t *testing.T) {
 			again := Evaluate(small, false)
 			require.Equal(t, found.Class, again.Class)
 			require.LessOrEqual(t, res.After.Faults, 2)
-			require.LessOrEqual(t, res.After.Clients, 2)
+			maxClients := tc.clients
+			if maxClients == 0 {
+				maxClients = 2
+			}
+			require.LessOrEqual(t, res.After.Clients, maxClients)
 			require.Less(t, res.After.Faults+res.After.Clients+res.After.Keys, res.Before.Faults+res.Before.Clients+res.Before.Keys)
 			// Without the bug the repro passes (the bug, not the scenario, fails it).
 			planted.Set(planted.None)

@@ -25,6 +25,10 @@ const (
 	// AckBeforeSync: the commit log reports a sync without syncing, so
 	// writes are acknowledged before they are durable.
 	AckBeforeSync
+	// HintDeletedEarly: a fallback deletes a hint as it sends it to its
+	// target, before the target acknowledged it, so a handoff lost on the
+	// way (message loss, the target crashing first) loses the write.
+	HintDeletedEarly
 )
 
 func (b Bug) String() string {
@@ -37,6 +41,8 @@ func (b Bug) String() string {
 		return "repair-answers-first"
 	case AckBeforeSync:
 		return "ack-before-sync"
+	case HintDeletedEarly:
+		return "hint-deleted-early"
 	}
 	return "none"
 }
