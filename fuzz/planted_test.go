@@ -25,7 +25,7 @@ var plantedCases = []struct {
 	// lost message needs enough traffic for the loss to hit it.
 	clients int
 }{
-	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 3},
+	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 4},
 	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40, 0},
 	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 400, 0},
 	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40, 0},

@@ -163,7 +163,11 @@ func (c *Coordinator) repair(o *op) {
 
 // startWriteBack begins a blocking read repair: replicas that answered
 // with exactly the merged set already hold it; the merged set is written
-// to all others, and the get answers once W replicas hold it.
+// to all others, and the get answers once W replicas hold it. When W
+// already hold it the get answers at once, and the other replicas are
+// repaired as async read repair does: once every replica has answered (or
+// the request times out), each stale one is sent the merge of every
+// answer, so a replica that missed a write still converges.
 func (c *Coordinator) startWriteBack(o *op) {
 	o.phase = phaseWriteBack
 	for i := 0; i < o.n; i++ {
@@ -173,7 +177,8 @@ func (c *Coordinator) startWriteBack(o *op) {
 	}
 	if o.wq.met(o.wr[:o.n]) {
 		c.answerGet(o)
-		c.finish(o)
+		o.phase = phaseLinger
+		c.getProgress(o)
 		return
 	}
 	m := &wire.WriteRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeWriteBack, HintFor: wire.None, Set: o.merged}
