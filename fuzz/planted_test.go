@@ -70,3 +70,23 @@ func TestPlanted(t *testing.T) {
 		})
 	}
 }
+
+// A panic inside node code is caught: every seed is reported with the
+// panic class and a signature naming the node frame, and the campaign runs
+// every seed (it goes on after each panic), for any --jobs.
+func TestPanicInNodeCodeIsCaught(t *testing.T) {
+	planted.Set(planted.PanicOnGet)
+	defer planted.Set(planted.None)
+	for _, jobs := range []int{1, 2} {
+		s, err := Run(Config{Profile: Safe, Seeds: 4, From: 1, Jobs: jobs})
+		require.NoError(t, err)
+		require.Equal(t, 4, s.SeedsRun)
+		require.Equal(t, 4, s.FailingSeeds)
+		require.Equal(t, 4, s.ByClass[Panic])
+		require.NotEmpty(t, s.Failures)
+		for _, f := range s.Failures {
+			require.Equal(t, Panic, f.Class)
+			require.Contains(t, f.Signature, "dynasim/node/coord.(*Coordinator).HandleGet")
+		}
+	}
+}

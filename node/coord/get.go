@@ -23,6 +23,9 @@ func (c *Coordinator) HandleGet(from wire.Addr, m *wire.ClientGet) {
 		return
 	}
 	c.stats.Gets++
+	if planted.On(planted.PanicOnGet) {
+		panic("planted: a coordinator panics on a get")
+	}
 	err := c.placeReplicas(o, m.Key, m.N)
 	if err == nil {
 		o.rq, err = c.resolve(o, "R", m.R, c.cfg.R)

@@ -29,6 +29,10 @@ const (
 	// target, before the target acknowledged it, so a handoff lost on the
 	// way (message loss, the target crashing first) loses the write.
 	HintDeletedEarly
+	// PanicOnGet: a coordinator panics on every client get (not a bug to
+	// find: it shows that a campaign catches a panic in node code, reports
+	// its seed and goes on).
+	PanicOnGet
 )
 
 func (b Bug) String() string {
@@ -43,6 +47,8 @@ func (b Bug) String() string {
 		return "ack-before-sync"
 	case HintDeletedEarly:
 		return "hint-deleted-early"
+	case PanicOnGet:
+		return "panic-on-get"
 	}
 	return "none"
 }
