@@ -90,3 +90,12 @@ func TestPanicInNodeCodeIsCaught(t *testing.T) {
 		}
 	}
 }
+
+// A run that differs from its replay is classed replay_divergence.
+func TestReplayDivergenceIsFound(t *testing.T) {
+	planted.Set(planted.Nondeterminism)
+	defer planted.Set(planted.None)
+	s, err := Run(Config{Profile: Safe, Seeds: 3, From: 1, Jobs: 1, ReplayEvery: 1})
+	require.NoError(t, err)
+	require.Positive(t, s.ByClass[ReplayDivergence], "%+v", s.ByClass)
+}

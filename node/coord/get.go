@@ -1,10 +1,14 @@
 package coord
 
 import (
+	"errors"
+
 	"dynasim/node/planted"
 	"dynasim/node/versions"
 	"dynasim/wire"
 )
+
+var errPlanted = errors.New("planted: refused by a process-wide counter")
 
 // HandleGet coordinates a client get: read the key from all N replicas,
 // answer after R of them with every causally maximal version, then repair
@@ -32,6 +36,9 @@ func (c *Coordinator) HandleGet(from wire.Addr, m *wire.ClientGet) {
 	}
 	if err == nil && c.cfg.ReadRepair == ReadRepairBlocking {
 		o.wq, err = c.resolve(o, "write-back W", wire.Need{}, c.cfg.W)
+	}
+	if err == nil && planted.On(planted.Nondeterminism) && planted.Tick()%7 == 0 {
+		err = errPlanted
 	}
 	if err != nil {
 		c.fail(o, wire.StatusBadRequest, "%v", err)

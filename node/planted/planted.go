@@ -33,6 +33,10 @@ const (
 	// find: it shows that a campaign catches a panic in node code, reports
 	// its seed and goes on).
 	PanicOnGet
+	// Nondeterminism: every seventh client get of the process is refused
+	// (a global counter, so the same seed run twice differs: it shows that
+	// a campaign's replay finds a divergence).
+	Nondeterminism
 )
 
 func (b Bug) String() string {
@@ -49,6 +53,8 @@ func (b Bug) String() string {
 		return "hint-deleted-early"
 	case PanicOnGet:
 		return "panic-on-get"
+	case Nondeterminism:
+		return "nondeterminism"
 	}
 	return "none"
 }
