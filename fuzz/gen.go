@@ -89,6 +89,9 @@ type swarm struct {
 	partition, oneWay, isolate, crash, pause, slow, clockJump bool
 	loss, dup, reorder, clockSkew, clockDrift                 bool
 	diskLatency, diskErrors, bitFlips, diskFull               bool
+	// Failure handling, not faults: gossip membership, hinted handoff
+	// (with a sloppy quorum in eventual), the client policy.
+	membership, hints, clientPolicy bool
 }
 
 func drawSwarm(rng *rand.Rand) swarm {
@@ -97,6 +100,7 @@ func drawSwarm(rng *rand.Rand) swarm {
 		partition: b(), oneWay: b(), isolate: b(), crash: b(), pause: b(), slow: b(), clockJump: b(),
 		loss: b(), dup: b(), reorder: b(), clockSkew: b(), clockDrift: b(),
 		diskLatency: b(), diskErrors: b(), bitFlips: b(), diskFull: b(),
+		membership: b(), hints: b(), clientPolicy: rng.IntN(3) == 0,
 	}
 }
 
@@ -201,6 +205,45 @@ func (g *gen) node() {
 		// A small memtable makes flushes and compactions happen in a short run.
 		c.Storage.MemtableSizeBytes = 16 << 10
 	}
+	g.failureHandling()
+}
+
+// failureHandling draws gossip membership, hinted handoff and the quorum
+// mode. Safe keeps strict quorums (a sloppy quorum's fallbacks are outside
+// the replica set, so W+R>N no longer makes reads see the last write and
+// the profile could not claim linearizability); eventual may go sloppy,
+// which needs hinted handoff (scenarios' validation). The knobs are drawn
+// after the rest of the node so that seeds without them keep their
+// earlier draws. Membership runs fast here (rounds of 100-300 ms, suspect
+// after 3-6 rounds): the runs last seconds, not hours.
+func (g *gen) failureHandling() {
+	r, c := g.r, &g.r.Node
+	r.Membership = scenarios.Membership{Interval: scenarios.DefaultGossipInterval, Fanout: scenarios.DefaultFanout,
+		SuspectAfter: scenarios.DefaultSuspectAfter, ConfirmReporters: scenarios.DefaultConfirmReporters,
+		Detector: scenarios.DefaultDetector, PhiThreshold: scenarios.DefaultPhiThreshold}
+	c.Quorum = scenarios.DefaultQuorum
+	c.HintedHandoff = scenarios.HintedHandoff{Window: scenarios.DefaultHintWindow,
+		RateBytesPerS: scenarios.DefaultHintRateBytesPerS, MaxInFlight: scenarios.DefaultHintMaxInFlight}
+	if g.sw.membership {
+		iv := g.durIn(100*time.Millisecond, 300*time.Millisecond).Round(time.Millisecond)
+		r.Membership.Enabled = true
+		r.Membership.Interval = scenarios.Duration(iv)
+		r.Membership.SuspectAfter = scenarios.Duration(iv * time.Duration(g.intIn(3, 6)))
+		r.Membership.Fanout = g.intIn(1, 3)
+		r.Membership.ConfirmReporters = g.intIn(1, 2)
+		if g.rng.IntN(3) == 0 {
+			r.Membership.Detector = "phi"
+		}
+	}
+	if g.sw.hints {
+		c.HintedHandoff.Enabled = true
+		if g.rng.IntN(2) == 0 {
+			c.HintedHandoff.MaxInFlight = g.intIn(1, 4)
+		}
+		if g.profile == Eventual && g.rng.IntN(3) != 0 {
+			c.Quorum = "sloppy"
+		}
+	}
 }
 
 func (g *gen) network() {
@@ -291,6 +334,15 @@ func (g *gen) workload() {
 	}
 	w.Timeout = scenarios.Duration(time.Second)
 	w.Retries = 0
+	w.ClientPolicy = scenarios.ClientPolicy{ConnectTimeout: scenarios.DefaultConnectTimeout,
+		RetryAttempts: scenarios.DefaultRetryAttempts, UnhealthyBackoff: scenarios.DefaultUnhealthyBackoff,
+		MaxUnhealthyBackoff: scenarios.DefaultMaxUnhealthyBackoff}
+	if g.sw.clientPolicy {
+		w.ClientPolicy.Enabled = true
+		w.ClientPolicy.RetryAttempts = g.intIn(0, 3)
+		w.ClientPolicy.UnhealthyBackoff = ms(g.durIn(100*time.Millisecond, time.Second))
+		w.ClientPolicy.MaxUnhealthyBackoff = ms(g.durIn(w.ClientPolicy.UnhealthyBackoff.D(), 3*time.Second))
+	}
 }
 
 // faults draws the schedule: between one and eight faults of the enabled

@@ -166,7 +166,7 @@ func classesOf(v *runner.Verdict) map[Class]string {
 }
 
 // signature is what deduplicates failures: the class, the profile's version
-// mode and read repair, and for a panic the first frame in the module's
+// mode and read repair (and /sloppy under a sloppy quorum), and for a panic the first frame in the module's
 // code below the recovery.
 func signature(o Outcome, r *scenarios.Resolved) string {
 	if o.Class == "" {
@@ -178,7 +178,13 @@ func signature(o Outcome, r *scenarios.Resolved) string {
 	if o.Class == ToolError {
 		return string(ToolError) + ":" + firstLine(o.Detail)
 	}
-	return fmt.Sprintf("%s:%s/%s", o.Class, r.Node.VersionMode, r.Node.ReadRepair)
+	sig := fmt.Sprintf("%s:%s/%s", o.Class, r.Node.VersionMode, r.Node.ReadRepair)
+	if r.Node.Quorum == "sloppy" {
+		// A sloppy quorum's failures (hints, stand-ins) are apart from a
+		// strict one's.
+		sig += "/sloppy"
+	}
+	return sig
 }
 
 // panicSite is the first dynasim frame (function and file:line) of a

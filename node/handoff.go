@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dynasim/node/hints"
+	"dynasim/node/planted"
 	"dynasim/wire"
 )
 
@@ -273,6 +274,15 @@ func (n *Node) sendHint(hint *hints.Hint, now time.Time) {
 	}
 	h.seq++
 	id := handoffBit | h.seq
+	if planted.On(planted.HintDeletedEarly) {
+		// Planted: the hint is deleted before its target acknowledged it.
+		if err := h.store.Ack(hint.ID); err != nil {
+			n.stats.Handoff.LastError = clip(err.Error())
+		}
+		n.stats.Handoff.Sent++
+		n.env.Send(hint.Target, &wire.WriteRequest{OpID: id, Key: hint.Key, Purpose: wire.PurposeHandoff, HintFor: hint.Target, Set: set})
+		return
+	}
 	h.inFlight[id] = handoffSend{hint: hint.ID, target: hint.Target, sentAt: now}
 	n.stats.Handoff.Sent++
 	n.env.Send(hint.Target, &wire.WriteRequest{OpID: id, Key: hint.Key, Purpose: wire.PurposeHandoff, HintFor: hint.Target, Set: set})

@@ -1,10 +1,14 @@
 package coord
 
 import (
+	"errors"
+
 	"dynasim/node/planted"
 	"dynasim/node/versions"
 	"dynasim/wire"
 )
+
+var errPlanted = errors.New("planted: refused by a process-wide counter")
 
 // HandleGet coordinates a client get: read the key from all N replicas,
 // answer after R of them with every causally maximal version, then repair
@@ -23,12 +27,18 @@ func (c *Coordinator) HandleGet(from wire.Addr, m *wire.ClientGet) {
 		return
 	}
 	c.stats.Gets++
+	if planted.On(planted.PanicOnGet) {
+		panic("planted: a coordinator panics on a get")
+	}
 	err := c.placeReplicas(o, m.Key, m.N)
 	if err == nil {
 		o.rq, err = c.resolve(o, "R", m.R, c.cfg.R)
 	}
 	if err == nil && c.cfg.ReadRepair == ReadRepairBlocking {
 		o.wq, err = c.resolve(o, "write-back W", wire.Need{}, c.cfg.W)
+	}
+	if err == nil && planted.On(planted.Nondeterminism) && planted.Tick()%7 == 0 {
+		err = errPlanted
 	}
 	if err != nil {
 		c.fail(o, wire.StatusBadRequest, "%v", err)
@@ -163,7 +173,11 @@ func (c *Coordinator) repair(o *op) {
 
 // startWriteBack begins a blocking read repair: replicas that answered
 // with exactly the merged set already hold it; the merged set is written
-// to all others, and the get answers once W replicas hold it.
+// to all others, and the get answers once W replicas hold it. When W
+// already hold it the get answers at once, and the other replicas are
+// repaired as async read repair does: once every replica has answered (or
+// the request times out), each stale one is sent the merge of every
+// answer, so a replica that missed a write still converges.
 func (c *Coordinator) startWriteBack(o *op) {
 	o.phase = phaseWriteBack
 	for i := 0; i < o.n; i++ {
@@ -173,7 +187,8 @@ func (c *Coordinator) startWriteBack(o *op) {
 	}
 	if o.wq.met(o.wr[:o.n]) {
 		c.answerGet(o)
-		c.finish(o)
+		o.phase = phaseLinger
+		c.getProgress(o)
 		return
 	}
 	m := &wire.WriteRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeWriteBack, HintFor: wire.None, Set: o.merged}

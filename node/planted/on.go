@@ -11,3 +11,12 @@ func Set(b Bug) { active = b }
 
 // On reports whether bug b is switched on.
 func On(b Bug) bool { return b != None && active == b }
+
+// count is Tick's process-wide counter (Nondeterminism).
+var count uint64
+
+// Tick counts calls across every world of the process.
+func Tick() uint64 {
+	count++
+	return count
+}

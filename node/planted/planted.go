@@ -25,6 +25,18 @@ const (
 	// AckBeforeSync: the commit log reports a sync without syncing, so
 	// writes are acknowledged before they are durable.
 	AckBeforeSync
+	// HintDeletedEarly: a fallback deletes a hint as it sends it to its
+	// target, before the target acknowledged it, so a handoff lost on the
+	// way (message loss, the target crashing first) loses the write.
+	HintDeletedEarly
+	// PanicOnGet: a coordinator panics on every client get (not a bug to
+	// find: it shows that a campaign catches a panic in node code, reports
+	// its seed and goes on).
+	PanicOnGet
+	// Nondeterminism: every seventh client get of the process is refused
+	// (a global counter, so the same seed run twice differs: it shows that
+	// a campaign's replay finds a divergence).
+	Nondeterminism
 )
 
 func (b Bug) String() string {
@@ -37,6 +49,12 @@ func (b Bug) String() string {
 		return "repair-answers-first"
 	case AckBeforeSync:
 		return "ack-before-sync"
+	case HintDeletedEarly:
+		return "hint-deleted-early"
+	case PanicOnGet:
+		return "panic-on-get"
+	case Nondeterminism:
+		return "nondeterminism"
 	}
 	return "none"
 }
