@@ -19,15 +19,26 @@ import (
 	"dynasim/wire"
 )
 
-// testCluster is n hosts on loopback ports, N=3 W=2 R=2.
+// testCluster is n hosts on loopback ports, N=3 W=2 R=2 (fewer with
+// fewer nodes).
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	hosts []*Host
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func startCluster(t *testing.T, n int) *testCluster {
+	t.Helper()
+	c := startHosts(t, n)
+	c.t = t
+	return c
+}
+
+// startClusterB is startCluster for a benchmark: 3 nodes.
+func startClusterB(b *testing.B) *testCluster { return startHosts(b, 3) }
+
+func startHosts(t testing.TB, n int) *testCluster {
 	t.Helper()
 	var members []ring.Member
 	var peers []Peer
@@ -44,10 +55,10 @@ func startCluster(t *testing.T, n int) *testCluster {
 	}
 	cfg := node.Config{
 		Members: members,
-		Ring:    ring.Config{Placement: ring.Placement{N: 3}},
+		Ring:    ring.Config{Placement: ring.Placement{N: min(3, n)}},
 		Coordinator: coord.Config{
-			R:              wire.Need{Level: wire.LevelCount, Count: 2},
-			W:              wire.Need{Level: wire.LevelCount, Count: 2},
+			R:              wire.Need{Level: wire.LevelCount, Count: uint8(min(2, n))},
+			W:              wire.Need{Level: wire.LevelCount, Count: uint8(min(2, n))},
 			RequestTimeout: 500 * time.Millisecond,
 		},
 	}
