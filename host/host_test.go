@@ -35,10 +35,13 @@ func startCluster(t *testing.T, n int) *testCluster {
 	return c
 }
 
-// startClusterB is startCluster for a benchmark: 3 nodes.
-func startClusterB(b *testing.B) *testCluster { return startHosts(b, 3) }
+// startClusterB is startCluster for a benchmark: 3 nodes, each node's
+// group-commit window syncDelay.
+func startClusterB(b *testing.B, syncDelay time.Duration) *testCluster {
+	return startHosts(b, 3, func(c *node.Config) { c.Storage.SyncDelay = syncDelay })
+}
 
-func startHosts(t testing.TB, n int) *testCluster {
+func startHosts(t testing.TB, n int, tweak ...func(*node.Config)) *testCluster {
 	t.Helper()
 	var members []ring.Member
 	var peers []Peer
@@ -61,6 +64,9 @@ func startHosts(t testing.TB, n int) *testCluster {
 			W:              wire.Need{Level: wire.LevelCount, Count: uint8(min(2, n))},
 			RequestTimeout: 500 * time.Millisecond,
 		},
+	}
+	for _, f := range tweak {
+		f(&cfg)
 	}
 	c := &testCluster{t: t}
 	for i := range n {
