@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"dynasim/disk"
@@ -77,10 +76,15 @@ type Host struct {
 	pending map[uint64]chan *wire.ClientReply
 	nextReq uint64
 
-	inflight  sync.WaitGroup // client requests waiting for their reply
+	// inflight counts client requests waiting for their reply; once
+	// closing is set no request starts, and drained is closed when the
+	// count reaches zero.
+	reqMu     sync.Mutex
+	inflight  int
+	closing   bool
+	drained   chan struct{}
 	closeOnce sync.Once
 	closeErr  error
-	closing   atomic.Bool
 
 	// loopStats are read by other goroutines through Stats.
 	mu        sync.Mutex
@@ -137,6 +141,7 @@ func Start(cfg Config) (*Host, error) {
 		events:  make(chan item, 1024),
 		done:    make(chan struct{}),
 		pending: map[uint64]chan *wire.ClientReply{},
+		drained: make(chan struct{}),
 	}
 	pl, cl := cfg.PeerListener, cfg.ClientListener
 	if pl == nil {
@@ -204,11 +209,21 @@ func (h *Host) deliver(from wire.Addr, m wire.Message) bool {
 // or nil when the host closed first.
 func (h *Host) request(m wire.Message) *wire.ClientReply {
 	ch := make(chan *wire.ClientReply, 1)
-	if h.closing.Load() {
+	h.reqMu.Lock()
+	if h.closing {
+		h.reqMu.Unlock()
 		return nil
 	}
-	h.inflight.Add(1)
-	defer h.inflight.Done()
+	h.inflight++
+	h.reqMu.Unlock()
+	defer func() {
+		h.reqMu.Lock()
+		h.inflight--
+		if h.closing && h.inflight == 0 {
+			close(h.drained)
+		}
+		h.reqMu.Unlock()
+	}()
 	if !h.post(item{req: m, reply: ch}) {
 		return nil
 	}
@@ -321,12 +336,15 @@ func (h *Host) FS() disk.FS { return h.fs }
 // its queues and closes. Close is idempotent.
 func (h *Host) Close() error {
 	h.closeOnce.Do(func() {
-		h.closing.Store(true)
+		h.reqMu.Lock()
+		h.closing = true
+		if h.inflight == 0 {
+			close(h.drained)
+		}
+		h.reqMu.Unlock()
 		h.client.stopAccepting()
-		drained := make(chan struct{})
-		go func() { h.inflight.Wait(); close(drained) }()
 		select {
-		case <-drained:
+		case <-h.drained:
 		case <-time.After(h.cfg.DrainTimeout):
 			h.log.Warn("close: client requests still in flight after the drain timeout", "timeout", h.cfg.DrainTimeout)
 		}
