@@ -30,11 +30,12 @@ type session struct {
 
 func newClientPort(h *Host, ln net.Listener) *clientPort {
 	p := &clientPort{h: h, ln: ln, served: make(chan struct{})}
+	wrapped := &limitListener{Listener: ln, max: MaxUnansweredBytes, overruns: &h.clientOverruns}
 	p.srv = redcon.NewServer(ln.Addr().String(), p.handle,
 		func(c redcon.Conn) bool { c.SetContext(&session{}); return true }, nil)
 	go func() {
 		defer close(p.served)
-		_ = p.srv.Serve(ln)
+		_ = p.srv.Serve(wrapped)
 	}()
 	return p
 }
@@ -309,6 +310,7 @@ func (h *Host) info() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Server\r\ndynasim_node:%d\r\npeer_addr:%s\r\nclient_addr:%s\r\nepoch:%d\r\nring_version:%d\r\n",
 		h.cfg.Self, h.PeerAddr(), h.ClientAddr(), st.Epoch, st.RingVersion)
+	fmt.Fprintf(&b, "# Clients\r\nclient_input_overruns:%d\r\n", h.clientOverruns.Load())
 	fmt.Fprintf(&b, "# Node\r\nevents:%d\r\ngets:%d\r\nputs:%d\r\nreplica_reads:%d\r\nreplica_writes:%d\r\nsyncs:%d\r\nsync_failures:%d\r\n",
 		st.Events, st.Coordinator.Gets, st.Coordinator.Puts, st.ReplicaReads, st.ReplicaWrites, st.Syncs, st.SyncFailures)
 	fields := map[string]uint64{

@@ -56,7 +56,9 @@
 // "QUORUM quorum not met: ..." when too few replicas answered and nothing
 // was applied; "UNKNOWN outcome unknown ..." when a write timed out after
 // reaching replicas (it may yet appear); "ERR unknown command ...".
-// Malformed RESP gets a protocol error and closes that connection only.
+// Malformed RESP gets a protocol error and closes that connection only, as
+// does input more than MaxUnansweredBytes ahead of the answers (a huge
+// announced argument: the RESP reader would otherwise buffer it whole).
 // Pipelined commands run in order, each seeing the ones before it.
 //
 // Close is graceful: the client port stops accepting, requests in flight

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dynasim/disk"
@@ -85,6 +86,10 @@ type Host struct {
 	drained   chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// clientOverruns counts client connections closed for sending more
+	// than MaxUnansweredBytes without a complete command.
+	clientOverruns atomic.Uint64
 
 	// loopStats are read by other goroutines through Stats.
 	mu        sync.Mutex

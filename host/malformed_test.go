@@ -107,3 +107,28 @@ func TestMalformedRESPClosesOnlyThatConnection(t *testing.T) {
 
 	require.Equal(t, "v", good.Get(ctx, "k").Val(), "other connections keep working")
 }
+
+// A client announcing a huge argument and streaming it is cut off once it
+// is MaxUnansweredBytes ahead of any answer; others are unaffected.
+func TestHugeClientArgumentClosesThatConnection(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := ctxT(t)
+	bad, err := net.DialTimeout("tcp", c.hosts[0].ClientAddr().String(), time.Second)
+	require.NoError(t, err)
+	defer bad.Close()
+	_, err = bad.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000000000\r\n"))
+	require.NoError(t, err)
+	chunk := make([]byte, 64<<10)
+	_ = bad.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	sent := 0
+	for ; sent < 2*MaxUnansweredBytes; sent += len(chunk) {
+		if _, err = bad.Write(chunk); err != nil {
+			break
+		}
+	}
+	require.True(t, closedByPeer(bad), "the server closed the connection (%d bytes sent)", sent)
+	require.Eventually(t, func() bool { return c.hosts[0].clientOverruns.Load() == 1 }, 3*time.Second, time.Millisecond)
+	good := c.client(0)
+	require.NoError(t, good.Set(ctx, "k", "v", 0).Err())
+	require.Equal(t, "v", good.Get(ctx, "k").Val())
+}
