@@ -3,10 +3,12 @@ package host
 import (
 	"fmt"
 	"net"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/tidwall/redcon"
 
@@ -308,11 +310,11 @@ func (h *Host) info() string {
 	st := h.Stats()
 	tr := h.TransportStats()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Server\r\ndynasim_node:%d\r\npeer_addr:%s\r\nclient_addr:%s\r\nepoch:%d\r\nring_version:%d\r\n",
-		h.cfg.Self, h.PeerAddr(), h.ClientAddr(), st.Epoch, st.RingVersion)
+	fmt.Fprintf(&b, "# Server\r\ndynasim_node:%d\r\npeer_addr:%s\r\nclient_addr:%s\r\n",
+		h.cfg.Self, h.PeerAddr(), h.ClientAddr())
 	fmt.Fprintf(&b, "# Clients\r\nclient_input_overruns:%d\r\n", h.clientOverruns.Load())
-	fmt.Fprintf(&b, "# Node\r\nevents:%d\r\ngets:%d\r\nputs:%d\r\nreplica_reads:%d\r\nreplica_writes:%d\r\nsyncs:%d\r\nsync_failures:%d\r\n",
-		st.Events, st.Coordinator.Gets, st.Coordinator.Puts, st.ReplicaReads, st.ReplicaWrites, st.Syncs, st.SyncFailures)
+	b.WriteString("# Node\r\n")
+	writeStats(&b, "", reflect.ValueOf(st))
 	fields := map[string]uint64{
 		"frames_sent": tr.FramesSent, "bytes_sent": tr.BytesSent, "frames_received": tr.FramesReceived,
 		"bytes_received": tr.BytesReceived, "frames_dropped": tr.Dropped, "frames_bad_checksum": tr.BadChecksum,
@@ -327,6 +329,53 @@ func (h *Host) info() string {
 	b.WriteString("# Transport\r\n")
 	for _, k := range names {
 		fmt.Fprintf(&b, "%s:%d\r\n", k, fields[k])
+	}
+	return b.String()
+}
+
+// writeStats writes every number, boolean and non-empty string of a
+// statistics struct as "prefix_field_name:value" lines, nested structs
+// flattened with their field's name as a prefix.
+func writeStats(b *strings.Builder, prefix string, v reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := prefix + snake(f.Name)
+		fv := v.Field(i)
+		switch fv.Kind() {
+		case reflect.Struct:
+			if f.Name == "Replica" {
+				// replica.Stats beside the node's own replica_reads and
+				// replica_writes: named for what it is, the replica store.
+				name = prefix + "store"
+			}
+			writeStats(b, name+"_", fv)
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+			reflect.Float32, reflect.Float64, reflect.Bool:
+			fmt.Fprintf(b, "%s:%v\r\n", name, fv.Interface())
+		case reflect.String:
+			if s := fv.String(); s != "" {
+				fmt.Fprintf(b, "%s:%s\r\n", name, strings.NewReplacer("\r", " ", "\n", " ").Replace(s))
+			}
+		}
+	}
+}
+
+// snake turns a Go field name into Redis INFO style: ReplicaReads ->
+// replica_reads, LastReopenError -> last_reopen_error, IOErrors -> io_errors.
+func snake(s string) string {
+	var b strings.Builder
+	r := []rune(s)
+	for i, c := range r {
+		upper := unicode.IsUpper(c)
+		if upper && i > 0 && (unicode.IsLower(r[i-1]) || (i+1 < len(r) && unicode.IsLower(r[i+1]) && unicode.IsUpper(r[i-1]))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(c))
 	}
 	return b.String()
 }

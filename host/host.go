@@ -91,9 +91,9 @@ type Host struct {
 	// than MaxUnansweredBytes without a complete command.
 	clientOverruns atomic.Uint64
 
-	// loopStats are read by other goroutines through Stats.
-	mu        sync.Mutex
-	nodeStats node.Stats
+	// final is the node's statistics when the loop stopped (Stats after
+	// Close); written by the loop before loopWG is done.
+	final node.Stats
 }
 
 // item is one input to the loop: a node event, or a client request.
@@ -101,6 +101,7 @@ type item struct {
 	ev    node.Event
 	req   wire.Message // a *wire.ClientGet, *wire.ClientPut or *wire.ClientDelete
 	reply chan *wire.ClientReply
+	stats chan node.Stats // a request for the node's statistics
 }
 
 // Start opens the node's disk, starts the node and its listeners, and
@@ -173,7 +174,6 @@ func Start(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	h.node = n
-	h.nodeStats = n.Stats()
 	h.tr.start()
 	h.loopWG.Add(1)
 	go h.loop()
@@ -186,11 +186,19 @@ func Start(cfg Config) (*Host, error) {
 func (h *Host) PeerAddr() net.Addr   { return h.tr.ln.Addr() }
 func (h *Host) ClientAddr() net.Addr { return h.client.ln.Addr() }
 
-// Stats is the node's statistics as of its last event.
+// Stats is the node's statistics, read on the loop between two events
+// (after Close: as the loop left them).
 func (h *Host) Stats() node.Stats {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.nodeStats
+	ch := make(chan node.Stats, 1)
+	if h.post(item{stats: ch}) {
+		select {
+		case s := <-ch:
+			return s
+		case <-h.done:
+		}
+	}
+	h.loopWG.Wait()
+	return h.final
 }
 
 // TransportStats are the peer transport's counters.
@@ -246,8 +254,13 @@ func (h *Host) loop() {
 	for {
 		select {
 		case <-h.done:
+			h.final = h.node.Stats()
 			return
 		case it := <-h.events:
+			if it.stats != nil {
+				it.stats <- h.node.Stats()
+				continue
+			}
 			if it.reply != nil {
 				h.nextReq++
 				id := h.nextReq
@@ -269,9 +282,6 @@ func (h *Host) loop() {
 				h.local = h.local[1:]
 				h.handle(ev)
 			}
-			h.mu.Lock()
-			h.nodeStats = h.node.Stats()
-			h.mu.Unlock()
 		}
 	}
 }

@@ -139,6 +139,17 @@ func TestClusterAnswersRedisCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, info, "dynasim_node:0")
 	require.Contains(t, info, "frames_sent:")
+	require.Regexp(t, `(?m)^coordinator_gets:[1-9]`, info)
+	require.Regexp(t, `(?m)^store_puts:[1-9][0-9]*\r$`, info)
+	seen := map[string]bool{}
+	for _, line := range strings.Split(info, "\r\n") {
+		if name, _, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, "#") {
+			require.False(t, seen[name], "INFO field %s appears twice", name)
+			seen[name] = true
+		}
+	}
+	require.Regexp(t, `(?m)^engine_[a-z_]+:`, info)
+	require.NotRegexp(t, `(?m)^[a-z_]*[A-Z]`, info, "field names are snake case")
 }
 
 func TestClientErrors(t *testing.T) {
