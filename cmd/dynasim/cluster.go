@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"dynasim/node/versions"
 )
 
 // nodeProcess builds the command that runs `dynasim node` with args as a
@@ -38,6 +40,7 @@ func newClusterCmd(stdout io.Writer) *cobra.Command {
 
 	var n, basePort int
 	var timeout time.Duration
+	var mode string
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Write DIR/cluster.yaml and start -n node processes (N=min(3,n), R=W=majority)",
@@ -53,6 +56,9 @@ waits until each answers PING, and prints the client addresses.`,
 			if basePort < 1 || basePort+10000+n > 65535 {
 				return withCode(exitInvalid, fmt.Errorf("--base-port %d: ports up to %d do not fit", basePort, basePort+10000+n))
 			}
+			if _, err := versions.ParseMode(mode); err != nil {
+				return withCode(exitInvalid, fmt.Errorf("--version-mode: %w", err))
+			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return withCode(exitError, err)
 			}
@@ -60,7 +66,7 @@ waits until each answers PING, and prints the client addresses.`,
 				return withCode(exitInvalid, fmt.Errorf("%s already has node PID files: run dynasim cluster down --dir %s first", dir, dir))
 			}
 			file := filepath.Join(dir, "cluster.yaml")
-			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort)), 0o644); err != nil {
+			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, mode)), 0o644); err != nil {
 				return withCode(exitError, err)
 			}
 			for i := 1; i <= n; i++ {
@@ -85,6 +91,7 @@ waits until each answers PING, and prints the client addresses.`,
 	up.Flags().IntVarP(&n, "nodes", "n", 3, "how many nodes")
 	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i and for peers on BASE+10000+i")
 	up.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for every node to answer")
+	up.Flags().StringVar(&mode, "version-mode", "dvv", "vclock, dvv (concurrent SETs of a key become siblings) or lww (the last write wins, as Redis users expect)")
 
 	var downTimeout time.Duration
 	down := &cobra.Command{
@@ -155,10 +162,10 @@ waits until each answers PING, and prints the client addresses.`,
 	return cmd
 }
 
-func clusterYAML(n, base int) string {
+func clusterYAML(n, base int, mode string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: dvv\nmembers:\n",
-		base, min(3, n), min(3, n)/2+1, min(3, n)/2+1)
+	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\nmembers:\n",
+		base, min(3, n), min(3, n)/2+1, min(3, n)/2+1, mode)
 	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\"}\n", i, base+10000+i, base+i)
 	}

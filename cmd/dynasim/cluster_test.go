@@ -68,6 +68,10 @@ func TestClusterUpStatusDown(t *testing.T) {
 		code := execute(args, &out, &errb)
 		return code, out.String(), errb.String()
 	}
+	code, _, errs := run("cluster", "up", "--dir", dir, "--version-mode", "newest")
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, errs, "--version-mode")
+
 	code, out, errs := run("cluster", "up", "-n", "3", "--dir", dir, "--base-port", fmt.Sprint(base), "--timeout", "20s")
 	require.Equal(t, exitOK, code, errs)
 	require.Equal(t, fmt.Sprintf("node 1: 127.0.0.1:%d\nnode 2: 127.0.0.1:%d\nnode 3: 127.0.0.1:%d\n", base+1, base+2, base+3), out)
