@@ -33,7 +33,7 @@ func newRoot(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRunCmd(start, stdout, stderr), newReplayCmd(stdout, stderr), newCheckCmd(stdout), newValidateCmd(stdout),
-		newPredictCmd(stdout), newFuzzCmd(stdout, stderr), newShrinkCmd(stdout))
+		newPredictCmd(stdout), newFuzzCmd(stdout, stderr), newShrinkCmd(stdout), newNodeCmd(stdout, stderr), newClusterCmd(stdout))
 	return root
 }
 

@@ -65,9 +65,15 @@ func DesignRules(module string) []Rule {
 	return []Rule{
 		{
 			From:   m("node/..."),
+			Forbid: []string{m("sim/..."), m("host/..."), m("scenarios/..."), m("checker/..."), m("runner/..."), m("reports/..."), m("cmd/..."), m("history/...")},
+			Tests:  true,
+			Why:    "node/ never knows whether it is simulated: it imports wire, disk and the standard library, never the simulator, the real host, the scenarios, the checks, the reports, the runner, the CLI or the history",
+		},
+		{
+			From:   m("host/..."),
 			Forbid: []string{m("sim/..."), m("scenarios/..."), m("checker/..."), m("runner/..."), m("reports/..."), m("cmd/..."), m("history/...")},
 			Tests:  true,
-			Why:    "node/ never knows whether it is simulated: it imports wire, disk and the standard library, never the simulator, the scenarios, the checks, the reports, the runner, the CLI or the history",
+			Why:    "the real host runs the node over TCP: it imports node, wire and disk, never the simulator or what reads a simulation",
 		},
 		{
 			From:   m("node/..."),

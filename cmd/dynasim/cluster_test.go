@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// freeBase finds a base port whose client (base+i) and peer
+// (base+10000+i) ports, i in 1..n, can all be bound now.
+func freeBase(t *testing.T, n int) int {
+	t.Helper()
+	for base := 21000 + os.Getpid()%5000; base < 30000; base += 97 {
+		ok := true
+		for i := 1; i <= n && ok; i++ {
+			for _, p := range []int{base + i, base + 10000 + i} {
+				ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+				if err != nil {
+					ok = false
+					break
+				}
+				ln.Close()
+			}
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+// TestClusterUpStatusDown starts a local 3-process cluster with `dynasim
+// cluster up`, checks `status`, stops it with `down`; the children run the
+// test binary as `dynasim node` (TestMain), and any left are killed by PID.
+func TestClusterUpStatusDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test")
+	}
+	old := nodeProcess
+	nodeProcess = func(args []string) (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), nodeHelperEnv+"="+strings.Join(append([]string{"node", "--log-level", "warn"}, args...), "\x1f"))
+		return cmd, nil
+	}
+	defer func() { nodeProcess = old }()
+	dir := t.TempDir()
+	t.Cleanup(func() {
+		pids, _ := readPIDs(dir)
+		for _, pid := range pids {
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Kill()
+			}
+		}
+	})
+	base := freeBase(t, 3)
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := execute(args, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	code, _, errs := run("cluster", "up", "--dir", dir, "--version-mode", "newest")
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, errs, "--version-mode")
+
+	code, out, errs := run("cluster", "up", "-n", "3", "--dir", dir, "--base-port", fmt.Sprint(base), "--timeout", "20s")
+	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, fmt.Sprintf("node 1: 127.0.0.1:%d\nnode 2: 127.0.0.1:%d\nnode 3: 127.0.0.1:%d\n", base+1, base+2, base+3), out)
+
+	code, _, errs = run("cluster", "up", "-n", "3", "--dir", dir, "--base-port", fmt.Sprint(base))
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, errs, "cluster down")
+
+	code, out, _ = run("cluster", "status", "--dir", dir)
+	require.Equal(t, exitOK, code, out)
+	require.Equal(t, 3, strings.Count(out, ": up\n"), out)
+
+	// A write through one node is read through another.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i, v := range []string{"set", "get"} {
+		r := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", base+1+i), Protocol: 2, DisableIdentity: true, MaxRetries: -1})
+		if v == "set" {
+			require.NoError(t, r.Set(ctx, "k", "v", 0).Err())
+		} else {
+			require.Equal(t, "v", r.Get(ctx, "k").Val())
+		}
+		r.Close()
+	}
+
+	code, out, _ = run("cluster", "down", "--dir", dir, "--timeout", "10s")
+	require.Equal(t, exitOK, code)
+	require.Equal(t, 3, strings.Count(out, ": stopped\n"), out)
+	pids, err := readPIDs(dir)
+	require.NoError(t, err)
+	require.Empty(t, pids)
+}

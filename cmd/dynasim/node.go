@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"dynasim/host"
+)
+
+func newNodeCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		file     string
+		id       int32
+		logLevel string
+	)
+	cmd := &cobra.Command{
+		Use:   "node --cluster FILE --id ID",
+		Short: "Run one real node of a cluster over TCP, with a Redis-protocol client port",
+		Long: `node runs the member ID of the cluster file on the OS clock, the OS
+filesystem and TCP, until SIGTERM or SIGINT, then shuts down gracefully
+(stops accepting, answers the requests in flight, syncs and closes its
+storage). The cluster file names every member's id, peer address and client
+address, the data directory and the node section (see host.ClusterFile):
+
+  data_dir: data
+  node: {n: 3, r: 2, w: 2, version_mode: dvv}
+  members:
+    - {id: 1, peer: 127.0.0.1:7101, client: 127.0.0.1:6381}
+    - {id: 2, peer: 127.0.0.1:7102, client: 127.0.0.1:6382}
+    - {id: 3, peer: 127.0.0.1:7103, client: 127.0.0.1:6383}
+
+Talk to it with any Redis client: redis-cli -p 6381 SET k v.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return withCode(exitInvalid, fmt.Errorf("--log-level: %w", err))
+			}
+			cf, err := host.LoadClusterFile(file)
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			cfg, err := cf.HostConfig(id)
+			if err != nil {
+				return withCode(exitInvalid, err)
+			}
+			cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+			if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+				return withCode(exitError, err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			h, err := host.Start(cfg)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			fmt.Fprintf(stdout, "node %d: client %s peer %s data %s\n", id, h.ClientAddr(), h.PeerAddr(), cfg.Dir)
+			<-ctx.Done()
+			if err := h.Close(); err != nil {
+				return withCode(exitError, err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&file, "cluster", "", "the cluster file (YAML)")
+	cmd.Flags().Int32Var(&id, "id", 0, "this node's member id in the cluster file")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	_ = cmd.MarkFlagRequired("cluster")
+	_ = cmd.MarkFlagRequired("id")
+	return cmd
+}

@@ -1,0 +1,177 @@
+package host
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"dynasim/node"
+	"dynasim/node/coord"
+	"dynasim/node/ring"
+	"dynasim/node/versions"
+	"dynasim/wire"
+)
+
+// ClusterFile is a real cluster's description, read by `dynasim node`:
+//
+//	data_dir: data            # node i keeps its data in data_dir/<id>
+//	seed: 0                   # 0: crypto/rand
+//	node:                     # a subset of a scenario's node section
+//	  n: 3
+//	  r: 2
+//	  w: 2
+//	  version_mode: dvv       # vclock, dvv, lww
+//	  read_repair: async      # off, async, blocking
+//	  two_phase_writes: false
+//	  request_timeout: 500ms
+//	  sync_delay: 0s          # group-commit window; 0 syncs before every ack
+//	members:
+//	  - id: 1
+//	    peer: 127.0.0.1:7101  # node-to-node listener
+//	    client: 127.0.0.1:6381 # Redis-protocol listener
+//	    dc: ""                # optional
+//	    rack: ""
+//
+// Member i of the list has wire address i; its id places its tokens on the
+// ring. Unknown keys are refused.
+type ClusterFile struct {
+	DataDir string          `yaml:"data_dir"`
+	Seed    uint64          `yaml:"seed"`
+	Node    ClusterNode     `yaml:"node"`
+	Members []ClusterMember `yaml:"members"`
+}
+
+// ClusterNode is the node section of a cluster file. Zero values take the
+// node's defaults.
+type ClusterNode struct {
+	N              int    `yaml:"n"`
+	R              int    `yaml:"r"`
+	W              int    `yaml:"w"`
+	VersionMode    string `yaml:"version_mode"`
+	ReadRepair     string `yaml:"read_repair"`
+	TwoPhaseWrites bool   `yaml:"two_phase_writes"`
+	RequestTimeout string `yaml:"request_timeout"`
+	SyncDelay      string `yaml:"sync_delay"`
+}
+
+// ClusterMember is one member of a cluster file.
+type ClusterMember struct {
+	ID     int32  `yaml:"id"`
+	Peer   string `yaml:"peer"`
+	Client string `yaml:"client"`
+	DC     string `yaml:"dc"`
+	Rack   string `yaml:"rack"`
+}
+
+// LoadClusterFile reads and parses a cluster file.
+func LoadClusterFile(path string) (*ClusterFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cf ClusterFile
+	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(&cf); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if cf.DataDir != "" && !filepath.IsAbs(cf.DataDir) {
+		cf.DataDir = filepath.Join(filepath.Dir(path), cf.DataDir)
+	}
+	return &cf, nil
+}
+
+// HostConfig builds the Config of the member with the given id.
+func (cf *ClusterFile) HostConfig(id int32) (Config, error) {
+	if len(cf.Members) == 0 {
+		return Config{}, fmt.Errorf("cluster file: no members")
+	}
+	self := -1
+	var members []ring.Member
+	var peers []Peer
+	seen := map[int32]bool{}
+	for i, m := range cf.Members {
+		if seen[m.ID] {
+			return Config{}, fmt.Errorf("cluster file: member id %d appears twice", m.ID)
+		}
+		seen[m.ID] = true
+		if m.Peer == "" || m.Client == "" {
+			return Config{}, fmt.Errorf("cluster file: member %d needs both a peer and a client address", m.ID)
+		}
+		if m.ID == id {
+			self = i
+		}
+		members = append(members, ring.Member{ID: wire.Addr(m.ID), Addr: wire.Addr(i), DC: m.DC, Rack: m.Rack})
+		peers = append(peers, Peer{Addr: wire.Addr(i), TCP: m.Peer})
+	}
+	if self < 0 {
+		return Config{}, fmt.Errorf("cluster file: no member with id %d", id)
+	}
+	nc, err := cf.Node.config()
+	if err != nil {
+		return Config{}, err
+	}
+	nc.Members = members
+	dir := cf.DataDir
+	if dir == "" {
+		dir = "data"
+	}
+	me := cf.Members[self]
+	return Config{
+		Self: wire.Addr(self), Node: nc, Peers: peers,
+		PeerListen: me.Peer, ClientListen: me.Client,
+		Dir:  filepath.Join(dir, fmt.Sprint(me.ID)),
+		Seed: cf.Seed,
+	}, nil
+}
+
+func (n ClusterNode) config() (node.Config, error) {
+	var c node.Config
+	c.Ring.Placement.N = n.N
+	need := func(what string, v int) (wire.Need, error) {
+		if v < 0 || v > 255 {
+			return wire.Need{}, fmt.Errorf("cluster file: node.%s %d outside [0, 255]", what, v)
+		}
+		if v == 0 {
+			return wire.Need{}, nil
+		}
+		return wire.Need{Level: wire.LevelCount, Count: uint8(v)}, nil
+	}
+	var err error
+	if c.Coordinator.R, err = need("r", n.R); err != nil {
+		return c, err
+	}
+	if c.Coordinator.W, err = need("w", n.W); err != nil {
+		return c, err
+	}
+	if n.VersionMode != "" {
+		if c.Versions.Mode, err = versions.ParseMode(n.VersionMode); err != nil {
+			return c, fmt.Errorf("cluster file: node.version_mode: %w", err)
+		}
+	}
+	if n.ReadRepair != "" {
+		if c.Coordinator.ReadRepair, err = coord.ParseReadRepair(n.ReadRepair); err != nil {
+			return c, fmt.Errorf("cluster file: node.read_repair: %w", err)
+		}
+	}
+	c.Coordinator.TwoPhaseWrites = n.TwoPhaseWrites
+	dur := func(what, s string) (time.Duration, error) {
+		if s == "" {
+			return 0, nil
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("cluster file: node.%s: %w", what, err)
+		}
+		return d, nil
+	}
+	if c.Coordinator.RequestTimeout, err = dur("request_timeout", n.RequestTimeout); err != nil {
+		return c, err
+	}
+	if c.Storage.SyncDelay, err = dur("sync_delay", n.SyncDelay); err != nil {
+		return c, err
+	}
+	return c, nil
+}

@@ -1,0 +1,49 @@
+package host
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"dynasim/node/versions"
+	"dynasim/wire"
+)
+
+func TestShippedClusterFileLoads(t *testing.T) {
+	cf, err := LoadClusterFile(filepath.Join("..", "deploy", "local3.yaml"))
+	require.NoError(t, err)
+	cfg, err := cf.HostConfig(2)
+	require.NoError(t, err)
+	require.Equal(t, wire.Addr(1), cfg.Self)
+	require.Equal(t, "127.0.0.1:7102", cfg.PeerListen)
+	require.Equal(t, "127.0.0.1:6382", cfg.ClientListen)
+	require.Len(t, cfg.Node.Members, 3)
+	require.Equal(t, wire.Addr(2), cfg.Node.Members[1].ID)
+	require.Equal(t, 3, cfg.Node.Ring.Placement.N)
+	require.Equal(t, wire.Need{Level: wire.LevelCount, Count: 2}, cfg.Node.Coordinator.W)
+	require.Equal(t, versions.ModeDVV, cfg.Node.Versions.Mode)
+	require.Equal(t, 500*time.Millisecond, cfg.Node.Coordinator.RequestTimeout)
+	require.Equal(t, filepath.Join("..", "data", "local3", "2"), cfg.Dir)
+}
+
+func TestClusterFileRefusesMistakes(t *testing.T) {
+	dir := t.TempDir()
+	load := func(body string) error {
+		p := filepath.Join(dir, "c.yaml")
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		cf, err := LoadClusterFile(p)
+		if err != nil {
+			return err
+		}
+		_, err = cf.HostConfig(1)
+		return err
+	}
+	require.ErrorContains(t, load("members: [{id: 1, peer: a:1, client: a:2}]\nbogus: 1\n"), "bogus")
+	require.ErrorContains(t, load("members: [{id: 1, peer: a:1, client: a:2}, {id: 1, peer: a:3, client: a:4}]\n"), "appears twice")
+	require.ErrorContains(t, load("members: [{id: 1, peer: a:1}]\n"), "needs both")
+	require.ErrorContains(t, load("node: {version_mode: nope}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "version_mode")
+	require.ErrorContains(t, load("node: {sync_delay: soon}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "sync_delay")
+}

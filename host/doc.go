@@ -1,0 +1,68 @@
+// Package host runs a dynasim node for real: the same node.Node the
+// simulator drives, on the OS clock, the OS filesystem and TCP.
+//
+// One Host is one node. Its event loop is one goroutine that calls the
+// node's Handle for one event at a time — a peer message, a timer firing,
+// or a client request — so the node is single-threaded here as it is in
+// simulation. Nothing under node/ knows the difference: the Host is the
+// node's node.Env.
+//
+//   - Now is time.Now; SetTimer is time.AfterFunc feeding the loop; Rand is
+//     a PCG stream seeded from Config.Seed, or from crypto/rand when it is
+//     0; FS is disk.NewOS(Config.Dir).
+//   - Send to a peer encodes the message's wire frame (length, version,
+//     kind, payload, CRC-32C) and queues it on that peer's bounded queue;
+//     a full queue drops the frame and counts it (TransportStats.Dropped).
+//     Send to the node itself goes back through the loop.
+//
+// The transport keeps one outgoing connection per peer, written by its own
+// goroutine: it dials with a timeout, reconnects with doubling backoff,
+// opens with an 8-byte hello ("DYN1" and the sender's wire address, since
+// frames name no sender), and writes batches under a write deadline.
+// Incoming connections are read one goroutine each: a frame failing its
+// checksum is dropped and counted (BadChecksum), one that does not decode
+// is dropped and counted (Malformed), and a length over MaxFrameBytes or
+// under the frame minimum closes that connection (BadLength) — the stream
+// can no longer be split. Other connections are not affected.
+//
+// The client port speaks the Redis protocol (github.com/tidwall/redcon).
+// A client command becomes a wire.ClientGet, ClientPut or ClientDelete
+// handed to the node from the address ClientAddr, exactly as a simulated
+// client's request reaches its coordinator; the coordinator's ClientReply
+// comes back through Send and is matched by the request ID the loop gave
+// it. Commands:
+//
+//	PING [msg]            PONG, or msg
+//	GET key               the value; nil when absent; an error naming the
+//	                      sibling count when concurrent writes left
+//	                      siblings (never under version_mode lww)
+//	SET key value         overwrite: under vclock/dvv it reads the key
+//	                      first and writes over every version it saw, so
+//	                      the old value does not survive as a sibling
+//	DEL key [key ...]     how many existed (each read, then deleted over
+//	                      the versions read)
+//	EXISTS key [key ...]  how many hold a live value
+//	VGET key              array: the opaque causal context, then every
+//	                      sibling value
+//	VSET key ctx value    write value over the versions ctx covers
+//	CONSISTENCY [R [W]]   this connection's read and write levels (ONE,
+//	                      TWO, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM,
+//	                      DEFAULT or a count); with no argument, show them
+//	INFO                  node, engine and transport counters
+//	QUIT                  OK, then close
+//
+// Errors: "ERR key size S bytes exceeds the limit of L bytes" and the same
+// for values (Config.Node.Coordinator.Limits; values default to 10 KiB);
+// "QUORUM quorum not met: ..." when too few replicas answered and nothing
+// was applied; "UNKNOWN outcome unknown ..." when a write timed out after
+// reaching replicas (it may yet appear); "ERR unknown command ...".
+// Malformed RESP gets a protocol error and closes that connection only, as
+// does input more than MaxUnansweredBytes ahead of the answers (a huge
+// announced argument: the RESP reader would otherwise buffer it whole).
+// Pipelined commands run in order, each seeing the ones before it.
+//
+// Close is graceful: the client port stops accepting, requests in flight
+// get their replies (up to DrainTimeout), the loop stops, the node syncs
+// and closes its storage engine, and the transport flushes its queues
+// within the write deadline and closes.
+package host

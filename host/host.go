@@ -1,0 +1,377 @@
+package host
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"dynasim/disk"
+	"dynasim/node"
+	"dynasim/wire"
+)
+
+// ClientAddr is the wire address under which a host hands its client
+// connections' requests to its node. Members must not use it.
+const ClientAddr wire.Addr = 1 << 30
+
+// Peer is one member of the cluster as the transport sees it.
+type Peer struct {
+	Addr wire.Addr // the member's wire address (node.Config.Members[i].Addr)
+	TCP  string    // host:port of its peer listener
+}
+
+// Config configures one real node.
+type Config struct {
+	// Self is this node's wire address; it must be among Node.Members.
+	Self wire.Addr
+	// Node is the node's configuration, Members filled in.
+	Node node.Config
+	// Peers gives the peer TCP address of every member (Self included or
+	// not).
+	Peers []Peer
+	// PeerListen and ClientListen are the addresses to listen on, for
+	// example "127.0.0.1:7001" (":0" picks a port; see Host.PeerAddr).
+	PeerListen, ClientListen string
+	// PeerListener and ClientListener, when set, are used instead of
+	// listening on PeerListen and ClientListen (tests open them first to
+	// learn every port); Start owns them.
+	PeerListener, ClientListener net.Listener
+	// Dir is the node's data directory on the OS filesystem.
+	Dir string
+	// Seed seeds the node's random stream; 0 draws one from crypto/rand.
+	Seed uint64
+	// Transport bounds the node-to-node transport.
+	Transport TransportConfig
+	// DrainTimeout bounds how long Close waits for client requests in
+	// flight. Default 2s.
+	DrainTimeout time.Duration
+	// Logger receives the host's structured logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Host runs one node for real: one event-loop goroutine calls the node's
+// Handle for one event at a time, fed by the peer transport, timers and
+// the client port.
+type Host struct {
+	cfg    Config
+	log    *slog.Logger
+	fs     *disk.OS
+	node   *node.Node
+	rng    *rand.Rand
+	tr     *transport
+	client *clientPort
+
+	events chan item
+	done   chan struct{} // closed when the loop must stop
+	loopWG sync.WaitGroup
+
+	// Owned by the loop goroutine.
+	local   []node.Event // messages the node sent to itself
+	pending map[uint64]chan *wire.ClientReply
+	nextReq uint64
+
+	// inflight counts client requests waiting for their reply; once
+	// closing is set no request starts, and drained is closed when the
+	// count reaches zero.
+	reqMu     sync.Mutex
+	inflight  int
+	closing   bool
+	drained   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	// clientOverruns counts client connections closed for sending more
+	// than MaxUnansweredBytes without a complete command.
+	clientOverruns atomic.Uint64
+
+	// final is the node's statistics when the loop stopped (Stats after
+	// Close); written by the loop before loopWG is done.
+	final node.Stats
+}
+
+// item is one input to the loop: a node event, or a client request.
+type item struct {
+	ev    node.Event
+	req   wire.Message // a *wire.ClientGet, *wire.ClientPut or *wire.ClientDelete
+	reply chan *wire.ClientReply
+	stats chan node.Stats // a request for the node's statistics
+}
+
+// Start opens the node's disk, starts the node and its listeners, and
+// returns once both listeners accept.
+func Start(cfg Config) (*Host, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("node", int(cfg.Self))
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 2 * time.Second
+	}
+	for _, m := range cfg.Node.Members {
+		if m.Addr == ClientAddr {
+			return nil, fmt.Errorf("host: member address %d is reserved for clients", ClientAddr)
+		}
+	}
+	peers := map[wire.Addr]string{}
+	for _, p := range cfg.Peers {
+		peers[p.Addr] = p.TCP
+	}
+	for _, m := range cfg.Node.Members {
+		if _, ok := peers[m.Addr]; !ok && m.Addr != cfg.Self {
+			return nil, fmt.Errorf("host: member %d (address %d) has no peer TCP address", m.ID, m.Addr)
+		}
+	}
+	fs, err := disk.NewOS(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		var b [8]byte
+		if _, err := crand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		seed = binary.LittleEndian.Uint64(b[:])
+	}
+	h := &Host{
+		cfg: cfg, log: log, fs: fs,
+		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		events:  make(chan item, 1024),
+		done:    make(chan struct{}),
+		pending: map[uint64]chan *wire.ClientReply{},
+		drained: make(chan struct{}),
+	}
+	pl, cl := cfg.PeerListener, cfg.ClientListener
+	if pl == nil {
+		if pl, err = net.Listen("tcp", cfg.PeerListen); err != nil {
+			if cl != nil {
+				cl.Close()
+			}
+			return nil, fmt.Errorf("host: peer listener: %w", err)
+		}
+	}
+	if cl == nil {
+		if cl, err = net.Listen("tcp", cfg.ClientListen); err != nil {
+			pl.Close()
+			return nil, fmt.Errorf("host: client listener: %w", err)
+		}
+	}
+	h.tr = newTransport(cfg.Self, pl, peers, cfg.Transport, log, h.deliver)
+	// The node starts on this goroutine, before the loop exists: its
+	// timers and sends only queue.
+	n, err := node.New(cfg.Node, cfg.Self, h)
+	if err != nil {
+		pl.Close()
+		cl.Close()
+		return nil, err
+	}
+	h.node = n
+	h.tr.start()
+	h.loopWG.Add(1)
+	go h.loop()
+	h.client = newClientPort(h, cl)
+	log.Info("node started", "peer", pl.Addr().String(), "client", cl.Addr().String(), "dir", cfg.Dir, "epoch", n.Epoch())
+	return h, nil
+}
+
+// PeerAddr and ClientAddr are the listeners' addresses.
+func (h *Host) PeerAddr() net.Addr   { return h.tr.ln.Addr() }
+func (h *Host) ClientAddr() net.Addr { return h.client.ln.Addr() }
+
+// Stats is the node's statistics, read on the loop between two events
+// (after Close: as the loop left them).
+func (h *Host) Stats() node.Stats {
+	ch := make(chan node.Stats, 1)
+	if h.post(item{stats: ch}) {
+		select {
+		case s := <-ch:
+			return s
+		case <-h.done:
+		}
+	}
+	h.loopWG.Wait()
+	return h.final
+}
+
+// TransportStats are the peer transport's counters.
+func (h *Host) TransportStats() TransportStats { return h.tr.stats.snapshot() }
+
+// post hands an item to the loop; false when the host is closing.
+func (h *Host) post(it item) bool {
+	select {
+	case h.events <- it:
+		return true
+	case <-h.done:
+		return false
+	}
+}
+
+func (h *Host) deliver(from wire.Addr, m wire.Message) bool {
+	return h.post(item{ev: node.Event{Kind: node.MessageEvent, From: from, Msg: m}})
+}
+
+// request runs one client request through the node and returns its reply,
+// or nil when the host closed first.
+func (h *Host) request(m wire.Message) *wire.ClientReply {
+	ch := make(chan *wire.ClientReply, 1)
+	h.reqMu.Lock()
+	if h.closing {
+		h.reqMu.Unlock()
+		return nil
+	}
+	h.inflight++
+	h.reqMu.Unlock()
+	defer func() {
+		h.reqMu.Lock()
+		h.inflight--
+		if h.closing && h.inflight == 0 {
+			close(h.drained)
+		}
+		h.reqMu.Unlock()
+	}()
+	if !h.post(item{req: m, reply: ch}) {
+		return nil
+	}
+	select {
+	case r := <-ch:
+		return r
+	case <-h.done:
+		return nil
+	}
+}
+
+// loop is the node's single thread.
+func (h *Host) loop() {
+	defer h.loopWG.Done()
+	for {
+		select {
+		case <-h.done:
+			h.final = h.node.Stats()
+			return
+		case it := <-h.events:
+			if it.stats != nil {
+				it.stats <- h.node.Stats()
+				continue
+			}
+			if it.reply != nil {
+				h.nextReq++
+				id := h.nextReq
+				h.pending[id] = it.reply
+				switch m := it.req.(type) {
+				case *wire.ClientGet:
+					m.ReqID = id
+				case *wire.ClientPut:
+					m.ReqID = id
+				case *wire.ClientDelete:
+					m.ReqID = id
+				}
+				h.handle(node.Event{Kind: node.MessageEvent, From: ClientAddr, Msg: it.req})
+			} else {
+				h.handle(it.ev)
+			}
+			for len(h.local) > 0 {
+				ev := h.local[0]
+				h.local = h.local[1:]
+				h.handle(ev)
+			}
+		}
+	}
+}
+
+func (h *Host) handle(ev node.Event) { h.node.Handle(ev) }
+
+// Env, as the node sees it. Called only on the loop goroutine (and by
+// node.New before the loop starts).
+
+// Now implements node.Env with the OS clock.
+func (h *Host) Now() time.Time { return time.Now() }
+
+// Send implements node.Env: to a peer through the transport, to this node
+// through the loop, to the client port by the request ID.
+func (h *Host) Send(to wire.Addr, m wire.Message) {
+	switch to {
+	case ClientAddr:
+		r, ok := m.(*wire.ClientReply)
+		if !ok {
+			return
+		}
+		ch := h.pending[r.ReqID]
+		if ch == nil {
+			return
+		}
+		delete(h.pending, r.ReqID)
+		ch <- copyReply(r)
+	case h.cfg.Self:
+		h.local = append(h.local, node.Event{Kind: node.MessageEvent, From: h.cfg.Self, Msg: m})
+	default:
+		h.tr.send(to, m.AppendFrame(nil))
+	}
+}
+
+// copyReply copies what the client port reads from a reply, so that the
+// node's memory never crosses to another goroutine.
+func copyReply(r *wire.ClientReply) *wire.ClientReply {
+	c := &wire.ClientReply{ReqID: r.ReqID, Status: r.Status, Error: r.Error}
+	if len(r.Context) > 0 {
+		c.Context = append([]byte(nil), r.Context...)
+	}
+	if len(r.Values) > 0 {
+		c.Values = make([][]byte, len(r.Values))
+		for i, v := range r.Values {
+			c.Values[i] = append([]byte{}, v...)
+		}
+	}
+	return c
+}
+
+// SetTimer implements node.Env with a real timer feeding the loop.
+func (h *Host) SetTimer(after time.Duration, t node.Timer) {
+	time.AfterFunc(after, func() {
+		h.post(item{ev: node.Event{Kind: node.TimerEvent, Timer: t}})
+	})
+}
+
+// Rand implements node.Env.
+func (h *Host) Rand() node.Rand { return h.rng }
+
+// FS implements node.Env with the OS filesystem rooted at Config.Dir.
+func (h *Host) FS() disk.FS { return h.fs }
+
+// Close shuts the node down gracefully: the client port stops accepting,
+// requests in flight get their replies (up to DrainTimeout), the loop
+// stops, the node syncs and closes its engine, and the transport flushes
+// its queues and closes. Close is idempotent.
+func (h *Host) Close() error {
+	h.closeOnce.Do(func() {
+		h.reqMu.Lock()
+		h.closing = true
+		if h.inflight == 0 {
+			close(h.drained)
+		}
+		h.reqMu.Unlock()
+		h.client.stopAccepting()
+		select {
+		case <-h.drained:
+		case <-time.After(h.cfg.DrainTimeout):
+			h.log.Warn("close: client requests still in flight after the drain timeout", "timeout", h.cfg.DrainTimeout)
+		}
+		close(h.done)
+		h.loopWG.Wait()
+		h.client.close()
+		h.closeErr = h.node.Close()
+		h.tr.close()
+		if h.closeErr != nil {
+			h.closeErr = errors.Join(fmt.Errorf("host: close node %d", h.cfg.Self), h.closeErr)
+		}
+		h.log.Info("node closed")
+	})
+	return h.closeErr
+}
