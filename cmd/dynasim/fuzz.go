@@ -102,14 +102,8 @@ Inconclusive checks are counted apart and do not fail the campaign.`,
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			if asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(sum); err != nil {
-					return withCode(exitError, err)
-				}
-			} else {
-				writeSummary(stdout, sum)
+			if err := printSummary(stdout, sum, asJSON); err != nil {
+				return withCode(exitError, err)
 			}
 			return knownCode(stdout, sum, knownSigs)
 		},
@@ -190,14 +184,8 @@ func newFuzzMergeCmd(stdout io.Writer) *cobra.Command {
 					return withCode(exitError, err)
 				}
 			}
-			if asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(sum); err != nil {
-					return withCode(exitError, err)
-				}
-			} else {
-				writeSummary(stdout, sum)
+			if err := printSummary(stdout, sum, asJSON); err != nil {
+				return withCode(exitError, err)
 			}
 			return summaryCode(sum)
 		},
@@ -271,4 +259,15 @@ func knownCode(w io.Writer, sum *fuzz.Summary, known map[string]bool) error {
 		return withCode(exitError, fmt.Errorf("%d seeds could not be run (tool errors; see the summary)", sum.ToolErrors))
 	}
 	return nil
+}
+
+// printSummary writes a campaign's summary as indented JSON or as text.
+func printSummary(w io.Writer, sum *fuzz.Summary, asJSON bool) error {
+	if !asJSON {
+		writeSummary(w, sum)
+		return nil
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sum)
 }
