@@ -84,6 +84,17 @@ type HintCounts struct {
 	WrongTarget  uint64 `json:"wrong_target"`
 }
 
+// Add adds o's counts to c.
+func (c *HintCounts) Add(o HintCounts) {
+	c.Created += o.Created
+	c.Delivered += o.Delivered
+	c.Dropped += o.Dropped
+	c.Pending += o.Pending
+	c.PendingBytes += o.PendingBytes
+	c.BytesSent += o.BytesSent
+	c.WrongTarget += o.WrongTarget
+}
+
 // NodeHints is one node's hint counts.
 type NodeHints struct {
 	Node int    `json:"node"`

@@ -130,13 +130,7 @@ func hintsReport(r *scenarios.Resolved, res *cluster.Result) *reports.Hints {
 		c := reports.HintCounts{Created: t.Created, Delivered: t.Delivered, Dropped: t.Dropped, Pending: t.Pending,
 			PendingBytes: t.PendingBytes, BytesSent: t.BytesSent, WrongTarget: t.WrongTarget}
 		h.Nodes = append(h.Nodes, reports.NodeHints{Node: i, Name: ns.Name, HintCounts: c})
-		h.Created += c.Created
-		h.Delivered += c.Delivered
-		h.Dropped += c.Dropped
-		h.Pending += c.Pending
-		h.PendingBytes += c.PendingBytes
-		h.BytesSent += c.BytesSent
-		h.WrongTarget += c.WrongTarget
+		h.Add(c)
 	}
 	return h
 }
