@@ -337,6 +337,22 @@ func (h *Host) info() string {
 // statistics struct as "prefix_field_name:value" lines, nested structs
 // flattened with their field's name as a prefix.
 func writeStats(b *strings.Builder, prefix string, v reflect.Value) {
+	eachStat(prefix, v, func(name string, fv reflect.Value) {
+		if fv.Kind() == reflect.String {
+			if s := fv.String(); s != "" {
+				fmt.Fprintf(b, "%s:%s\r\n", name, strings.NewReplacer("\r", " ", "\n", " ").Replace(s))
+			}
+			return
+		}
+		fmt.Fprintf(b, "%s:%v\r\n", name, fv.Interface())
+	})
+}
+
+// eachStat calls fn with the flattened name ("prefix_field_name") and
+// value of every number, boolean and string field of a statistics struct,
+// nested structs flattened with their field's name as a prefix. INFO and
+// the Prometheus collector name node counters through it.
+func eachStat(prefix string, v reflect.Value, fn func(name string, fv reflect.Value)) {
 	t := v.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -352,15 +368,11 @@ func writeStats(b *strings.Builder, prefix string, v reflect.Value) {
 				// replica_writes: named for what it is, the replica store.
 				name = prefix + "store"
 			}
-			writeStats(b, name+"_", fv)
+			eachStat(name+"_", fv, fn)
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-			reflect.Float32, reflect.Float64, reflect.Bool:
-			fmt.Fprintf(b, "%s:%v\r\n", name, fv.Interface())
-		case reflect.String:
-			if s := fv.String(); s != "" {
-				fmt.Fprintf(b, "%s:%s\r\n", name, strings.NewReplacer("\r", " ", "\n", " ").Replace(s))
-			}
+			reflect.Float32, reflect.Float64, reflect.Bool, reflect.String:
+			fn(name, fv)
 		}
 	}
 }

@@ -33,6 +33,7 @@ import (
 //	  - id: 1
 //	    peer: 127.0.0.1:7101  # node-to-node listener
 //	    client: 127.0.0.1:6381 # Redis-protocol listener
+//	    metrics_addr: 127.0.0.1:9101 # optional: Prometheus /metrics; empty: off
 //	    dc: ""                # optional
 //	    rack: ""
 //
@@ -63,8 +64,10 @@ type ClusterMember struct {
 	ID     int32  `yaml:"id"`
 	Peer   string `yaml:"peer"`
 	Client string `yaml:"client"`
-	DC     string `yaml:"dc"`
-	Rack   string `yaml:"rack"`
+	// MetricsAddr is the Prometheus /metrics HTTP listener; empty: off.
+	MetricsAddr string `yaml:"metrics_addr"`
+	DC          string `yaml:"dc"`
+	Rack        string `yaml:"rack"`
 }
 
 // LoadClusterFile reads and parses a cluster file.
@@ -121,7 +124,7 @@ func (cf *ClusterFile) HostConfig(id int32) (Config, error) {
 	me := cf.Members[self]
 	return Config{
 		Self: wire.Addr(self), Node: nc, Peers: peers,
-		PeerListen: me.Peer, ClientListen: me.Client,
+		PeerListen: me.Peer, ClientListen: me.Client, MetricsListen: me.MetricsAddr,
 		Dir:  filepath.Join(dir, fmt.Sprint(me.ID)),
 		Seed: cf.Seed,
 	}, nil

@@ -43,6 +43,12 @@ type Config struct {
 	// listening on PeerListen and ClientListen (tests open them first to
 	// learn every port); Start owns them.
 	PeerListener, ClientListener net.Listener
+	// MetricsListen is the address of the Prometheus /metrics HTTP
+	// endpoint; empty (and no MetricsListener): metrics are off.
+	MetricsListen string
+	// MetricsListener, when set, is used instead of listening on
+	// MetricsListen; Start owns it.
+	MetricsListener net.Listener
 	// Dir is the node's data directory on the OS filesystem.
 	Dir string
 	// Seed seeds the node's random stream; 0 draws one from crypto/rand.
@@ -67,6 +73,7 @@ type Host struct {
 	rng    *rand.Rand
 	tr     *transport
 	client *clientPort
+	met    *metrics // always recording; served only with a metrics address
 
 	events chan item
 	done   chan struct{} // closed when the loop must stop
@@ -149,18 +156,22 @@ func Start(cfg Config) (*Host, error) {
 		pending: map[uint64]chan *wire.ClientReply{},
 		drained: make(chan struct{}),
 	}
-	pl, cl := cfg.PeerListener, cfg.ClientListener
+	pl, cl, ml := cfg.PeerListener, cfg.ClientListener, cfg.MetricsListener
+	if ml == nil && cfg.MetricsListen != "" {
+		if ml, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			closeAll(pl, cl)
+			return nil, fmt.Errorf("host: metrics listener: %w", err)
+		}
+	}
 	if pl == nil {
 		if pl, err = net.Listen("tcp", cfg.PeerListen); err != nil {
-			if cl != nil {
-				cl.Close()
-			}
+			closeAll(cl, ml)
 			return nil, fmt.Errorf("host: peer listener: %w", err)
 		}
 	}
 	if cl == nil {
 		if cl, err = net.Listen("tcp", cfg.ClientListen); err != nil {
-			pl.Close()
+			closeAll(pl, ml)
 			return nil, fmt.Errorf("host: client listener: %w", err)
 		}
 	}
@@ -169,17 +180,39 @@ func Start(cfg Config) (*Host, error) {
 	// timers and sends only queue.
 	n, err := node.New(cfg.Node, cfg.Self, h)
 	if err != nil {
-		pl.Close()
-		cl.Close()
+		closeAll(pl, cl, ml)
 		return nil, err
 	}
 	h.node = n
+	h.met = newMetrics(h)
 	h.tr.start()
 	h.loopWG.Add(1)
 	go h.loop()
 	h.client = newClientPort(h, cl)
-	log.Info("node started", "peer", pl.Addr().String(), "client", cl.Addr().String(), "dir", cfg.Dir, "epoch", n.Epoch())
+	metricsAddr := ""
+	if ml != nil {
+		h.met.serve(ml, log)
+		metricsAddr = ml.Addr().String()
+	}
+	log.Info("node started", "peer", pl.Addr().String(), "client", cl.Addr().String(), "metrics", metricsAddr, "dir", cfg.Dir, "epoch", n.Epoch())
 	return h, nil
+}
+
+func closeAll(ls ...net.Listener) {
+	for _, l := range ls {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+// MetricsAddr is the /metrics listener's address; nil when metrics are
+// off.
+func (h *Host) MetricsAddr() net.Addr {
+	if h.met.ln == nil {
+		return nil
+	}
+	return h.met.ln.Addr()
 }
 
 // PeerAddr and ClientAddr are the listeners' addresses.
@@ -237,15 +270,16 @@ func (h *Host) request(m wire.Message) *wire.ClientReply {
 		}
 		h.reqMu.Unlock()
 	}()
-	if !h.post(item{req: m, reply: ch}) {
-		return nil
+	start := time.Now()
+	var r *wire.ClientReply
+	if h.post(item{req: m, reply: ch}) {
+		select {
+		case r = <-ch:
+		case <-h.done:
+		}
 	}
-	select {
-	case r := <-ch:
-		return r
-	case <-h.done:
-		return nil
-	}
+	h.met.observe(m, r, time.Since(start))
+	return r
 }
 
 // loop is the node's single thread.
@@ -358,6 +392,8 @@ func (h *Host) Close() error {
 		}
 		h.reqMu.Unlock()
 		h.client.stopAccepting()
+		// Scrapes in progress finish while the loop still runs.
+		h.met.stop(time.Second)
 		select {
 		case <-h.drained:
 		case <-time.After(h.cfg.DrainTimeout):

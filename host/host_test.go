@@ -43,6 +43,13 @@ func startClusterB(b *testing.B, syncDelay time.Duration) *testCluster {
 
 func startHosts(t testing.TB, n int, tweak ...func(*node.Config)) *testCluster {
 	t.Helper()
+	return startHostsWith(t, n, nil, tweak...)
+}
+
+// startHostsWith is startHosts with hostTweak, when not nil, applied to
+// each host's Config before it starts.
+func startHostsWith(t testing.TB, n int, hostTweak func(*Config), tweak ...func(*node.Config)) *testCluster {
+	t.Helper()
 	var members []ring.Member
 	var peers []Peer
 	pls := make([]net.Listener, n)
@@ -70,12 +77,16 @@ func startHosts(t testing.TB, n int, tweak ...func(*node.Config)) *testCluster {
 	}
 	c := &testCluster{t: t}
 	for i := range n {
-		h, err := Start(Config{
+		hc := Config{
 			Self: wire.Addr(i), Node: cfg, Peers: peers,
 			PeerListener: pls[i], ClientListener: cls[i],
 			Dir: t.TempDir(), Seed: uint64(i + 1), Logger: quietLog(),
 			DrainTimeout: time.Second,
-		})
+		}
+		if hostTweak != nil {
+			hostTweak(&hc)
+		}
+		h, err := Start(hc)
 		require.NoError(t, err)
 		c.hosts = append(c.hosts, h)
 	}

@@ -92,6 +92,26 @@ type transportCounters struct {
 	framesSent, bytesSent, framesReceived, bytesReceived atomic.Uint64
 	dropped, badChecksum, malformed, badLength, badHello atomic.Uint64
 	dials, dialFailures, writeErrors, accepted           atomic.Uint64
+	// Per wire message kind (the frame's kind byte): frames and bytes
+	// written to peers, and frames and bytes received that decoded.
+	kindSent, kindSentBytes, kindRecv, kindRecvBytes [256]atomic.Uint64
+}
+
+// KindCount is one wire message kind's frames and bytes.
+type KindCount struct {
+	Kind          wire.Kind
+	Frames, Bytes uint64
+}
+
+// byKind lists the kinds with a non-zero frame count.
+func byKind(frames, bytes *[256]atomic.Uint64) []KindCount {
+	var out []KindCount
+	for k := range frames {
+		if n := frames[k].Load(); n > 0 {
+			out = append(out, KindCount{Kind: wire.Kind(k), Frames: n, Bytes: bytes[k].Load()})
+		}
+	}
+	return out
 }
 
 func (c *transportCounters) snapshot() TransportStats {
@@ -227,6 +247,10 @@ func (t *transport) writeConn(p *peer, c net.Conn) {
 		}
 		t.stats.framesSent.Add(1)
 		t.stats.bytesSent.Add(uint64(len(f)))
+		if len(f) > 5 {
+			t.stats.kindSent[f[5]].Add(1)
+			t.stats.kindSentBytes[f[5]].Add(uint64(len(f)))
+		}
 		return true
 	}
 	flush := func() bool {
@@ -348,6 +372,8 @@ func (t *transport) readLoop(c net.Conn) {
 			t.log.Debug("peer frame dropped", "from", from, "err", err)
 			continue
 		}
+		t.stats.kindRecv[m.Kind()].Add(1)
+		t.stats.kindRecvBytes[m.Kind()].Add(uint64(len(f)))
 		if !t.deliver(from, m) {
 			return
 		}

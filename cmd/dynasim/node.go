@@ -15,9 +15,10 @@ import (
 
 func newNodeCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		file     string
-		id       int32
-		logLevel string
+		file        string
+		id          int32
+		logLevel    string
+		metricsAddr string
 	)
 	cmd := &cobra.Command{
 		Use:   "node --cluster FILE --id ID",
@@ -35,7 +36,10 @@ address, the data directory and the node section (see host.ClusterFile):
     - {id: 2, peer: 127.0.0.1:7102, client: 127.0.0.1:6382}
     - {id: 3, peer: 127.0.0.1:7103, client: 127.0.0.1:6383}
 
-Talk to it with any Redis client: redis-cli -p 6381 SET k v.`,
+Talk to it with any Redis client: redis-cli -p 6381 SET k v.
+
+A member's metrics_addr (or --metrics-addr, which overrides it) serves
+Prometheus metrics at http://ADDR/metrics; empty: off.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var level slog.Level
@@ -50,6 +54,9 @@ Talk to it with any Redis client: redis-cli -p 6381 SET k v.`,
 			if err != nil {
 				return withCode(exitInvalid, err)
 			}
+			if cmd.Flags().Changed("metrics-addr") {
+				cfg.MetricsListen = metricsAddr
+			}
 			cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 			if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 				return withCode(exitError, err)
@@ -60,7 +67,11 @@ Talk to it with any Redis client: redis-cli -p 6381 SET k v.`,
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			fmt.Fprintf(stdout, "node %d: client %s peer %s data %s\n", id, h.ClientAddr(), h.PeerAddr(), cfg.Dir)
+			fmt.Fprintf(stdout, "node %d: client %s peer %s data %s", id, h.ClientAddr(), h.PeerAddr(), cfg.Dir)
+			if a := h.MetricsAddr(); a != nil {
+				fmt.Fprintf(stdout, " metrics http://%s/metrics", a)
+			}
+			fmt.Fprintln(stdout)
 			<-ctx.Done()
 			if err := h.Close(); err != nil {
 				return withCode(exitError, err)
@@ -71,6 +82,7 @@ Talk to it with any Redis client: redis-cli -p 6381 SET k v.`,
 	cmd.Flags().StringVar(&file, "cluster", "", "the cluster file (YAML)")
 	cmd.Flags().Int32Var(&id, "id", 0, "this node's member id in the cluster file")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address, overriding the member's metrics_addr (empty: off)")
 	_ = cmd.MarkFlagRequired("cluster")
 	_ = cmd.MarkFlagRequired("id")
 	return cmd
