@@ -78,6 +78,11 @@ const (
 	// enough for message loss without client retries, high enough that a
 	// store which stays down fails it.
 	AfterFaultsMin = 0.5
+	// MinOpsAfterFaults is the fewest operations in that stretch for which
+	// a failed AfterFaultsMin counts as unavailable: below it, message loss
+	// alone fails it too often (with 2.7 % loss and no retries, 2 of 3
+	// operations lost happens about once in a hundred runs).
+	MinOpsAfterFaults = 20
 	// LinStepBudget is each key's Porcupine budget in generated runs (an
 	// exhausted budget is inconclusive, the same on every machine).
 	LinStepBudget = 2_000_000

@@ -24,14 +24,18 @@ var plantedCases = []struct {
 	// clients bounds the repro's clients (default 2): a bug that needs a
 	// lost message needs enough traffic for the loss to hit it.
 	clients int
+	// faults bounds the repro's faults (default 2).
+	faults int
 }{
-	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 4},
-	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40, 0},
-	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 400, 0},
-	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40, 0},
+	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 4, 0},
+	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40, 0, 0},
+	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 400, 0, 0},
+	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40, 0, 0},
 	// A deleted hint is lost only when its handoff is lost too (message
-	// loss, the target down): the rarest, and a repro keeps its clients.
-	{planted.HintDeletedEarly, Eventual, []Class{LostAckedWrite}, 1000, 10},
+	// loss, the target down): the rarest, and a repro keeps its clients
+	// and the faults that put the targets down while hints pile up (seed
+	// 803: 5 faults shrink to 4; each one removed lets every hint through).
+	{planted.HintDeletedEarly, Eventual, []Class{LostAckedWrite}, 1000, 10, 4},
 }
 
 func TestPlanted(t *testing.T) {
@@ -57,7 +61,11 @@ func TestPlanted(t *testing.T) {
 			// The repro fails the same way, and is small.
 			again := Evaluate(small, false)
 			require.Equal(t, found.Class, again.Class)
-			require.LessOrEqual(t, res.After.Faults, 2)
+			maxFaults := tc.faults
+			if maxFaults == 0 {
+				maxFaults = 2
+			}
+			require.LessOrEqual(t, res.After.Faults, maxFaults)
 			maxClients := tc.clients
 			if maxClients == 0 {
 				maxClients = 2

@@ -163,3 +163,8 @@ func (n *Node) GossipStatus(a wire.Addr) (gossip.Status, bool) {
 	}
 	return n.gossip.Status(a)
 }
+
+// BelievesUp reports whether this node's coordinator now believes member a
+// up (gossip's belief with membership on, its local suspicion otherwise),
+// for harnesses that must not mistake a stale view for lost data.
+func (n *Node) BelievesUp(a wire.Addr) bool { return n.coordView.Up(a, n.env.Now()) }

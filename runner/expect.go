@@ -245,15 +245,26 @@ func measureRun(name string, list []scenarios.Expectation, facts *RunFacts) (m m
 // least scenarios.AfterFaultsGrace after the last fault window ended that
 // succeeded.
 func availabilityAfterFaults(h *history.History) (any, string, bool) {
+	ok, attempted, from := OpsAfterFaults(h)
+	if attempted == 0 {
+		return "n/a", "no operation was invoked after the faults ended", false
+	}
+	return float64(ok) / float64(attempted), fmt.Sprintf("%d of %d operations invoked after %s", ok, attempted, from), true
+}
+
+// OpsAfterFaults counts the workload operations invoked at least
+// scenarios.AfterFaultsGrace after the last fault window of h ended (from),
+// and those of them that succeeded: what availability_after_faults_min
+// measures.
+func OpsAfterFaults(h *history.History) (ok, attempted int, from time.Duration) {
 	var last int64
 	for _, f := range h.Faults {
 		last = max(last, f.EndNs)
 	}
-	from := last + int64(scenarios.AfterFaultsGrace)
-	ok, attempted := 0, 0
+	start := last + int64(scenarios.AfterFaultsGrace)
 	for i := range h.Ops {
 		o := &h.Ops[i]
-		if o.Final || o.InvokeNs < from {
+		if o.Final || o.InvokeNs < start {
 			continue
 		}
 		attempted++
@@ -261,8 +272,5 @@ func availabilityAfterFaults(h *history.History) (any, string, bool) {
 			ok++
 		}
 	}
-	if attempted == 0 {
-		return "n/a", "no operation was invoked after the faults ended", false
-	}
-	return float64(ok) / float64(attempted), fmt.Sprintf("%d of %d operations invoked after %s", ok, attempted, time.Duration(from)), true
+	return ok, attempted, time.Duration(start)
 }

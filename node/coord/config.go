@@ -138,6 +138,12 @@ type Config struct {
 	// whose request IDs are remembered so that a duplicated request is
 	// executed once (dedupe.go). Default 65,536 (about 3 MiB).
 	MaxTrackedSenders int
+	// StandInMaxBytes bounds what a stand-in coordinator remembers of the
+	// versions it minted for keys it is no replica of (standin.go): one
+	// encoded sibling set per such key, kept for the incarnation. A
+	// stand-in put or delete that would exceed it fails before anything is
+	// sent. Default 16 MiB.
+	StandInMaxBytes int
 	// Limits are the key and value size limits checked before anything is
 	// stored. Zero fields take wire's defaults (1 KiB keys, 10 KiB values).
 	Limits wire.Limits
@@ -153,7 +159,10 @@ const (
 	MaxMaxPending            = 1 << 20
 	DefaultMaxTrackedSenders = 1 << 16
 	// MaxMaxTrackedSenders bounds MaxTrackedSenders.
-	MaxMaxTrackedSenders = 1 << 24
+	MaxMaxTrackedSenders   = 1 << 24
+	DefaultStandInMaxBytes = 16 << 20
+	// MaxStandInMaxBytes bounds StandInMaxBytes.
+	MaxStandInMaxBytes = 1 << 30
 )
 
 // WithDefaults returns c with zero fields replaced by defaults.
@@ -187,6 +196,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxTrackedSenders == 0 {
 		c.MaxTrackedSenders = DefaultMaxTrackedSenders
+	}
+	if c.StandInMaxBytes == 0 {
+		c.StandInMaxBytes = DefaultStandInMaxBytes
 	}
 	c.Limits = c.Limits.WithDefaults()
 	return c
@@ -226,6 +238,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTrackedSenders < 2 || c.MaxTrackedSenders > MaxMaxTrackedSenders {
 		return fmt.Errorf("coord: MaxTrackedSenders %d outside [2, %d]", c.MaxTrackedSenders, MaxMaxTrackedSenders)
+	}
+	if c.StandInMaxBytes < 1 || c.StandInMaxBytes > MaxStandInMaxBytes {
+		return fmt.Errorf("coord: StandInMaxBytes %d outside [1, %d]", c.StandInMaxBytes, MaxStandInMaxBytes)
 	}
 	return c.Limits.Validate()
 }

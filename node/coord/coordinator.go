@@ -65,6 +65,7 @@ type Coordinator struct {
 	stats   Stats
 	msgs    messages
 	seen    dedupe // client requests executed (dedupe.go)
+	standIn standIns
 
 	// Timeouts (expiry.go).
 	ticks              uint64
@@ -100,6 +101,7 @@ func New(cfg Config, self wire.Addr, epoch uint32, v *versions.Versioner, host H
 		prefBuf: make([]wire.Addr, 0, ring.MaxReplicas),
 	}
 	c.seen = newDedupe(c.cfg.MaxTrackedSenders)
+	c.standIn = newStandIns(c.cfg.StandInMaxBytes)
 	c.membership()
 	c.requestQ = newExpiryQueue(c.cfg.RequestTimeout, c.cfg.TimeoutTick)
 	c.forwardQ = newExpiryQueue(c.cfg.ForwardTimeout, c.cfg.TimeoutTick)
@@ -113,6 +115,7 @@ func New(cfg Config, self wire.Addr, epoch uint32, v *versions.Versioner, host H
 // epoch, so they stay distinct from every earlier one.
 func (c *Coordinator) Reincarnate(epoch uint32) {
 	c.epoch, c.actor, c.counter = epoch, wire.ActorOf(c.self, epoch), 0
+	c.standIn.reset()
 }
 
 // Actor is the actor ID this node mints versions under.

@@ -37,6 +37,19 @@ func (c *Coordinator) forward(o *op, orig wire.Message) {
 	c.expireAfter(o)
 }
 
+// primaryUp reports whether the view believes some replica of o's
+// preference list up (a replica that a sloppy quorum replaced by a fallback
+// is one it believed down).
+func (c *Coordinator) primaryUp(o *op) bool {
+	now := c.host.Now()
+	for i := 0; i < o.n; i++ {
+		if o.hintFor[i] == wire.None && o.replicas[i] != c.self && c.view.Up(o.replicas[i], now) {
+			return true
+		}
+	}
+	return false
+}
+
 // HandleClientReply relays a replica's answer to a forwarded request.
 func (c *Coordinator) HandleClientReply(from wire.Addr, m *wire.ClientReply) {
 	o := c.ops[m.ReqID]

@@ -63,15 +63,17 @@ func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byt
 		c.finish(o)
 		return
 	}
-	if o.self < 0 && o.fallbacks == o.n {
+	if o.self < 0 && c.cfg.Quorum == QuorumSloppy && !c.primaryUp(o) {
 		// A sloppy quorum with every replica of the key believed down:
-		// there is no replica to forward to, so this node coordinates as
-		// a stand-in. It mints over its own local copy of the key and keeps
-		// the result there (WriteLocal, not counted towards W), which is
-		// what makes its dots unique: its next mint for the key reads
-		// them back, and a crash that loses the copy also ends this
-		// incarnation's actor. The write goes to the N fallbacks, each
-		// naming the replica it stands in for.
+		// there is no replica to forward to (a forward would only wait out
+		// its timeout on the far side of the failure), so this node
+		// coordinates as a stand-in. It mints over what it remembers of
+		// its own earlier stand-in versions of the key (standin.go), which
+		// keeps its dots unique, and sends the write to the fallbacks the
+		// sloppy quorum chose, each naming the replica it stands in for —
+		// and to any replica that had no healthy fallback left, which the
+		// request may still reach. W counts those answers as it would a
+		// replica's coordinator's.
 		c.stats.StandIn++
 	} else if o.self < 0 {
 		// Not a replica: forward to the first replica believed up.
@@ -122,7 +124,13 @@ func (c *Coordinator) twoPhaseProgress(o *op) {
 // read phase found), stores it locally and sends the whole resulting set to
 // the other replicas.
 func (c *Coordinator) mint(o *op, read wire.SiblingSet, twoPhase bool) {
-	stored, err := c.host.Stored(o.key, o.hash)
+	var stored wire.SiblingSet
+	var err error
+	if o.self >= 0 {
+		stored, err = c.host.Stored(o.key, o.hash)
+	} else {
+		stored, err = c.standIn.get(o.key)
+	}
 	if err != nil {
 		c.fail(o, wire.StatusFailed, "reading the local replica: %v", err)
 		c.finish(o)
@@ -164,7 +172,16 @@ func (c *Coordinator) mint(o *op, read wire.SiblingSet, twoPhase bool) {
 	// dot again for another value, and replicas that merge the two keep
 	// only one of them (an acknowledged write lost). Refused before
 	// anything was sent, the put has definitely not happened.
-	if err := c.host.WriteLocal(o.id, o.key, o.hash, set, true); err != nil {
+	// A stand-in remembers the version instead (standin.go), for the same
+	// reason.
+	if o.self < 0 {
+		if err := c.standIn.put(o.key, set); err != nil {
+			c.stats.StandInRefused++
+			c.fail(o, wire.StatusFailed, "nothing was sent: %v", err)
+			c.finish(o)
+			return
+		}
+	} else if err := c.host.WriteLocal(o.id, o.key, o.hash, set, true); err != nil {
 		c.fail(o, wire.StatusFailed, "the local replica refused the new version, nothing was sent: %v", err)
 		c.finish(o)
 		return

@@ -35,10 +35,19 @@ type Stats struct {
 	// replica of the key, because a sloppy quorum found every replica
 	// down (put.go).
 	StandIn uint64
+	// StandInBytes is the memory the versions a stand-in remembers take
+	// now (standin.go; bounded by Config.StandInMaxBytes); StandInRefused
+	// the stand-in puts and deletes refused because it was full.
+	StandInBytes   uint64
+	StandInRefused uint64
 	// DuplicateRequests are client or forwarded requests received again
 	// (or too late to tell) and not executed (dedupe.go).
 	DuplicateRequests uint64
 }
 
 // Stats returns the counters.
-func (c *Coordinator) Stats() Stats { return c.stats }
+func (c *Coordinator) Stats() Stats {
+	s := c.stats
+	s.StandInBytes = uint64(c.standIn.bytes)
+	return s
+}

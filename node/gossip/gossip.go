@@ -191,8 +191,8 @@ func (g *Gossip) Config() Config { return g.cfg }
 // Tick runs one gossip round; call it every GossipInterval. It re-evaluates
 // every member, bumps the own heartbeat (publishing the members this node
 // now suspects) and pushes the list to Fanout peers drawn from rng among
-// the members that did not leave (down ones included, so that a recovered
-// member hears the news).
+// the members not marked down, and sometimes to one marked down (see
+// choosePeers).
 func (g *Gossip) Tick(now time.Time) []Outgoing {
 	g.stats.Rounds++
 	g.evaluate(now)
@@ -227,21 +227,36 @@ func (g *Gossip) count(msg wire.Message, counter *uint64, entries int) {
 	g.stats.BytesSent += uint64(msg.Size())
 }
 
-// choosePeers draws up to Fanout distinct peers (partial Fisher–Yates over
-// the sorted candidates, so only rng decides).
+// choosePeers draws up to Fanout distinct peers among the members not
+// marked down (partial Fisher–Yates over the sorted candidates, so only rng
+// decides), and — with probability down/(live+1), as Cassandra's gossiper
+// does — one more among the members marked down, so that a recovered member
+// hears the news soon while a round's pushes are not spent on members that
+// cannot answer: pushes into a partition or to a crashed node are lost, and
+// the live members that miss them are then slower to see each other's
+// heartbeats, which made false "down" marks on the live side of a
+// partition under short suspicion timeouts.
 func (g *Gossip) choosePeers() []MemberID {
-	var cand []MemberID
+	var live, down []MemberID
 	for _, id := range g.ids {
-		if id != g.self && g.members[id].status != StatusLeft {
-			cand = append(cand, id)
+		switch m := g.members[id]; {
+		case id == g.self || m.status == StatusLeft:
+		case m.status == StatusDown:
+			down = append(down, id)
+		default:
+			live = append(live, id)
 		}
 	}
-	n := min(g.cfg.Fanout, len(cand))
+	n := min(g.cfg.Fanout, len(live))
 	for i := range n {
-		j := i + g.rng.IntN(len(cand)-i)
-		cand[i], cand[j] = cand[j], cand[i]
+		j := i + g.rng.IntN(len(live)-i)
+		live[i], live[j] = live[j], live[i]
 	}
-	return cand[:n]
+	peers := live[:n]
+	if len(down) > 0 && g.rng.IntN(len(live)+1) < len(down) {
+		peers = append(peers, down[g.rng.IntN(len(down))])
+	}
+	return peers
 }
 
 // listFor returns copies of the entries to send, ascending by member: all

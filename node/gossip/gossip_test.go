@@ -390,3 +390,38 @@ func TestMembersBeyondMaxMembersAreRejected(t *testing.T) {
 	_, err = New(Config{MaxMembers: 2}, 0, 1, []MemberID{1, 2, 3}, rand.New(rand.NewPCG(1, 1)), epoch)
 	require.ErrorContains(t, err, "MaxMembers")
 }
+
+// A round pushes to Fanout members not marked down, and to one marked down
+// only now and then (probability down/(live+1), Cassandra's rule): pushes
+// into a partition or to a crashed node are lost, and spending the fanout
+// on them slows the live members' view of each other.
+func TestPeersArePickedAmongLiveMembers(t *testing.T) {
+	const n = 8
+	c := newCluster(t, Config{}, n, 3, 0)
+	c.run(epoch.Add(30 * time.Second))
+	victim := MemberID(5)
+	c.crash(victim)
+	c.run(c.now.Add(detectionBound(Config{}, n) + 5*time.Second))
+	g := c.nodes[0]
+	require.False(t, g.Up(victim))
+	const rounds = 7000
+	toVictim := 0
+	for range rounds {
+		out := g.Tick(c.now) // time stands still: nobody's status changes
+		live := 0
+		seen := map[MemberID]bool{}
+		for _, o := range out {
+			require.False(t, seen[o.To], "peer %d twice in a round", o.To)
+			seen[o.To] = true
+			if o.To == victim {
+				toVictim++
+			} else {
+				require.True(t, g.Up(o.To))
+				live++
+			}
+		}
+		require.Equal(t, g.Config().Fanout, live)
+	}
+	// 1 down of 6 live others: 1/7 of the rounds, about 1,000 ± 3 sigma.
+	require.InDelta(t, rounds/7, toVictim, 3*30)
+}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"dynasim/node/coord"
 	"fmt"
 	"time"
 
@@ -99,7 +100,13 @@ type Result struct {
 	// bounded wait for the network to drain), gossip (which never drains)
 	// left out.
 	InFlightAtEnd int
-	Events        uint64
+	// ViewsSettled is false when, with a sloppy quorum, some running node
+	// still believed another running node down when the final reads began
+	// (after waiting for up to the quiet period, at least 10 s, for the
+	// views to clear): those reads may then have been answered by
+	// fallbacks (see settleViews).
+	ViewsSettled bool
+	Events       uint64
 	// End is the virtual time the run ended; WorkloadEnd when the workload
 	// ended (its last operation returned, or its time limit passed).
 	End         sim.Time
@@ -178,6 +185,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		c.HealAll()
 	}
 	c.expectedEnd = time.Duration(workloadEnd) + rc.Quiet
+	viewsSettled := true
 	keys := wl.WrittenKeyNames()
 	if rc.FinalReadAllKeys {
 		keys = wl.KeyNames()
@@ -205,6 +213,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		c.runReporting(c.world.Now() + sim.Time(rc.Quiet))
 	}
 	if !rc.NoFinalReads {
+		viewsSettled = c.settleViews(max(rc.Quiet, minViewSettle))
 		perKey := (wcfg.Timeout*time.Duration(wcfg.AttemptsPerOp()) + finalReadBackoff) * time.Duration(rc.FinalReadAttempts)
 		limit := time.Duration(len(keys)/rc.FinalReadParallelism+1) * perKey
 		if _, err := c.FinalReads(keys, rc.FinalRead, rc.FinalReadParallelism, rc.FinalReadAttempts, limit+time.Second); err != nil {
@@ -235,6 +244,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		Finished:      finished,
 		Fingerprint:   c.world.Fingerprint(),
 		InFlightAtEnd: inFlightAtEnd,
+		ViewsSettled:  viewsSettled,
 		Events:        c.world.Events(),
 		End:           c.world.Now(),
 		WorkloadEnd:   workloadEnd,
@@ -246,6 +256,53 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		Network:       c.world.Network().Stats(),
 		FaultErrors:   c.world.FaultErrors(),
 	}, nil
+}
+
+// minViewSettle is the least time settleViews waits for the views.
+const minViewSettle = 10 * time.Second
+
+// settleViews lets virtual time run, for at most limit, until every
+// running node of a sloppy quorum believes every other running node up,
+// and reports whether they all do. Only a sloppy quorum's reads depend on
+// the view: a coordinator that still suspects a replica (a lost handoff
+// message is enough without gossip, for SuspectFor) reads the fallbacks
+// instead, and a final read taken then would report the sloppy quorum's
+// stale-read anomaly as a lost write, although every replica holds the
+// write. A strict quorum reads the replicas whatever it believes, so its
+// runs never wait here (nor change).
+func (c *Cluster) settleViews(limit time.Duration) bool {
+	if c.cfg.Node.Coordinator.Quorum != coord.QuorumSloppy {
+		return true
+	}
+	end := c.world.Now() + sim.Time(limit)
+	for {
+		if c.viewsAgreeUp() {
+			return true
+		}
+		if c.world.Now() >= end {
+			return false
+		}
+		c.runReporting(min(end, c.world.Now()+sim.Time(viewSettleStep)))
+	}
+}
+
+// viewSettleStep is how often settleViews looks at the views.
+const viewSettleStep = 50 * time.Millisecond
+
+// viewsAgreeUp reports whether every running node believes every other
+// running node up.
+func (c *Cluster) viewsAgreeUp() bool {
+	for _, s := range c.nodes {
+		if !s.ep.Up() || s.cur == nil {
+			continue
+		}
+		for _, t := range c.nodes {
+			if t != s && t.ep.Up() && t.cur != nil && !s.cur.BelievesUp(t.addr) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func firstErr(errs ...error) error {

@@ -411,13 +411,63 @@ func TestSloppyPutWithEveryReplicaDown(t *testing.T) {
 		r = p.put(t, via, key, "v2", req{w: count(2), ctx: g.Context})
 		require.Equal(t, wire.StatusOK, r.Status, r.Error)
 		require.Equal(t, uint64(2), c.Node(via).Stats().Coordinator.StandIn)
+		// The stand-in remembers its versions apart from its data: it is
+		// no holder of the key.
+		require.Empty(t, held(t, c, via, key), "seed %d", seed)
+		require.Positive(t, c.Node(via).Stats().Coordinator.StandInBytes)
 		require.NoError(t, c.World().Network().Heal("cut"))
 		waitMarked(t, c, reps, true)
 		c.World().RunFor(5 * time.Second)
 		for _, a := range reps {
 			require.Equal(t, []string{"v2"}, held(t, c, a, key), "seed %d replica %d", seed, a)
 		}
+		require.Empty(t, held(t, c, via, key), "seed %d", seed)
 		require.Zero(t, pendingHints(c))
+	}
+}
+
+// A non-replica that believes every replica of a key down coordinates the
+// put as a stand-in even when fewer healthy fallbacks than N are left: it
+// writes through the nodes it reaches (W of them suffice) instead of
+// forwarding the put across the failure, where it would only time out with
+// an unknown outcome. Five nodes, N=3, the key's three replicas cut off:
+// one fallback is left besides the stand-in.
+func TestStandInWithFewerFallbacksThanN(t *testing.T) {
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		c := newCluster(t, sloppyConfig(seed, 5, 0))
+		p := addProbe(t, c, "probe")
+		c.World().RunFor(3 * time.Second)
+		const key = "k"
+		reps := c.Replicas([]byte(key), 3)
+		cutOff(t, c, "cut", reps)
+		via := nonReplica(t, c, key, 3)
+		r := p.put(t, via, key, "v1", req{w: count(1)})
+		require.Equal(t, wire.StatusOK, r.Status, "seed %d: %s", seed, r.Error)
+		st := c.Node(via).Stats().Coordinator
+		require.Equal(t, uint64(1), st.StandIn, "seed %d", seed)
+		require.Zero(t, st.Forwarded, "seed %d", seed)
+		g := p.get(t, via, key, req{r: count(1)})
+		require.Equal(t, []string{"v1"}, values(g), "seed %d", seed)
+		require.NoError(t, c.World().Network().Heal("cut"))
+		waitMarked(t, c, reps, true)
+		c.World().RunFor(5 * time.Second)
+		require.Zero(t, pendingHints(c))
+		// The one fallback's hint reached its replica; the two replicas
+		// that had no fallback missed the write (they were cut off) until
+		// a read repairs them.
+		holding := 0
+		for _, a := range reps {
+			if slices.Equal(held(t, c, a, key), []string{"v1"}) {
+				holding++
+			}
+		}
+		require.Equal(t, 1, holding, "seed %d", seed)
+		require.Equal(t, []string{"v1"}, values(p.get(t, reps[0], key, req{r: all})), "seed %d", seed)
+		settle(c)
+		for _, a := range reps {
+			require.Equal(t, []string{"v1"}, held(t, c, a, key), "seed %d replica %d", seed, a)
+		}
+		require.Empty(t, held(t, c, via, key), "seed %d", seed)
 	}
 }
 
@@ -457,4 +507,41 @@ func TestSloppyFallbackStaysInTheReplicasDatacenter(t *testing.T) {
 		require.Equal(t, "west", c.Node(fallbacks[0]).Membership().DCOf(fallbacks[0]), "seed %d: the fallback for a west replica", seed)
 		require.NotContains(t, reps, fallbacks[0])
 	}
+}
+
+// Before the final reads, a sloppy run waits until no running node
+// suspects another: without gossip, a missed reply makes a coordinator
+// suspect a replica for SuspectFor, and a final read through it then would
+// skip the replica and report what it holds as lost.
+func TestFinalReadsWaitForSloppyViewsToClear(t *testing.T) {
+	cfg := sloppyConfig(1, 5, 0)
+	cfg.Node.Membership.Enabled = false
+	c := newCluster(t, cfg)
+	p := addProbe(t, c, "probe")
+	const key = "k"
+	reps := c.Replicas([]byte(key), 3)
+	var rest []wire.Addr
+	for _, ep := range c.World().Endpoints() {
+		if ep.Addr() != reps[1] {
+			rest = append(rest, ep.Addr())
+		}
+	}
+	require.NoError(t, c.World().Network().Partition("cut", []wire.Addr{reps[1]}, rest, false))
+	// The write times out at reps[1]: reps[0] suspects it from then on.
+	p.put(t, reps[0], key, "v1", req{w: all})
+	require.NoError(t, c.World().Network().Heal("cut"))
+	require.False(t, c.Node(reps[0]).BelievesUp(reps[1]))
+	require.False(t, c.viewsAgreeUp())
+	start := c.World().Now()
+	require.True(t, c.settleViews(10*time.Second))
+	require.True(t, c.Node(reps[0]).BelievesUp(reps[1]))
+	require.Greater(t, c.World().Now(), start)
+	require.LessOrEqual(t, time.Duration(c.World().Now()-start), cfg.Node.Coordinator.WithDefaults().SuspectFor)
+
+	// A strict quorum reads the replicas whatever it believes: no wait.
+	cfg.Node.Coordinator.Quorum = coord.QuorumStrict
+	c = newCluster(t, cfg)
+	start = c.World().Now()
+	require.True(t, c.settleViews(10*time.Second))
+	require.Equal(t, start, c.World().Now())
 }
