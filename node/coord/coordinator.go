@@ -297,8 +297,21 @@ func (c *Coordinator) rackUsed(o *op, m *ring.Membership, dc, rack string) bool 
 	return false
 }
 
+// resolve resolves a quorum over o's replicas. A sloppy quorum's fallback
+// counts for the replica it stands in for, in that replica's datacenter:
+// LOCAL_QUORUM stays a majority of the local datacenter's replicas whatever
+// fails elsewhere (an east fallback for a west replica does not enlarge
+// east's quorum), and EACH_QUORUM counts a datacenter's fallbacks where the
+// sloppy quorum put them, as Dynamo counts fallbacks towards W and R.
 func (c *Coordinator) resolve(o *op, name string, req, def wire.Need) (quorum, error) {
-	return resolveQuorum(name, req, def, o.replicas[:o.n], c.dcOf, c.dc)
+	var countedAs [maxReplicas]wire.Addr
+	for i := 0; i < o.n; i++ {
+		countedAs[i] = o.replicas[i]
+		if h := o.hintFor[i]; h != wire.None {
+			countedAs[i] = h
+		}
+	}
+	return resolveQuorum(name, req, def, countedAs[:o.n], c.dcOf, c.dc)
 }
 
 // replyTo is where a request's answer goes.

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"dynasim/disk"
 	"dynasim/node"
 	"dynasim/node/coord"
+	"dynasim/node/hints"
 	"dynasim/node/ring"
 	"dynasim/sim"
 	"dynasim/wire"
@@ -544,4 +546,50 @@ func TestFinalReadsWaitForSloppyViewsToClear(t *testing.T) {
 	start = c.World().Now()
 	require.True(t, c.settleViews(10*time.Second))
 	require.Equal(t, start, c.World().Now())
+}
+
+// A fallback counts for the replica it stands in for, in that replica's
+// datacenter: with the whole west cut off, a LOCAL_QUORUM put in the east
+// needs 2 of the 2 east replicas, not 3 of the 4 east nodes that the west
+// replicas' east fallbacks would make if they counted as east — so it
+// succeeds although every east fallback fails to store its hint.
+func TestFallbacksCountInTheirReplicasDatacenter(t *testing.T) {
+	for seed := uint64(1); seed <= uint64(seeds(5)); seed++ {
+		cfg := sloppyConfig(seed, 8, 0)
+		failHints := false
+		for i := range cfg.Members {
+			cfg.Members[i].DC = []string{"east", "west"}[i%2]
+			if i%2 == 0 {
+				failingDisk(&cfg, wire.Addr(i), disk.OpWrite|disk.OpSync, path.Join(node.DefaultDir, hints.DefaultDir), &failHints)
+			}
+		}
+		cfg.Node.Ring.Placement = ring.Placement{PerDC: []ring.DCReplicas{{DC: "east", N: 2}, {DC: "west", N: 2}}}
+		c := newCluster(t, cfg)
+		p := addProbe(t, c, "probe")
+		c.World().RunFor(3 * time.Second)
+		const key = "k"
+		reps := c.Replicas([]byte(key), 4)
+		var west []wire.Addr
+		via := wire.None
+		for _, a := range c.Addrs() {
+			if c.Node(a).Membership().DCOf(a) == "west" {
+				west = append(west, a)
+			} else if via == wire.None && slices.Contains(reps, a) {
+				via = a
+			}
+		}
+		cutOff(t, c, "cut", west)
+		failHints = true
+		r := p.put(t, via, key, "v", req{w: wire.Need{Level: wire.LevelLocalQuorum}})
+		require.Equal(t, wire.StatusOK, r.Status, "seed %d: %s", seed, r.Error)
+		st := c.Node(via).Stats().Coordinator
+		require.Equal(t, uint64(2), st.HintedWrites, "seed %d: both west replicas had an east fallback", seed)
+		var refused uint64
+		for _, a := range c.Addrs() {
+			if n := c.Node(a); n != nil {
+				refused += n.Stats().Handoff.StoreFailures
+			}
+		}
+		require.Equal(t, uint64(2), refused, "seed %d: both fallbacks failed to store the hint", seed)
+	}
 }
