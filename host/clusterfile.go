@@ -53,10 +53,10 @@ import (
 // ring. Relative file paths (data_dir, certificates) are relative to the
 // cluster file's directory. Unknown keys are refused.
 type ClusterFile struct {
-	DataDir string          `yaml:"data_dir"`
-	Seed    uint64          `yaml:"seed"`
-	Node    ClusterNode     `yaml:"node"`
-	TLS     ClusterTLS      `yaml:"tls"`
+	DataDir string      `yaml:"data_dir"`
+	Seed    uint64      `yaml:"seed"`
+	Node    ClusterNode `yaml:"node"`
+	TLS     ClusterTLS  `yaml:"tls"`
 	// DebugCommands turns on the client port's fault-injection commands
 	// (Config.DebugCommands). Default off.
 	DebugCommands bool            `yaml:"debug_commands"`
