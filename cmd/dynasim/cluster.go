@@ -41,20 +41,25 @@ func newClusterCmd(stdout io.Writer) *cobra.Command {
 	var n, basePort int
 	var timeout time.Duration
 	var mode string
+	var debug bool
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Write DIR/cluster.yaml and start -n node processes (N=min(3,n), R=W=majority)",
 		Long: `up writes DIR/cluster.yaml for n members on 127.0.0.1 — member i (1..n) has
-client port BASE+i and peer port BASE+10000+i — starts one dynasim node
-process per member in the background (log DIR/node-i.log, PID DIR/node-i.pid),
-waits until each answers PING, and prints the client addresses.`,
+client port BASE+i, peer port BASE+10000+i and Prometheus metrics on
+BASE+20000+i (http://127.0.0.1:BASE+20000+i/metrics) — starts one dynasim
+node process per member in the background (log DIR/node-i.log, PID
+DIR/node-i.pid), waits until each answers PING, and prints the client and
+metrics addresses. --debug-commands turns on the nodes' DEBUG
+PARTITION/DELAY/HEAL commands, which dynasim run --target uses to inject
+network faults.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if n < 1 || n > 100 {
 				return withCode(exitInvalid, fmt.Errorf("-n %d outside [1, 100]", n))
 			}
-			if basePort < 1 || basePort+10000+n > 65535 {
-				return withCode(exitInvalid, fmt.Errorf("--base-port %d: ports up to %d do not fit", basePort, basePort+10000+n))
+			if basePort < 1 || basePort+20000+n > 65535 {
+				return withCode(exitInvalid, fmt.Errorf("--base-port %d: ports up to %d do not fit", basePort, basePort+20000+n))
 			}
 			if _, err := versions.ParseMode(mode); err != nil {
 				return withCode(exitInvalid, fmt.Errorf("--version-mode: %w", err))
@@ -66,7 +71,7 @@ waits until each answers PING, and prints the client addresses.`,
 				return withCode(exitInvalid, fmt.Errorf("%s already has node PID files: run dynasim cluster down --dir %s first", dir, dir))
 			}
 			file := filepath.Join(dir, "cluster.yaml")
-			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, mode)), 0o644); err != nil {
+			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, mode, debug)), 0o644); err != nil {
 				return withCode(exitError, err)
 			}
 			for i := 1; i <= n; i++ {
@@ -83,13 +88,14 @@ waits until each answers PING, and prints the client addresses.`,
 					}
 					time.Sleep(20 * time.Millisecond)
 				}
-				fmt.Fprintf(stdout, "node %d: %s\n", i, addr)
+				fmt.Fprintf(stdout, "node %d: %s metrics http://127.0.0.1:%d/metrics\n", i, addr, basePort+20000+i)
 			}
 			return nil
 		},
 	}
 	up.Flags().IntVarP(&n, "nodes", "n", 3, "how many nodes")
-	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i and for peers on BASE+10000+i")
+	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i, for peers on BASE+10000+i and serves metrics on BASE+20000+i")
+	up.Flags().BoolVar(&debug, "debug-commands", false, "turn on the nodes' DEBUG fault-injection commands (for dynasim run --target)")
 	up.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for every node to answer")
 	up.Flags().StringVar(&mode, "version-mode", "dvv", "vclock, dvv (concurrent SETs of a key become siblings) or lww (the last write wins, as Redis users expect)")
 
@@ -162,12 +168,12 @@ waits until each answers PING, and prints the client addresses.`,
 	return cmd
 }
 
-func clusterYAML(n, base int, mode string) string {
+func clusterYAML(n, base int, mode string, debug bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\nmembers:\n",
-		base, min(3, n), min(3, n)/2+1, min(3, n)/2+1, mode)
+	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\nmembers:\n",
+		base, debug, min(3, n), min(3, n)/2+1, min(3, n)/2+1, mode)
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\"}\n", i, base+10000+i, base+i)
+		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"}\n", i, base+10000+i, base+i, base+20000+i)
 	}
 	return b.String()
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,14 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// freeBase finds a base port whose client (base+i) and peer
-// (base+10000+i) ports, i in 1..n, can all be bound now.
+// freeBase finds a base port whose client (base+i), peer (base+10000+i)
+// and metrics (base+20000+i) ports, i in 1..n, can all be bound now.
 func freeBase(t *testing.T, n int) int {
 	t.Helper()
-	for base := 21000 + os.Getpid()%5000; base < 30000; base += 97 {
+	for base := 11000 + os.Getpid()%5000; base < 20000; base += 97 {
 		ok := true
 		for i := 1; i <= n && ok; i++ {
-			for _, p := range []int{base + i, base + 10000 + i} {
+			for _, p := range []int{base + i, base + 10000 + i, base + 20000 + i} {
 				ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 				if err != nil {
 					ok = false
@@ -74,7 +76,21 @@ func TestClusterUpStatusDown(t *testing.T) {
 
 	code, out, errs := run("cluster", "up", "-n", "3", "--dir", dir, "--base-port", fmt.Sprint(base), "--timeout", "20s")
 	require.Equal(t, exitOK, code, errs)
-	require.Equal(t, fmt.Sprintf("node 1: 127.0.0.1:%d\nnode 2: 127.0.0.1:%d\nnode 3: 127.0.0.1:%d\n", base+1, base+2, base+3), out)
+	var want strings.Builder
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&want, "node %d: 127.0.0.1:%d metrics http://127.0.0.1:%d/metrics\n", i, base+i, base+20000+i)
+	}
+	require.Equal(t, want.String(), out)
+	// Each node serves its metrics where cluster up said.
+	for i := 1; i <= 3; i++ {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", base+20000+i))
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(body), "dynasim_transport_frames_sent_total")
+	}
 
 	code, _, errs = run("cluster", "up", "-n", "3", "--dir", dir, "--base-port", fmt.Sprint(base))
 	require.Equal(t, exitInvalid, code)
