@@ -432,6 +432,10 @@ func (h *Host) info() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Server\r\ndynasim_node:%d\r\nmember_id:%d\r\npeer_addr:%s\r\nclient_addr:%s\r\n",
 		h.cfg.Self, h.memberID(), h.PeerAddr(), h.ClientAddr())
+	nc := h.cfg.Node.WithDefaults()
+	fmt.Fprintf(&b, "# Config\r\nversion_mode:%s\r\nn:%d\r\nr:%s\r\nw:%s\r\nread_repair:%s\r\ntwo_phase_writes:%v\r\nmembers:%d\r\ndebug_commands:%v\r\n",
+		nc.Versions.Mode, nc.Ring.Placement.Replicas(), nc.Coordinator.R, nc.Coordinator.W, nc.Coordinator.ReadRepair,
+		nc.Coordinator.TwoPhaseWrites, len(nc.Members), h.cfg.DebugCommands)
 	fmt.Fprintf(&b, "# Clients\r\nclient_input_overruns:%d\r\n", h.clientOverruns.Load())
 	b.WriteString("# Node\r\n")
 	writeStats(&b, "", reflect.ValueOf(st))

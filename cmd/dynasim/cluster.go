@@ -199,7 +199,8 @@ func startNode(dir, file string, id int) error {
 	if err != nil {
 		return err
 	}
-	log, err := os.Create(filepath.Join(dir, fmt.Sprintf("node-%d.log", id)))
+	// Appended to: a restarted node's log follows its earlier run's.
+	log, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("node-%d.log", id)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
