@@ -122,9 +122,15 @@ func summaryTable(r *Report) *table {
 			t.add(c("incomplete")[0], cell{Text: ch.Incomplete, Status: warn})
 		}
 	}
+	isReal := len(r.Targets) > 0
+	if isReal {
+		t.add(c("target", strings.Join(r.Targets, ",")+" (a real cluster: not replayable)")...)
+	}
 	// A history checked on its own knows the run only from its header.
 	runKnown := ch == nil || ch.RunRecorded
-	if runKnown {
+	if isReal {
+		t.add(c("seed", fmt.Sprintf("%d (the clients' choices only)", r.Seed))...)
+	} else if runKnown {
 		t.add(c("seed", fmt.Sprint(r.Seed))...)
 		t.add(c("fingerprint", r.Fingerprint)...)
 	} else {
@@ -132,6 +138,16 @@ func summaryTable(r *Report) *table {
 	}
 	if s := configLine(r.Config); s != "" {
 		t.add(c("config", s)...)
+	}
+	if isReal {
+		p := r.PhaseSeconds
+		t.add(c("wall time", fmt.Sprintf("%s running (workload, quiet period, final reads); %s in all (check %s)",
+			fmtSeconds(r.VirtualSeconds), fmtSeconds(r.TotalWallSeconds), fmtSeconds(p.Check)))...)
+		t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (wall clock)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
+		for _, n := range r.Notes {
+			t.add(c("note", n)...)
+		}
+		return t
 	}
 	if runKnown {
 		t.add(c("virtual time", fmtSeconds(r.VirtualSeconds))...)
@@ -440,7 +456,7 @@ func messagesTable(r *Report) *table {
 }
 
 func nodesTable(r *Report) *table {
-	if r.CheckedHistory != nil {
+	if r.CheckedHistory != nil || len(r.Targets) > 0 {
 		// A history knows each node's name and the operations it
 		// coordinated, not what the simulator counted.
 		t := &table{Title: "Per-node load", Header: []string{"node", "dc", "client ops"}, Right: rightFrom(3, 2)}

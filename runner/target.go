@@ -1087,6 +1087,7 @@ func (t *targetRun) checkAndReport(h *history.History, end time.Duration) (*Outc
 		Repro: fmt.Sprintf("dynasim run %s --target %s (a real cluster: not replayable)", cmp.Or(opt.ScenarioPath, r.Name), strings.Join(opt.Targets, ",")),
 	}
 	meta.Config.Nodes = len(opt.Targets)
+	meta.Targets = opt.Targets
 	rep, err := reports.Build(reports.Input{
 		Meta: meta, History: h, Results: v.Results, Expectations: v.Expectations, Nodes: nodes, Notes: notes,
 		HistoryValidated: v.validated == h,

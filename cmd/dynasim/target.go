@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"dynasim/host"
 	"dynasim/reports"
@@ -30,6 +33,10 @@ func runTarget(path string, res *scenarios.Resolved, targets []string, clusterDi
 		}
 		opt.Processes = p
 	}
+	// go-redis logs every failed dial of its pools; a run against a
+	// cluster whose nodes are killed on purpose expects them, and the
+	// history records each failed operation.
+	redis.SetLogger(quietRedisLog{})
 	out, err := runner.RunTarget(res, opt)
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("%s: %w", path, err))
@@ -49,6 +56,10 @@ func runTarget(path string, res *scenarios.Resolved, targets []string, clusterDi
 	}
 	return nil
 }
+
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
 
 // clusterProcesses are the node processes of a cluster started by
 // `dynasim cluster up` in dir, by the index of their target.

@@ -115,7 +115,9 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr.String())
 
 	var rep struct {
-		Passed       bool
+		Passed       bool     `json:"passed"`
+		Targets      []string `json:"targets"`
+		Fingerprint  string   `json:"fingerprint"`
 		Notes        []string `json:"notes"`
 		Expectations []struct {
 			Name string `json:"name"`
@@ -123,6 +125,9 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 		} `json:"expectations"`
 	}
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stdout.String())
+	require.True(t, rep.Passed)
+	require.Equal(t, addrs, rep.Targets)
+	require.Empty(t, rep.Fingerprint)
 	require.Contains(t, strings.Join(rep.Notes, "\n"), "not replayable")
 	require.Contains(t, strings.Join(rep.Notes, "\n"), "expectation converged not evaluated")
 	names := []string{}
@@ -235,6 +240,7 @@ func TestRunTargetKill9(t *testing.T) {
 	require.Contains(t, stderr.String(), "crash n3")
 	require.Contains(t, stderr.String(), "restart n3")
 	require.Regexp(t, `lost_acked_writes\s.*\b0\b`, stdout.String())
+	require.Contains(t, stdout.String(), "(a real cluster: not replayable)")
 
 	pidsAfter, err := readPIDs(dir)
 	require.NoError(t, err)
