@@ -49,7 +49,9 @@
 //	CONSISTENCY [R [W]]   this connection's read and write levels (ONE,
 //	                      TWO, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM,
 //	                      DEFAULT or a count); with no argument, show them
-//	INFO                  node, engine and transport counters
+//	INFO                  the node's configuration (version mode, N, R, W,
+//	                      read repair, ...), node, engine and transport
+//	                      counters
 //	QUIT                  OK, then close
 //	DEBUG PARTITION id... cut this node's transport off from these members
 //	                      (by member id), both ways: frames to and from
