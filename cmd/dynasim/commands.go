@@ -52,6 +52,7 @@ func newRunCmd(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 		memProfile string
 		target     string
 		clusterDir string
+		tlsFiles   [3]string // --tls-ca, --tls-cert, --tls-key
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE... [--target HOST:PORT,...]",
@@ -72,8 +73,8 @@ the run is not replayable.`,
 			if cmd.Flags().Changed("target") && len(files) != 1 {
 				return withCode(exitInvalid, fmt.Errorf("--target runs one scenario, not %d", len(files)))
 			}
-			if clusterDir != "" && !cmd.Flags().Changed("target") {
-				return withCode(exitInvalid, fmt.Errorf("--cluster-dir needs --target"))
+			if (clusterDir != "" || tlsFiles != [3]string{}) && !cmd.Flags().Changed("target") {
+				return withCode(exitInvalid, fmt.Errorf("--cluster-dir and --tls-* need --target"))
 			}
 			// Parse every file first: an invalid scenario stops the run
 			// before anything is simulated.
@@ -108,7 +109,11 @@ the run is not replayable.`,
 				if err != nil {
 					return withCode(exitInvalid, err)
 				}
-				return runTarget(jobs[0].path, jobs[0].res, targets, clusterDir, outDir, asJSON, start, stdout, stderr)
+				tc, err := targetTLS(tlsFiles[0], tlsFiles[1], tlsFiles[2])
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				return runTarget(jobs[0].path, jobs[0].res, targets, tc, clusterDir, outDir, asJSON, start, stdout, stderr)
 			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
@@ -186,6 +191,9 @@ the run is not replayable.`,
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file (go tool pprof)")
 	cmd.Flags().StringVar(&target, "target", "", "run against the real cluster at these client addresses (HOST:PORT,...; node i of the scenario is the i-th) instead of simulating")
 	cmd.Flags().StringVar(&clusterDir, "cluster-dir", "", "with --target: the dynasim cluster up directory, whose PID files let crash/restart/pause faults act on the node processes")
+	cmd.Flags().StringVar(&tlsFiles[0], "tls-ca", "", "with --target: connect with TLS (a client_tls cluster), trusting the CA certificates in this PEM file")
+	cmd.Flags().StringVar(&tlsFiles[1], "tls-cert", "", "with --tls-ca: the client certificate (PEM) for a cluster with client_auth")
+	cmd.Flags().StringVar(&tlsFiles[2], "tls-key", "", "with --tls-cert: its private key (PEM)")
 	cmd.Flags().StringVar(&memProfile, "memprofile", "", "write a heap profile, taken after the runs, to this file (go tool pprof)")
 	return cmd
 }

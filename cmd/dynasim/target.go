@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,9 +23,9 @@ import (
 // runTarget is `dynasim run FILE --target HOST:PORT,...`: the scenario's
 // workload and faults against a real cluster, checked and reported as a
 // simulated run is.
-func runTarget(path string, res *scenarios.Resolved, targets []string, clusterDir, outDir string, asJSON bool, start time.Time, stdout, stderr io.Writer) error {
+func runTarget(path string, res *scenarios.Resolved, targets []string, tc *tls.Config, clusterDir, outDir string, asJSON bool, start time.Time, stdout, stderr io.Writer) error {
 	opt := runner.TargetOptions{
-		Targets: targets, ScenarioPath: path, Start: start,
+		Targets: targets, TLS: tc, ScenarioPath: path, Start: start,
 		OutDir: defaultStr(outDir, filepath.Join("out", runner.DirName(res.Name)+"-target")),
 		Logf:   func(f string, a ...any) { fmt.Fprintf(stderr, "dynasim: "+f+"\n", a...) },
 	}
@@ -60,6 +63,37 @@ func runTarget(path string, res *scenarios.Resolved, targets []string, clusterDi
 type quietRedisLog struct{}
 
 func (quietRedisLog) Printf(context.Context, string, ...any) {}
+
+// targetTLS is the clients' TLS configuration from --tls-ca, --tls-cert
+// and --tls-key; nil when none is given.
+func targetTLS(ca, cert, key string) (*tls.Config, error) {
+	if ca == "" {
+		if cert != "" || key != "" {
+			return nil, fmt.Errorf("--tls-cert and --tls-key need --tls-ca")
+		}
+		return nil, nil
+	}
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--tls-ca %s holds no PEM certificate", ca)
+	}
+	tc := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if (cert == "") != (key == "") {
+		return nil, fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if cert != "" {
+		c, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert %s / --tls-key %s: %w", cert, key, err)
+		}
+		tc.Certificates = []tls.Certificate{c}
+	}
+	return tc, nil
+}
 
 // clusterProcesses are the node processes of a cluster started by
 // `dynasim cluster up` in dir, by the index of their target.

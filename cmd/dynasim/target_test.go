@@ -2,10 +2,17 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -27,7 +34,7 @@ import (
 
 // inProcessCluster starts n hosts (N=3 R=2 W=2, mode, DEBUG commands on)
 // on loopback :0 ports and returns their client addresses.
-func inProcessCluster(t *testing.T, n int, mode versions.Mode) []string {
+func inProcessCluster(t *testing.T, n int, mode versions.Mode, tweak ...func(*host.Config)) []string {
 	t.Helper()
 	var members []ring.Member
 	var peers []host.Peer
@@ -53,11 +60,15 @@ func inProcessCluster(t *testing.T, n int, mode versions.Mode) []string {
 	}
 	cfg.Versions.Mode = mode
 	for i := range n {
-		h, err := host.Start(host.Config{
+		hc := host.Config{
 			Self: wire.Addr(i), Node: cfg, Peers: peers, PeerListener: pls[i], ClientListener: cls[i],
 			Dir: t.TempDir(), Seed: uint64(i + 1), DebugCommands: true,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DrainTimeout: time.Second,
-		})
+		}
+		for _, f := range tweak {
+			f(&hc)
+		}
+		h, err := host.Start(hc)
 		require.NoError(t, err)
 		t.Cleanup(func() { require.NoError(t, h.Close()) })
 	}
@@ -183,7 +194,7 @@ func TestRunTargetRefusals(t *testing.T) {
 	require.Contains(t, errs, "empty address")
 	code, errs = run("run", file, "--cluster-dir", t.TempDir())
 	require.Equal(t, exitInvalid, code)
-	require.Contains(t, errs, "--cluster-dir needs --target")
+	require.Contains(t, errs, "need --target")
 
 	dvv := inProcessCluster(t, 3, versions.ModeDVV)
 	crash := writeScenario(t, "1s", "faults:\n  - {at: 100ms, for: 100ms, action: crash, nodes: [n2]}")
@@ -262,4 +273,59 @@ func TestRunTargetKill9(t *testing.T) {
 
 	code = execute([]string{"cluster", "down", "--dir", dir}, io.Discard, io.Discard)
 	require.Equal(t, exitOK, code)
+}
+
+// selfSigned writes a CA and a certificate it signs for 127.0.0.1 (server
+// and client use) into dir; it returns the CA file, cert and key files.
+func selfSigned(t *testing.T, dir string) (ca, cert, key string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	require.NoError(t, err)
+	caCert, err := x509.ParseCertificate(caDER)
+	require.NoError(t, err)
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "node"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &k.PublicKey, caKey)
+	require.NoError(t, err)
+	kDER, err := x509.MarshalECPrivateKey(k)
+	require.NoError(t, err)
+	write := func(name, kind string, b []byte) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: b}), 0o600))
+		return p
+	}
+	return write("ca.pem", "CERTIFICATE", caDER), write("node.pem", "CERTIFICATE", der), write("node-key.pem", "EC PRIVATE KEY", kDER)
+}
+
+// run --target reaches a cluster whose client ports speak TLS (with client
+// certificates required) through --tls-ca, --tls-cert and --tls-key.
+func TestRunTargetOverTLS(t *testing.T) {
+	ca, cert, key := selfSigned(t, t.TempDir())
+	addrs := inProcessCluster(t, 3, versions.ModeDVV, func(c *host.Config) {
+		c.TLS = host.TLSConfig{CertFile: cert, KeyFile: key, CAFile: ca, Client: true, ClientAuth: true, Peer: true}
+	})
+	file := writeScenario(t, "500ms", "")
+	var stdout, stderr bytes.Buffer
+	target := strings.Join(addrs, ",")
+	code := execute([]string{"run", file, "--target", target, "--out", t.TempDir(), "--tls-ca", ca, "--tls-cert", cert, "--tls-key", key}, &stdout, &stderr)
+	require.Equal(t, exitOK, code, stderr.String())
+	require.Contains(t, stdout.String(), "PASS")
+
+	code = execute([]string{"run", file, "--target", target, "--out", t.TempDir()}, &stdout, &stderr)
+	require.Equal(t, exitError, code, "plaintext clients cannot read INFO from a TLS port")
+	code = execute([]string{"run", file, "--target", target, "--tls-cert", cert}, &stdout, &stderr)
+	require.Equal(t, exitInvalid, code)
 }
