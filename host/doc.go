@@ -70,10 +70,11 @@
 // TLS (Config.TLS, the cluster file's tls section; off by default): with
 // Peer, nodes speak mutual TLS 1.3 to each other — each presents its
 // certificate, accepts only peers whose certificate the CA file signs,
-// and authenticates the hello by the certificate: the certificate must be
-// valid for the host of the peer address the cluster file gives the
-// member the hello names (as a server certificate is for the host a
-// client dials). Refused peers are counted: TLSRefused (handshake failed —
+// and authenticates the hello by the certificate: a certificate with URI
+// SANs dynasim:member:<id> authenticates those members only; one without
+// must be valid for the host of the peer address the cluster file gives
+// the member the hello names (as a server certificate is for the host a
+// client dials — on one machine, for every member on it). Refused peers are counted: TLSRefused (handshake failed —
 // no certificate, another CA, plain TCP) and Unauthenticated (a valid
 // certificate for another host). With Client the Redis port serves TLS;
 // with ClientAuth clients must present a certificate of the CA.

@@ -186,6 +186,11 @@ func Start(cfg Config) (*Host, error) {
 	}
 	h.tr = newTransport(cfg.Self, pl, peers, cfg.Transport, log, h.deliver)
 	h.tr.tlsServer, h.tr.tlsClient = tlsc.peerServer, tlsc.peerClient
+	for _, m := range cfg.Node.Members {
+		if p := h.tr.peers[m.Addr]; p != nil {
+			p.id = m.ID
+		}
+	}
 	if tlsc.client != nil {
 		cl = tls.NewListener(cl, tlsc.client)
 	}

@@ -14,10 +14,13 @@ import (
 //
 // Between nodes (Peer) TLS is mutual: every node presents CertFile and
 // accepts only peers whose certificate CAFile signs, and the hello that
-// names the sender is authenticated by that certificate — the certificate
-// must be valid (x509 VerifyHostname) for the host of the peer address the
-// cluster file gives the member the hello names, as a server certificate
-// is for the host a client dials. A peer without a valid client
+// names the sender is authenticated by that certificate: a certificate
+// that names members with URI SANs dynasim:member:<id> authenticates those
+// members only; one that names none must be valid (x509 VerifyHostname)
+// for the host of the peer address the cluster file gives the member the
+// hello names, as a server certificate is for the host a client dials (on
+// one machine, such certificates vouch for every member on it: name the
+// members to tell them apart). A peer without a valid client
 // certificate is refused and counted (TransportStats.TLSRefused), one whose
 // certificate is not valid for the member it claims to be likewise
 // (TransportStats.Unauthenticated). The dialing side verifies the peer's

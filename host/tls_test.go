@@ -9,8 +9,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,6 +64,12 @@ func writePEM(t *testing.T, path, kind string, der []byte) {
 // server and client certificate, and returns its cert and key files.
 func (ca *testCA) issue(t *testing.T, name string, ips []net.IP, dns ...string) (certFile, keyFile string) {
 	t.Helper()
+	return ca.issueURIs(t, name, ips, nil, dns...)
+}
+
+// issueURIs is issue with URI SANs too.
+func (ca *testCA) issueURIs(t *testing.T, name string, ips []net.IP, uris []*url.URL, dns ...string) (certFile, keyFile string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	serial++
@@ -70,7 +78,7 @@ func (ca *testCA) issue(t *testing.T, name string, ips []net.IP, dns ...string) 
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: ips, DNSNames: dns,
+		IPAddresses: ips, DNSNames: dns, URIs: uris,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	require.NoError(t, err)
@@ -253,4 +261,30 @@ func TestClientTLSWithClientAuth(t *testing.T) {
 // oneMember is the node configuration of a one-node cluster at address 0.
 func oneMember() node.Config {
 	return node.Config{Members: []ring.Member{{ID: 0, Addr: 0}}, Ring: ring.Config{Placement: ring.Placement{N: 1}}}
+}
+
+// Certificates that name their member (URI SAN dynasim:member:<id>)
+// authenticate that member only, even on one host.
+func TestMutualTLSMemberNamedCertificates(t *testing.T) {
+	ca := newTestCA(t)
+	i := 0
+	c := startHostsWith(t, 3, func(cfg *Config) {
+		cert, key := ca.issueURIs(t, fmt.Sprintf("member%d", i), loopback, []*url.URL{{Scheme: "dynasim", Opaque: fmt.Sprintf("member:%d", i)}})
+		i++
+		cfg.TLS = TLSConfig{CertFile: cert, KeyFile: key, CAFile: ca.file, Peer: true}
+	})
+	c.t = t
+	ctx := ctxT(t)
+	require.NoError(t, c.client(0).Set(ctx, "k", "v", 0).Err())
+	require.Equal(t, "v", c.client(2).Get(ctx, "k").Val())
+
+	// Member 2's certificate, a hello claiming member 1: refused.
+	cf, kf := ca.issueURIs(t, "thief", loopback, []*url.URL{{Scheme: "dynasim", Opaque: "member:2"}})
+	cert, err := tls.LoadX509KeyPair(cf, kf)
+	require.NoError(t, err)
+	target := c.hosts[0]
+	rogueHello(t, target.PeerAddr().String(), cert, 1)
+	require.Eventually(t, func() bool { return target.TransportStats().Unauthenticated == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Zero(t, target.TransportStats().TLSRefused)
+	require.NoError(t, c.client(0).Set(ctx, "k", "w", 0).Err())
 }

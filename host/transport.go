@@ -10,6 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,6 +175,7 @@ type transport struct {
 
 type peer struct {
 	addr  wire.Addr
+	id    wire.Addr // member id (ring identity), which certificates name
 	tcp   string
 	queue chan []byte
 }
@@ -186,7 +190,7 @@ func newTransport(self wire.Addr, ln net.Listener, peers map[wire.Addr]string, c
 		if a == self {
 			continue
 		}
-		t.peers[a] = &peer{addr: a, tcp: tcp, queue: make(chan []byte, t.cfg.QueueFrames)}
+		t.peers[a] = &peer{addr: a, id: a, tcp: tcp, queue: make(chan []byte, t.cfg.QueueFrames)}
 	}
 	return t
 }
@@ -463,9 +467,10 @@ func (t *transport) readLoop(c net.Conn) {
 	}
 }
 
-// authenticate checks that the verified client certificate of c is valid
-// for the host of the peer address of member from, the member its hello
-// names.
+// authenticate checks that the verified client certificate of c names the
+// member its hello names (from): by a URI SAN dynasim:member:<id> when the
+// certificate carries any such name, else by being valid for the host of
+// that member's peer address.
 func (t *transport) authenticate(c *tls.Conn, from wire.Addr) error {
 	p := t.peers[from]
 	if p == nil {
@@ -474,6 +479,18 @@ func (t *transport) authenticate(c *tls.Conn, from wire.Addr) error {
 	certs := c.ConnectionState().PeerCertificates
 	if len(certs) == 0 {
 		return fmt.Errorf("no client certificate")
+	}
+	var named []string
+	for _, u := range certs[0].URIs {
+		if u.Scheme == "dynasim" && strings.HasPrefix(u.Opaque, "member:") {
+			named = append(named, strings.TrimPrefix(u.Opaque, "member:"))
+		}
+	}
+	if len(named) > 0 {
+		if slices.Contains(named, strconv.Itoa(int(p.id))) {
+			return nil
+		}
+		return fmt.Errorf("the certificate names members %v, the hello member %d", named, p.id)
 	}
 	return certs[0].VerifyHostname(peerHost(p.tcp))
 }
