@@ -140,9 +140,11 @@ func summaryTable(r *Report) *table {
 		t.add(c("config", s)...)
 	}
 	if isReal {
-		p := r.PhaseSeconds
-		t.add(c("wall time", fmt.Sprintf("%s running (workload, quiet period, final reads); %s in all (check %s)",
-			fmtSeconds(r.VirtualSeconds), fmtSeconds(r.TotalWallSeconds), fmtSeconds(p.Check)))...)
+		wall := fmtSeconds(r.VirtualSeconds) + " running (workload, quiet period, final reads)"
+		if r.TotalWallSeconds > 0 {
+			wall += fmt.Sprintf("; %s in all (check %s)", fmtSeconds(r.TotalWallSeconds), fmtSeconds(r.PhaseSeconds.Check))
+		}
+		t.add(c("wall time", wall)...)
 		t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (wall clock)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
 		for _, n := range r.Notes {
 			t.add(c("note", n)...)

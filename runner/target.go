@@ -1015,6 +1015,7 @@ func (t *targetRun) runInfo(end time.Duration) *history.RunInfo {
 		FinalReadLevel: string(r.FinalReadLevel), FinalReadKeys: string(r.FinalReadKeys),
 		Linearizability: r.LinearizabilityEnabled(), ReadRepair: string(r.Node.ReadRepair), TwoPhaseWrites: r.Node.TwoPhaseWrites,
 		Clients: r.Workload.Clients, Keys: r.Workload.Keys.Count,
+		Targets: slices.Clone(t.opt.Targets),
 	}
 	for i, addr := range t.opt.Targets {
 		name := "target" + strconv.Itoa(i)

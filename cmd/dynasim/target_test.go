@@ -150,6 +150,12 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 
 	h := readHistory(t, out)
 	require.NotNil(t, h.Run)
+	require.Equal(t, addrs, h.Run.Targets)
+
+	// dynasim check reads the history and says it is a real cluster's.
+	stdout.Reset()
+	require.Equal(t, exitOK, execute([]string{"check", filepath.Join(out, "history.jsonl")}, &stdout, &stderr), stderr.String())
+	require.Contains(t, stdout.String(), "(a real cluster: not replayable)")
 	coords := map[int32]int{}
 	var ok, failedInPartition, finals int
 	for _, op := range h.Ops {
