@@ -283,6 +283,12 @@ func (p *clientPort) debug(args [][]byte) result {
 			return res
 		}
 		cur.blocked = blocked
+	case "DROP":
+		dropped, res, ok := members(args[1:])
+		if !ok {
+			return res
+		}
+		cur.dropped = dropped
 	case "DELAY":
 		if len(args) < 2 {
 			return errorf("ERR DEBUG DELAY needs a delay in milliseconds")
@@ -310,7 +316,7 @@ func (p *clientPort) debug(args [][]byte) result {
 	case "FAULTS":
 		return bulk([]byte(p.h.faultText()))
 	default:
-		return errorf("ERR unknown DEBUG subcommand '%s' (want PARTITION id..., DELAY ms [id...], HEAL, FAULTS)", clipArg(args[0]))
+		return errorf("ERR unknown DEBUG subcommand '%s' (want PARTITION id..., DROP id..., DELAY ms [id...], HEAL, FAULTS)", clipArg(args[0]))
 	}
 	tr.faults.Store(&cur)
 	p.h.log.Warn("debug: transport faults injected", "faults", p.h.faultText())
@@ -336,7 +342,7 @@ func (h *Host) faultText() string {
 	if f.delayed != nil {
 		delayed = ids(f.delayed)
 	}
-	return fmt.Sprintf("partitioned_from:%s delay:%v delayed_to:%s", ids(f.blocked), f.delay, delayed)
+	return fmt.Sprintf("partitioned_from:%s dropping_to:%s delay:%v delayed_to:%s", ids(f.blocked), ids(f.dropped), f.delay, delayed)
 }
 
 func (p *clientPort) get(s *session, key []byte) (*wire.ClientReply, result) {

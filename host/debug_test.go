@@ -19,7 +19,7 @@ func TestDebugPartitionAndHeal(t *testing.T) {
 	require.NoError(t, r0.Do(ctx, "DEBUG", "PARTITION", "1", "2").Err())
 	require.NoError(t, r1.Do(ctx, "DEBUG", "PARTITION", "0").Err())
 	require.NoError(t, r2.Do(ctx, "DEBUG", "PARTITION", "0").Err())
-	require.Equal(t, "partitioned_from:1,2 delay:0s delayed_to:all", r0.Do(ctx, "DEBUG", "FAULTS").Val())
+	require.Equal(t, "partitioned_from:1,2 dropping_to: delay:0s delayed_to:all", r0.Do(ctx, "DEBUG", "FAULTS").Val())
 	err := r0.Set(ctx, "k", "v1", 0).Err()
 	require.Error(t, err)
 	require.Regexp(t, "^(QUORUM|UNKNOWN) ", err.Error())
@@ -37,9 +37,20 @@ func TestDebugPartitionAndHeal(t *testing.T) {
 	require.NoError(t, r0.Set(ctx, "k", "v3", 0).Err())
 	require.Equal(t, "v3", r2.Get(ctx, "k").Val())
 
+	// One way: node 0 drops what it sends to 1 and 2, and still hears
+	// them; its writes cannot reach W=2, theirs still can.
+	require.NoError(t, r0.Do(ctx, "DEBUG", "DROP", "1", "2").Err())
+	require.Equal(t, "partitioned_from: dropping_to:1,2 delay:0s delayed_to:all", r0.Do(ctx, "DEBUG", "FAULTS").Val())
+	before := c.hosts[0].TransportStats().Partitioned
+	require.Error(t, r0.Set(ctx, "k", "v5", 0).Err())
+	require.Greater(t, c.hosts[0].TransportStats().Partitioned, before)
+	require.NoError(t, r1.Set(ctx, "k", "v6", 0).Err())
+	require.NoError(t, r0.Do(ctx, "DEBUG", "HEAL").Err())
+	require.NoError(t, r0.Set(ctx, "k", "v7", 0).Err())
+
 	// A delay on every peer: requests still complete (no timing asserted).
 	require.NoError(t, r0.Do(ctx, "DEBUG", "DELAY", "20").Err())
-	require.Equal(t, "partitioned_from: delay:20ms delayed_to:all", r0.Do(ctx, "DEBUG", "FAULTS").Val())
+	require.Equal(t, "partitioned_from: dropping_to: delay:20ms delayed_to:all", r0.Do(ctx, "DEBUG", "FAULTS").Val())
 	require.NoError(t, r0.Set(ctx, "k", "v4", 0).Err())
 	require.NoError(t, r0.Do(ctx, "DEBUG", "DELAY", "0").Err())
 

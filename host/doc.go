@@ -57,6 +57,8 @@
 //	                      (by member id), both ways: frames to and from
 //	                      them are dropped and counted (Partitioned);
 //	                      replaces any earlier partition
+//	DEBUG DROP id...      cut it off one way: frames it sends these
+//	                      members are dropped (counted as Partitioned)
 //	DEBUG DELAY ms [id...] delay every frame sent to these members (all
 //	                      when none named); 0 removes the delay
 //	DEBUG HEAL            remove every injected fault

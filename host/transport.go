@@ -206,10 +206,12 @@ func (t *transport) start() {
 
 // linkFaults are the faults the DEBUG commands inject into the transport:
 // peers cut off in both directions (frames to them dropped on send, frames
-// from them dropped on receipt, both counted as Partitioned), and a delay
-// added to every frame sent to the delayed peers.
+// from them dropped on receipt, both counted as Partitioned), peers cut
+// off one way (frames to them dropped), and a delay added to every frame
+// sent to the delayed peers.
 type linkFaults struct {
 	blocked map[wire.Addr]bool
+	dropped map[wire.Addr]bool // one way: frames sent to these peers only
 	delay   time.Duration
 	delayed map[wire.Addr]bool // nil: every peer
 }
@@ -222,7 +224,7 @@ func (t *transport) send(to wire.Addr, frame []byte) {
 		return
 	}
 	if f := t.faults.Load(); f != nil {
-		if f.blocked[to] {
+		if f.blocked[to] || f.dropped[to] {
 			t.stats.partitioned.Add(1)
 			return
 		}

@@ -93,7 +93,7 @@ const (
 // simulator has (network and disk models, clocks, the simulated client
 // policy and routing) do not apply and are listed in the report's notes,
 // as are faults that cannot be injected into a real cluster (clock jumps,
-// disk faults, slow nodes, one-way partitions).
+// disk faults, slow nodes).
 func RunTarget(r *scenarios.Resolved, opt TargetOptions) (*Outcome, error) {
 	if opt.Start.IsZero() {
 		opt.Start = time.Now()
@@ -230,9 +230,9 @@ type targetRun struct {
 	recErr  error
 	written []bool
 	notes   []string
-	// Fault state: active partitions by name (each a set of cut node
-	// pairs), crashed and paused nodes.
-	cuts    map[string][][2]int
+	// Fault state: active partitions by name (each a set of cut links),
+	// crashed and paused nodes.
+	cuts    map[string][]cut
 	crashed map[int]bool
 	paused  map[int]bool
 }
@@ -361,16 +361,12 @@ func (t *targetRun) noteKnobs() {
 // that have targets, network faults need the DEBUG commands, process
 // faults need Processes; faults a real cluster cannot have are noted.
 func (t *targetRun) planFaults() ([]scenarios.Step, error) {
-	t.cuts, t.crashed, t.paused = map[string][][2]int{}, map[int]bool{}, map[int]bool{}
+	t.cuts, t.crashed, t.paused = map[string][]cut{}, map[int]bool{}, map[int]bool{}
 	var out []scenarios.Step
 	for _, st := range t.r.Steps() {
 		f := st.Do
 		switch f.Action {
-		case scenarios.ActPartition, scenarios.ActIsolate, scenarios.ActPartitionDC, scenarios.ActHeal, scenarios.ActHealAll:
-			if f.Action == scenarios.ActPartitionDC && f.OneWay {
-				t.note(fmt.Sprintf("fault at %v not applied: one-way partitions cannot be injected (DEBUG PARTITION cuts both ways)", st.At))
-				continue
-			}
+		case scenarios.ActPartition, scenarios.ActPartitionOneWay, scenarios.ActIsolate, scenarios.ActPartitionDC, scenarios.ActHeal, scenarios.ActHealAll:
 			for i, d := range t.debug {
 				if !d {
 					return nil, fmt.Errorf("runner: the schedule partitions the network, but target %s has its DEBUG commands off (debug_commands: true in the cluster file, or cluster up --debug-commands)", t.opt.Targets[i])
@@ -445,10 +441,11 @@ func (t *targetRun) apply(f scenarios.Fault) error {
 	}
 	n := len(t.opt.Targets)
 	switch f.Action {
-	case scenarios.ActPartition, scenarios.ActIsolate, scenarios.ActPartitionDC:
+	case scenarios.ActPartition, scenarios.ActPartitionOneWay, scenarios.ActIsolate, scenarios.ActPartitionDC:
 		var a, b []int
+		oneWay := f.Action == scenarios.ActPartitionOneWay || f.Action == scenarios.ActPartitionDC && f.OneWay
 		switch f.Action {
-		case scenarios.ActPartition:
+		case scenarios.ActPartition, scenarios.ActPartitionOneWay:
 			a = t.indexesOf(f.Sides[0])
 			if len(f.Sides) > 1 {
 				b = t.indexesOf(f.Sides[1])
@@ -465,24 +462,24 @@ func (t *targetRun) apply(f scenarios.Fault) error {
 				}
 			}
 		}
-		var cut [][2]int
+		var cuts []cut
 		if f.Action == scenarios.ActIsolate {
 			for _, i := range nodes {
 				for j := range n {
 					if j != i {
-						cut = append(cut, [2]int{i, j})
+						cuts = append(cuts, cut{i, j, false})
 					}
 				}
 			}
 		} else {
 			for _, i := range a {
 				for _, j := range b {
-					cut = append(cut, [2]int{i, j})
+					cuts = append(cuts, cut{i, j, oneWay})
 				}
 			}
 		}
 		t.mu.Lock()
-		t.cuts[f.Name] = append(t.cuts[f.Name], cut...)
+		t.cuts[f.Name] = append(t.cuts[f.Name], cuts...)
 		t.mu.Unlock()
 		return t.pushPartitions()
 	case scenarios.ActHeal:
@@ -554,16 +551,28 @@ func others(n int, a []int) []int {
 	return out
 }
 
+// cut is one cut link: a and b (target indexes) cannot exchange frames;
+// oneWay: only what a sends b is lost.
+type cut struct {
+	a, b   int
+	oneWay bool
+}
+
 // pushPartitions tells every running node which members it is cut off
-// from (DEBUG PARTITION replaces a node's earlier list).
+// from, both ways (DEBUG PARTITION) and one way (DEBUG DROP: what it
+// sends them); each replaces the node's earlier list.
 func (t *targetRun) pushPartitions() error {
 	t.mu.Lock()
 	blocked := make([][]string, len(t.opt.Targets))
-	for _, cut := range t.cuts {
-		for _, p := range cut {
-			a, b := p[0], p[1]
-			blocked[a] = append(blocked[a], strconv.Itoa(t.members[b]))
-			blocked[b] = append(blocked[b], strconv.Itoa(t.members[a]))
+	dropped := make([][]string, len(t.opt.Targets))
+	for _, cs := range t.cuts {
+		for _, c := range cs {
+			if c.oneWay {
+				dropped[c.a] = append(dropped[c.a], strconv.Itoa(t.members[c.b]))
+				continue
+			}
+			blocked[c.a] = append(blocked[c.a], strconv.Itoa(t.members[c.b]))
+			blocked[c.b] = append(blocked[c.b], strconv.Itoa(t.members[c.a]))
 		}
 	}
 	var up []int
@@ -575,16 +584,17 @@ func (t *targetRun) pushPartitions() error {
 	t.mu.Unlock()
 	var errs []error
 	for _, i := range up {
-		ids := slices.Compact(slices.Sorted(slices.Values(blocked[i])))
-		args := []any{"DEBUG", "PARTITION"}
-		for _, id := range ids {
-			args = append(args, id)
+		for sub, list := range map[string][]string{"PARTITION": blocked[i], "DROP": dropped[i]} {
+			args := []any{"DEBUG", sub}
+			for _, id := range slices.Compact(slices.Sorted(slices.Values(list))) {
+				args = append(args, id)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := t.finals[i].Do(ctx, args...).Err(); err != nil {
+				errs = append(errs, fmt.Errorf("target %s: DEBUG %s: %w", t.opt.Targets[i], sub, err))
+			}
+			cancel()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := t.finals[i].Do(ctx, args...).Err(); err != nil {
-			errs = append(errs, fmt.Errorf("target %s: DEBUG PARTITION: %w", t.opt.Targets[i], err))
-		}
-		cancel()
 	}
 	return errors.Join(errs...)
 }

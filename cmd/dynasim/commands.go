@@ -63,7 +63,7 @@ With --target, the one scenario's workload runs against a real cluster
 instead, through its nodes' Redis ports: the same clients, mix, keys,
 values and consistency levels, the same history, checks and report. The
 scenario's node i is the i-th target. Partitions in its fault schedule are
-injected with the nodes' DEBUG PARTITION command (the cluster must have
+injected with the nodes' DEBUG PARTITION and DROP commands (the cluster must have
 debug_commands on: cluster up --debug-commands); crashes (kill -9),
 restarts, pauses and resumes need the node processes, known from
 --cluster-dir, the directory of dynasim cluster up. Time is wall time and

@@ -114,12 +114,13 @@ func readHistory(t *testing.T, dir string) *history.History {
 
 // A scenario with a partition runs against an in-process 3-node cluster:
 // the history records real operations through every target, the partition
-// is injected with DEBUG PARTITION (operations fail inside it), the
+// and a one-way cut are injected with DEBUG PARTITION and DEBUG DROP
+// (operations coordinated on the cut side fail inside them), the
 // checks pass with no acknowledged write lost, and the report says the
 // run is real and not replayable.
 func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 	addrs := inProcessCluster(t, 3, versions.ModeDVV)
-	file := writeScenario(t, "2s", "faults:\n  - {at: 700ms, for: 600ms, action: partition, sides: [[n1]]}")
+	file := writeScenario(t, "2s", "faults:\n  - {at: 700ms, for: 600ms, action: partition, sides: [[n1]]}\n  - {at: 1400ms, for: 400ms, action: partition_one_way, sides: [[n2], [n1, n3]]}")
 	out := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
 	code := execute([]string{"run", file, "--target", strings.Join(addrs, ","), "--out", out, "--json"}, &stdout, &stderr)
@@ -157,7 +158,7 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 	require.Equal(t, exitOK, execute([]string{"check", filepath.Join(out, "history.jsonl")}, &stdout, &stderr), stderr.String())
 	require.Contains(t, stdout.String(), "(a real cluster: not replayable)")
 	coords := map[int32]int{}
-	var ok, failedInPartition, finals int
+	var ok, failedInPartition, failedOneWay, finals int
 	for _, op := range h.Ops {
 		if op.Final {
 			finals++
@@ -168,13 +169,16 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 			ok++
 		} else if op.Coordinator == 0 && op.InvokeNs > int64(700*time.Millisecond) && op.ReturnNs < int64(1300*time.Millisecond) {
 			failedInPartition++
+		} else if op.Coordinator == 1 && op.InvokeNs > int64(1400*time.Millisecond) && op.ReturnNs < int64(1800*time.Millisecond) {
+			failedOneWay++
 		}
 	}
 	require.Greater(t, ok, 100)
 	require.Len(t, coords, 3, "every target coordinated operations")
 	require.Positive(t, failedInPartition, "n1, cut off from both others, cannot reach W=2 or R=2")
 	require.Positive(t, finals)
-	require.Len(t, h.Faults, 1)
+	require.Positive(t, failedOneWay, "n2's frames to n1 and n3 are dropped: it cannot gather a quorum")
+	require.Len(t, h.Faults, 2)
 	require.Contains(t, stderr.String(), "partition")
 }
 
