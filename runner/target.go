@@ -422,7 +422,7 @@ func (t *targetRun) runFaults(ctx context.Context, steps []scenarios.Step) {
 			t.logf("fault %s at %v failed: %v", st.Do.Action, st.At, err)
 			continue
 		}
-		t.logf("%v: %s %s", t.since().Round(time.Millisecond), st.Do.Action, strings.Join(append(append([]string(nil), st.Do.Nodes...), joinSides(st.Do.Sides)...), " "))
+		t.logf("%v: %s %s (done at %v)", st.At, st.Do.Action, strings.Join(append(append([]string(nil), st.Do.Nodes...), joinSides(st.Do.Sides)...), " "), t.since().Round(time.Millisecond))
 	}
 }
 

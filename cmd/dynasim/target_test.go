@@ -258,8 +258,8 @@ func TestRunTargetKill9(t *testing.T) {
 	stderr.Reset()
 	code = execute([]string{"run", file, "--target", strings.Join(addrs, ","), "--cluster-dir", dir, "--out", out}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stdout.String()+stderr.String())
-	require.Contains(t, stderr.String(), "crash n3")
-	require.Contains(t, stderr.String(), "restart n3")
+	require.Contains(t, stderr.String(), "1s: crash n3")
+	require.Contains(t, stderr.String(), "2s: restart n3")
 	require.Regexp(t, `lost_acked_writes\s.*\b0\b`, stdout.String())
 	require.Contains(t, stdout.String(), "(a real cluster: not replayable)")
 
@@ -338,4 +338,10 @@ func TestRunTargetOverTLS(t *testing.T) {
 	require.Equal(t, exitError, code, "plaintext clients cannot read INFO from a TLS port")
 	code = execute([]string{"run", file, "--target", target, "--tls-cert", cert}, &stdout, &stderr)
 	require.Equal(t, exitInvalid, code)
+}
+
+// The shipped real-cluster scenario is a valid scenario.
+func TestShippedTargetScenarioValidates(t *testing.T) {
+	code := execute([]string{"validate", filepath.Join("..", "..", "deploy", "target-smoke.yaml")}, io.Discard, io.Discard)
+	require.Equal(t, exitOK, code)
 }
