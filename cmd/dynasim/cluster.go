@@ -17,7 +17,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"dynasim/host"
 	"dynasim/node/versions"
+	"dynasim/scenarios"
 )
 
 // nodeProcess builds the command that runs `dynasim node` with args as a
@@ -40,7 +42,7 @@ func newClusterCmd(stdout io.Writer) *cobra.Command {
 
 	var n, basePort int
 	var timeout time.Duration
-	var mode string
+	var mode, scenarioFile string
 	var debug bool
 	up := &cobra.Command{
 		Use:   "up",
@@ -51,18 +53,48 @@ BASE+20000+i (http://127.0.0.1:BASE+20000+i/metrics) — starts one dynasim
 node process per member in the background (log DIR/node-i.log, PID
 DIR/node-i.pid), waits until each answers PING, and prints the client and
 metrics addresses. --debug-commands turns on the nodes' DEBUG
-PARTITION/DELAY/HEAL commands, which dynasim run --target uses to inject
-network faults.`,
+PARTITION/DROP/DELAY/HEAL commands, which dynasim run --target uses to
+inject network faults; --scenario FILE takes the node section and node
+count from a scenario, so that the cluster is the one the scenario
+describes.`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			node := host.ClusterNode{VersionMode: mode}
+			if scenarioFile != "" {
+				if cmd.Flags().Changed("version-mode") {
+					return withCode(exitInvalid, fmt.Errorf("--version-mode and --scenario: the scenario's node section sets the version mode"))
+				}
+				sc, err := scenarios.Load(scenarioFile)
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				res, err := sc.Resolve(sc.DefaultSeed())
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				nd := res.Node
+				node = host.ClusterNode{
+					N: nd.N, R: nd.R, W: nd.W, VersionMode: string(nd.VersionMode), ReadRepair: string(nd.ReadRepair),
+					TwoPhaseWrites: nd.TwoPhaseWrites, RequestTimeout: nd.RequestTimeout.String(),
+				}
+				if !cmd.Flags().Changed("nodes") {
+					n = len(res.Cluster.Nodes)
+				}
+			} else {
+				node.N = min(3, n)
+				node.R, node.W = node.N/2+1, node.N/2+1
+			}
 			if n < 1 || n > 100 {
 				return withCode(exitInvalid, fmt.Errorf("-n %d outside [1, 100]", n))
 			}
 			if basePort < 1 || basePort+20000+n > 65535 {
 				return withCode(exitInvalid, fmt.Errorf("--base-port %d: ports up to %d do not fit", basePort, basePort+20000+n))
 			}
-			if _, err := versions.ParseMode(mode); err != nil {
+			if _, err := versions.ParseMode(node.VersionMode); err != nil {
 				return withCode(exitInvalid, fmt.Errorf("--version-mode: %w", err))
+			}
+			if node.N > n {
+				return withCode(exitInvalid, fmt.Errorf("the scenario's n=%d needs at least %d nodes, not %d", node.N, node.N, n))
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return withCode(exitError, err)
@@ -71,7 +103,7 @@ network faults.`,
 				return withCode(exitInvalid, fmt.Errorf("%s already has node PID files: run dynasim cluster down --dir %s first", dir, dir))
 			}
 			file := filepath.Join(dir, "cluster.yaml")
-			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, mode, debug)), 0o644); err != nil {
+			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, node, debug)), 0o644); err != nil {
 				return withCode(exitError, err)
 			}
 			for i := 1; i <= n; i++ {
@@ -95,6 +127,7 @@ network faults.`,
 	}
 	up.Flags().IntVarP(&n, "nodes", "n", 3, "how many nodes")
 	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i, for peers on BASE+10000+i and serves metrics on BASE+20000+i")
+	up.Flags().StringVar(&scenarioFile, "scenario", "", "take the node section (n, r, w, version_mode, read_repair, two_phase_writes, request_timeout) and, unless -n is given, the node count from this scenario, for dynasim run --target")
 	up.Flags().BoolVar(&debug, "debug-commands", false, "turn on the nodes' DEBUG fault-injection commands (for dynasim run --target)")
 	up.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for every node to answer")
 	up.Flags().StringVar(&mode, "version-mode", "dvv", "vclock, dvv (concurrent SETs of a key become siblings) or lww (the last write wins, as Redis users expect)")
@@ -168,10 +201,20 @@ network faults.`,
 	return cmd
 }
 
-func clusterYAML(n, base int, mode string, debug bool) string {
+func clusterYAML(n, base int, node host.ClusterNode, debug bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\nmembers:\n",
-		base, debug, min(3, n), min(3, n)/2+1, min(3, n)/2+1, mode)
+	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\n",
+		base, debug, node.N, node.R, node.W, node.VersionMode)
+	if node.ReadRepair != "" {
+		fmt.Fprintf(&b, "  read_repair: %s\n", node.ReadRepair)
+	}
+	if node.TwoPhaseWrites {
+		b.WriteString("  two_phase_writes: true\n")
+	}
+	if node.RequestTimeout != "" {
+		fmt.Fprintf(&b, "  request_timeout: %s\n", node.RequestTimeout)
+	}
+	b.WriteString("members:\n")
 	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"}\n", i, base+10000+i, base+i, base+20000+i)
 	}

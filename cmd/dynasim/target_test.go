@@ -211,6 +211,12 @@ func TestRunTargetRefusals(t *testing.T) {
 	code, errs = run("run", crash, "--target", strings.Join(dvv, ","), "--out", t.TempDir())
 	require.Equal(t, exitError, code)
 	require.Contains(t, errs, "--cluster-dir")
+	code, errs = run("cluster", "up", "--scenario", file, "--version-mode", "lww", "--dir", t.TempDir())
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, errs, "--version-mode and --scenario")
+	code, errs = run("cluster", "up", "--scenario", file, "-n", "2", "--dir", t.TempDir())
+	require.Equal(t, exitInvalid, code)
+	require.Contains(t, errs, "needs at least 3 nodes")
 	code, errs = run("run", file, "--target", "127.0.0.1:1", "--out", t.TempDir())
 	require.Equal(t, exitError, code)
 	require.Contains(t, errs, "INFO")
@@ -242,9 +248,15 @@ func TestRunTargetKill9(t *testing.T) {
 		}
 	})
 	base := freeBase(t, 3)
+	file := writeScenario(t, "3s", "faults:\n  - {at: 1s, for: 1s, action: crash, nodes: [n3]}\n  - {at: 2500ms, for: 300ms, action: partition, sides: [[n1]]}")
 	var stdout, stderr bytes.Buffer
-	code := execute([]string{"cluster", "up", "-n", "3", "--dir", dir, "--base-port", fmt.Sprint(base), "--debug-commands", "--timeout", "20s"}, &stdout, &stderr)
+	// The cluster is the scenario's: its node count and node section.
+	code := execute([]string{"cluster", "up", "--scenario", file, "--dir", dir, "--base-port", fmt.Sprint(base), "--debug-commands", "--timeout", "20s"}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
+	require.Equal(t, 3, strings.Count(stdout.String(), "metrics http://"))
+	yml, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
+	require.NoError(t, err)
+	require.Contains(t, string(yml), "  n: 3\n  r: 2\n  w: 2\n  version_mode: dvv\n  read_repair: async\n  request_timeout: 500ms\n")
 	addrs := []string{}
 	for i := 1; i <= 3; i++ {
 		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", base+i))
@@ -252,7 +264,6 @@ func TestRunTargetKill9(t *testing.T) {
 	pidsBefore, err := readPIDs(dir)
 	require.NoError(t, err)
 
-	file := writeScenario(t, "3s", "faults:\n  - {at: 1s, for: 1s, action: crash, nodes: [n3]}\n  - {at: 2500ms, for: 300ms, action: partition, sides: [[n1]]}")
 	out := filepath.Join(t.TempDir(), "out")
 	stdout.Reset()
 	stderr.Reset()
