@@ -458,6 +458,16 @@ func messagesTable(r *Report) *table {
 }
 
 func nodesTable(r *Report) *table {
+	if len(r.Targets) > 0 && r.CheckedHistory == nil {
+		// A real cluster's nodes count through INFO (no events, queue or
+		// ring shares).
+		t := &table{Title: "Per-node load", Header: []string{"node", "dc", "coordinated", "client ops", "storage writes", "storage bytes"}, Right: rightFrom(6, 2)}
+		for _, n := range r.Nodes {
+			t.add(c(n.Label(), n.DC, fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps), fmtUint(n.StorageWrites), fmtBytes(float64(n.StorageBytes)))...)
+		}
+		t.Notes = []string{"coordinated, storage writes and bytes: the nodes' INFO counters over the run (a restarted node's since its restart)"}
+		return t
+	}
 	if r.CheckedHistory != nil || len(r.Targets) > 0 {
 		// A history knows each node's name and the operations it
 		// coordinated, not what the simulator counted.

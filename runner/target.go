@@ -138,6 +138,7 @@ func RunTarget(r *scenarios.Resolved, opt TargetOptions) (*Outcome, error) {
 	if err := t.checkCluster(); err != nil {
 		return nil, err
 	}
+	before := t.counters()
 	steps, err := t.planFaults()
 	if err != nil {
 		return nil, err
@@ -191,6 +192,7 @@ func RunTarget(r *scenarios.Resolved, opt TargetOptions) (*Outcome, error) {
 	}
 	t.healAll("cleanup")
 
+	after := t.counters()
 	t.mu.Lock()
 	end := t.since()
 	h, err := t.rec.Close(end.Nanoseconds())
@@ -203,7 +205,48 @@ func RunTarget(r *scenarios.Resolved, opt TargetOptions) (*Outcome, error) {
 		h.Faults = append(h.Faults, history.FaultWindow{Label: fw.Label, StartNs: int64(fw.Start), EndNs: int64(fw.End)})
 	}
 	h.Run = t.runInfo(end)
-	return t.checkAndReport(h, end)
+	return t.checkAndReport(h, end, diffCounters(before, after))
+}
+
+// infoCounters are the INFO counters a real run reports per node.
+var infoCounters = []string{"coordinator_gets", "coordinator_puts", "coordinator_deletes", "store_puts", "store_bytes_written",
+	"frames_sent", "bytes_sent", "frames_dropped", "frames_partitioned"}
+
+// counters reads infoCounters from every target; a target that does not
+// answer has none.
+func (t *targetRun) counters() []map[string]uint64 {
+	out := make([]map[string]uint64, len(t.opt.Targets))
+	for i := range t.opt.Targets {
+		f, err := t.info(i)
+		if err != nil {
+			continue
+		}
+		out[i] = map[string]uint64{}
+		for _, k := range infoCounters {
+			v, _ := strconv.ParseUint(f[k], 10, 64)
+			out[i][k] = v
+		}
+	}
+	return out
+}
+
+// diffCounters is after minus before per node; a counter that went down
+// belongs to a restarted process, and counts from its restart.
+func diffCounters(before, after []map[string]uint64) []map[string]uint64 {
+	out := make([]map[string]uint64, len(after))
+	for i, a := range after {
+		if a == nil {
+			continue
+		}
+		out[i] = map[string]uint64{}
+		for k, v := range a {
+			if b := before[i][k]; v >= b {
+				v -= b
+			}
+			out[i][k] = v
+		}
+	}
+	return out
 }
 
 // targetRun is one run against a real cluster.
@@ -1048,7 +1091,7 @@ func realOnly(name string) bool {
 	return handled
 }
 
-func (t *targetRun) checkAndReport(h *history.History, end time.Duration) (*Outcome, error) {
+func (t *targetRun) checkAndReport(h *history.History, end time.Duration, counts []map[string]uint64) (*Outcome, error) {
 	r, opt := t.r, t.opt
 	checkStart := time.Now()
 	var want []scenarios.Expectation
@@ -1089,8 +1132,22 @@ func (t *targetRun) checkAndReport(h *history.History, end time.Duration) (*Outc
 	t.mu.Unlock()
 	notes = append(notes, v.Notes...)
 	var nodes []reports.NodeStats
+	var frames reports.MessageStats
 	for i, n := range h.Run.Nodes {
-		nodes = append(nodes, reports.NodeStats{Node: i, Name: n.Name, DC: n.DC})
+		ns := reports.NodeStats{Node: i, Name: n.Name, DC: n.DC}
+		if c := counts[i]; c != nil {
+			ns.RequestsCoordinated = c["coordinator_gets"] + c["coordinator_puts"] + c["coordinator_deletes"]
+			ns.StorageWrites, ns.StorageBytes = c["store_puts"], c["store_bytes_written"]
+			frames.Sent += c["frames_sent"]
+			frames.Bytes += c["bytes_sent"]
+			frames.Lost += c["frames_dropped"] + c["frames_partitioned"]
+		}
+		nodes = append(nodes, ns)
+	}
+	var messages []reports.MessageStats
+	if frames.Sent > 0 {
+		frames.Kind = "all peer frames (INFO)"
+		messages = append(messages, frames)
 	}
 	meta := reports.Meta{
 		Scenario: r.Name, Description: r.Description, ScenarioPath: opt.ScenarioPath, OutDir: opt.OutDir,
@@ -1100,7 +1157,7 @@ func (t *targetRun) checkAndReport(h *history.History, end time.Duration) (*Outc
 	meta.Config.Nodes = len(opt.Targets)
 	meta.Targets = opt.Targets
 	rep, err := reports.Build(reports.Input{
-		Meta: meta, History: h, Results: v.Results, Expectations: v.Expectations, Nodes: nodes, Notes: notes,
+		Meta: meta, History: h, Results: v.Results, Expectations: v.Expectations, Nodes: nodes, Messages: messages, Notes: notes,
 		HistoryValidated: v.validated == h,
 	})
 	if err != nil {

@@ -131,6 +131,10 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 		Targets      []string `json:"targets"`
 		Fingerprint  string   `json:"fingerprint"`
 		Notes        []string `json:"notes"`
+		Nodes        []struct {
+			Coordinated   uint64 `json:"requests_coordinated"`
+			StorageWrites uint64 `json:"storage_writes"`
+		} `json:"nodes"`
 		Expectations []struct {
 			Name string `json:"name"`
 			Pass bool   `json:"pass"`
@@ -140,6 +144,11 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 	require.True(t, rep.Passed)
 	require.Equal(t, addrs, rep.Targets)
 	require.Empty(t, rep.Fingerprint)
+	require.Len(t, rep.Nodes, 3)
+	for _, n := range rep.Nodes {
+		require.Positive(t, n.Coordinated, "INFO's coordinator counters over the run")
+		require.Positive(t, n.StorageWrites)
+	}
 	require.Contains(t, strings.Join(rep.Notes, "\n"), "not replayable")
 	require.Contains(t, strings.Join(rep.Notes, "\n"), "expectation converged not evaluated")
 	names := []string{}
