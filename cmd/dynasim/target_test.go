@@ -127,11 +127,11 @@ func TestRunTargetAgainstInProcessCluster(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr.String())
 
 	var rep struct {
-		Passed       bool     `json:"passed"`
-		Targets      []string `json:"targets"`
-		Fingerprint  string   `json:"fingerprint"`
-		Notes        []string `json:"notes"`
-		Nodes        []struct {
+		Passed      bool     `json:"passed"`
+		Targets     []string `json:"targets"`
+		Fingerprint string   `json:"fingerprint"`
+		Notes       []string `json:"notes"`
+		Nodes       []struct {
 			Coordinated   uint64 `json:"requests_coordinated"`
 			StorageWrites uint64 `json:"storage_writes"`
 		} `json:"nodes"`
