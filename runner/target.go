@@ -54,6 +54,10 @@ type TargetOptions struct {
 	Start time.Time
 	// Logf, when set, receives a line per fault applied and per phase.
 	Logf func(format string, args ...any)
+	// Context, when set and cancelled (an interrupt), ends the workload
+	// and the quiet period early; the faults are healed, the keys read
+	// back, and the report says the run was interrupted.
+	Context context.Context
 }
 
 // NodeProcesses controls the processes of a real cluster's nodes, by the
@@ -152,7 +156,11 @@ func RunTarget(r *scenarios.Resolved, opt TargetOptions) (*Outcome, error) {
 
 	// The workload and the fault schedule run on wall time from here.
 	t.start = time.Now()
-	ctx, cancel := context.WithCancel(context.Background())
+	parent := opt.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	faultsDone := make(chan struct{})
 	go func() {
@@ -176,7 +184,13 @@ func RunTarget(r *scenarios.Resolved, opt TargetOptions) (*Outcome, error) {
 	}
 	quietEnd := t.start.Add(workloadEnd + time.Duration(r.QuietPeriod))
 	t.logf("workload done after %v; quiet period", workloadEnd.Round(time.Millisecond))
-	time.Sleep(time.Until(quietEnd))
+	select {
+	case <-time.After(time.Until(quietEnd)):
+	case <-parent.Done():
+	}
+	if parent.Err() != nil {
+		t.note(fmt.Sprintf("interrupted after %v: the workload or the quiet period was cut short", t.since().Round(time.Millisecond)))
+	}
 	cancel()
 	<-faultsDone
 	keys := t.writtenKeys()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -40,6 +41,11 @@ func runTarget(path string, res *scenarios.Resolved, targets []string, tc *tls.C
 	// cluster whose nodes are killed on purpose expects them, and the
 	// history records each failed operation.
 	redis.SetLogger(quietRedisLog{})
+	// An interrupt ends the workload early; the faults are still healed
+	// and the keys read back, so the cluster is not left partitioned.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt.Context = ctx
 	out, err := runner.RunTarget(res, opt)
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("%s: %w", path, err))

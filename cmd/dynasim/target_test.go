@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"dynasim/history"
@@ -29,6 +31,8 @@ import (
 	"dynasim/node/coord"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
+	"dynasim/runner"
+	"dynasim/scenarios"
 	"dynasim/wire"
 )
 
@@ -364,4 +368,28 @@ func TestRunTargetOverTLS(t *testing.T) {
 func TestShippedTargetScenarioValidates(t *testing.T) {
 	code := execute([]string{"validate", filepath.Join("..", "..", "deploy", "target-smoke.yaml")}, io.Discard, io.Discard)
 	require.Equal(t, exitOK, code)
+}
+
+// An interrupt (the context) cuts the workload short: the partition is
+// healed, the keys are read back, and the report says so.
+func TestRunTargetInterrupted(t *testing.T) {
+	addrs := inProcessCluster(t, 3, versions.ModeDVV)
+	file := writeScenario(t, "30s", "faults:\n  - {at: 100ms, action: partition, sides: [[n1]]}")
+	sc, err := scenarios.Load(file)
+	require.NoError(t, err)
+	res, err := sc.Resolve(sc.DefaultSeed())
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	out, err := runner.RunTarget(res, runner.TargetOptions{Targets: addrs, Context: ctx})
+	require.NoError(t, err)
+	require.Less(t, time.Since(begin), 20*time.Second, "the 30 s workload stopped at the interrupt")
+	require.Contains(t, strings.Join(out.Report.Notes, "\n"), "interrupted after")
+	require.True(t, out.Passed, "no acknowledged write lost")
+	// Healed: a write through n1 reaches a quorum again.
+	r := redis.NewClient(&redis.Options{Addr: addrs[0], Protocol: 2, DisableIdentity: true, MaxRetries: -1})
+	defer r.Close()
+	require.NoError(t, r.Set(context.Background(), "after", "v", 0).Err())
+	require.Equal(t, "partitioned_from: dropping_to: delay:0s delayed_to:all", r.Do(context.Background(), "DEBUG", "FAULTS").Val())
 }
