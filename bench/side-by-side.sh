@@ -51,6 +51,7 @@ trap cleanup EXIT
 
 have() { command -v "$1" >/dev/null 2>&1; }
 skipped=()
+failed=()
 results=()   # "system op tool ops_per_s p50_ms p99_ms"
 
 echo "== building dynasim and bench/putload"
@@ -70,7 +71,11 @@ wait_port() { # host port seconds
 # putload_run NAME PROTO ADDR OP [RATE] -> records a result, prints the line
 putload_run() {
   local name=$1 proto=$2 addr=$3 op=$4 rate=${5:-0} line
-  line=$("$tmp/putload" -proto "$proto" -addr "$addr" -op "$op" -c "$CLIENTS" -d "$DURATION" -size "$SIZE" -rate "$rate")
+  if ! line=$("$tmp/putload" -proto "$proto" -addr "$addr" -op "$op" -c "$CLIENTS" -d "$DURATION" -size "$SIZE" -rate "$rate"); then
+    failed+=("$name putload $op")
+    LAST_OPS=0
+    return
+  fi
   echo "$name: $line"
   local ops p50 p99 tag=putload
   ops=$(sed -E 's/.*ops_per_s=([0-9.]+).*/\1/' <<<"$line")
@@ -86,7 +91,13 @@ bench_redis() {
   local name=$1 port=$2
   if ! have redis-benchmark; then return; fi
   local csv
-  csv=$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" -t set,get -d "$SIZE" -r 10000 --csv)
+  # redis-benchmark stops at the first error reply (a dynasim write that
+  # timed out answers UNKNOWN): say so and go on.
+  if ! csv=$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$REQUESTS" -t set,get -d "$SIZE" -r 10000 --csv 2>"$tmp/rb.err"); then
+    echo "$name: redis-benchmark stopped: $(grep -v WARNING "$tmp/rb.err" | head -1)"
+    failed+=("$name redis-benchmark: $(grep -v WARNING "$tmp/rb.err" | head -1)")
+    return
+  fi
   while IFS=, read -r test rps _avg _min p50 _p95 p99 _max; do
     test=${test//\"/}; rps=${rps//\"/}; p50=${p50//\"/}; p99=${p99//\"/}
     case "$test" in SET | GET) ;; *) continue ;; esac
@@ -171,6 +182,10 @@ for r in "${results[@]}"; do
     echo "dynasim GET p99 at 50 % of its peak ($t): $p99 ms (goal < 2 ms)"
   fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo
+  for f in "${failed[@]}"; do echo "FAILED: $f"; done
+fi
 if [ ${#skipped[@]} -gt 0 ]; then
   echo
   for s in "${skipped[@]}"; do echo "SKIPPED: $s"; done
