@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +44,7 @@ func newClusterCmd(stdout io.Writer) *cobra.Command {
 	var n, basePort int
 	var timeout time.Duration
 	var mode, scenarioFile string
-	var debug bool
+	var debug, useTLS bool
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Write DIR/cluster.yaml and start -n node processes (N=min(3,n), R=W=majority)",
@@ -103,7 +104,20 @@ describes.`,
 				return withCode(exitInvalid, fmt.Errorf("%s already has node PID files: run dynasim cluster down --dir %s first", dir, dir))
 			}
 			file := filepath.Join(dir, "cluster.yaml")
-			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, node, debug)), 0o644); err != nil {
+			if useTLS {
+				ids := make([]int, n)
+				for i := range ids {
+					ids[i] = i + 1
+				}
+				if err := writeClusterCerts(dir, ids); err != nil {
+					return withCode(exitError, fmt.Errorf("--tls: %w", err))
+				}
+			}
+			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, node, debug, useTLS)), 0o644); err != nil {
+				return withCode(exitError, err)
+			}
+			tc, err := clusterClientTLS(dir)
+			if err != nil {
 				return withCode(exitError, err)
 			}
 			for i := 1; i <= n; i++ {
@@ -114,7 +128,7 @@ describes.`,
 			deadline := time.Now().Add(timeout)
 			for i := 1; i <= n; i++ {
 				addr := fmt.Sprintf("127.0.0.1:%d", basePort+i)
-				for !pingRESP(addr) {
+				for !pingRESP(addr, tc) {
 					if time.Now().After(deadline) {
 						return withCode(exitError, fmt.Errorf("node %d did not answer PING on %s within %v (see %s)", i, addr, timeout, filepath.Join(dir, fmt.Sprintf("node-%d.log", i))))
 					}
@@ -128,6 +142,7 @@ describes.`,
 	up.Flags().IntVarP(&n, "nodes", "n", 3, "how many nodes")
 	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i, for peers on BASE+10000+i and serves metrics on BASE+20000+i")
 	up.Flags().StringVar(&scenarioFile, "scenario", "", "take the node section (n, r, w, version_mode, read_repair, two_phase_writes, request_timeout) and, unless -n is given, the node count from this scenario, for dynasim run --target")
+	up.Flags().BoolVar(&useTLS, "tls", false, "mutual TLS between the nodes and TLS on the client ports, with a throwaway CA and per-member certificates written to DIR/certs (redis-cli --tls --cacert DIR/certs/ca.pem)")
 	up.Flags().BoolVar(&debug, "debug-commands", false, "turn on the nodes' DEBUG fault-injection commands (for dynasim run --target)")
 	up.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for every node to answer")
 	up.Flags().StringVar(&mode, "version-mode", "dvv", "vclock, dvv (concurrent SETs of a key become siblings) or lww (the last write wins, as Redis users expect)")
@@ -175,6 +190,10 @@ describes.`,
 			if err != nil {
 				return withCode(exitError, err)
 			}
+			tc, err := clusterClientTLS(dir)
+			if err != nil {
+				return withCode(exitError, err)
+			}
 			down := 0
 			for _, id := range sortedIDs(pids) {
 				pid := pids[id]
@@ -182,7 +201,7 @@ describes.`,
 				state := "down"
 				if alive(pid) {
 					state = "running, not answering"
-					if pingRESP(addr) {
+					if pingRESP(addr, tc) {
 						state = "up"
 					}
 				}
@@ -201,7 +220,7 @@ describes.`,
 	return cmd
 }
 
-func clusterYAML(n, base int, node host.ClusterNode, debug bool) string {
+func clusterYAML(n, base int, node host.ClusterNode, debug, useTLS bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\n",
 		base, debug, node.N, node.R, node.W, node.VersionMode)
@@ -214,9 +233,16 @@ func clusterYAML(n, base int, node host.ClusterNode, debug bool) string {
 	if node.RequestTimeout != "" {
 		fmt.Fprintf(&b, "  request_timeout: %s\n", node.RequestTimeout)
 	}
+	if useTLS {
+		b.WriteString("tls: {peer_tls: true, client_tls: true, ca_file: certs/ca.pem}\n")
+	}
 	b.WriteString("members:\n")
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"}\n", i, base+10000+i, base+i, base+20000+i)
+		certs := ""
+		if useTLS {
+			certs = fmt.Sprintf(", cert_file: certs/node-%d.pem, key_file: certs/node-%d-key.pem", i, i)
+		}
+		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"%s}\n", i, base+10000+i, base+i, base+20000+i, certs)
 	}
 	return b.String()
 }
@@ -307,9 +333,17 @@ func sortedIDs(pids map[int]int) []int {
 	return ids
 }
 
-// pingRESP reports whether addr answers a RESP PING with +PONG.
-func pingRESP(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+// pingRESP reports whether addr answers a RESP PING with +PONG, over TLS
+// when tc is set.
+func pingRESP(addr string, tc *tls.Config) bool {
+	d := &net.Dialer{Timeout: 200 * time.Millisecond}
+	var c net.Conn
+	var err error
+	if tc != nil {
+		c, err = tls.DialWithDialer(d, "tcp", addr, tc)
+	} else {
+		c, err = d.Dial("tcp", addr)
+	}
 	if err != nil {
 		return false
 	}

@@ -31,10 +31,18 @@ func runTarget(path string, res *scenarios.Resolved, targets []string, tc *tls.C
 		Logf:   func(f string, a ...any) { fmt.Fprintf(stderr, "dynasim: "+f+"\n", a...) },
 	}
 	if clusterDir != "" {
+		ctc, err := clusterClientTLS(clusterDir)
+		if err != nil {
+			return withCode(exitInvalid, fmt.Errorf("--cluster-dir: %w", err))
+		}
+		if opt.TLS == nil {
+			opt.TLS = ctc // a cluster up --tls cluster: its own CA
+		}
 		p, err := newClusterProcesses(clusterDir, targets)
 		if err != nil {
 			return withCode(exitInvalid, err)
 		}
+		p.tls = ctc
 		opt.Processes = p
 	}
 	// go-redis logs every failed dial of its pools; a run against a
@@ -107,6 +115,7 @@ type clusterProcesses struct {
 	dir, file string
 	ids       []int    // member id of target i
 	addrs     []string // client address of target i
+	tls       *tls.Config
 }
 
 func newClusterProcesses(dir string, targets []string) (*clusterProcesses, error) {
@@ -178,7 +187,7 @@ func (p *clusterProcesses) Restart(i int) error {
 	if err := startNode(p.dir, p.file, p.ids[i]); err != nil {
 		return err
 	}
-	for deadline := time.Now().Add(20 * time.Second); !pingRESP(p.addrs[i]); {
+	for deadline := time.Now().Add(20 * time.Second); !pingRESP(p.addrs[i], p.tls); {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("node %d did not answer PING on %s within 20s of its restart", p.ids[i], p.addrs[i])
 		}
