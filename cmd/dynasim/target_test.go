@@ -393,3 +393,39 @@ func TestRunTargetInterrupted(t *testing.T) {
 	require.NoError(t, r.Set(context.Background(), "after", "v", 0).Err())
 	require.Equal(t, "partitioned_from: dropping_to: delay:0s delayed_to:all", r.Do(context.Background(), "DEBUG", "FAULTS").Val())
 }
+
+// An open-loop workload (Poisson arrivals per client) runs against a real
+// cluster too.
+func TestRunTargetOpenLoop(t *testing.T) {
+	addrs := inProcessCluster(t, 3, versions.ModeLWW)
+	p := filepath.Join(t.TempDir(), "open.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(`name: open-loop
+seed: 5
+cluster: {nodes: 3}
+node: {n: 3, r: 2, w: 2, version_mode: lww}
+workload:
+  clients: 2
+  rate_per_client: 200
+  duration: 1s
+  mix: {get: 0.5, put: 0.5}
+  keys: {count: 10}
+quiet_period: 200ms
+expect:
+  lost_acked_writes: 0
+`), 0o644))
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := execute([]string{"run", p, "--target", strings.Join(addrs, ","), "--out", out}, &stdout, &stderr)
+	require.Equal(t, exitOK, code, stdout.String()+stderr.String())
+	h := readHistory(t, out)
+	n := 0
+	for _, op := range h.Ops {
+		if !op.Final && op.Outcome == history.OK {
+			n++
+		}
+	}
+	// 2 clients at 200/s for 1 s: about 400 arrivals (a loose bound: the
+	// machine may be slow, the count is Poisson).
+	require.Greater(t, n, 100)
+	require.Less(t, n, 1000)
+}
