@@ -429,3 +429,40 @@ expect:
 	require.Greater(t, n, 100)
 	require.Less(t, n, 1000)
 }
+
+// workload.retries: an attempt that fails (n1 cut off) is retried at
+// another target, and the history lists every coordinator tried.
+func TestRunTargetRetries(t *testing.T) {
+	addrs := inProcessCluster(t, 3, versions.ModeDVV)
+	p := filepath.Join(t.TempDir(), "retry.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(`name: retries
+seed: 9
+cluster: {nodes: 3}
+node: {n: 3, r: 2, w: 2, version_mode: dvv}
+workload:
+  clients: 4
+  duration: 1s
+  think_time_ms: {dist: constant, value: 2}
+  mix: {get: 0.7, put: 0.3}
+  keys: {count: 10}
+  timeout: 1s
+  retries: 3
+faults:
+  - {at: 0s, action: partition, sides: [[n1]]}
+quiet_period: 200ms
+expect:
+  lost_acked_writes: 0
+`), 0o644))
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := execute([]string{"run", p, "--target", strings.Join(addrs, ","), "--out", out}, &stdout, &stderr)
+	require.Equal(t, exitOK, code, stdout.String()+stderr.String())
+	retried := 0
+	for _, op := range readHistory(t, out).Ops {
+		if len(op.Tried) > 1 && op.Outcome == history.OK {
+			retried++
+			require.Equal(t, op.Tried[len(op.Tried)-1], op.Coordinator)
+		}
+	}
+	require.Positive(t, retried, "operations that failed at n1 succeeded at another node")
+}
