@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -510,8 +511,8 @@ func (t *targetRun) apply(f scenarios.Fault) error {
 				b = others(n, a)
 			}
 		case scenarios.ActPartitionDC:
-			for i := range n {
-				switch t.r.Cluster.Nodes[min(i, len(t.r.Cluster.Nodes)-1)].Datacenter {
+			for i := range min(n, len(t.r.Cluster.Nodes)) {
+				switch t.r.Cluster.Nodes[i].Datacenter {
 				case f.Datacenters[0]:
 					a = append(a, i)
 				case f.Datacenters[1]:
@@ -668,8 +669,8 @@ func (t *targetRun) healAll(why string) {
 	t.mu.Lock()
 	hadCuts := len(t.cuts) > 0
 	clear(t.cuts)
-	paused := slices.Sorted(mapKeys(t.paused))
-	crashed := slices.Sorted(mapKeys(t.crashed))
+	paused := slices.Sorted(maps.Keys(t.paused))
+	crashed := slices.Sorted(maps.Keys(t.crashed))
 	t.mu.Unlock()
 	for _, i := range paused {
 		if err := t.opt.Processes.Resume(i); err != nil {
@@ -687,16 +688,6 @@ func (t *targetRun) healAll(why string) {
 	if hadCuts || len(crashed) > 0 {
 		if err := t.pushPartitions(); err != nil {
 			t.note(fmt.Sprintf("%s: %v", why, err))
-		}
-	}
-}
-
-func mapKeys(m map[int]bool) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }
