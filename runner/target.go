@@ -990,8 +990,8 @@ func classify(err error) (definite, bad bool) {
 		return true, true // ERR: refused before anything was applied
 	}
 	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "dial" {
-		return true, false // never reached the node
+	if errors.As(err, &oe) && oe.Op == "dial" || errors.Is(err, redis.ErrPoolTimeout) {
+		return true, false // never sent: no connection, or none free in time
 	}
 	return false, false // a timeout or a lost connection: it may have arrived
 }
