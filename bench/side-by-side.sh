@@ -56,7 +56,11 @@ results=()   # "system op tool ops_per_s p50_ms p99_ms"
 
 echo "== building dynasim and bench/putload"
 go build -o "$tmp/dynasim" ./cmd/dynasim
-(cd bench && GOFLAGS=-mod=mod go build -o "$tmp/putload" ./putload)
+# -mod=mod on a copy of bench's go.mod: the bench module follows the root
+# module's dependencies (as in CI) without rewriting the checkout's files.
+cp bench/go.mod "$tmp/bench.mod"
+cp bench/go.sum "$tmp/bench.sum"
+(cd bench && go build -mod=mod -modfile="$tmp/bench.mod" -o "$tmp/putload" ./putload)
 
 wait_port() { # host port seconds
   local i
