@@ -31,4 +31,10 @@
 // Run:
 //
 //	cd bench && go test -run '^$' -bench BenchmarkStorage -count 5 -timeout 2h
+//
+// Beside the storage benchmarks: side-by-side.sh runs redis-benchmark and
+// putload (bench/putload, a standard-library load generator for the Redis
+// protocol and etcd's v3 JSON gateway) against a 3-node dynasim cluster,
+// redis-server and a one-member etcd on this machine, and prints the
+// ratios; it skips, and says so, what is not installed.
 package bench

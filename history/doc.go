@@ -30,7 +30,10 @@
 //
 // History.Run describes the run that recorded the history (version mode,
 // N/W/R and levels, seed, fingerprint, node names); History.Incomplete says
-// why records may be missing, and is empty for a complete history.
+// why records may be missing, and is empty for a complete history. A
+// history recorded against a real cluster (`dynasim run --target`) names
+// its client addresses in Run.Targets; its times are wall-clock
+// nanoseconds since the workload started, and it has no fingerprint.
 //
 // The on-disk form is JSON Lines (see Write and Read): a header line (with
 // the run), then one record per line, each tagged with "type", then a

@@ -66,6 +66,11 @@ type RunInfo struct {
 	// which keys when (RingAt). Absent in histories written before they
 	// were recorded.
 	RingVersions []RingVersion `json:"ring_versions,omitempty"`
+	// Targets, when set, are the client addresses of the real cluster the
+	// workload ran against (`dynasim run --target`): times are wall-clock
+	// nanoseconds since the workload started, the fingerprint is zero and
+	// events 0, and the run cannot be replayed. Empty for a simulation.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // RingVersion is one version of the ring as the run used it: enough to
@@ -184,6 +189,14 @@ func (r *RunInfo) Validate() error {
 		}
 		if len(n.DC) > MaxIDBytes {
 			return fieldErr(fmt.Sprintf("run.nodes[%d].dc", i), "is %d bytes, the limit is %d", len(n.DC), MaxIDBytes)
+		}
+	}
+	if len(r.Targets) > MaxNodes {
+		return fieldErr("run.targets", "lists %d addresses, the limit is %d", len(r.Targets), MaxNodes)
+	}
+	for i, a := range r.Targets {
+		if a == "" || len(a) > MaxIDBytes {
+			return fieldErr(fmt.Sprintf("run.targets[%d]", i), "must be a non-empty address of at most %d bytes", MaxIDBytes)
 		}
 	}
 	return r.validateRings()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"github.com/tidwall/redcon"
@@ -104,7 +105,7 @@ func (r result) write(c redcon.Conn) {
 // positive, at least -n when negative.
 var arity = map[string]int{
 	"PING": -1, "QUIT": 1, "INFO": -1, "GET": 2, "SET": 3, "DEL": -2, "EXISTS": -2,
-	"VGET": 2, "VSET": 4, "CONSISTENCY": -1, "COMMAND": -1,
+	"VGET": 2, "VSET": 4, "VDEL": 3, "CONSISTENCY": -1, "COMMAND": -1, "DEBUG": -2,
 }
 
 func checkArity(name string, n int) bool {
@@ -154,6 +155,8 @@ func (p *clientPort) execute(s *session, args [][]byte) result {
 		return bulk([]byte(p.h.info()))
 	case "CONSISTENCY":
 		return s.consistency(args[1:])
+	case "DEBUG":
+		return p.debug(args[1:])
 	}
 	key := args[1]
 	if err := limits.CheckKey(key); err != nil {
@@ -203,6 +206,15 @@ func (p *clientPort) execute(s *session, args [][]byte) result {
 			return errorf("ERR context size %d bytes exceeds the limit of %d bytes", len(args[2]), wire.MaxContextBytes)
 		}
 		return p.put(s, key, args[2], value)
+	case "VDEL":
+		if len(args[2]) > wire.MaxContextBytes {
+			return errorf("ERR context size %d bytes exceeds the limit of %d bytes", len(args[2]), wire.MaxContextBytes)
+		}
+		d := p.h.request(&wire.ClientDelete{ReplyTo: wire.None, Key: key, Context: args[2], W: s.w})
+		if res, ok := failure(d); !ok {
+			return res
+		}
+		return simple("OK")
 	case "EXISTS", "DEL":
 		n := 0
 		for _, k := range args[1:] {
@@ -227,6 +239,110 @@ func (p *clientPort) execute(s *session, args [][]byte) result {
 		return integer(n)
 	}
 	return errorf("ERR unknown command '%s'", name)
+}
+
+// debug runs a DEBUG subcommand: fault injection into this node's
+// transport, when Config.DebugCommands allows it.
+func (p *clientPort) debug(args [][]byte) result {
+	if !p.h.cfg.DebugCommands {
+		return errorf("ERR DEBUG commands are off (turn on debug_commands in the cluster file: they inject faults)")
+	}
+	tr := p.h.tr
+	members := func(ids [][]byte) (map[wire.Addr]bool, result, bool) {
+		out := map[wire.Addr]bool{}
+		for _, b := range ids {
+			id, err := strconv.ParseInt(string(b), 10, 32)
+			if err != nil {
+				return nil, errorf("ERR member id %q is not a number", clipArg(b)), false
+			}
+			found := false
+			for _, m := range p.h.cfg.Node.Members {
+				if int64(m.ID) == id {
+					found = true
+					if m.Addr == p.h.cfg.Self {
+						return nil, errorf("ERR member %d is this node", id), false
+					}
+					out[m.Addr] = true
+				}
+			}
+			if !found {
+				return nil, errorf("ERR no member with id %d", id), false
+			}
+		}
+		return out, result{}, true
+	}
+	cur := linkFaults{}
+	if f := tr.faults.Load(); f != nil {
+		cur = *f
+	}
+	sub := strings.ToUpper(string(args[0]))
+	switch sub {
+	case "PARTITION":
+		blocked, res, ok := members(args[1:])
+		if !ok {
+			return res
+		}
+		cur.blocked = blocked
+	case "DROP":
+		dropped, res, ok := members(args[1:])
+		if !ok {
+			return res
+		}
+		cur.dropped = dropped
+	case "DELAY":
+		if len(args) < 2 {
+			return errorf("ERR DEBUG DELAY needs a delay in milliseconds")
+		}
+		ms, err := strconv.ParseFloat(string(args[1]), 64)
+		if err != nil || ms < 0 || ms > 60_000 {
+			return errorf("ERR DEBUG DELAY %q: want milliseconds within [0, 60000]", clipArg(args[1]))
+		}
+		cur.delay = time.Duration(ms * float64(time.Millisecond))
+		cur.delayed = nil
+		if len(args) > 2 {
+			d, res, ok := members(args[2:])
+			if !ok {
+				return res
+			}
+			cur.delayed = d
+		}
+	case "HEAL":
+		if len(args) != 1 {
+			return errorf("ERR wrong number of arguments for 'debug heal' command")
+		}
+		tr.faults.Store(nil)
+		p.h.log.Warn("debug: faults healed")
+		return simple("OK")
+	case "FAULTS":
+		return bulk([]byte(p.h.faultText()))
+	default:
+		return errorf("ERR unknown DEBUG subcommand '%s' (want PARTITION id..., DROP id..., DELAY ms [id...], HEAL, FAULTS)", clipArg(args[0]))
+	}
+	tr.faults.Store(&cur)
+	p.h.log.Warn("debug: transport faults injected", "faults", p.h.faultText())
+	return simple("OK")
+}
+
+// faultText describes the injected faults by member id.
+func (h *Host) faultText() string {
+	f := h.tr.faults.Load()
+	if f == nil {
+		return "none"
+	}
+	ids := func(set map[wire.Addr]bool) string {
+		var out []string
+		for _, m := range h.cfg.Node.Members {
+			if set[m.Addr] {
+				out = append(out, strconv.Itoa(int(m.ID)))
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	delayed := "all"
+	if f.delayed != nil {
+		delayed = ids(f.delayed)
+	}
+	return fmt.Sprintf("partitioned_from:%s dropping_to:%s delay:%v delayed_to:%s", ids(f.blocked), ids(f.dropped), f.delay, delayed)
 }
 
 func (p *clientPort) get(s *session, key []byte) (*wire.ClientReply, result) {
@@ -305,13 +421,27 @@ func clipArg(b []byte) string {
 	return strconv.Quote(string(b))[1 : len(strconv.Quote(string(b)))-1]
 }
 
+// memberID is this node's member id (its ring identity).
+func (h *Host) memberID() int {
+	for _, m := range h.cfg.Node.Members {
+		if m.Addr == h.cfg.Self {
+			return int(m.ID)
+		}
+	}
+	return -1
+}
+
 // info is the INFO text: Redis's "# Section" and "field:value" lines.
 func (h *Host) info() string {
 	st := h.Stats()
 	tr := h.TransportStats()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Server\r\ndynasim_node:%d\r\npeer_addr:%s\r\nclient_addr:%s\r\n",
-		h.cfg.Self, h.PeerAddr(), h.ClientAddr())
+	fmt.Fprintf(&b, "# Server\r\ndynasim_node:%d\r\nmember_id:%d\r\npeer_addr:%s\r\nclient_addr:%s\r\n",
+		h.cfg.Self, h.memberID(), h.PeerAddr(), h.ClientAddr())
+	nc := h.cfg.Node.WithDefaults()
+	fmt.Fprintf(&b, "# Config\r\nversion_mode:%s\r\nn:%d\r\nr:%s\r\nw:%s\r\nread_repair:%s\r\ntwo_phase_writes:%v\r\nmembers:%d\r\ndebug_commands:%v\r\n",
+		nc.Versions.Mode, nc.Ring.Placement.Replicas(), nc.Coordinator.R, nc.Coordinator.W, nc.Coordinator.ReadRepair,
+		nc.Coordinator.TwoPhaseWrites, len(nc.Members), h.cfg.DebugCommands)
 	fmt.Fprintf(&b, "# Clients\r\nclient_input_overruns:%d\r\n", h.clientOverruns.Load())
 	b.WriteString("# Node\r\n")
 	writeStats(&b, "", reflect.ValueOf(st))
@@ -320,6 +450,8 @@ func (h *Host) info() string {
 		"bytes_received": tr.BytesReceived, "frames_dropped": tr.Dropped, "frames_bad_checksum": tr.BadChecksum,
 		"frames_malformed": tr.Malformed, "conns_bad_length": tr.BadLength, "conns_bad_hello": tr.BadHello,
 		"dials": tr.Dials, "dial_failures": tr.DialFailures, "write_errors": tr.WriteErrors, "accepted": tr.Accepted,
+		"conns_tls_refused": tr.TLSRefused, "conns_unauthenticated": tr.Unauthenticated,
+		"frames_partitioned": tr.Partitioned,
 	}
 	names := make([]string, 0, len(fields))
 	for k := range fields {

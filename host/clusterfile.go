@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,21 +30,49 @@ import (
 //	  two_phase_writes: false
 //	  request_timeout: 500ms
 //	  sync_delay: 0s          # group-commit window; 0 syncs before every ack
+//	tls:                      # optional; default: plaintext (see TLSConfig)
+//	  peer_tls: false         # mutual TLS between nodes
+//	  client_tls: false       # TLS on the Redis-protocol port
+//	  client_auth: false      # client_tls clients must show a ca_file-signed certificate
+//	  cert_file: ""           # PEM certificate chain (a member's own overrides it)
+//	  key_file: ""            # PEM private key
+//	  ca_file: ""             # PEM CA certificates signing the members' certificates
+//	debug_commands: false     # DEBUG PARTITION/HEAL/DELAY on the client port (fault injection)
 //	members:
 //	  - id: 1
 //	    peer: 127.0.0.1:7101  # node-to-node listener
 //	    client: 127.0.0.1:6381 # Redis-protocol listener
 //	    metrics_addr: 127.0.0.1:9101 # optional: Prometheus /metrics; empty: off
+//	    cert_file: ""         # optional: this member's certificate and key,
+//	    key_file: ""          # overriding tls.cert_file and tls.key_file
+//	    ca_file: ""           # optional: overrides tls.ca_file
 //	    dc: ""                # optional
 //	    rack: ""
 //
 // Member i of the list has wire address i; its id places its tokens on the
-// ring. Unknown keys are refused.
+// ring. Relative file paths (data_dir, certificates) are relative to the
+// cluster file's directory. Unknown keys are refused.
 type ClusterFile struct {
-	DataDir string          `yaml:"data_dir"`
-	Seed    uint64          `yaml:"seed"`
-	Node    ClusterNode     `yaml:"node"`
-	Members []ClusterMember `yaml:"members"`
+	DataDir string      `yaml:"data_dir"`
+	Seed    uint64      `yaml:"seed"`
+	Node    ClusterNode `yaml:"node"`
+	TLS     ClusterTLS  `yaml:"tls"`
+	// DebugCommands turns on the client port's fault-injection commands
+	// (Config.DebugCommands). Default off.
+	DebugCommands bool            `yaml:"debug_commands"`
+	Members       []ClusterMember `yaml:"members"`
+
+	dir string // the file's directory, for relative certificate paths
+}
+
+// ClusterTLS is the tls section of a cluster file (see TLSConfig).
+type ClusterTLS struct {
+	PeerTLS    bool   `yaml:"peer_tls"`
+	ClientTLS  bool   `yaml:"client_tls"`
+	ClientAuth bool   `yaml:"client_auth"`
+	CertFile   string `yaml:"cert_file"`
+	KeyFile    string `yaml:"key_file"`
+	CAFile     string `yaml:"ca_file"`
 }
 
 // ClusterNode is the node section of a cluster file. Zero values take the
@@ -66,8 +95,13 @@ type ClusterMember struct {
 	Client string `yaml:"client"`
 	// MetricsAddr is the Prometheus /metrics HTTP listener; empty: off.
 	MetricsAddr string `yaml:"metrics_addr"`
-	DC          string `yaml:"dc"`
-	Rack        string `yaml:"rack"`
+	// CertFile, KeyFile and CAFile override the tls section's for this
+	// member.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	CAFile   string `yaml:"ca_file"`
+	DC       string `yaml:"dc"`
+	Rack     string `yaml:"rack"`
 }
 
 // LoadClusterFile reads and parses a cluster file.
@@ -80,6 +114,7 @@ func LoadClusterFile(path string) (*ClusterFile, error) {
 	if err := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField()).Decode(&cf); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	cf.dir = filepath.Dir(path)
 	if cf.DataDir != "" && !filepath.IsAbs(cf.DataDir) {
 		cf.DataDir = filepath.Join(filepath.Dir(path), cf.DataDir)
 	}
@@ -122,12 +157,29 @@ func (cf *ClusterFile) HostConfig(id int32) (Config, error) {
 		dir = "data"
 	}
 	me := cf.Members[self]
-	return Config{
+	file := func(member, cluster string) string {
+		f := cmp.Or(member, cluster)
+		if f != "" && !filepath.IsAbs(f) && cf.dir != "" {
+			f = filepath.Join(cf.dir, f)
+		}
+		return f
+	}
+	t := cf.TLS
+	cfg := Config{
 		Self: wire.Addr(self), Node: nc, Peers: peers,
 		PeerListen: me.Peer, ClientListen: me.Client, MetricsListen: me.MetricsAddr,
 		Dir:  filepath.Join(dir, fmt.Sprint(me.ID)),
 		Seed: cf.Seed,
-	}, nil
+		TLS: TLSConfig{
+			Peer: t.PeerTLS, Client: t.ClientTLS, ClientAuth: t.ClientAuth,
+			CertFile: file(me.CertFile, t.CertFile), KeyFile: file(me.KeyFile, t.KeyFile), CAFile: file(me.CAFile, t.CAFile),
+		},
+		DebugCommands: cf.DebugCommands,
+	}
+	if err := cfg.TLS.Validate(); err != nil {
+		return Config{}, fmt.Errorf("cluster file: member %d: %w", me.ID, err)
+	}
+	return cfg, nil
 }
 
 func (n ClusterNode) config() (node.Config, error) {

@@ -47,3 +47,29 @@ func TestClusterFileRefusesMistakes(t *testing.T) {
 	require.ErrorContains(t, load("node: {version_mode: nope}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "version_mode")
 	require.ErrorContains(t, load("node: {sync_delay: soon}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "sync_delay")
 }
+
+func TestClusterFileTLSAndDebugKnobs(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(`tls: {peer_tls: true, client_tls: true, cert_file: certs/all.pem, key_file: certs/all-key.pem, ca_file: /etc/ca.pem}
+debug_commands: true
+members:
+  - {id: 1, peer: "a:1", client: "a:2", cert_file: n1.pem, key_file: n1-key.pem}
+  - {id: 2, peer: "a:3", client: "a:4"}
+`), 0o644))
+	cf, err := LoadClusterFile(p)
+	require.NoError(t, err)
+	c1, err := cf.HostConfig(1)
+	require.NoError(t, err)
+	require.Equal(t, TLSConfig{Peer: true, Client: true, CertFile: filepath.Join(dir, "n1.pem"), KeyFile: filepath.Join(dir, "n1-key.pem"), CAFile: "/etc/ca.pem"}, c1.TLS)
+	require.True(t, c1.DebugCommands)
+	c2, err := cf.HostConfig(2)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "certs", "all.pem"), c2.TLS.CertFile)
+
+	require.NoError(t, os.WriteFile(p, []byte("tls: {peer_tls: true}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), 0o644))
+	cf, err = LoadClusterFile(p)
+	require.NoError(t, err)
+	_, err = cf.HostConfig(1)
+	require.ErrorContains(t, err, "cert_file and key_file")
+}

@@ -45,11 +45,41 @@
 //	VGET key              array: the opaque causal context, then every
 //	                      sibling value
 //	VSET key ctx value    write value over the versions ctx covers
+//	VDEL key ctx          delete over the versions ctx covers
 //	CONSISTENCY [R [W]]   this connection's read and write levels (ONE,
 //	                      TWO, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM,
 //	                      DEFAULT or a count); with no argument, show them
-//	INFO                  node, engine and transport counters
+//	INFO                  the node's configuration (version mode, N, R, W,
+//	                      read repair, ...), node, engine and transport
+//	                      counters
 //	QUIT                  OK, then close
+//	DEBUG PARTITION id... cut this node's transport off from these members
+//	                      (by member id), both ways: frames to and from
+//	                      them are dropped and counted (Partitioned);
+//	                      replaces any earlier partition
+//	DEBUG DROP id...      cut it off one way: frames it sends these
+//	                      members are dropped (counted as Partitioned)
+//	DEBUG DELAY ms [id...] delay every frame sent to these members (all
+//	                      when none named); 0 removes the delay
+//	DEBUG HEAL            remove every injected fault
+//	DEBUG FAULTS          show them
+//
+// The DEBUG commands are a fault-injection backdoor for `dynasim run
+// --target` (partitions without root or iptables): they answer an error
+// unless Config.DebugCommands (debug_commands in the cluster file) is on.
+// A symmetric partition is DEBUG PARTITION on both sides.
+//
+// TLS (Config.TLS, the cluster file's tls section; off by default): with
+// Peer, nodes speak mutual TLS 1.3 to each other — each presents its
+// certificate, accepts only peers whose certificate the CA file signs,
+// and authenticates the hello by the certificate: a certificate with URI
+// SANs dynasim:member:<id> authenticates those members only; one without
+// must be valid for the host of the peer address the cluster file gives
+// the member the hello names (as a server certificate is for the host a
+// client dials — on one machine, for every member on it). Refused peers are counted: TLSRefused (handshake failed —
+// no certificate, another CA, plain TCP) and Unauthenticated (a valid
+// certificate for another host). With Client the Redis port serves TLS;
+// with ClientAuth clients must present a certificate of the CA.
 //
 // Errors: "ERR key size S bytes exceeds the limit of L bytes" and the same
 // for values (Config.Node.Coordinator.Limits; values default to 10 KiB);

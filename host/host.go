@@ -2,6 +2,7 @@ package host
 
 import (
 	crand "crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -55,6 +56,15 @@ type Config struct {
 	Seed uint64
 	// Transport bounds the node-to-node transport.
 	Transport TransportConfig
+	// TLS turns on mutual TLS between nodes and TLS on the client port
+	// (see TLSConfig). Default: plaintext.
+	TLS TLSConfig
+	// DebugCommands turns on the client port's fault-injection commands —
+	// DEBUG PARTITION, DEBUG DELAY, DEBUG HEAL, DEBUG FAULTS — which cut
+	// this node's transport off from peers or delay what it sends them
+	// (for `dynasim run --target`). Default off: anyone who reaches the
+	// client port could partition the cluster.
+	DebugCommands bool
 	// DrainTimeout bounds how long Close waits for client requests in
 	// flight. Default 2s.
 	DrainTimeout time.Duration
@@ -122,19 +132,18 @@ func Start(cfg Config) (*Host, error) {
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 2 * time.Second
 	}
-	for _, m := range cfg.Node.Members {
-		if m.Addr == ClientAddr {
-			return nil, fmt.Errorf("host: member address %d is reserved for clients", ClientAddr)
-		}
+	if err := cfg.Validate(); err != nil {
+		closeAll(cfg.PeerListener, cfg.ClientListener, cfg.MetricsListener)
+		return nil, err
 	}
 	peers := map[wire.Addr]string{}
 	for _, p := range cfg.Peers {
 		peers[p.Addr] = p.TCP
 	}
-	for _, m := range cfg.Node.Members {
-		if _, ok := peers[m.Addr]; !ok && m.Addr != cfg.Self {
-			return nil, fmt.Errorf("host: member %d (address %d) has no peer TCP address", m.ID, m.Addr)
-		}
+	tlsc, err := cfg.TLS.load()
+	if err != nil {
+		closeAll(cfg.PeerListener, cfg.ClientListener, cfg.MetricsListener)
+		return nil, err
 	}
 	fs, err := disk.NewOS(cfg.Dir)
 	if err != nil {
@@ -176,6 +185,15 @@ func Start(cfg Config) (*Host, error) {
 		}
 	}
 	h.tr = newTransport(cfg.Self, pl, peers, cfg.Transport, log, h.deliver)
+	h.tr.tlsServer, h.tr.tlsClient = tlsc.peerServer, tlsc.peerClient
+	for _, m := range cfg.Node.Members {
+		if p := h.tr.peers[m.Addr]; p != nil {
+			p.id = m.ID
+		}
+	}
+	if tlsc.client != nil {
+		cl = tls.NewListener(cl, tlsc.client)
+	}
 	// The node starts on this goroutine, before the loop exists: its
 	// timers and sends only queue.
 	n, err := node.New(cfg.Node, cfg.Self, h)
@@ -196,6 +214,39 @@ func Start(cfg Config) (*Host, error) {
 	}
 	log.Info("node started", "peer", pl.Addr().String(), "client", cl.Addr().String(), "metrics", metricsAddr, "dir", cfg.Dir, "epoch", n.Epoch())
 	return h, nil
+}
+
+// Validate checks a Config: the node's own address among the members, a
+// peer address for every other member, no member on ClientAddr, no
+// negative bound, and the TLS files the enabled modes need (their contents
+// are read by Start).
+func (cfg Config) Validate() error {
+	self := false
+	for _, m := range cfg.Node.Members {
+		if m.Addr == ClientAddr {
+			return fmt.Errorf("host: member address %d is reserved for clients", ClientAddr)
+		}
+		self = self || m.Addr == cfg.Self
+	}
+	if !self {
+		return fmt.Errorf("host: Self %d is not the address of any member", cfg.Self)
+	}
+	peers := map[wire.Addr]bool{}
+	for _, p := range cfg.Peers {
+		peers[p.Addr] = true
+	}
+	for _, m := range cfg.Node.Members {
+		if !peers[m.Addr] && m.Addr != cfg.Self {
+			return fmt.Errorf("host: member %d (address %d) has no peer TCP address", m.ID, m.Addr)
+		}
+	}
+	if cfg.DrainTimeout < 0 {
+		return fmt.Errorf("host: drain timeout %v is negative", cfg.DrainTimeout)
+	}
+	if err := cfg.Transport.Validate(); err != nil {
+		return err
+	}
+	return cfg.TLS.Validate()
 }
 
 func closeAll(ls ...net.Listener) {

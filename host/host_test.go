@@ -149,6 +149,8 @@ func TestClusterAnswersRedisCommands(t *testing.T) {
 	info, err := r0.Info(ctx).Result()
 	require.NoError(t, err)
 	require.Contains(t, info, "dynasim_node:0")
+	require.Contains(t, info, "member_id:0\r\n")
+	require.Contains(t, info, "# Config\r\nversion_mode:dvv\r\nn:3\r\nr:2\r\nw:2\r\nread_repair:async\r\n")
 	require.Contains(t, info, "frames_sent:")
 	require.Regexp(t, `(?m)^coordinator_gets:[1-9]`, info)
 	require.Regexp(t, `(?m)^store_puts:[1-9][0-9]*\r$`, info)

@@ -152,6 +152,9 @@ var transportMetrics = []struct {
 	{"dial_failures_total", "Outgoing peer connection attempts that failed.", func(s TransportStats) uint64 { return s.DialFailures }},
 	{"write_errors_total", "Outgoing peer connections lost to a failed write.", func(s TransportStats) uint64 { return s.WriteErrors }},
 	{"accepted_total", "Incoming peer connections accepted.", func(s TransportStats) uint64 { return s.Accepted }},
+	{"conns_tls_refused_total", "Incoming peer connections refused for a failed TLS handshake (mutual TLS: no valid client certificate).", func(s TransportStats) uint64 { return s.TLSRefused }},
+	{"frames_partitioned_total", "Frames dropped on send or receipt because DEBUG PARTITION cut their peer off.", func(s TransportStats) uint64 { return s.Partitioned }},
+	{"conns_unauthenticated_total", "Incoming peer connections refused because the hello named a member the certificate is not valid for.", func(s TransportStats) uint64 { return s.Unauthenticated }},
 }
 
 var transportDescs = func() []*prometheus.Desc {

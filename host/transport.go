@@ -2,12 +2,17 @@ package host
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +44,14 @@ type TransportConfig struct {
 	// BackoffMin and BackoffMax bound the reconnect backoff, which doubles
 	// after every failed attempt. Defaults 20ms and 1s.
 	BackoffMin, BackoffMax time.Duration
+}
+
+// Validate refuses negative bounds (zero takes the default).
+func (c TransportConfig) Validate() error {
+	if c.QueueFrames < 0 || c.MaxFrameBytes < 0 || c.DialTimeout < 0 || c.WriteTimeout < 0 || c.BackoffMin < 0 || c.BackoffMax < 0 {
+		return fmt.Errorf("host: transport bounds must not be negative: %+v", c)
+	}
+	return nil
 }
 
 func (c TransportConfig) withDefaults() TransportConfig {
@@ -86,12 +99,22 @@ type TransportStats struct {
 	Dials, DialFailures, WriteErrors uint64
 	// Accepted counts incoming peer connections.
 	Accepted uint64
+	// With mutual TLS (TLSConfig.Peer): TLSRefused are incoming
+	// connections refused because their TLS handshake failed (no client
+	// certificate, one no configured CA signs, or no TLS at all), and
+	// Unauthenticated those whose hello named a member the certificate is
+	// not valid for.
+	TLSRefused, Unauthenticated uint64
+	// Partitioned are frames dropped, on send or on receipt, because a
+	// DEBUG PARTITION cut this node off from their peer.
+	Partitioned uint64
 }
 
 type transportCounters struct {
 	framesSent, bytesSent, framesReceived, bytesReceived atomic.Uint64
 	dropped, badChecksum, malformed, badLength, badHello atomic.Uint64
 	dials, dialFailures, writeErrors, accepted           atomic.Uint64
+	tlsRefused, unauthenticated, partitioned             atomic.Uint64
 	// Per wire message kind (the frame's kind byte): frames and bytes
 	// written to peers, and frames and bytes received that decoded.
 	kindSent, kindSentBytes, kindRecv, kindRecvBytes [256]atomic.Uint64
@@ -121,7 +144,8 @@ func (c *transportCounters) snapshot() TransportStats {
 		Dropped: c.dropped.Load(), BadChecksum: c.badChecksum.Load(), Malformed: c.malformed.Load(),
 		BadLength: c.badLength.Load(), BadHello: c.badHello.Load(),
 		Dials: c.dials.Load(), DialFailures: c.dialFailures.Load(), WriteErrors: c.writeErrors.Load(),
-		Accepted: c.accepted.Load(),
+		Accepted: c.accepted.Load(), TLSRefused: c.tlsRefused.Load(), Unauthenticated: c.unauthenticated.Load(),
+		Partitioned: c.partitioned.Load(),
 	}
 }
 
@@ -137,6 +161,10 @@ type transport struct {
 	peers   map[wire.Addr]*peer
 	deliver func(from wire.Addr, m wire.Message) bool // false: the host is closing
 	stats   transportCounters
+	// tlsServer and tlsClient, when set, are mutual TLS.
+	tlsServer, tlsClient *tls.Config
+	// faults are the DEBUG commands' injected faults; nil: none.
+	faults atomic.Pointer[linkFaults]
 
 	done    chan struct{}
 	wg      sync.WaitGroup
@@ -147,6 +175,7 @@ type transport struct {
 
 type peer struct {
 	addr  wire.Addr
+	id    wire.Addr // member id (ring identity), which certificates name
 	tcp   string
 	queue chan []byte
 }
@@ -161,7 +190,7 @@ func newTransport(self wire.Addr, ln net.Listener, peers map[wire.Addr]string, c
 		if a == self {
 			continue
 		}
-		t.peers[a] = &peer{addr: a, tcp: tcp, queue: make(chan []byte, t.cfg.QueueFrames)}
+		t.peers[a] = &peer{addr: a, id: a, tcp: tcp, queue: make(chan []byte, t.cfg.QueueFrames)}
 	}
 	return t
 }
@@ -175,6 +204,18 @@ func (t *transport) start() {
 	}
 }
 
+// linkFaults are the faults the DEBUG commands inject into the transport:
+// peers cut off in both directions (frames to them dropped on send, frames
+// from them dropped on receipt, both counted as Partitioned), peers cut
+// off one way (frames to them dropped), and a delay added to every frame
+// sent to the delayed peers.
+type linkFaults struct {
+	blocked map[wire.Addr]bool
+	dropped map[wire.Addr]bool // one way: frames sent to these peers only
+	delay   time.Duration
+	delayed map[wire.Addr]bool // nil: every peer
+}
+
 // send queues one encoded frame for a peer without blocking.
 func (t *transport) send(to wire.Addr, frame []byte) {
 	p := t.peers[to]
@@ -182,6 +223,20 @@ func (t *transport) send(to wire.Addr, frame []byte) {
 		t.stats.dropped.Add(1)
 		return
 	}
+	if f := t.faults.Load(); f != nil {
+		if f.blocked[to] || f.dropped[to] {
+			t.stats.partitioned.Add(1)
+			return
+		}
+		if f.delay > 0 && (f.delayed == nil || f.delayed[to]) {
+			time.AfterFunc(f.delay, func() { t.enqueue(p, frame) })
+			return
+		}
+	}
+	t.enqueue(p, frame)
+}
+
+func (t *transport) enqueue(p *peer, frame []byte) {
 	select {
 	case p.queue <- frame:
 	default:
@@ -206,7 +261,7 @@ func (t *transport) writeLoop(p *peer) {
 		default:
 		}
 		t.stats.dials.Add(1)
-		c, err := net.DialTimeout("tcp", p.tcp, t.cfg.DialTimeout)
+		c, err := t.dial(p)
 		if err == nil {
 			_ = c.SetWriteDeadline(time.Now().Add(t.cfg.WriteTimeout))
 			_, err = c.Write(hello[:])
@@ -228,6 +283,18 @@ func (t *transport) writeLoop(p *peer) {
 		t.writeConn(p, c)
 		c.Close()
 	}
+}
+
+// dial opens a connection to p: plain TCP, or TLS (handshake included in
+// the dial timeout) verifying p's certificate for its address's host.
+func (t *transport) dial(p *peer) (net.Conn, error) {
+	d := &net.Dialer{Timeout: t.cfg.DialTimeout}
+	if t.tlsClient == nil {
+		return d.Dial("tcp", p.tcp)
+	}
+	cfg := t.tlsClient.Clone()
+	cfg.ServerName = peerHost(p.tcp)
+	return tls.DialWithDialer(d, "tcp", p.tcp, cfg)
 }
 
 // writeConn writes p's queue to c until a write fails or the transport
@@ -324,6 +391,9 @@ func (t *transport) acceptLoop() {
 		t.inbound[c] = struct{}{}
 		t.mu.Unlock()
 		t.stats.accepted.Add(1)
+		if t.tlsServer != nil {
+			c = tls.Server(c, t.tlsServer)
+		}
 		t.wg.Add(1)
 		go t.readLoop(c)
 	}
@@ -340,15 +410,30 @@ func (t *transport) readLoop(c net.Conn) {
 		t.mu.Unlock()
 		c.Close()
 	}()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	tc, _ := c.(*tls.Conn)
+	if tc != nil {
+		if err := tc.HandshakeContext(context.Background()); err != nil {
+			t.stats.tlsRefused.Add(1)
+			t.log.Warn("peer connection refused: TLS handshake failed", "remote", c.RemoteAddr().String(), "err", err)
+			return
+		}
+	}
 	r := bufio.NewReaderSize(c, 64<<10)
 	var hello [helloBytes]byte
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.ReadFull(r, hello[:]); err != nil || [4]byte(hello[:4]) != helloMagic {
 		t.stats.badHello.Add(1)
 		return
 	}
-	_ = c.SetReadDeadline(time.Time{})
+	_ = c.SetDeadline(time.Time{})
 	from := wire.Addr(int32(binary.LittleEndian.Uint32(hello[4:])))
+	if tc != nil {
+		if err := t.authenticate(tc, from); err != nil {
+			t.stats.unauthenticated.Add(1)
+			t.log.Warn("peer connection refused: hello not authenticated by the certificate", "from", from, "remote", c.RemoteAddr().String(), "err", err)
+			return
+		}
+	}
 	var buf []byte
 	for {
 		f, err := readFrame(r, buf, t.cfg.MaxFrameBytes)
@@ -372,12 +457,44 @@ func (t *transport) readLoop(c net.Conn) {
 			t.log.Debug("peer frame dropped", "from", from, "err", err)
 			continue
 		}
+		if f := t.faults.Load(); f != nil && f.blocked[from] {
+			t.stats.partitioned.Add(1)
+			continue
+		}
 		t.stats.kindRecv[m.Kind()].Add(1)
 		t.stats.kindRecvBytes[m.Kind()].Add(uint64(len(f)))
 		if !t.deliver(from, m) {
 			return
 		}
 	}
+}
+
+// authenticate checks that the verified client certificate of c names the
+// member its hello names (from): by a URI SAN dynasim:member:<id> when the
+// certificate carries any such name, else by being valid for the host of
+// that member's peer address.
+func (t *transport) authenticate(c *tls.Conn, from wire.Addr) error {
+	p := t.peers[from]
+	if p == nil {
+		return fmt.Errorf("the hello names %d, not a peer of this node", from)
+	}
+	certs := c.ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return fmt.Errorf("no client certificate")
+	}
+	var named []string
+	for _, u := range certs[0].URIs {
+		if u.Scheme == "dynasim" && strings.HasPrefix(u.Opaque, "member:") {
+			named = append(named, strings.TrimPrefix(u.Opaque, "member:"))
+		}
+	}
+	if len(named) > 0 {
+		if slices.Contains(named, strconv.Itoa(int(p.id))) {
+			return nil
+		}
+		return fmt.Errorf("the certificate names members %v, the hello member %d", named, p.id)
+	}
+	return certs[0].VerifyHostname(peerHost(p.tcp))
 }
 
 // readFrame is wire.ReadFrame with the transport's own size bound.

@@ -48,6 +48,10 @@ type Meta struct {
 	// and the history, and the renderings leave out what a history cannot
 	// know.
 	HistoryPath string
+	// Targets, when set, makes this the report of a run against a real
+	// cluster at these client addresses (`dynasim run --target`): times
+	// are wall-clock, and there is no fingerprint or event count.
+	Targets []string
 }
 
 // MessageStats is the network's traffic of one message kind, as the
@@ -207,6 +211,10 @@ func Build(in Input) (*Report, error) {
 	}
 	r.Messages = messages(in.Messages, len(h.Ops))
 	r.Nodes = nodeLoad(in.Nodes, h)
+	if len(m.Targets) > 0 {
+		r.Targets = slices.Clone(m.Targets)
+		r.Fingerprint = ""
+	}
 	if m.HistoryPath != "" {
 		r.CheckedHistory = &CheckedHistory{Path: m.HistoryPath, RunRecorded: h.Run != nil, Incomplete: h.Incomplete}
 		if h.Run == nil {

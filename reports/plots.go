@@ -360,6 +360,9 @@ func timelinePlot(r *Report) (string, bool, error) {
 
 	lat := mk("Latency of ok operations by invocation time", "ms", shade)
 	lat.X.Label.Text = "virtual time (s)"
+	if len(r.Targets) > 0 {
+		lat.X.Label.Text = "wall time since the workload started (s)"
+	}
 	if latHi >= latLo && latLo > 0 {
 		if latHi/latLo > 20 {
 			lat.Y.Scale, lat.Y.Tick.Marker = plot.LogScale{}, logTicks{}

@@ -94,6 +94,12 @@ type Report struct {
 	// history and nothing else: see CheckedHistory for which figures it
 	// cannot know. Absent from a run's report.
 	CheckedHistory *CheckedHistory `json:"checked_history,omitempty"`
+	// Targets are the client addresses of the real cluster the run's
+	// workload ran against (`dynasim run --target`); absent from a
+	// simulated run's report. With them, every time in the report is
+	// wall-clock time since the workload started ("virtual_seconds" too),
+	// the fingerprint is empty and events 0: the run cannot be replayed.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // CheckedHistory describes the history a report was built from alone (no

@@ -122,9 +122,15 @@ func summaryTable(r *Report) *table {
 			t.add(c("incomplete")[0], cell{Text: ch.Incomplete, Status: warn})
 		}
 	}
+	isReal := len(r.Targets) > 0
+	if isReal {
+		t.add(c("target", strings.Join(r.Targets, ",")+" (a real cluster: not replayable)")...)
+	}
 	// A history checked on its own knows the run only from its header.
 	runKnown := ch == nil || ch.RunRecorded
-	if runKnown {
+	if isReal {
+		t.add(c("seed", fmt.Sprintf("%d (the clients' choices only)", r.Seed))...)
+	} else if runKnown {
 		t.add(c("seed", fmt.Sprint(r.Seed))...)
 		t.add(c("fingerprint", r.Fingerprint)...)
 	} else {
@@ -132,6 +138,18 @@ func summaryTable(r *Report) *table {
 	}
 	if s := configLine(r.Config); s != "" {
 		t.add(c("config", s)...)
+	}
+	if isReal {
+		wall := fmtSeconds(r.VirtualSeconds) + " running (workload, quiet period, final reads)"
+		if r.TotalWallSeconds > 0 {
+			wall += fmt.Sprintf("; %s in all (check %s)", fmtSeconds(r.TotalWallSeconds), fmtSeconds(r.PhaseSeconds.Check))
+		}
+		t.add(c("wall time", wall)...)
+		t.add(c("throughput", fmt.Sprintf("%s ops/s, %s ok/s (wall clock)", fmtRate(r.Throughput.OpsPerS), fmtRate(r.Throughput.OKPerS)))...)
+		for _, n := range r.Notes {
+			t.add(c("note", n)...)
+		}
+		return t
 	}
 	if runKnown {
 		t.add(c("virtual time", fmtSeconds(r.VirtualSeconds))...)
@@ -440,7 +458,17 @@ func messagesTable(r *Report) *table {
 }
 
 func nodesTable(r *Report) *table {
-	if r.CheckedHistory != nil {
+	if len(r.Targets) > 0 && r.CheckedHistory == nil {
+		// A real cluster's nodes count through INFO (no events, queue or
+		// ring shares).
+		t := &table{Title: "Per-node load", Header: []string{"node", "dc", "coordinated", "client ops", "storage writes", "storage bytes"}, Right: rightFrom(6, 2)}
+		for _, n := range r.Nodes {
+			t.add(c(n.Label(), n.DC, fmtUint(n.RequestsCoordinated), fmtInt(n.ClientOps), fmtUint(n.StorageWrites), fmtBytes(float64(n.StorageBytes)))...)
+		}
+		t.Notes = []string{"coordinated, storage writes and bytes: the nodes' INFO counters over the run (a restarted node's since its restart)"}
+		return t
+	}
+	if r.CheckedHistory != nil || len(r.Targets) > 0 {
 		// A history knows each node's name and the operations it
 		// coordinated, not what the simulator counted.
 		t := &table{Title: "Per-node load", Header: []string{"node", "dc", "client ops"}, Right: rightFrom(3, 2)}

@@ -138,6 +138,10 @@ func CheckHistory(h *history.History, opt CheckOptions) (*CheckOutcome, error) {
 			dcs[n.DC] = true
 			nodes = append(nodes, reports.NodeStats{Node: i, Name: n.Name, DC: n.DC})
 		}
+		if len(run.Targets) > 0 {
+			meta.Targets = run.Targets
+			notes = append(notes, "the history was recorded against a real cluster (dynasim run --target): wall-clock times, not replayable")
+		}
 		meta.Config = reports.ConfigSummary{
 			Nodes: len(run.Nodes), Datacenters: len(dcs), Clients: run.Clients, Keys: run.Keys,
 			N: run.N, W: run.W, R: run.R, VersionMode: run.VersionMode, ReadRepair: run.ReadRepair,

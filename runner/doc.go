@@ -11,6 +11,13 @@
 // on a history read from a file; a fuzz campaign needs only Simulate and
 // Check.
 //
+// RunTarget (target.go, behind `dynasim run --target`) runs a scenario's
+// workload against a real cluster instead of Simulate — the same clients,
+// key choice, mix and levels, over the nodes' Redis ports with go-redis,
+// its fault schedule applied through the nodes' DEBUG commands and their
+// processes — and then the same Check and BuildReport steps on the
+// history it recorded. Its times are wall time; it cannot be replayed.
+//
 // A run's output directory holds everything needed to understand and
 // replay it:
 //

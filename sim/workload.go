@@ -299,3 +299,20 @@ func (k *keyChooser) choose(r *rand.Rand, client int, seq uint64) int {
 	}
 	return r.IntN(n)
 }
+
+// KeyPicker draws keys exactly as the simulated clients do, for a
+// workload run outside the simulator (against a real cluster).
+type KeyPicker struct{ k *keyChooser }
+
+// NewKeyPicker returns a picker for cfg (defaults applied, as
+// WorkloadConfig.WithDefaults applies them) shared by clients clients.
+func NewKeyPicker(cfg KeyConfig, clients int) *KeyPicker {
+	return &KeyPicker{k: newKeyChooser(cfg, clients)}
+}
+
+// Pick returns the index of the next key of client (zero-based); seq is
+// the client's operation number (sequential keys walk it).
+func (p *KeyPicker) Pick(r *rand.Rand, client int, seq uint64) int { return p.k.choose(r, client, seq) }
+
+// Names lists every key, in index order.
+func (p *KeyPicker) Names() []string { return p.k.names }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +18,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"dynasim/host"
 	"dynasim/node/versions"
+	"dynasim/scenarios"
 )
 
 // nodeProcess builds the command that runs `dynasim node` with args as a
@@ -40,24 +43,59 @@ func newClusterCmd(stdout io.Writer) *cobra.Command {
 
 	var n, basePort int
 	var timeout time.Duration
-	var mode string
+	var mode, scenarioFile string
+	var debug, useTLS bool
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Write DIR/cluster.yaml and start -n node processes (N=min(3,n), R=W=majority)",
 		Long: `up writes DIR/cluster.yaml for n members on 127.0.0.1 — member i (1..n) has
-client port BASE+i and peer port BASE+10000+i — starts one dynasim node
-process per member in the background (log DIR/node-i.log, PID DIR/node-i.pid),
-waits until each answers PING, and prints the client addresses.`,
+client port BASE+i, peer port BASE+10000+i and Prometheus metrics on
+BASE+20000+i (http://127.0.0.1:BASE+20000+i/metrics) — starts one dynasim
+node process per member in the background (log DIR/node-i.log, PID
+DIR/node-i.pid), waits until each answers PING, and prints the client and
+metrics addresses. --debug-commands turns on the nodes' DEBUG
+PARTITION/DROP/DELAY/HEAL commands, which dynasim run --target uses to
+inject network faults; --scenario FILE takes the node section and node
+count from a scenario, so that the cluster is the one the scenario
+describes.`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			node := host.ClusterNode{VersionMode: mode}
+			if scenarioFile != "" {
+				if cmd.Flags().Changed("version-mode") {
+					return withCode(exitInvalid, fmt.Errorf("--version-mode and --scenario: the scenario's node section sets the version mode"))
+				}
+				sc, err := scenarios.Load(scenarioFile)
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				res, err := sc.Resolve(sc.DefaultSeed())
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				nd := res.Node
+				node = host.ClusterNode{
+					N: nd.N, R: nd.R, W: nd.W, VersionMode: string(nd.VersionMode), ReadRepair: string(nd.ReadRepair),
+					TwoPhaseWrites: nd.TwoPhaseWrites, RequestTimeout: nd.RequestTimeout.String(),
+				}
+				if !cmd.Flags().Changed("nodes") {
+					n = len(res.Cluster.Nodes)
+				}
+			} else {
+				node.N = min(3, n)
+				node.R, node.W = node.N/2+1, node.N/2+1
+			}
 			if n < 1 || n > 100 {
 				return withCode(exitInvalid, fmt.Errorf("-n %d outside [1, 100]", n))
 			}
-			if basePort < 1 || basePort+10000+n > 65535 {
-				return withCode(exitInvalid, fmt.Errorf("--base-port %d: ports up to %d do not fit", basePort, basePort+10000+n))
+			if basePort < 1 || basePort+20000+n > 65535 {
+				return withCode(exitInvalid, fmt.Errorf("--base-port %d: ports up to %d do not fit", basePort, basePort+20000+n))
 			}
-			if _, err := versions.ParseMode(mode); err != nil {
+			if _, err := versions.ParseMode(node.VersionMode); err != nil {
 				return withCode(exitInvalid, fmt.Errorf("--version-mode: %w", err))
+			}
+			if node.N > n {
+				return withCode(exitInvalid, fmt.Errorf("the scenario's n=%d needs at least %d nodes, not %d", node.N, node.N, n))
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return withCode(exitError, err)
@@ -66,7 +104,20 @@ waits until each answers PING, and prints the client addresses.`,
 				return withCode(exitInvalid, fmt.Errorf("%s already has node PID files: run dynasim cluster down --dir %s first", dir, dir))
 			}
 			file := filepath.Join(dir, "cluster.yaml")
-			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, mode)), 0o644); err != nil {
+			if useTLS {
+				ids := make([]int, n)
+				for i := range ids {
+					ids[i] = i + 1
+				}
+				if err := writeClusterCerts(dir, ids); err != nil {
+					return withCode(exitError, fmt.Errorf("--tls: %w", err))
+				}
+			}
+			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, node, debug, useTLS)), 0o644); err != nil {
+				return withCode(exitError, err)
+			}
+			tc, err := clusterClientTLS(dir)
+			if err != nil {
 				return withCode(exitError, err)
 			}
 			for i := 1; i <= n; i++ {
@@ -77,19 +128,22 @@ waits until each answers PING, and prints the client addresses.`,
 			deadline := time.Now().Add(timeout)
 			for i := 1; i <= n; i++ {
 				addr := fmt.Sprintf("127.0.0.1:%d", basePort+i)
-				for !pingRESP(addr) {
+				for !pingRESP(addr, tc) {
 					if time.Now().After(deadline) {
 						return withCode(exitError, fmt.Errorf("node %d did not answer PING on %s within %v (see %s)", i, addr, timeout, filepath.Join(dir, fmt.Sprintf("node-%d.log", i))))
 					}
 					time.Sleep(20 * time.Millisecond)
 				}
-				fmt.Fprintf(stdout, "node %d: %s\n", i, addr)
+				fmt.Fprintf(stdout, "node %d: %s metrics http://127.0.0.1:%d/metrics\n", i, addr, basePort+20000+i)
 			}
 			return nil
 		},
 	}
 	up.Flags().IntVarP(&n, "nodes", "n", 3, "how many nodes")
-	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i and for peers on BASE+10000+i")
+	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i, for peers on BASE+10000+i and serves metrics on BASE+20000+i")
+	up.Flags().StringVar(&scenarioFile, "scenario", "", "take the node section (n, r, w, version_mode, read_repair, two_phase_writes, request_timeout) and, unless -n is given, the node count from this scenario, for dynasim run --target")
+	up.Flags().BoolVar(&useTLS, "tls", false, "mutual TLS between the nodes and TLS on the client ports, with a throwaway CA and per-member certificates written to DIR/certs (redis-cli --tls --cacert DIR/certs/ca.pem)")
+	up.Flags().BoolVar(&debug, "debug-commands", false, "turn on the nodes' DEBUG fault-injection commands (for dynasim run --target)")
 	up.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for every node to answer")
 	up.Flags().StringVar(&mode, "version-mode", "dvv", "vclock, dvv (concurrent SETs of a key become siblings) or lww (the last write wins, as Redis users expect)")
 
@@ -136,6 +190,10 @@ waits until each answers PING, and prints the client addresses.`,
 			if err != nil {
 				return withCode(exitError, err)
 			}
+			tc, err := clusterClientTLS(dir)
+			if err != nil {
+				return withCode(exitError, err)
+			}
 			down := 0
 			for _, id := range sortedIDs(pids) {
 				pid := pids[id]
@@ -143,7 +201,7 @@ waits until each answers PING, and prints the client addresses.`,
 				state := "down"
 				if alive(pid) {
 					state = "running, not answering"
-					if pingRESP(addr) {
+					if pingRESP(addr, tc) {
 						state = "up"
 					}
 				}
@@ -162,12 +220,29 @@ waits until each answers PING, and prints the client addresses.`,
 	return cmd
 }
 
-func clusterYAML(n, base int, mode string) string {
+func clusterYAML(n, base int, node host.ClusterNode, debug, useTLS bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\nmembers:\n",
-		base, min(3, n), min(3, n)/2+1, min(3, n)/2+1, mode)
+	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\n",
+		base, debug, node.N, node.R, node.W, node.VersionMode)
+	if node.ReadRepair != "" {
+		fmt.Fprintf(&b, "  read_repair: %s\n", node.ReadRepair)
+	}
+	if node.TwoPhaseWrites {
+		b.WriteString("  two_phase_writes: true\n")
+	}
+	if node.RequestTimeout != "" {
+		fmt.Fprintf(&b, "  request_timeout: %s\n", node.RequestTimeout)
+	}
+	if useTLS {
+		b.WriteString("tls: {peer_tls: true, client_tls: true, ca_file: certs/ca.pem}\n")
+	}
+	b.WriteString("members:\n")
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\"}\n", i, base+10000+i, base+i)
+		certs := ""
+		if useTLS {
+			certs = fmt.Sprintf(", cert_file: certs/node-%d.pem, key_file: certs/node-%d-key.pem", i, i)
+		}
+		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"%s}\n", i, base+10000+i, base+i, base+20000+i, certs)
 	}
 	return b.String()
 }
@@ -193,7 +268,8 @@ func startNode(dir, file string, id int) error {
 	if err != nil {
 		return err
 	}
-	log, err := os.Create(filepath.Join(dir, fmt.Sprintf("node-%d.log", id)))
+	// Appended to: a restarted node's log follows its earlier run's.
+	log, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("node-%d.log", id)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -257,9 +333,17 @@ func sortedIDs(pids map[int]int) []int {
 	return ids
 }
 
-// pingRESP reports whether addr answers a RESP PING with +PONG.
-func pingRESP(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+// pingRESP reports whether addr answers a RESP PING with +PONG, over TLS
+// when tc is set.
+func pingRESP(addr string, tc *tls.Config) bool {
+	d := &net.Dialer{Timeout: 200 * time.Millisecond}
+	var c net.Conn
+	var err error
+	if tc != nil {
+		c, err = tls.DialWithDialer(d, "tcp", addr, tc)
+	} else {
+		c, err = d.Dial("tcp", addr)
+	}
 	if err != nil {
 		return false
 	}

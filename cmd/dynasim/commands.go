@@ -50,12 +50,32 @@ func newRunCmd(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 		asJSON     bool
 		cpuProfile string
 		memProfile string
+		target     string
+		clusterDir string
+		tlsFiles   [3]string // --tls-ca, --tls-cert, --tls-key
 	)
 	cmd := &cobra.Command{
-		Use:   "run FILE...",
+		Use:   "run FILE... [--target HOST:PORT,...]",
 		Short: "Run scenarios and report; exit 1 if an expectation fails",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `run simulates each scenario, checks its history and reports.
+
+With --target, the one scenario's workload runs against a real cluster
+instead, through its nodes' Redis ports: the same clients, mix, keys,
+values and consistency levels, the same history, checks and report. The
+scenario's node i is the i-th target. Partitions in its fault schedule are
+injected with the nodes' DEBUG PARTITION and DROP commands (the cluster must have
+debug_commands on: cluster up --debug-commands); crashes (kill -9),
+restarts, pauses and resumes need the node processes, known from
+--cluster-dir, the directory of dynasim cluster up. Time is wall time and
+the run is not replayable.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if cmd.Flags().Changed("target") && len(files) != 1 {
+				return withCode(exitInvalid, fmt.Errorf("--target runs one scenario, not %d", len(files)))
+			}
+			if (clusterDir != "" || tlsFiles != [3]string{}) && !cmd.Flags().Changed("target") {
+				return withCode(exitInvalid, fmt.Errorf("--cluster-dir and --tls-* need --target"))
+			}
 			// Parse every file first: an invalid scenario stops the run
 			// before anything is simulated.
 			type job struct {
@@ -83,6 +103,17 @@ func newRunCmd(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 			}
 			if len(invalid) > 0 {
 				return withCode(exitInvalid, errors.Join(invalid...))
+			}
+			if cmd.Flags().Changed("target") {
+				targets, err := splitTargets(target)
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				tc, err := targetTLS(tlsFiles[0], tlsFiles[1], tlsFiles[2])
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				return runTarget(jobs[0].path, jobs[0].res, targets, tc, clusterDir, outDir, asJSON, start, stdout, stderr)
 			}
 			stop, err := startProfiles(cpuProfile, memProfile)
 			if err != nil {
@@ -158,6 +189,11 @@ func newRunCmd(start time.Time, stdout, stderr io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&outDir, "out", "", "output directory (default out/<scenario>; with several files, one sub-directory each)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the JSON report on stdout instead of the text summary")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file (go tool pprof)")
+	cmd.Flags().StringVar(&target, "target", "", "run against the real cluster at these client addresses (HOST:PORT,...; node i of the scenario is the i-th) instead of simulating")
+	cmd.Flags().StringVar(&clusterDir, "cluster-dir", "", "with --target: the dynasim cluster up directory, whose PID files let crash/restart/pause faults act on the node processes")
+	cmd.Flags().StringVar(&tlsFiles[0], "tls-ca", "", "with --target: connect with TLS (a client_tls cluster), trusting the CA certificates in this PEM file")
+	cmd.Flags().StringVar(&tlsFiles[1], "tls-cert", "", "with --tls-ca: the client certificate (PEM) for a cluster with client_auth")
+	cmd.Flags().StringVar(&tlsFiles[2], "tls-key", "", "with --tls-cert: its private key (PEM)")
 	cmd.Flags().StringVar(&memProfile, "memprofile", "", "write a heap profile, taken after the runs, to this file (go tool pprof)")
 	return cmd
 }

@@ -3,12 +3,20 @@
 // availability and latency.
 //
 //	dynasim run FILE... [--seed N] [--out DIR] [--json]
+//	dynasim run FILE --target HOST:PORT,... [--cluster-dir DIR] [--tls-ca F [--tls-cert F --tls-key F]]
 //	dynasim replay DIR
 //	dynasim check HISTORY.jsonl [--model register|multi_value] [--lin]
 //	dynasim validate FILE...
 //	dynasim fuzz [BASE.yaml] [--profile P] [--seeds N | --time D] [--shard i/n] [--jobs J] [--out DIR]
 //	dynasim fuzz merge DIR...
 //	dynasim shrink DIR
+//	dynasim node --cluster FILE --id ID [--metrics-addr ADDR]
+//	dynasim cluster up [-n N] [--dir D] [--base-port P] [--version-mode M | --scenario FILE] [--tls] [--debug-commands]
+//	dynasim cluster status|down [--dir D]
+//
+// run --target runs the scenario's workload and fault schedule against a
+// real cluster through its Redis ports, and checks and reports the
+// history as a simulated run (runner.RunTarget); it cannot be replayed.
 //
 // Exit status: 0 when every expectation holds (run), the fingerprint
 // matches (replay), the history passes (check) or the files are valid
