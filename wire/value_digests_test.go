@@ -1,0 +1,76 @@
+package wire
+
+import (
+	"hash/crc32"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The shift identity the memo rests on: extending a CRC over v equals
+// shifting it by len(v) zero bytes and adding v's own checksum.
+func TestCRCShiftIdentity(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 7, 8, 63, 64, 65, 1000, 1024, 4096, 10 << 10, 1 << 20} {
+		v := make([]byte, n)
+		for i := range v {
+			v[i] = byte(r.Uint32())
+		}
+		for range 20 {
+			c := r.Uint32()
+			want := crc32.Update(c, castagnoli, v)
+			got := crcMultiply(crcShiftOperator(n), c) ^ crc32.Checksum(v, castagnoli)
+			require.Equal(t, want, got, "len %d", n)
+		}
+	}
+	require.Equal(t, uint32(0x1234), crcMultiply(crcShiftOperator(0), 0x1234), "x^0 is the identity")
+}
+
+// With a memo, FrameDigest gives the same size and checksum as without,
+// for messages that share values (memo hits), values in colliding slots and
+// values of the same address but another length.
+func TestFrameDigestMemoMatchesFrameDigest(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	memo := NewValueDigests()
+	pool := make([][]byte, 300)
+	for i := range pool {
+		pool[i] = make([]byte, 65+r.IntN(3000))
+		for j := range pool[i] {
+			pool[i][j] = byte(r.Uint32())
+		}
+	}
+	value := func() []byte {
+		v := pool[r.IntN(len(pool))]
+		if r.IntN(4) == 0 {
+			return v[:64+r.IntN(len(v)-63)] // same address, maybe another length
+		}
+		return v
+	}
+	for range iterations(3000) {
+		var m ChecksummedFrame
+		switch r.IntN(4) {
+		case 0:
+			m = &ClientPut{ReqID: r.Uint64(), Key: []byte("k"), Value: value()}
+		case 1:
+			m = &ClientReply{ReqID: r.Uint64(), Values: [][]byte{value(), []byte("small"), value()}}
+		case 2:
+			m = &WriteRequest{OpID: r.Uint64(), Key: []byte("k"), Set: SiblingSet{Siblings: []Sibling{{Dot: Dot{Actor: 1, Counter: 2}, Value: value()}, {Tombstone: true}, {Value: value()}}}}
+		default:
+			m = &ReadResponse{OpID: r.Uint64(), Set: SiblingSet{Siblings: []Sibling{{Value: value()}, {Value: value()[:10]}}}}
+		}
+		size, sum, _ := FrameDigest(m, nil)
+		msize, msum, _ := FrameDigestMemo(m, nil, memo)
+		require.Equal(t, size, msize)
+		require.Equal(t, sum, msum)
+		frame := m.AppendFrame(nil)
+		require.Equal(t, FrameChecksum(frame), msum)
+	}
+	filled := 0
+	for _, s := range memo.slots {
+		if s.p != nil {
+			filled++
+		}
+	}
+	require.Greater(t, filled, 100, "the memo remembered values")
+}
