@@ -29,15 +29,44 @@ import (
 // checksum. Not safe for concurrent use.
 type ValueDigests struct {
 	slots [valueDigestSlots]valueDigest
+	// tables multiply by x^(8n) for the value lengths n seen, at most
+	// maxShiftTables of them (values of a run mostly share a few sizes);
+	// other lengths use crcMultiply.
+	tables map[int]*shiftTable
 }
 
-const valueDigestSlots = 4096
+const (
+	valueDigestSlots = 4096
+	maxShiftTables   = 64
+)
 
 type valueDigest struct {
-	p     *byte  // the value's first byte (nil: empty slot)
-	n     int    // its length
-	sum   uint32 // crc32.Checksum(value, castagnoli)
-	shift uint32 // x^(8n) mod P: multiplying by it appends n zero bytes
+	p     *byte       // the value's first byte (nil: empty slot)
+	n     int         // its length
+	sum   uint32      // crc32.Checksum(value, castagnoli)
+	shift uint32      // x^(8n) mod P: multiplying by it appends n zero bytes
+	table *shiftTable // multiplication by shift, or nil
+}
+
+// shiftTable multiplies by one constant: by linearity, the product of a
+// register is the sum of its four bytes' products.
+type shiftTable [4][256]uint32
+
+func newShiftTable(op uint32) *shiftTable {
+	t := new(shiftTable)
+	for k := range t {
+		for bit := 0; bit < 8; bit++ {
+			v := crcMultiply(op, uint32(1)<<(8*k+bit))
+			for x := 1 << bit; x < 1<<(bit+1); x++ {
+				t[k][x] = v ^ t[k][x-1<<bit]
+			}
+		}
+	}
+	return t
+}
+
+func (t *shiftTable) multiply(c uint32) uint32 {
+	return t[0][c&0xff] ^ t[1][c>>8&0xff] ^ t[2][c>>16&0xff] ^ t[3][c>>24]
 }
 
 // NewValueDigests returns an empty table.
@@ -49,9 +78,29 @@ func (t *ValueDigests) extend(crc uint32, v []byte) uint32 {
 	a := uintptr(unsafe.Pointer(p))
 	s := &t.slots[(a>>4^a>>16)%valueDigestSlots]
 	if s.p != p || s.n != len(v) {
-		*s = valueDigest{p: p, n: len(v), sum: crc32.Checksum(v, castagnoli), shift: crcShiftOperator(len(v))}
+		*s = valueDigest{p: p, n: len(v), sum: crc32.Checksum(v, castagnoli), shift: crcShiftOperator(len(v)), table: t.table(len(v))}
+	}
+	if s.table != nil {
+		return s.table.multiply(crc) ^ s.sum
 	}
 	return crcMultiply(s.shift, crc) ^ s.sum
+}
+
+// table returns the multiplication table for values of n bytes, or nil
+// once maxShiftTables lengths have one.
+func (t *ValueDigests) table(n int) *shiftTable {
+	if tb, ok := t.tables[n]; ok {
+		return tb
+	}
+	if len(t.tables) >= maxShiftTables {
+		return nil
+	}
+	if t.tables == nil {
+		t.tables = make(map[int]*shiftTable)
+	}
+	tb := newShiftTable(crcShiftOperator(n))
+	t.tables[n] = tb
+	return tb
 }
 
 // castagnoliReflected is the Castagnoli polynomial in the bit order
@@ -70,18 +119,14 @@ var crcPowers = func() (t [64]uint32) {
 
 // crcMultiply returns a·b mod P, both in reflected order (x^0 is the top
 // bit).
+// It is branch-free: the bits of a are random, so branches on them would
+// mispredict half the time.
 func crcMultiply(a, b uint32) uint32 {
 	var p uint32
-	for m := uint32(1) << 31; m != 0 && a != 0; m >>= 1 {
-		if a&m != 0 {
-			p ^= b
-			a &^= m
-		}
-		if b&1 != 0 {
-			b = b>>1 ^ castagnoliReflected
-		} else {
-			b >>= 1
-		}
+	for range 32 {
+		p ^= b & -(a >> 31)
+		a <<= 1
+		b = b>>1 ^ castagnoliReflected&-(b&1)
 	}
 	return p
 }

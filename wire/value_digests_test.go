@@ -74,3 +74,54 @@ func TestFrameDigestMemoMatchesFrameDigest(t *testing.T) {
 	}
 	require.Greater(t, filled, 100, "the memo remembered values")
 }
+
+// A multiplication table gives crcMultiply's products.
+func TestShiftTableMultiplies(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 20 {
+		op := r.Uint32()
+		tb := newShiftTable(op)
+		for range 200 {
+			c := r.Uint32()
+			require.Equal(t, crcMultiply(op, c), tb.multiply(c))
+		}
+	}
+}
+
+// Past maxShiftTables lengths, values are still digested right (without a
+// table).
+func TestValueDigestsManyLengths(t *testing.T) {
+	memo := NewValueDigests()
+	v := make([]byte, 65+2*maxShiftTables)
+	for i := range v {
+		v[i] = byte(i * 7)
+	}
+	for n := 65; n <= len(v); n++ {
+		c := uint32(n) * 2654435761
+		require.Equal(t, crc32.Update(c, castagnoli, v[:n]), memo.extend(c, v[:n]), "len %d", n)
+		require.Equal(t, crc32.Update(c, castagnoli, v[:n]), memo.extend(c, v[:n]), "len %d, again", n)
+	}
+	require.Len(t, memo.tables, maxShiftTables)
+}
+
+// BenchmarkValueDigest compares checksumming a 1 KiB value in a frame with
+// extending over the remembered value.
+func BenchmarkValueDigest(b *testing.B) {
+	v := make([]byte, 1024)
+	for i := range v {
+		v[i] = byte(i)
+	}
+	b.Run("checksum", func(b *testing.B) {
+		c := uint32(1)
+		for b.Loop() {
+			c = crc32.Update(c, castagnoli, v)
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		memo := NewValueDigests()
+		c := uint32(1)
+		for b.Loop() {
+			c = memo.extend(c, v)
+		}
+	})
+}
