@@ -1,9 +1,6 @@
 package wire
 
-import (
-	"hash/crc32"
-	"unsafe"
-)
+import "hash/crc32"
 
 // ValueDigests remembers the CRC-32C of large values that FrameDigestMemo
 // has checksummed, so that a value that travels in many frames — a put's
@@ -17,18 +14,19 @@ import (
 // so FrameDigestMemo returns exactly the CRC-32C that encoding the frame
 // gives; only the work differs.
 //
-// Ownership rule: a value is recognised by its memory (the address and
-// length of its bytes), so the bytes of a value handed to FrameDigestMemo
-// must never change afterwards — which is the wire contract for the values
-// of a sent message (messages are immutable once sent, and a value that a
-// later message carries again is the same immutable bytes, never a reused
-// buffer). A slot holds a pointer into the value it remembers, which keeps
-// that memory from being freed and reused for other bytes while the slot
-// names it. The table is a fixed number of direct-mapped slots, so it pins
-// at most that many values however long a run is; a miss costs one plain
-// checksum. Not safe for concurrent use.
+// Ownership rule: a value is recognised by its memory (the address of its
+// first byte, and its length), so the bytes of a value handed to
+// FrameDigestMemo must never change afterwards — which is the wire contract
+// for the values of a sent message (messages are immutable once sent, and
+// a value that a later message carries again is the same immutable bytes,
+// never a reused buffer). The table's keys point into the values it
+// remembers, which keeps that memory from being freed and reused for other
+// bytes while the table names it. It holds at most maxValueDigests values
+// (it starts over when full), so it pins a bounded amount of memory however
+// long a run is; a miss costs one plain checksum. Not safe for concurrent
+// use.
 type ValueDigests struct {
-	slots [valueDigestSlots]valueDigest
+	known map[*byte]valueDigest
 	// tables multiply by x^(8n) for the value lengths n seen, at most
 	// maxShiftTables of them (values of a run mostly share a few sizes);
 	// other lengths use crcMultiply.
@@ -36,13 +34,12 @@ type ValueDigests struct {
 }
 
 const (
-	valueDigestSlots = 4096
-	maxShiftTables   = 64
+	maxValueDigests = 4096
+	maxShiftTables  = 64
 )
 
 type valueDigest struct {
-	p     *byte       // the value's first byte (nil: empty slot)
-	n     int         // its length
+	n     int         // the value's length
 	sum   uint32      // crc32.Checksum(value, castagnoli)
 	shift uint32      // x^(8n) mod P: multiplying by it appends n zero bytes
 	table *shiftTable // multiplication by shift, or nil
@@ -70,15 +67,20 @@ func (t *shiftTable) multiply(c uint32) uint32 {
 }
 
 // NewValueDigests returns an empty table.
-func NewValueDigests() *ValueDigests { return new(ValueDigests) }
+func NewValueDigests() *ValueDigests {
+	return &ValueDigests{known: make(map[*byte]valueDigest, maxValueDigests)}
+}
 
 // extend returns crc32.Update(crc, castagnoli, v) for len(v) > 0.
 func (t *ValueDigests) extend(crc uint32, v []byte) uint32 {
-	p := unsafe.SliceData(v)
-	a := uintptr(unsafe.Pointer(p))
-	s := &t.slots[(a>>4^a>>16)%valueDigestSlots]
-	if s.p != p || s.n != len(v) {
-		*s = valueDigest{p: p, n: len(v), sum: crc32.Checksum(v, castagnoli), shift: crcShiftOperator(len(v)), table: t.table(len(v))}
+	p := &v[0]
+	s, ok := t.known[p]
+	if !ok || s.n != len(v) {
+		if len(t.known) >= maxValueDigests {
+			clear(t.known)
+		}
+		s = valueDigest{n: len(v), sum: crc32.Checksum(v, castagnoli), shift: crcShiftOperator(len(v)), table: t.table(len(v))}
+		t.known[p] = s
 	}
 	if s.table != nil {
 		return s.table.multiply(crc) ^ s.sum

@@ -3,6 +3,8 @@ package wire
 import (
 	"hash/crc32"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,8 +30,8 @@ func TestCRCShiftIdentity(t *testing.T) {
 }
 
 // With a memo, FrameDigest gives the same size and checksum as without,
-// for messages that share values (memo hits), values in colliding slots and
-// values of the same address but another length.
+// for messages that share values (memo hits) and values of the same
+// address but another length.
 func TestFrameDigestMemoMatchesFrameDigest(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	memo := NewValueDigests()
@@ -66,13 +68,7 @@ func TestFrameDigestMemoMatchesFrameDigest(t *testing.T) {
 		frame := m.AppendFrame(nil)
 		require.Equal(t, FrameChecksum(frame), msum)
 	}
-	filled := 0
-	for _, s := range memo.slots {
-		if s.p != nil {
-			filled++
-		}
-	}
-	require.Greater(t, filled, 100, "the memo remembered values")
+	require.Greater(t, len(memo.known), 100, "the memo remembered values")
 }
 
 // A multiplication table gives crcMultiply's products.
@@ -124,4 +120,20 @@ func BenchmarkValueDigest(b *testing.B) {
 			c = memo.extend(c, v)
 		}
 	})
+}
+
+// A full table starts over, and what it then remembers is still right.
+func TestValueDigestsStartOverWhenFull(t *testing.T) {
+	memo := NewValueDigests()
+	values := make([][]byte, maxValueDigests+10)
+	for i := range values {
+		values[i] = []byte(strings.Repeat("x", 70) + strconv.Itoa(i))
+	}
+	for round := range 2 {
+		for i, v := range values {
+			c := uint32(i)
+			require.Equal(t, crc32.Update(c, castagnoli, v), memo.extend(c, v), "round %d value %d", round, i)
+			require.LessOrEqual(t, len(memo.known), maxValueDigests)
+		}
+	}
 }
