@@ -69,8 +69,8 @@ type World struct {
 	lastFramedSize   int
 	lastFramedDigest uint64
 	// values remembers the checksums of large values, which many messages
-	// carry again (wire.ValueDigests; the node contract keeps sent values
-	// immutable, which is the rule it needs).
+	// carry again (wire.ValueDigests over valueSums; the node contract keeps
+	// sent values immutable, which is the rule they need).
 	values *wire.ValueDigests
 	stats  Stats
 	// firstErr is the first internal error (see Err).
@@ -356,7 +356,7 @@ func (w *World) digest(m wire.Message) (int, uint64) {
 			// The trailer, without copying the message's values into a
 			// frame (wire.FrameDigest).
 			if w.values == nil {
-				w.values = wire.NewValueDigests()
+				w.values = wire.NewValueDigests(new(valueSums))
 			}
 			size, sum, buf := wire.FrameDigestMemo(cf, w.frame, w.values)
 			w.frame = buf

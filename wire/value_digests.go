@@ -14,35 +14,71 @@ import "hash/crc32"
 // so FrameDigestMemo returns exactly the CRC-32C that encoding the frame
 // gives; only the work differs.
 //
+// Where the checksums of values come from is ValueSums: NewValueDigests
+// with nil remembers them itself (MemoSums), and a caller that can tell
+// values apart faster passes its own (the simulator does, sim.World).
+//
 // Ownership rule: a value is recognised by its memory (the address of its
 // first byte, and its length), so the bytes of a value handed to
 // FrameDigestMemo must never change afterwards — which is the wire contract
 // for the values of a sent message (messages are immutable once sent, and
 // a value that a later message carries again is the same immutable bytes,
-// never a reused buffer). The table's keys point into the values it
-// remembers, which keeps that memory from being freed and reused for other
-// bytes while the table names it. It holds at most maxValueDigests values
-// (it starts over when full), so it pins a bounded amount of memory however
-// long a run is; a miss costs one plain checksum. Not safe for concurrent
-// use.
+// never a reused buffer). Not safe for concurrent use.
 type ValueDigests struct {
-	known map[*byte]valueDigest
+	sums ValueSums
 	// tables multiply by x^(8n) for the value lengths n seen, at most
 	// maxShiftTables of them (values of a run mostly share a few sizes);
-	// other lengths use crcMultiply.
+	// other lengths use crcMultiply. lastN and last are the table used
+	// last.
 	tables map[int]*shiftTable
+	lastN  int
+	last   *shiftTable
 }
 
+// ValueSums gives the CRC-32C (Castagnoli) checksum of a value, as
+// ValueChecksum computes it — remembered, where it can be.
+type ValueSums interface {
+	Sum(v []byte) uint32
+}
+
+// ValueChecksum is crc32.Checksum of v with the Castagnoli table: what a
+// ValueSums must return.
+func ValueChecksum(v []byte) uint32 { return crc32.Checksum(v, castagnoli) }
+
 const (
-	maxValueDigests = 4096
-	maxShiftTables  = 64
+	maxMemoSums    = 4096
+	maxShiftTables = 64
 )
 
-type valueDigest struct {
-	n     int         // the value's length
-	sum   uint32      // crc32.Checksum(value, castagnoli)
-	shift uint32      // x^(8n) mod P: multiplying by it appends n zero bytes
-	table *shiftTable // multiplication by shift, or nil
+// MemoSums remembers the checksums of the values it was asked for, keyed by
+// their first byte's address and their length. Its keys point into the
+// values, which keeps their memory from being freed and reused for other
+// bytes while it names them; it holds at most 4096 values (it starts over
+// when full), so it pins a bounded amount of memory however long a run is.
+type MemoSums struct {
+	known map[*byte]memoSum
+}
+
+type memoSum struct {
+	n   int
+	sum uint32
+}
+
+// NewMemoSums returns an empty MemoSums.
+func NewMemoSums() *MemoSums { return &MemoSums{known: make(map[*byte]memoSum, maxMemoSums)} }
+
+// Sum implements ValueSums for a value of at least one byte.
+func (m *MemoSums) Sum(v []byte) uint32 {
+	p := &v[0]
+	if s, ok := m.known[p]; ok && s.n == len(v) {
+		return s.sum
+	}
+	if len(m.known) >= maxMemoSums {
+		clear(m.known)
+	}
+	sum := ValueChecksum(v)
+	m.known[p] = memoSum{len(v), sum}
+	return sum
 }
 
 // shiftTable multiplies by one constant: by linearity, the product of a
@@ -66,26 +102,26 @@ func (t *shiftTable) multiply(c uint32) uint32 {
 	return t[0][c&0xff] ^ t[1][c>>8&0xff] ^ t[2][c>>16&0xff] ^ t[3][c>>24]
 }
 
-// NewValueDigests returns an empty table.
-func NewValueDigests() *ValueDigests {
-	return &ValueDigests{known: make(map[*byte]valueDigest, maxValueDigests)}
+// NewValueDigests returns a ValueDigests taking checksums from sums (nil:
+// a MemoSums of its own).
+func NewValueDigests(sums ValueSums) *ValueDigests {
+	if sums == nil {
+		sums = NewMemoSums()
+	}
+	return &ValueDigests{sums: sums}
 }
 
 // extend returns crc32.Update(crc, castagnoli, v) for len(v) > 0.
 func (t *ValueDigests) extend(crc uint32, v []byte) uint32 {
-	p := &v[0]
-	s, ok := t.known[p]
-	if !ok || s.n != len(v) {
-		if len(t.known) >= maxValueDigests {
-			clear(t.known)
+	sum := t.sums.Sum(v)
+	if len(v) != t.lastN || t.last == nil {
+		if tb := t.table(len(v)); tb != nil {
+			t.lastN, t.last = len(v), tb
+		} else {
+			return crcMultiply(crcShiftOperator(len(v)), crc) ^ sum
 		}
-		s = valueDigest{n: len(v), sum: crc32.Checksum(v, castagnoli), shift: crcShiftOperator(len(v)), table: t.table(len(v))}
-		t.known[p] = s
 	}
-	if s.table != nil {
-		return s.table.multiply(crc) ^ s.sum
-	}
-	return crcMultiply(s.shift, crc) ^ s.sum
+	return t.last.multiply(crc) ^ sum
 }
 
 // table returns the multiplication table for values of n bytes, or nil

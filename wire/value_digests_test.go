@@ -34,7 +34,7 @@ func TestCRCShiftIdentity(t *testing.T) {
 // address but another length.
 func TestFrameDigestMemoMatchesFrameDigest(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	memo := NewValueDigests()
+	memo := NewValueDigests(nil)
 	pool := make([][]byte, 300)
 	for i := range pool {
 		pool[i] = make([]byte, 65+r.IntN(3000))
@@ -68,7 +68,7 @@ func TestFrameDigestMemoMatchesFrameDigest(t *testing.T) {
 		frame := m.AppendFrame(nil)
 		require.Equal(t, FrameChecksum(frame), msum)
 	}
-	require.Greater(t, len(memo.known), 100, "the memo remembered values")
+	require.Greater(t, len(memo.sums.(*MemoSums).known), 100, "the memo remembered values")
 }
 
 // A multiplication table gives crcMultiply's products.
@@ -87,7 +87,7 @@ func TestShiftTableMultiplies(t *testing.T) {
 // Past maxShiftTables lengths, values are still digested right (without a
 // table).
 func TestValueDigestsManyLengths(t *testing.T) {
-	memo := NewValueDigests()
+	memo := NewValueDigests(nil)
 	v := make([]byte, 65+2*maxShiftTables)
 	for i := range v {
 		v[i] = byte(i * 7)
@@ -114,7 +114,7 @@ func BenchmarkValueDigest(b *testing.B) {
 		}
 	})
 	b.Run("remembered", func(b *testing.B) {
-		memo := NewValueDigests()
+		memo := NewValueDigests(nil)
 		c := uint32(1)
 		for b.Loop() {
 			c = memo.extend(c, v)
@@ -124,8 +124,8 @@ func BenchmarkValueDigest(b *testing.B) {
 
 // A full table starts over, and what it then remembers is still right.
 func TestValueDigestsStartOverWhenFull(t *testing.T) {
-	memo := NewValueDigests()
-	values := make([][]byte, maxValueDigests+10)
+	memo := NewValueDigests(nil)
+	values := make([][]byte, maxMemoSums+10)
 	for i := range values {
 		values[i] = []byte(strings.Repeat("x", 70) + strconv.Itoa(i))
 	}
@@ -133,7 +133,7 @@ func TestValueDigestsStartOverWhenFull(t *testing.T) {
 		for i, v := range values {
 			c := uint32(i)
 			require.Equal(t, crc32.Update(c, castagnoli, v), memo.extend(c, v), "round %d value %d", round, i)
-			require.LessOrEqual(t, len(memo.known), maxValueDigests)
+			require.LessOrEqual(t, len(memo.sums.(*MemoSums).known), maxMemoSums)
 		}
 	}
 }
