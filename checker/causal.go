@@ -118,8 +118,14 @@ type keyCausality struct {
 // given in invocation order. Every put counts whatever its outcome: a value
 // that shows up in a context took effect, whatever its client was told.
 func newKeyCausality(ops []*history.Op) *keyCausality {
-	kc := &keyCausality{writer: make(map[string]int32)}
-	namedSet := make(map[string]bool)
+	puts := 0
+	for _, o := range ops {
+		if o.Kind == history.Put {
+			puts++
+		}
+	}
+	kc := &keyCausality{writer: make(map[string]int32, puts)}
+	namedSet := make(map[string]bool, puts)
 	for _, o := range ops {
 		switch o.Kind {
 		case history.Put:

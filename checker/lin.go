@@ -244,7 +244,7 @@ func checkLinearizability(h *history.History, opt LinearizabilityOptions, valida
 		}
 	}
 	res := &LinearizabilityResult{Model: opt.Model, StepBudget: opt.StepBudget}
-	table := newValueTable()
+	table := newValueTableSized(countPuts(h) + 1)
 	keys := buildKeyHistories(h, table, res)
 	res.Keys = len(keys)
 	model := porcupineModel(opt.Model, table)
@@ -285,13 +285,26 @@ func checkLinearizability(h *history.History, opt LinearizabilityOptions, valida
 	return res, nil
 }
 
+// countPuts is the number of put operations in h, to size tables by.
+func countPuts(h *history.History) int {
+	n := 0
+	for i := range h.Ops {
+		if h.Ops[i].Kind == history.Put {
+			n++
+		}
+	}
+	return n
+}
+
 // buildKeyHistories turns h into one porcupine history per key, keys sorted.
 func buildKeyHistories(h *history.History, table *valueTable, res *LinearizabilityResult) []keyHistory {
 	var open int64 // a return time after every event of the history
 	// firstRead: the earliest return of an ok get that returned a value;
 	// named: values some write's context names.
-	firstRead := make(map[string]int64)
-	named := make(map[string]bool)
+	// Both hold about one entry per value written.
+	puts := countPuts(h)
+	firstRead := make(map[string]int64, puts)
+	named := make(map[string]bool, puts)
 	for i := range h.Ops {
 		o := &h.Ops[i]
 		open = max(open, o.ReturnNs+1)

@@ -44,7 +44,13 @@ type valueTable struct {
 	names []string
 }
 
-func newValueTable() *valueTable { return &valueTable{ids: make(map[string]uint32)} }
+func newValueTable() *valueTable { return newValueTableSized(0) }
+
+// newValueTableSized is newValueTable with room for about n values, so that
+// interning a history's values does not grow the table step by step.
+func newValueTableSized(n int) *valueTable {
+	return &valueTable{ids: make(map[string]uint32, n), names: make([]string, 0, n)}
+}
 
 func (t *valueTable) intern(id string) uint32 {
 	if n, ok := t.ids[id]; ok {

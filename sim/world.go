@@ -68,7 +68,11 @@ type World struct {
 	lastFramed       wire.ChecksummedFrame
 	lastFramedSize   int
 	lastFramedDigest uint64
-	stats            Stats
+	// values remembers the checksums of large values, which many messages
+	// carry again (wire.ValueDigests over valueSums; the node contract keeps
+	// sent values immutable, which is the rule they need).
+	values *wire.ValueDigests
+	stats  Stats
 	// firstErr is the first internal error (see Err).
 	firstErr error
 	// faultErrs are scheduled faults that failed when they fired.
@@ -342,13 +346,19 @@ func isBackground(m wire.Message) bool {
 // frame, which serves as the digest as it is; and a node that fans one
 // message out to several replicas sends the same object each time (the
 // node contract forbids changing a message after sending it), so the last
-// codec message's digest is reused rather than encoded again.
+// codec message's digest is reused rather than encoded again; a large value
+// that earlier messages carried is not read again either (its checksum is
+// remembered, wire.ValueDigests), and the digest stays exactly the frame's
+// CRC-32C.
 func (w *World) digest(m wire.Message) (int, uint64) {
 	if cf, ok := m.(wire.ChecksummedFrame); ok {
 		if cf != w.lastFramed {
 			// The trailer, without copying the message's values into a
 			// frame (wire.FrameDigest).
-			size, sum, buf := wire.FrameDigest(cf, w.frame)
+			if w.values == nil {
+				w.values = wire.NewValueDigests(new(valueSums))
+			}
+			size, sum, buf := wire.FrameDigestMemo(cf, w.frame, w.values)
 			w.frame = buf
 			w.lastFramed = cf
 			w.lastFramedSize = size

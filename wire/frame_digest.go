@@ -12,7 +12,15 @@ import (
 // instead of being copied. It returns scratch (possibly grown) for reuse.
 // The result is exactly what encoding the frame gives.
 func FrameDigest(m ChecksummedFrame, scratch []byte) (size int, sum uint32, buf []byte) {
-	var d frameDigester
+	return FrameDigestMemo(m, scratch, nil)
+}
+
+// FrameDigestMemo is FrameDigest that looks large values up in memo (nil:
+// none) and remembers them there, so a value carried by many frames is
+// checksummed once (see ValueDigests, and its rule that such values are
+// never modified). The result is the same as FrameDigest's.
+func FrameDigestMemo(m ChecksummedFrame, scratch []byte, memo *ValueDigests) (size int, sum uint32, buf []byte) {
+	d := frameDigester{memo: memo}
 	switch m := m.(type) {
 	case *ClientPut:
 		d.begin(scratch, m.Size(), KindClientPut)
@@ -65,6 +73,7 @@ type frameDigester struct {
 	b    []byte
 	crc  uint32
 	size int
+	memo *ValueDigests
 }
 
 // begin starts a frame of size bytes: its header carries the length, known
@@ -85,6 +94,10 @@ func (d *frameDigester) bytes(v []byte) {
 	}
 	d.crc = crc32.Update(d.crc, castagnoli, d.b)
 	d.b = d.b[:0]
+	if d.memo != nil {
+		d.crc = d.memo.extend(d.crc, v)
+		return
+	}
 	d.crc = crc32.Update(d.crc, castagnoli, v)
 }
 
