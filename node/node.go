@@ -42,6 +42,9 @@ func prepare(cfg Config) (*shared, error) {
 	if err := cfg.HintedHandoff.validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.AntiEntropy.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Coordinator.Quorum == coord.QuorumSloppy && !cfg.HintedHandoff.Enabled {
 		return nil, fmt.Errorf("node: a sloppy quorum needs HintedHandoff enabled: its fallbacks keep the writes they take as hints")
 	}
@@ -116,6 +119,9 @@ type Node struct {
 	// hh is the hint store and handoff state (nil when
 	// Config.HintedHandoff is disabled; handoff.go).
 	hh *handoffState
+	// ae is the anti-entropy state (nil when Config.AntiEntropy is
+	// disabled; antientropy.go).
+	ae *aeState
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -176,6 +182,9 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 			return nil, err
 		}
 	}
+	if sh.cfg.AntiEntropy.Enabled {
+		n.startAntiEntropy()
+	}
 	n.stats.Epoch = epoch
 	n.stats.RingVersion = m.Version()
 	env.SetTimer(st.MaintenanceInterval, Timer{Kind: timerMaintain})
@@ -184,11 +193,12 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 
 // Timer kinds of a node.
 const (
-	timerTick     uint8 = iota + 1 // the coordinator's timeout tick
-	timerSync                      // the group-commit window closed; ID is the generation
-	timerMaintain                  // the engine's background work
-	timerGossip                    // a gossip round (failure.go)
-	timerHandoff                   // a hinted handoff check; ID 1: a throttle retry
+	timerTick        uint8 = iota + 1 // the coordinator's timeout tick
+	timerSync                         // the group-commit window closed; ID is the generation
+	timerMaintain                     // the engine's background work
+	timerGossip                       // a gossip round (failure.go)
+	timerHandoff                      // a hinted handoff check; ID 1: a throttle retry
+	timerAntiEntropy                  // anti-entropy: ID 0 a round, 1 a throttle retry, 2 expiry
 )
 
 // Handle implements Process: it processes one event, then makes durable
@@ -228,6 +238,18 @@ func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
 		n.coord.HandleWriteAck(from, m)
 	case *wire.GossipPush, *wire.GossipReply:
 		n.gossipStep(from, msg)
+	case *wire.AETree:
+		if n.ae == nil {
+			n.stats.UnknownMessages++
+			return
+		}
+		n.aeTree(from, m)
+	case *wire.AEEntries:
+		if n.ae == nil {
+			n.stats.UnknownMessages++
+			return
+		}
+		n.aeEntries(from, m)
 	default:
 		n.stats.UnknownMessages++
 	}
@@ -251,6 +273,10 @@ func (n *Node) handleTimer(t Timer) {
 	case timerHandoff:
 		if n.hh != nil {
 			n.handoffTimer(t)
+		}
+	case timerAntiEntropy:
+		if n.ae != nil {
+			n.aeTimer(t)
 		}
 	}
 }

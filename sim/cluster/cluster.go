@@ -68,6 +68,8 @@ type slot struct {
 	marks []Mark
 	// hints sums the hint counters of earlier incarnations.
 	hints HintTotals
+	// ae sums the anti-entropy counters of earlier incarnations.
+	ae node.AntiEntropyStats
 }
 
 // New builds the world and starts every node: the members' endpoints are
@@ -228,6 +230,7 @@ func (c *Cluster) startNode(s *slot, self wire.Addr, env node.Env) (node.Process
 		s.past.add(st)
 		s.marks = c.appendMarks(s.marks, s.cur, s.incs)
 		s.hints.add(st, false)
+		s.ae.Add(st.AntiEntropy)
 		s.cur = nil
 	}
 	if c.cfg.WireCheck {
