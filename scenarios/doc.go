@@ -146,6 +146,12 @@
 //	    window: 3h                # hints older than this are dropped (and counted)
 //	    rate_bytes_per_s: 1MiB    # handoff rate of one node, burst one second
 //	    max_in_flight: 16         # unacknowledged handoffs per target
+//	  anti_entropy:               # Merkle-tree anti-entropy between replicas
+//	    enabled: false            #   (exchanges per ring range, only differing buckets copied)
+//	    interval: 10s             # how often a node queues a round of exchanges
+//	    buckets: 64               # leaves per range tree, a power of two in [1, 512]
+//	    rate_bytes_per_s: 1MiB    # what one node sends for anti-entropy, burst one second
+//	    max_in_flight: 2          # exchanges one node runs at once
 //
 //	membership:                   # gossip membership and failure detection
 //	  enabled: false              # false: each coordinator judges by missed replies only
@@ -398,6 +404,11 @@
 //	node.hinted_handoff.window             3h
 //	node.hinted_handoff.rate_bytes_per_s   1MiB
 //	node.hinted_handoff.max_in_flight      16
+//	node.anti_entropy.enabled              false
+//	node.anti_entropy.interval             10s
+//	node.anti_entropy.buckets              64
+//	node.anti_entropy.rate_bytes_per_s     1MiB
+//	node.anti_entropy.max_in_flight        2
 //	membership.enabled                     false
 //	membership.interval                    1s
 //	membership.fanout                      2
