@@ -311,6 +311,7 @@
 //	heal_all           -                             -               -
 //	crash              nodes, mode                   nodes           restart
 //	restart            nodes                         nodes           -
+//	wipe               nodes                         nodes           -
 //	pause              nodes                         nodes           resume
 //	resume             nodes                         nodes           -
 //	clock_jump         nodes, by (e.g. -2s)          nodes, by       clock_jump by -by
@@ -326,7 +327,10 @@
 // "faults[<index>]"; heal names an active one, heal_all heals every one.
 // isolate cuts each listed node from every other node. mode is a crash mode
 // (default: each node's disk crash_mode). kinds are latency, error, bitflip
-// and diskfull (default error and bitflip).
+// and diskfull (default error and bitflip). wipe replaces each node's disk
+// with an empty one and starts the node on it (stopping it first if it is
+// up): everything it stored is gone, and only anti-entropy (or read repair)
+// brings its data back; it restarts under an epoch above its last.
 //
 // Times: at must come before the workload ends (workload.duration), and a
 // window must end by then, because heal_at_end undoes every active fault at
