@@ -20,9 +20,6 @@ func (a Arc) Contains(h uint64) bool {
 	return h-a.Start-1 < a.End-a.Start
 }
 
-// width is the arc's size minus one (so the whole ring fits: 2^64-1).
-func (a Arc) widthMinus1() uint64 { return a.End - a.Start - 1 }
-
 // BucketOf is the bucket of hash h in an arc cut into buckets (a power of
 // two); h must lie in the arc.
 func BucketOf(a Arc, h uint64, buckets int) int {
