@@ -199,3 +199,27 @@ func TestAntiEntropyConfigValidate(t *testing.T) {
 		require.Contains(t, err.Error(), "AntiEntropy")
 	}
 }
+
+// With gossip on, a member marked up again is compared at once, without
+// waiting for a round: here rounds are an hour apart and none runs, yet a
+// node that was down while writes went on is repaired within seconds of
+// its return. Every message travels as its decoded wire frame.
+func TestAntiEntropyOnDemandWhenGossipMarksAPeerUp(t *testing.T) {
+	cfg := aeConfig(14, node.AntiEntropyConfig{Interval: time.Hour, Tree: merkle.Config{Buckets: 16}})
+	cfg.Node.Membership.Enabled = true
+	cfg.WireCheck = true
+	c := newCluster(t, cfg)
+	p := addProbe(t, c, "client")
+	n4, _ := c.Addr("n4")
+	c.World().RunFor(3 * time.Second)
+	require.NoError(t, c.World().CrashDefault(n4))
+	c.World().RunFor(10 * time.Second) // gossip marks n4 down
+	keys := putKeys(t, p, n4, "od", 200, req{})
+	require.NotEmpty(t, divergent(t, c, keys))
+	require.NoError(t, c.World().Restart(n4))
+	c.World().RunFor(15 * time.Second)
+	require.Empty(t, divergent(t, c, keys), "n4 not repaired after gossip marked it up")
+	tot := aeTotals(c)
+	require.Zero(t, tot.Rounds, "a periodic round ran; the repair must come from the on-demand exchanges")
+	require.Greater(t, tot.KeysRepaired, uint64(0))
+}
