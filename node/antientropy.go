@@ -419,23 +419,33 @@ func arcBytes(trees []*merkle.Tree) []uint64 {
 func (n *Node) aeBuild(arcs []merkle.Arc) ([]*merkle.Tree, bool) {
 	a := n.ae
 	buckets := a.cfg.Tree.Buckets
-	trees := make([]*merkle.Tree, len(arcs))
+	fail := func(err error) ([]*merkle.Tree, bool) {
+		a.stats.ScanErrors++
+		a.stats.LastError = clip(err.Error())
+		return nil, false
+	}
+	builders := make([]*merkle.Builder, len(arcs))
+	spans := make([][2]uint64, len(arcs))
 	for i, arc := range arcs {
 		b, err := merkle.NewBuilder(buckets)
-		if err == nil {
-			err = n.store.ScanArc(arc.Start, arc.End, func(key []byte, h uint64, set []byte) bool {
-				b.Add(merkle.BucketOf(arc, h, buckets), key, set)
-				return true
-			})
-		}
-		var t *merkle.Tree
-		if err == nil {
-			t, err = b.Finish()
-		}
 		if err != nil {
-			a.stats.ScanErrors++
-			a.stats.LastError = clip(err.Error())
-			return nil, false
+			return fail(err)
+		}
+		builders[i], spans[i] = b, [2]uint64{arc.Start, arc.End}
+	}
+	// One engine iterator for every arc of the exchange.
+	err := n.store.ScanArcs(spans, func(i int, key []byte, h uint64, set []byte) bool {
+		builders[i].Add(merkle.BucketOf(arcs[i], h, buckets), key, set)
+		return true
+	})
+	if err != nil {
+		return fail(err)
+	}
+	trees := make([]*merkle.Tree, len(arcs))
+	for i, b := range builders {
+		t, err := b.Finish()
+		if err != nil {
+			return fail(err)
 		}
 		a.stats.TreeBuilds++
 		a.stats.TreeKeys += uint64(t.Keys())
