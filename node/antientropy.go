@@ -259,6 +259,7 @@ type aeExchange struct {
 type aeOut struct {
 	to  wire.Addr
 	msg wire.Message
+	gen *aeGen // instead of msg: entries read chunk by chunk
 }
 
 // aeState is a node's anti-entropy.
@@ -504,7 +505,22 @@ func (n *Node) aeFlush() {
 			break
 		}
 		o := a.out[sent]
-		sent++
+		if o.gen != nil {
+			m, done := n.aeNextChunk(o.gen, o.to)
+			if ex := o.gen.ex; ex != nil {
+				ex.last = now
+				if ex.initiator {
+					ex.bytes += uint64(m.Size())
+				}
+			}
+			o.msg = m
+			if done {
+				a.out[sent].gen = nil
+			}
+		}
+		if a.out[sent].gen == nil {
+			sent++
+		}
 		size := int64(o.msg.Size())
 		a.tokens -= size
 		a.stats.MessagesSent++
@@ -740,52 +756,91 @@ func (n *Node) aeRefuse(ex *aeExchange) {
 	}
 }
 
-// aeSendEntries sends this node's entries in spans that peer replicates,
-// in chunks; the last asks for the peer's own when reply is set.
+// aeSendEntries queues this node's entries in spans (those of keys peer
+// replicates) for the throttle, in chunks of at most MaxMessageBytes read
+// from the engine only when the throttle lets the next chunk go, so what
+// waits in memory is one chunk, whatever the spans hold. The last chunk
+// asks for the peer's own entries when reply is set.
 func (n *Node) aeSendEntries(ex *aeExchange, peer wire.Addr, id uint64, initiator bool, spans []wire.AEArc, reply bool) {
 	a := n.ae
-	send := func(m *wire.AEEntries) {
-		if ex != nil {
-			n.aeSend(ex, m)
-		} else {
-			n.aeSendTo(peer, m)
-		}
+	if ex != nil {
+		ex.last = n.env.Now()
 	}
-	cur := &wire.AEEntries{ExchangeID: id, Initiator: initiator}
-	size := cur.Size()
-	for _, sp := range spans {
-		err := n.store.ScanArc(sp.Start, sp.End, func(key []byte, h uint64, raw []byte) bool {
+	a.out = append(a.out, aeOut{to: peer, gen: &aeGen{ex: ex, id: id, initiator: initiator, spans: spans, reply: reply}})
+	n.aeFlush()
+}
+
+// aeGen produces an exchange's entries chunk by chunk: span is the span
+// being read and, once a chunk ended inside it, (lastHash, lastKey) the
+// last entry sent from it.
+type aeGen struct {
+	ex        *aeExchange
+	id        uint64
+	initiator bool
+	spans     []wire.AEArc
+	reply     bool
+	span      int
+	resumed   bool
+	lastHash  uint64
+	lastKey   []byte
+}
+
+// aeNextChunk reads the next chunk of g's entries for peer; done is true
+// for the last one (which carries Last, and the spans with Reply).
+func (n *Node) aeNextChunk(g *aeGen, peer wire.Addr) (m *wire.AEEntries, done bool) {
+	a := n.ae
+	m = &wire.AEEntries{ExchangeID: g.id, Initiator: g.initiator}
+	size := m.Size()
+	full := false
+	for g.span < len(g.spans) && !full {
+		sp := g.spans[g.span]
+		start := sp.Start
+		if g.resumed {
+			start = g.lastHash - 1 // the sub-arc from the last entry's hash on
+		}
+		err := n.store.ScanArc(start, sp.End, func(key []byte, h uint64, raw []byte) bool {
+			if g.resumed && h == g.lastHash && string(key) <= string(g.lastKey) {
+				return true // sent in an earlier chunk
+			}
 			if !n.replicates(peer, h) {
 				a.stats.NotReplica++
 				return true
+			}
+			e := wire.AEEntry{Key: key}
+			eb := len(key) + len(raw) + 3
+			if len(m.Entries) > 0 && (size+eb > a.cfg.MaxMessageBytes || len(m.Entries) == wire.MaxAEEntries) {
+				full = true
+				return false
 			}
 			set, err := wire.DecodeSiblingSet(raw)
 			if err != nil {
 				a.stats.LastError = clip(err.Error())
 				return true
 			}
-			e := wire.AEEntry{Key: append([]byte(nil), key...), Set: set}
-			eb := wire.AEEntryBytes(&e)
-			if len(cur.Entries) > 0 && (size+eb > a.cfg.MaxMessageBytes || len(cur.Entries) == wire.MaxAEEntries) {
-				send(cur)
-				cur = &wire.AEEntries{ExchangeID: id, Initiator: initiator}
-				size = cur.Size()
-			}
-			cur.Entries = append(cur.Entries, e)
-			size += eb
+			e.Key, e.Set = append([]byte(nil), key...), set
+			m.Entries = append(m.Entries, e)
+			size += wire.AEEntryBytes(&e)
 			a.stats.KeysSent++
+			g.resumed, g.lastHash, g.lastKey = true, h, e.Key
 			return true
 		})
 		if err != nil {
 			a.stats.ScanErrors++
 			a.stats.LastError = clip(err.Error())
 		}
+		if !full {
+			g.span++
+			g.resumed = false
+		}
 	}
-	cur.Last = true
-	if reply {
-		cur.Reply, cur.Spans = true, spans
+	if g.span < len(g.spans) {
+		return m, false
 	}
-	send(cur)
+	m.Last = true
+	if g.reply {
+		m.Reply, m.Spans = true, g.spans
+	}
+	return m, true
 }
 
 // aeEntries merges a peer's entries and, when asked, answers with this

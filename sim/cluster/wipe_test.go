@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,8 +15,16 @@ import (
 // A node whose disk is wiped restarts empty, under an epoch above every
 // one it used (so it never mints a dot it minted before), and
 // anti-entropy refills every key it replicates.
+// With the smallest message bound the entries go in many chunks, each
+// read from the engine when the throttle lets it go.
 func TestWipedNodeIsRefilledByAntiEntropy(t *testing.T) {
-	c := newCluster(t, aeConfig(21, node.AntiEntropyConfig{Interval: 2 * time.Second, Tree: merkle.Config{Buckets: 16}}))
+	for _, chunk := range []int{0, node.MinAEMaxMessageBytes} {
+		t.Run(fmt.Sprint("chunk", chunk), func(t *testing.T) { testWipeRefill(t, chunk) })
+	}
+}
+
+func testWipeRefill(t *testing.T, chunk int) {
+	c := newCluster(t, aeConfig(21, node.AntiEntropyConfig{Interval: 2 * time.Second, Tree: merkle.Config{Buckets: 16}, MaxMessageBytes: chunk}))
 	p := addProbe(t, c, "client")
 	n4, _ := c.Addr("n4")
 	keys := putKeys(t, p, wire.None, "w", 400, req{w: wire.Need{Level: wire.LevelAll}})
@@ -50,4 +59,11 @@ func TestWipedNodeIsRefilledByAntiEntropy(t *testing.T) {
 	st := c.Stats()[c.byAddr[n4]]
 	require.Equal(t, 2, st.Incarnations)
 	require.Equal(t, uint64(1), st.Disk.Wipes)
+	tot := aeTotals(c)
+	if chunk > 0 {
+		// 400 keys of ~140 bytes, a third of them n4's: far more than
+		// one 4 KiB message per exchange.
+		require.Greater(t, tot.MessagesSent, tot.Exchanges*2)
+	}
+	require.Zero(t, tot.MergeErrors)
 }
