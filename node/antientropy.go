@@ -393,7 +393,10 @@ func (n *Node) aeStart() {
 			continue
 		}
 		a.seq++
-		ex := &aeExchange{id: a.seq, peer: j.peer, initiator: true, arcs: j.arcs, trees: trees, last: now}
+		// The epoch in the high bits: a restarted node's IDs never meet
+		// the sessions its peers may still hold for its last incarnation.
+		id := uint64(n.epoch)<<32 | a.seq&(1<<32-1)
+		ex := &aeExchange{id: id, peer: j.peer, initiator: true, arcs: j.arcs, trees: trees, last: now}
 		a.mine[ex.id] = ex
 		a.stats.Exchanges++
 		a.stats.ArcsCompared += uint64(len(j.arcs))
