@@ -401,10 +401,12 @@ func (n *Node) aeStart() {
 		a.stats.Exchanges++
 		a.stats.ArcsCompared += uint64(len(j.arcs))
 		msg := &wire.AETree{ExchangeID: ex.id, Initiator: true, Buckets: uint32(a.cfg.Tree.Buckets),
-			Arcs: make([]wire.AEArc, len(j.arcs)), ArcBytes: arcBytes(trees), Nodes: make([]wire.AENode, len(trees))}
+			Arcs: make([]wire.AEArc, len(j.arcs)), ArcBytes: arcBytes(trees)}
 		for i, arc := range j.arcs {
 			msg.Arcs[i] = wire.AEArc{Start: arc.Start, End: arc.End}
-			msg.Nodes[i] = wire.AENode{Arc: uint32(i), Hash: trees[i].Root()}
+			if r := trees[i].Root(); r != 0 { // an empty arc's root (0) goes unsaid
+				msg.Nodes = append(msg.Nodes, wire.AENode{Arc: uint32(i), Hash: r})
+			}
 		}
 		n.aeSend(ex, msg)
 		n.aeArmExpiry()
@@ -662,9 +664,24 @@ func (n *Node) aeTree(from wire.Addr, m *wire.AETree) {
 		n.aeRefuse(ex)
 		return
 	}
+	nodes := m.Nodes
+	if level == 0 {
+		// The roots: only non-zero ones are listed; every arc is compared.
+		nodes = make([]wire.AENode, len(ex.trees))
+		for i := range nodes {
+			nodes[i].Arc = uint32(i)
+		}
+		for _, nd := range m.Nodes {
+			if int(nd.Arc) >= len(nodes) || nd.Index != 0 {
+				n.aeRefuse(ex)
+				return
+			}
+			nodes[nd.Arc].Hash = nd.Hash
+		}
+	}
 	var next []wire.AENode
 	var diff []wire.AENode
-	for _, nd := range m.Nodes {
+	for _, nd := range nodes {
 		if int(nd.Arc) >= len(ex.trees) {
 			n.aeRefuse(ex)
 			return

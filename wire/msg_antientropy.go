@@ -66,6 +66,8 @@ type AETree struct {
 	// Level is the level of Nodes (0: the roots).
 	Level uint8
 	// Nodes are the sender's hashes, strictly ascending by (Arc, Index).
+	// At level 0 (the roots) only non-zero roots are listed: an arc not
+	// listed is empty on the sender.
 	Nodes []AENode
 }
 
