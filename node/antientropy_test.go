@@ -197,3 +197,51 @@ func TestAntiEntropyBadInput(t *testing.T) {
 	require.GreaterOrEqual(t, s.ServeRefused, uint64(2))
 	require.Equal(t, uint64(1), s.MergeErrors, "an invalid set is refused by the merge")
 }
+
+// Random anti-entropy messages, well formed for the codec but meaningless
+// to the exchange, never make a node panic.
+func TestAntiEntropyRandomMessagesNeverPanic(t *testing.T) {
+	addrs := []wire.Addr{10, 20, 30}
+	cfg := Config{Ring: ring.Config{VNodes: 4}, AntiEntropy: AntiEntropyConfig{Enabled: true, Tree: merkle.Config{Buckets: 4}}}
+	for i, a := range addrs {
+		cfg.Members = append(cfg.Members, ring.Member{ID: wire.Addr(i), Addr: a})
+	}
+	net := newAENet(t, cfg, addrs)
+	n := net.nodes[10]
+	rng := rand.New(rand.NewPCG(7, 8))
+	arcs := func() []wire.AEArc {
+		out := make([]wire.AEArc, rng.IntN(4))
+		for i := range out {
+			out[i] = wire.AEArc{Start: rng.Uint64() >> rng.IntN(64), End: rng.Uint64()}
+		}
+		return out
+	}
+	for i := range 3000 {
+		var m wire.Message
+		id := uint64(rng.IntN(4))
+		if rng.IntN(2) == 0 {
+			tr := &wire.AETree{ExchangeID: id, Initiator: rng.IntN(2) == 0, Refused: rng.IntN(8) == 0, Done: rng.IntN(8) == 0,
+				Buckets: uint32(1) << rng.IntN(4), Arcs: arcs(), Level: uint8(rng.IntN(4))}
+			for j := range rng.IntN(5) {
+				tr.Nodes = append(tr.Nodes, wire.AENode{Arc: uint32(j), Index: uint32(rng.IntN(1 << tr.Level)), Hash: rng.Uint64()})
+			}
+			for range rng.IntN(3) {
+				tr.ArcBytes = append(tr.ArcBytes, rng.Uint64())
+			}
+			m = tr
+		} else {
+			e := &wire.AEEntries{ExchangeID: id, Initiator: rng.IntN(2) == 0, Last: rng.IntN(2) == 0, Reply: rng.IntN(2) == 0, Spans: arcs()}
+			for j := range rng.IntN(3) {
+				e.Entries = append(e.Entries, wire.AEEntry{Key: []byte(fmt.Sprint("k", j)),
+					Set: wire.SiblingSet{Siblings: []wire.Sibling{{Dot: wire.Dot{Actor: wire.ActorID(rng.IntN(3)), Counter: uint64(rng.IntN(3))}, Value: []byte("v")}}}})
+			}
+			m = e
+		}
+		from := addrs[1+rng.IntN(2)]
+		require.NotPanics(t, func() { n.Handle(Event{Kind: MessageEvent, From: from, Msg: m}) }, "message %d: %+v", i, m)
+		if i%100 == 0 {
+			net.queue = nil
+			net.run(net.now.Add(time.Second))
+		}
+	}
+}
