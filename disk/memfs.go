@@ -60,6 +60,7 @@ type MemFSStats struct {
 	DirSyncs     uint64 // File.Sync on directories
 	Crashes      uint64 // Crash calls
 	BytesLost    uint64 // unsynced bytes of surviving files discarded by crashes
+	Wipes        uint64 // Wipe calls
 }
 
 // MemFS is an in-memory FS that models what a kernel guarantees across a

@@ -211,3 +211,17 @@ func (fs *MemFS) dump(b *strings.Builder, d *inode, prefix string) {
 		}
 	}
 }
+
+// Wipe replaces the disk with an empty one, as when a failed drive is
+// swapped: every file and directory is gone, durable or not, and every open
+// handle is dead. The configuration and the counters stay (Wipes counts
+// it).
+func (fs *MemFS) Wipe() {
+	fs.epoch++
+	fs.stamp++
+	fs.used = 0
+	fs.stats.Wipes++
+	root := newDir()
+	root.refs = 1
+	fs.root = root
+}

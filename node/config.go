@@ -46,6 +46,9 @@ type Config struct {
 	// keep and the handoff of hints to their targets (handoff.go).
 	// Default disabled; Coordinator.Quorum sloppy requires it.
 	HintedHandoff HintedHandoffConfig
+	// AntiEntropy configures Merkle-tree anti-entropy between replicas
+	// (antientropy.go). Default disabled.
+	AntiEntropy AntiEntropyConfig
 }
 
 // StorageConfig configures a node's storage.
@@ -173,6 +176,7 @@ func (c Config) WithDefaults() Config {
 	c.Storage = c.Storage.WithDefaults()
 	c.Membership = c.Membership.WithDefaults()
 	c.HintedHandoff = c.HintedHandoff.withDefaults(c.Storage.Dir)
+	c.AntiEntropy = c.AntiEntropy.withDefaults()
 	return c
 }
 

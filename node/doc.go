@@ -24,7 +24,9 @@
 //   - gossip: the membership list and failure detector, run by failure.go
 //     when Config.Membership is enabled;
 //   - hints: the persisted hint store, run by handoff.go when
-//     Config.HintedHandoff is enabled.
+//     Config.HintedHandoff is enabled;
+//   - merkle: the hash trees over ring ranges that anti-entropy
+//     (antientropy.go, Config.AntiEntropy) compares.
 //
 // # One node
 //
@@ -81,11 +83,19 @@
 //     the target is believed up, throttled, deleting it only after the
 //     target's durable acknowledgement; hints past their window are
 //     dropped and counted.
+//   - Anti-entropy (antientropy.go): with Config.AntiEntropy enabled,
+//     replicas compare Merkle trees of the ring ranges they share
+//     (node/merkle, rebuilt from ordered engine scans per exchange) top
+//     down and exchange only the keys of differing buckets, merged by
+//     the replica's normal merge; throttled, and counted against a full
+//     copy. A host that replaced a node's disk gives it its last epoch
+//     (FactoryOptions.LastEpoch) so it never reuses an actor.
 //
 // # Seams for what comes next
 //
 //   - Ring versions travel in gossip entries (the version number today;
 //     the payload is for join and leave).
-//   - Anti-entropy and range streaming: stored keys sort by ring hash
-//     (replica package), so a ring range is one engine range.
+//   - Range streaming: stored keys sort by ring hash (replica package),
+//     so a ring range is one engine range (replica.Store.ScanArc, which
+//     anti-entropy reads ranges with).
 package node

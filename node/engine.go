@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -95,4 +96,57 @@ func (c *StorageConfig) openEngine(fs disk.FS, keyLimit int, now func() time.Tim
 		return lsmEngine{}, err
 	}
 	return lsmEngine{db}, nil
+}
+
+// ScanSpans implements replica.Ranger with one iterator. A span that
+// starts at or after the previous one's end is reached without a seek when
+// the iterator already stands at or past its start (the next key after the
+// previous span lies beyond this one's start, so nothing in between
+// exists); a seek reloads blocks, and ring ranges are many and small.
+func (e lsmEngine) ScanSpans(spans [][2][]byte, fn func(span int, key, value []byte) bool) error {
+	it, err := e.db.NewIter(lsm.IterOptions{})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	valid, seeked := false, false
+	var prevUpper []byte
+	for i, sp := range spans {
+		forward := seeked && bytes.Compare(sp[0], prevUpper) >= 0
+		switch {
+		case forward && !valid && it.Err() == nil:
+			// The iterator ran off the end: nothing at or after here.
+		case forward && valid && bytes.Compare(it.Key(), sp[0]) >= 0:
+			// Already at the first key >= sp[0].
+		default:
+			valid, seeked = it.SeekGE(sp[0]), true
+		}
+		prevUpper = sp[1]
+		for valid && bytes.Compare(it.Key(), sp[1]) < 0 {
+			if !fn(i, it.Key(), it.Value()) {
+				return it.Close()
+			}
+			valid = it.Next()
+		}
+		if it.Err() != nil {
+			break
+		}
+	}
+	return it.Close()
+}
+
+// Scan implements replica.Ranger with the engine's ordered iterator, not
+// filling the block cache (a long scan must not evict what point reads
+// use).
+func (e lsmEngine) Scan(lower, upper []byte, fn func(key, value []byte) bool) error {
+	it, err := e.db.NewIter(lsm.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			break
+		}
+	}
+	return it.Close()
 }

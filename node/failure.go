@@ -132,6 +132,13 @@ func (n *Node) afterGossip() {
 	}
 	marks := n.gossip.TransitionsFrom(n.seenMarks)
 	n.seenMarks = k
+	if n.ae != nil {
+		for _, t := range marks {
+			if t.Kind == gossip.MarkedUp {
+				n.aePeerUp(t.Member)
+			}
+		}
+	}
 	if n.hh == nil {
 		return
 	}

@@ -26,6 +26,9 @@ type shared struct {
 	// current, when set, gives the ring version a node starts (or
 	// restarts) with instead of initial (NewFactoryFrom).
 	current func() *ring.Membership
+	// lastEpoch, when set, gives the last epoch a node used, a floor for
+	// its next one (NewFactoryWith).
+	lastEpoch func(self wire.Addr) uint32
 }
 
 func prepare(cfg Config) (*shared, error) {
@@ -40,6 +43,9 @@ func prepare(cfg Config) (*shared, error) {
 		return nil, err
 	}
 	if err := cfg.HintedHandoff.validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.AntiEntropy.validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Coordinator.Quorum == coord.QuorumSloppy && !cfg.HintedHandoff.Enabled {
@@ -72,11 +78,30 @@ func NewFactory(cfg Config) (Factory, error) { return NewFactoryFrom(cfg, nil) }
 // host knows to be in force — a node restarted after a ring change must not
 // come back with the configured one), the configured one otherwise.
 func NewFactoryFrom(cfg Config, current func() *ring.Membership) (Factory, error) {
+	return NewFactoryWith(cfg, FactoryOptions{CurrentRing: current})
+}
+
+// FactoryOptions are what a host knows about the nodes it starts.
+type FactoryOptions struct {
+	// CurrentRing gives the ring version a node starts with (see
+	// NewFactoryFrom); nil or a nil result: the configured one.
+	CurrentRing func() *ring.Membership
+	// LastEpoch gives the last epoch the node at an address used (0: none
+	// known). A node's epoch comes from its disk; one whose disk was
+	// replaced by an empty one would start over at 1 and mint versions
+	// under actors it had already used, so the host that knows (an
+	// operator replacing a disk, the simulator's wipe fault) passes the
+	// last one and the node starts above it.
+	LastEpoch func(self wire.Addr) uint32
+}
+
+// NewFactoryWith is NewFactory with what the host knows (FactoryOptions).
+func NewFactoryWith(cfg Config, o FactoryOptions) (Factory, error) {
 	sh, err := prepare(cfg)
 	if err != nil {
 		return nil, err
 	}
-	sh.current = current
+	sh.current, sh.lastEpoch = o.CurrentRing, o.LastEpoch
 	return func(self wire.Addr, env Env) (Process, error) { return sh.start(self, env) }, nil
 }
 
@@ -116,6 +141,9 @@ type Node struct {
 	// hh is the hint store and handoff state (nil when
 	// Config.HintedHandoff is disabled; handoff.go).
 	hh *handoffState
+	// ae is the anti-entropy state (nil when Config.AntiEntropy is
+	// disabled; antientropy.go).
+	ae *aeState
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -146,7 +174,11 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 		return nil, fmt.Errorf("node %d: no disk", self)
 	}
 	st := &sh.cfg.Storage
-	epoch, err := replica.NextEpoch(fs, st.Dir)
+	var floor uint32
+	if sh.lastEpoch != nil {
+		floor = sh.lastEpoch(self)
+	}
+	epoch, err := replica.NextEpochAfter(fs, st.Dir, floor)
 	if err != nil {
 		return nil, fmt.Errorf("node %d: %w", self, err)
 	}
@@ -176,6 +208,9 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 			return nil, err
 		}
 	}
+	if sh.cfg.AntiEntropy.Enabled {
+		n.startAntiEntropy()
+	}
 	n.stats.Epoch = epoch
 	n.stats.RingVersion = m.Version()
 	env.SetTimer(st.MaintenanceInterval, Timer{Kind: timerMaintain})
@@ -184,11 +219,12 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 
 // Timer kinds of a node.
 const (
-	timerTick     uint8 = iota + 1 // the coordinator's timeout tick
-	timerSync                      // the group-commit window closed; ID is the generation
-	timerMaintain                  // the engine's background work
-	timerGossip                    // a gossip round (failure.go)
-	timerHandoff                   // a hinted handoff check; ID 1: a throttle retry
+	timerTick        uint8 = iota + 1 // the coordinator's timeout tick
+	timerSync                         // the group-commit window closed; ID is the generation
+	timerMaintain                     // the engine's background work
+	timerGossip                       // a gossip round (failure.go)
+	timerHandoff                      // a hinted handoff check; ID 1: a throttle retry
+	timerAntiEntropy                  // anti-entropy: ID 0 a round, 1 a throttle retry, 2 expiry
 )
 
 // Handle implements Process: it processes one event, then makes durable
@@ -228,6 +264,18 @@ func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
 		n.coord.HandleWriteAck(from, m)
 	case *wire.GossipPush, *wire.GossipReply:
 		n.gossipStep(from, msg)
+	case *wire.AETree:
+		if n.ae == nil {
+			n.stats.UnknownMessages++
+			return
+		}
+		n.aeTree(from, m)
+	case *wire.AEEntries:
+		if n.ae == nil {
+			n.stats.UnknownMessages++
+			return
+		}
+		n.aeEntries(from, m)
 	default:
 		n.stats.UnknownMessages++
 	}
@@ -251,6 +299,10 @@ func (n *Node) handleTimer(t Timer) {
 	case timerHandoff:
 		if n.hh != nil {
 			n.handoffTimer(t)
+		}
+	case timerAntiEntropy:
+		if n.ae != nil {
+			n.aeTimer(t)
 		}
 	}
 }

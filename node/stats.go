@@ -47,6 +47,8 @@ type Stats struct {
 	Handoff HandoffStats
 	Hints   hints.Stats
 	Gossip  gossip.Stats
+	// AntiEntropy counts the node's anti-entropy (zero when disabled).
+	AntiEntropy AntiEntropyStats
 
 	Coordinator coord.Stats
 	Replica     replica.Stats
@@ -67,6 +69,9 @@ func (n *Node) Stats() Stats {
 	}
 	if n.gossip != nil {
 		s.Gossip = n.gossip.Stats()
+	}
+	if n.ae != nil {
+		s.AntiEntropy = n.ae.stats
 	}
 	return s
 }

@@ -100,6 +100,8 @@ type Input struct {
 	// Membership and Hints are copied into the report when set.
 	Membership *Membership
 	Hints      *Hints
+	// AntiEntropy is copied into the report when set.
+	AntiEntropy *AntiEntropy
 	// Notes are copied into the report (see Report.Notes).
 	Notes   []string
 	Options Options
@@ -189,6 +191,8 @@ func Build(in Input) (*Report, error) {
 		Notes:      slices.Clone(in.Notes),
 		Membership: in.Membership,
 		Hints:      in.Hints,
+
+		AntiEntropy: in.AntiEntropy,
 	}
 	if c := res.Ops; c.Total != r.Ops.Total || c.OK != r.Ops.OK || c.Failed != r.Ops.Failed || c.Unknown != r.Ops.Unknown || c.FinalReads != r.Ops.FinalReads {
 		return nil, fmt.Errorf("reports: the results count %d operations (%d ok, %d final reads) but the history has %d (%d ok, %d final reads): they are not from the same run",

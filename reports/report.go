@@ -86,6 +86,8 @@ type Report struct {
 	// keep hints (runner).
 	Membership *Membership `json:"membership,omitempty"`
 	Hints      *Hints      `json:"hints,omitempty"`
+	// AntiEntropy is present when the run's nodes ran anti-entropy.
+	AntiEntropy *AntiEntropy `json:"anti_entropy,omitempty"`
 	// Notes are things the run wants a reader to know that no check
 	// measures: scheduled faults that could not be applied, a workload that
 	// did not finish in time, a visualisation that could not be written.

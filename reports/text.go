@@ -60,7 +60,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	tx.line(tx.paint(ansiBold, "dynasim report: "+r.Scenario+"  ") + tx.status(v, st))
 	for _, t := range []*table{
 		summaryTable(r), expectationsTable(r), checksTable(r), opsTable(r), faultTable(r),
-		tVisTable(r, opts.TVisibilityPoints), kTable(r, 8), messagesTable(r), nodesTable(r), failuresTable(r),
+		tVisTable(r, opts.TVisibilityPoints), kTable(r, 8), messagesTable(r), nodesTable(r), failuresTable(r), antiEntropyTable(r),
 	} {
 		if t == nil {
 			continue

@@ -14,6 +14,7 @@ import (
 	"dynasim/node"
 	"dynasim/node/coord"
 	"dynasim/node/gossip"
+	"dynasim/node/merkle"
 	"dynasim/node/ring"
 	"dynasim/node/versions"
 	"dynasim/scenarios"
@@ -144,6 +145,13 @@ func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
 			Window:        time.Duration(n.HintedHandoff.Window),
 			RateBytesPerS: int64(n.HintedHandoff.RateBytesPerS),
 			MaxInFlight:   n.HintedHandoff.MaxInFlight,
+		},
+		AntiEntropy: node.AntiEntropyConfig{
+			Enabled:       n.AntiEntropy.Enabled,
+			Interval:      time.Duration(n.AntiEntropy.Interval),
+			Tree:          merkle.Config{Buckets: n.AntiEntropy.Buckets},
+			RateBytesPerS: int64(n.AntiEntropy.RateBytesPerS),
+			MaxInFlight:   n.AntiEntropy.MaxInFlight,
 		},
 	}, nil
 }

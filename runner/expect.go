@@ -28,6 +28,8 @@ func Evaluate(list []scenarios.Expectation, h *history.History, res *checker.Res
 type RunFacts struct {
 	Membership *reports.Membership
 	Hints      *reports.Hints
+	// AntiEntropy is the anti-entropy section (nil when disabled).
+	AntiEntropy *reports.AntiEntropy
 }
 
 // EvaluateRun is Evaluate with the run's facts, which the membership and

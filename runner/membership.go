@@ -134,3 +134,23 @@ func hintsReport(r *scenarios.Resolved, res *cluster.Result) *reports.Hints {
 	}
 	return h
 }
+
+// antiEntropyReport builds the report's anti-entropy section (nil with
+// anti-entropy disabled).
+func antiEntropyReport(r *scenarios.Resolved, res *cluster.Result) *reports.AntiEntropy {
+	if !r.Node.AntiEntropy.Enabled {
+		return nil
+	}
+	a := &reports.AntiEntropy{Nodes: []reports.NodeAntiEntropy{}}
+	for i, ns := range res.Nodes {
+		s := ns.AntiEntropy
+		c := reports.AECounts{Exchanges: s.Exchanges, Completed: s.Completed, InSync: s.InSync, TimedOut: s.TimedOut, Refused: s.Refused,
+			RangesCompared: s.ArcsCompared, BucketsDiffering: s.BucketsDiffering, KeysSent: s.KeysSent, KeysRepaired: s.KeysRepaired,
+			BytesSent: s.BytesSent, ExchangeBytes: s.ExchangeBytes, FullCopyBytes: s.FullCopyBytes,
+			TreeBuilds: s.TreeBuilds, TreeKeys: s.TreeKeys, TreeBytes: s.TreeBytes}
+		a.Nodes = append(a.Nodes, reports.NodeAntiEntropy{Node: i, Name: ns.Name, AECounts: c})
+		a.Add(c)
+	}
+	a.ExchangeToFullCopy = a.Fraction()
+	return a
+}

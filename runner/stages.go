@@ -109,7 +109,7 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		Nodes:       nodeStats(res, c.Ring().Ownership()),
 		Messages:    messageStats(res),
 		Wall:        wall,
-		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res)},
+		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res), AntiEntropy: antiEntropyReport(r, res)},
 	}, nil
 }
 
@@ -225,6 +225,7 @@ func BuildReport(sim *Simulation, v *Verdict, opt ReportOptions) (*reports.Repor
 		Nodes:        sim.Nodes,
 		Membership:   sim.Facts.Membership,
 		Hints:        sim.Facts.Hints,
+		AntiEntropy:  sim.Facts.AntiEntropy,
 		Notes:        notes,
 		// The checks validated this very history (and nothing changes it).
 		HistoryValidated: v.validated == sim.History,

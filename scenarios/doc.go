@@ -146,6 +146,12 @@
 //	    window: 3h                # hints older than this are dropped (and counted)
 //	    rate_bytes_per_s: 1MiB    # handoff rate of one node, burst one second
 //	    max_in_flight: 16         # unacknowledged handoffs per target
+//	  anti_entropy:               # Merkle-tree anti-entropy between replicas
+//	    enabled: false            #   (exchanges per ring range, only differing buckets copied)
+//	    interval: 10s             # how often a node queues a round of exchanges
+//	    buckets: 64               # leaves per range tree, a power of two in [1, 512]
+//	    rate_bytes_per_s: 1MiB    # what one node sends for anti-entropy, burst one second
+//	    max_in_flight: 2          # exchanges one node runs at once
 //
 //	membership:                   # gossip membership and failure detection
 //	  enabled: false              # false: each coordinator judges by missed replies only
@@ -305,6 +311,7 @@
 //	heal_all           -                             -               -
 //	crash              nodes, mode                   nodes           restart
 //	restart            nodes                         nodes           -
+//	wipe               nodes                         nodes           -
 //	pause              nodes                         nodes           resume
 //	resume             nodes                         nodes           -
 //	clock_jump         nodes, by (e.g. -2s)          nodes, by       clock_jump by -by
@@ -320,7 +327,10 @@
 // "faults[<index>]"; heal names an active one, heal_all heals every one.
 // isolate cuts each listed node from every other node. mode is a crash mode
 // (default: each node's disk crash_mode). kinds are latency, error, bitflip
-// and diskfull (default error and bitflip).
+// and diskfull (default error and bitflip). wipe replaces each node's disk
+// with an empty one and starts the node on it (stopping it first if it is
+// up): everything it stored is gone, and only anti-entropy (or read repair)
+// brings its data back; it restarts under an epoch above its last.
 //
 // Times: at must come before the workload ends (workload.duration), and a
 // window must end by then, because heal_at_end undoes every active fault at
@@ -398,6 +408,11 @@
 //	node.hinted_handoff.window             3h
 //	node.hinted_handoff.rate_bytes_per_s   1MiB
 //	node.hinted_handoff.max_in_flight      16
+//	node.anti_entropy.enabled              false
+//	node.anti_entropy.interval             10s
+//	node.anti_entropy.buckets              64
+//	node.anti_entropy.rate_bytes_per_s     1MiB
+//	node.anti_entropy.max_in_flight        2
 //	membership.enabled                     false
 //	membership.interval                    1s
 //	membership.fanout                      2

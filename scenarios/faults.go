@@ -22,6 +22,7 @@ const (
 	ActHealAll         Action = "heal_all"          // heal every partition
 	ActCrash           Action = "crash"             // crash nodes (disk per mode)
 	ActRestart         Action = "restart"           // restart crashed nodes
+	ActWipe            Action = "wipe"              // replace nodes' disks with empty ones and (re)start them
 	ActPause           Action = "pause"             // freeze nodes (events queue up)
 	ActResume          Action = "resume"            // unfreeze paused nodes
 	ActClockJump       Action = "clock_jump"        // step nodes' clocks by `by`
@@ -47,6 +48,7 @@ var actionRules = map[Action]actionRule{
 	ActHealAll:         {nil, nil, ""},
 	ActCrash:           {[]string{"nodes", "mode"}, []string{"nodes"}, ActRestart},
 	ActRestart:         {[]string{"nodes"}, []string{"nodes"}, ""},
+	ActWipe:            {[]string{"nodes"}, []string{"nodes"}, ""},
 	ActPause:           {[]string{"nodes"}, []string{"nodes"}, ActResume},
 	ActResume:          {[]string{"nodes"}, []string{"nodes"}, ""},
 	ActClockJump:       {[]string{"nodes", "by"}, []string{"nodes", "by"}, ActClockJump},
@@ -57,7 +59,7 @@ var actionRules = map[Action]actionRule{
 }
 
 var actionOrder = []Action{ActPartition, ActPartitionOneWay, ActPartitionDC, ActIsolate, ActHeal, ActHealAll, ActCrash, ActRestart,
-	ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff}
+	ActWipe, ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff}
 
 func (Action) enumValues() []string {
 	out := make([]string, len(actionOrder))
@@ -166,7 +168,7 @@ func (r *Resolved) FaultWindows(end time.Duration) []FaultWindow {
 
 func opensWindow(f Fault) bool {
 	switch f.Action {
-	case ActHeal, ActHealAll, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff:
+	case ActHeal, ActHealAll, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff, ActWipe:
 		return false
 	case ActClockJump:
 		return f.For > 0
@@ -280,6 +282,12 @@ func checkSchedule(r *Resolved, report func(fault int, reverse bool, msg string)
 					bad("%s is not down at %v, so it cannot restart", n, s.At)
 				}
 				delete(down, n)
+			}
+		case ActWipe:
+			// Up or down, the node comes back on an empty disk.
+			for _, n := range f.Nodes {
+				delete(down, n)
+				delete(paused, n)
 			}
 		case ActPause:
 			for _, n := range f.Nodes {

@@ -159,6 +159,13 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 			RateBytesPerS: nc.HintedHandoff.RateBytesPerS.pick(src, "node.hinted_handoff.rate_bytes_per_s", DefaultHintRateBytesPerS),
 			MaxInFlight:   nc.HintedHandoff.MaxInFlight.pick(src, "node.hinted_handoff.max_in_flight", DefaultHintMaxInFlight),
 		},
+		AntiEntropy: AntiEntropy{
+			Enabled:       nc.AntiEntropy.Enabled.pick(src, "node.anti_entropy.enabled", false),
+			Interval:      nc.AntiEntropy.Interval.pick(src, "node.anti_entropy.interval", DefaultAEInterval),
+			Buckets:       nc.AntiEntropy.Buckets.pick(src, "node.anti_entropy.buckets", DefaultAEBuckets),
+			RateBytesPerS: nc.AntiEntropy.RateBytesPerS.pick(src, "node.anti_entropy.rate_bytes_per_s", DefaultAERateBytesPerS),
+			MaxInFlight:   nc.AntiEntropy.MaxInFlight.pick(src, "node.anti_entropy.max_in_flight", DefaultAEMaxInFlight),
+		},
 		VClockPruning: Pruning{
 			SmallVClock: small,
 			BigVClock:   pr.BigVClock.pick(src, "node.vclock_pruning.big_vclock", max(DefaultBigVClock, small)),

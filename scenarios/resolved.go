@@ -69,6 +69,17 @@ type NodeConfig struct {
 	Storage               Storage        `yaml:"storage"`
 	Quorum                QuorumMode     `yaml:"quorum"`
 	HintedHandoff         HintedHandoff  `yaml:"hinted_handoff"`
+	AntiEntropy           AntiEntropy    `yaml:"anti_entropy"`
+}
+
+// AntiEntropy holds Merkle-tree anti-entropy's knobs (node's
+// AntiEntropyConfig).
+type AntiEntropy struct {
+	Enabled       bool     `yaml:"enabled"`
+	Interval      Duration `yaml:"interval"`
+	Buckets       int      `yaml:"buckets"`
+	RateBytesPerS Bytes    `yaml:"rate_bytes_per_s"`
+	MaxInFlight   int      `yaml:"max_in_flight"`
 }
 
 // HintedHandoff holds the hint store's and handoff's knobs.
@@ -343,6 +354,11 @@ const (
 	DefaultHintWindow        = Duration(3 * time.Hour)
 	DefaultHintRateBytesPerS = Bytes(1 << 20)
 	DefaultHintMaxInFlight   = 16
+	// Anti-entropy (the node's defaults; runner's tests hold them equal).
+	DefaultAEInterval      = Duration(10 * time.Second)
+	DefaultAEBuckets       = 64
+	DefaultAERateBytesPerS = Bytes(1 << 20)
+	DefaultAEMaxInFlight   = 2
 )
 
 // DefaultLatencyMs is the default one-way network latency (sim/network's default).

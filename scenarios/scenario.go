@@ -93,6 +93,16 @@ type NodeConfigSpec struct {
 	Storage               StorageSpec          `yaml:"storage"`
 	Quorum                Knob[QuorumMode]     `yaml:"quorum"`
 	HintedHandoff         HintedHandoffSpec    `yaml:"hinted_handoff"`
+	AntiEntropy           AntiEntropySpec      `yaml:"anti_entropy"`
+}
+
+// AntiEntropySpec is `node.anti_entropy`, Merkle-tree anti-entropy.
+type AntiEntropySpec struct {
+	Enabled       Knob[bool]     `yaml:"enabled"`
+	Interval      Knob[Duration] `yaml:"interval"`
+	Buckets       Knob[int]      `yaml:"buckets"`
+	RateBytesPerS Knob[Bytes]    `yaml:"rate_bytes_per_s"`
+	MaxInFlight   Knob[int]      `yaml:"max_in_flight"`
 }
 
 // HintedHandoffSpec is `node.hinted_handoff`.

@@ -111,6 +111,7 @@ func TestReferenceFileParsesEveryField(t *testing.T) {
 
 	require.Equal(t, ChoiceOf[QuorumMode]("strict", "sloppy"), n.Quorum)
 	require.Equal(t, HintedHandoffSpec{Fixed(true), Fixed(Duration(time.Hour)), Fixed(Bytes(64 << 10)), RangeOf(4, 32)}, n.HintedHandoff)
+	require.Equal(t, AntiEntropySpec{Fixed(true), Fixed(Duration(5 * time.Second)), ChoiceOf(16, 64), Fixed(Bytes(256 << 10)), RangeOf(1, 4)}, n.AntiEntropy)
 	require.Equal(t, MembershipSpec{Fixed(true), Fixed(Duration(500 * time.Millisecond)), RangeOf(1, 3), Fixed(Duration(3 * time.Second)),
 		Fixed(2), ChoiceOf[Detector]("heartbeat", "phi"), Fixed(10.0)}, s.Membership)
 
@@ -181,6 +182,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 			Storage:        Storage{"every", 0, 4 << 20, 10, 8 << 20},
 			Quorum:         "strict",
 			HintedHandoff:  HintedHandoff{Enabled: false, Window: Duration(3 * time.Hour), RateBytesPerS: 1 << 20, MaxInFlight: 16},
+			AntiEntropy:    AntiEntropy{Enabled: false, Interval: Duration(10 * time.Second), Buckets: 64, RateBytesPerS: 1 << 20, MaxInFlight: 2},
 		},
 		Membership: Membership{Enabled: false, Interval: Duration(time.Second), Fanout: 2, SuspectAfter: Duration(5 * time.Second),
 			ConfirmReporters: 2, Detector: "heartbeat", PhiThreshold: 8},

@@ -180,6 +180,16 @@ func (v *validator) nodeConfig() {
 	within(v, hh.Window, "node.hinted_handoff.window", Duration(1e6), Duration(30*24*3600e9))
 	within(v, hh.RateBytesPerS, "node.hinted_handoff.rate_bytes_per_s", 1, 1<<40)
 	within(v, hh.MaxInFlight, "node.hinted_handoff.max_in_flight", 1, 1<<16) // node.MaxHintMaxInFlight
+	ae := &nc.AntiEntropy
+	within(v, ae.Interval, "node.anti_entropy.interval", Duration(1e6), Duration(24*3600e9))
+	within(v, ae.Buckets, "node.anti_entropy.buckets", 1, 1<<9) // node.AntiEntropy: 256 arcs × buckets ≤ 2^17
+	eachValue(ae.Buckets, "node.anti_entropy.buckets", func(b int, p string) {
+		if b&(b-1) != 0 {
+			v.bad(p, "must be a power of two, got %d", b)
+		}
+	})
+	within(v, ae.RateBytesPerS, "node.anti_entropy.rate_bytes_per_s", 1, 1<<33)
+	within(v, ae.MaxInFlight, "node.anti_entropy.max_in_flight", 1, 1<<10) // node.MaxAEMaxInFlight
 	if slices.Contains(nc.Quorum.Possible(DefaultQuorum), "sloppy") && slices.Contains(hh.Enabled.Possible(false), false) && !v.failed("node.quorum", "node.hinted_handoff.enabled") {
 		v.bad("node.quorum", "quorum: sloppy needs node.hinted_handoff.enabled: true (its fallbacks keep the writes they take as hints)")
 	}

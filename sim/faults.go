@@ -72,6 +72,30 @@ func (w *World) Restart(a wire.Addr) error {
 	return ep.start(w.Now())
 }
 
+// Wipe replaces an endpoint's disk with an empty one and restarts it: a
+// running process is stopped first (as by a crash: its memory and queued
+// events are gone), then every file of its disk, durable or not, and a
+// fresh process starts on the empty disk. The endpoint must have a
+// simulated disk.
+func (w *World) Wipe(a wire.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if ep.mem == nil {
+		return fmt.Errorf("sim: wipe %s: no disk", ep.spec.Name)
+	}
+	if ep.up {
+		ep.up, ep.paused, ep.proc = false, false, nil
+		ep.inc++
+		ep.inbox.clear()
+		ep.busyUntil = w.Now()
+	}
+	ep.mem.Wipe()
+	w.fp.Add(w.Now(), fpWipe, int32(a), -1, 0)
+	return w.Restart(a)
+}
+
 // Pause freezes an endpoint: events addressed to it queue up (messages and
 // timers alike) until Resume, as with a long GC pause or SIGSTOP.
 func (w *World) Pause(a wire.Addr) error {

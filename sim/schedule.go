@@ -24,6 +24,7 @@ const (
 	FaultHealAll         FaultKind = "heal_all"          // remove every partition
 	FaultCrash           FaultKind = "crash"             // crash Nodes (CrashMode, or the disk's default)
 	FaultRestart         FaultKind = "restart"           // restart crashed Nodes
+	FaultWipe            FaultKind = "wipe"              // replace Nodes' disks with empty ones and restart them
 	FaultPause           FaultKind = "pause"             // pause Nodes
 	FaultResume          FaultKind = "resume"            // resume paused Nodes
 	FaultClockJump       FaultKind = "clock_jump"        // step the clocks of Nodes by ClockJump
@@ -171,6 +172,16 @@ func (w *World) checkFault(f *Fault) error {
 		return nil
 	case FaultCrash, FaultRestart, FaultPause, FaultResume, FaultSlowOff:
 		return need("nodes", len(f.Nodes) > 0)
+	case FaultWipe:
+		if err := need("nodes", len(f.Nodes) > 0); err != nil {
+			return err
+		}
+		for _, n := range f.Nodes {
+			if w.byName[n].mem == nil {
+				return fmt.Errorf("%s has no disk", n)
+			}
+		}
+		return nil
 	case FaultClockJump:
 		return need("nodes and a jump", len(f.Nodes) > 0 && f.ClockJump != 0)
 	case FaultDiskOn, FaultDiskOff:
@@ -241,6 +252,8 @@ func (w *World) applyFault(f Fault) error {
 		})
 	case FaultRestart:
 		return each(w.Restart)
+	case FaultWipe:
+		return each(w.Wipe)
 	case FaultPause:
 		return each(w.Pause)
 	case FaultResume:

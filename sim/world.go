@@ -100,6 +100,7 @@ const (
 	fpAction uint8 = 0x80 + iota
 	fpCrash
 	fpRestart
+	fpWipe
 )
 
 // event is one pending occurrence. It is kept small: the scheduler copies it

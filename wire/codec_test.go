@@ -18,6 +18,7 @@ var protocolKinds = []Kind{
 	KindClientGet, KindClientPut, KindClientDelete, KindClientReply,
 	KindWriteRequest, KindWriteAck, KindReadRequest, KindReadResponse,
 	KindGossipPush, KindGossipReply,
+	KindAETree, KindAEEntries,
 }
 
 func iterations(full int) int {
@@ -33,6 +34,7 @@ func TestKindsAreRegisteredByName(t *testing.T) {
 		KindClientReply: "client_reply", KindWriteRequest: "write_request", KindWriteAck: "write_ack",
 		KindReadRequest: "read_request", KindReadResponse: "read_response",
 		KindGossipPush: "gossip_push", KindGossipReply: "gossip_reply",
+		KindAETree: "ae_tree", KindAEEntries: "ae_entries",
 	}
 	require.Len(t, Kinds(), len(want))
 	for k, name := range want {

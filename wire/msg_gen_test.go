@@ -135,6 +135,10 @@ func randMessage(r *rand.Rand, k Kind) Message {
 		return &GossipPush{Entries: randGossipEntries(r)}
 	case KindGossipReply:
 		return &GossipReply{Entries: randGossipEntries(r)}
+	case KindAETree:
+		return randAETree(r)
+	case KindAEEntries:
+		return randAEEntries(r)
 	}
 	panic("randMessage: no generator for kind " + k.String())
 }
@@ -163,4 +167,56 @@ func randGossipEntries(r *rand.Rand) []GossipEntry {
 		es[i] = e
 	}
 	return es
+}
+
+func randArcs(r *rand.Rand, max int) []AEArc {
+	n := r.IntN(max + 1)
+	if n == 0 {
+		return nil
+	}
+	out := make([]AEArc, n)
+	for i := range out {
+		out[i] = AEArc{Start: randUint(r), End: randUint(r)}
+	}
+	return out
+}
+
+// randAETree returns a valid tree step: nodes strictly ascending, indices
+// within their level.
+func randAETree(r *rand.Rand) *AETree {
+	m := &AETree{ExchangeID: randUint(r), Initiator: r.IntN(2) == 0, Refused: r.IntN(5) == 0, Done: r.IntN(5) == 0,
+		Level: uint8(r.IntN(MaxAELevel + 1)), Arcs: randArcs(r, 20)}
+	if r.IntN(3) > 0 {
+		m.Buckets = 1 << r.IntN(MaxAELevel+1)
+	}
+	for range r.IntN(4) {
+		m.ArcBytes = append(m.ArcBytes, randUint(r))
+	}
+	arc := uint32(0)
+	idx := -1
+	for range r.IntN(40) {
+		if r.IntN(4) == 0 {
+			arc += 1 + uint32(r.IntN(100))
+			idx = -1
+		}
+		idx += 1 + r.IntN(3)
+		if idx >= 1<<m.Level {
+			break
+		}
+		m.Nodes = append(m.Nodes, AENode{Arc: arc, Index: uint32(idx), Hash: r.Uint64()})
+	}
+	return m
+}
+
+func randAEEntries(r *rand.Rand) *AEEntries {
+	m := &AEEntries{ExchangeID: randUint(r), Initiator: r.IntN(2) == 0, Last: r.IntN(2) == 0, Reply: r.IntN(2) == 0,
+		Spans: randArcs(r, 10)}
+	for range r.IntN(6) {
+		key := randBytes(r, 200)
+		if len(key) == 0 {
+			key = []byte{'k'}
+		}
+		m.Entries = append(m.Entries, AEEntry{Key: key, Set: randSet(r)})
+	}
+	return m
 }

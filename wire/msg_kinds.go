@@ -25,6 +25,9 @@ const (
 
 	KindGossipPush  Kind = 32
 	KindGossipReply Kind = 33
+
+	KindAETree    Kind = 64
+	KindAEEntries Kind = 65
 )
 
 // decodable is a message type Decode can build: it parses its own payload.
@@ -63,4 +66,6 @@ func init() {
 	register(KindReadResponse, "read_response", func() decodable { return new(ReadResponse) })
 	register(KindGossipPush, "gossip_push", func() decodable { return new(GossipPush) })
 	register(KindGossipReply, "gossip_reply", func() decodable { return new(GossipReply) })
+	register(KindAETree, "ae_tree", func() decodable { return new(AETree) })
+	register(KindAEEntries, "ae_entries", func() decodable { return new(AEEntries) })
 }

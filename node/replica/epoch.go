@@ -37,7 +37,14 @@ var ErrEpochExhausted = errors.New("replica: epoch counter exhausted")
 // epoch+1 durably and returns it. The first start of a fresh node gets
 // epoch 1. A damaged epoch file is an error: the node must not guess its
 // epoch, or it could reuse version counters.
-func NextEpoch(fs disk.FS, dir string) (uint32, error) {
+func NextEpoch(fs disk.FS, dir string) (uint32, error) { return NextEpochAfter(fs, dir, 0) }
+
+// NextEpochAfter is NextEpoch with a floor: the epoch returned is above
+// both the stored one and floor. A node whose disk was replaced by an
+// empty one (a wipe) has lost its epoch file; whoever knows the last epoch
+// it used (the operator, or the harness) passes it as the floor so that
+// the node never mints versions under an actor it used before.
+func NextEpochAfter(fs disk.FS, dir string, floor uint32) (uint32, error) {
 	if err := EnsureDir(fs, dir); err != nil {
 		return 0, err
 	}
@@ -45,6 +52,7 @@ func NextEpoch(fs disk.FS, dir string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
+	cur = max(cur, floor)
 	if cur == math.MaxUint32 {
 		return 0, ErrEpochExhausted
 	}

@@ -68,6 +68,20 @@ type slot struct {
 	marks []Mark
 	// hints sums the hint counters of earlier incarnations.
 	hints HintTotals
+	// ae sums the anti-entropy counters of earlier incarnations.
+	ae node.AntiEntropyStats
+	// epoch is the last epoch the node used.
+	epoch uint32
+}
+
+// lastEpoch is the last epoch the node at a used: the floor for its next,
+// which matters only when its disk was wiped (the harness plays the
+// operator who knows it).
+func (c *Cluster) lastEpoch(a wire.Addr) uint32 {
+	if s := c.slotAt(a); s != nil {
+		return s.epoch
+	}
+	return 0
 }
 
 // New builds the world and starts every node: the members' endpoints are
@@ -115,7 +129,7 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	ncfg := cfg.Node
 	ncfg.Members = members
-	factory, err := node.NewFactoryFrom(ncfg, c.currentRing)
+	factory, err := node.NewFactoryWith(ncfg, node.FactoryOptions{CurrentRing: c.currentRing, LastEpoch: c.lastEpoch})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: node config: %w", err)
 	}
@@ -228,6 +242,8 @@ func (c *Cluster) startNode(s *slot, self wire.Addr, env node.Env) (node.Process
 		s.past.add(st)
 		s.marks = c.appendMarks(s.marks, s.cur, s.incs)
 		s.hints.add(st, false)
+		s.ae.Add(st.AntiEntropy)
+		s.epoch = max(s.epoch, s.cur.Epoch())
 		s.cur = nil
 	}
 	if c.cfg.WireCheck {

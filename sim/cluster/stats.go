@@ -79,6 +79,9 @@ type NodeStats struct {
 	// Hints are this node's hinted handoff counters over all its
 	// incarnations (zero with hinted handoff disabled).
 	Hints HintTotals
+	// AntiEntropy are this node's anti-entropy counters over all its
+	// incarnations (zero with anti-entropy disabled).
+	AntiEntropy node.AntiEntropyStats
 }
 
 // Mark is one membership mark a node made: at virtual time At (the
@@ -151,11 +154,13 @@ func (c *Cluster) Stats() []NodeStats {
 	for i, s := range c.nodes {
 		ns := NodeStats{Name: s.member.Name, Addr: s.addr, ID: s.id, DC: s.member.DC, Up: s.ep.Up(), Incarnations: s.incs, Total: s.past, MaxQueued: s.ep.MaxQueuedEvents()}
 		ns.Hints = s.hints
+		ns.AntiEntropy = s.ae
 		ns.Transitions = s.marks
 		if s.ep.Up() && s.cur != nil {
 			ns.Current = s.cur.Stats()
 			ns.Total.add(ns.Current)
 			ns.Hints.add(ns.Current, true)
+			ns.AntiEntropy.Add(ns.Current.AntiEntropy)
 			ns.Transitions = c.appendMarks(slices.Clone(s.marks), s.cur, s.incs)
 		}
 		if m := s.ep.Mem(); m != nil {
