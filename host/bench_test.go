@@ -10,23 +10,28 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"dynasim/node"
 )
 
 // BenchmarkLoopbackSetGet runs go-redis SETs and GETs (half each, 100-byte
 // values over 1000 keys) from parallel clients against the 3-node loopback
 // cluster, N=3 W=2 R=2, every write synced before it is acknowledged:
-// at the end of each event that wrote (sync=0), or once per group-commit
-// window of 1 ms.
+// once per batch of events the host loop found waiting (sync=0s), once per
+// group-commit window of 1 ms, or — batch=1, the loop handing the node one
+// event at a time — at the end of each event that wrote.
 //
 //	go test ./host -run '^$' -bench LoopbackSetGet -cpu 16
 func BenchmarkLoopbackSetGet(b *testing.B) {
 	for _, d := range []time.Duration{0, time.Millisecond} {
-		b.Run(fmt.Sprint("sync=", d), func(b *testing.B) { benchSetGet(b, d) })
+		b.Run(fmt.Sprint("sync=", d), func(b *testing.B) { benchSetGet(b, d, 0) })
 	}
+	b.Run("sync=0s,batch=1", func(b *testing.B) { benchSetGet(b, 0, 1) })
 }
 
-func benchSetGet(b *testing.B, syncDelay time.Duration) {
-	c := startClusterB(b, syncDelay)
+func benchSetGet(b *testing.B, syncDelay time.Duration, maxBatch int) {
+	c := startHostsWith(b, 3, func(h *Config) { h.MaxBatchEvents = maxBatch },
+		func(c *node.Config) { c.Storage.SyncDelay = syncDelay })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	clients := make([]*redis.Client, len(c.hosts))

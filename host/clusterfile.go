@@ -38,6 +38,7 @@ import (
 //	  key_file: ""            # PEM private key
 //	  ca_file: ""             # PEM CA certificates signing the members' certificates
 //	debug_commands: false     # DEBUG PARTITION/HEAL/DELAY on the client port (fault injection)
+//	max_batch_events: 256     # events handed to the node at once, sharing one fsync (1..65536; 0: default)
 //	members:
 //	  - id: 1
 //	    peer: 127.0.0.1:7101  # node-to-node listener
@@ -59,8 +60,11 @@ type ClusterFile struct {
 	TLS     ClusterTLS  `yaml:"tls"`
 	// DebugCommands turns on the client port's fault-injection commands
 	// (Config.DebugCommands). Default off.
-	DebugCommands bool            `yaml:"debug_commands"`
-	Members       []ClusterMember `yaml:"members"`
+	DebugCommands bool `yaml:"debug_commands"`
+	// MaxBatchEvents bounds the events the loop hands the node at once
+	// (Config.MaxBatchEvents). 0: the default.
+	MaxBatchEvents int             `yaml:"max_batch_events"`
+	Members        []ClusterMember `yaml:"members"`
 
 	dir string // the file's directory, for relative certificate paths
 }
@@ -174,10 +178,14 @@ func (cf *ClusterFile) HostConfig(id int32) (Config, error) {
 			Peer: t.PeerTLS, Client: t.ClientTLS, ClientAuth: t.ClientAuth,
 			CertFile: file(me.CertFile, t.CertFile), KeyFile: file(me.KeyFile, t.KeyFile), CAFile: file(me.CAFile, t.CAFile),
 		},
-		DebugCommands: cf.DebugCommands,
+		DebugCommands:  cf.DebugCommands,
+		MaxBatchEvents: cf.MaxBatchEvents,
 	}
 	if err := cfg.TLS.Validate(); err != nil {
 		return Config{}, fmt.Errorf("cluster file: member %d: %w", me.ID, err)
+	}
+	if cfg.MaxBatchEvents < 0 || cfg.MaxBatchEvents > MaxMaxBatchEvents {
+		return Config{}, fmt.Errorf("cluster file: max_batch_events %d outside [1, %d] (0 takes the default %d)", cfg.MaxBatchEvents, MaxMaxBatchEvents, DefaultMaxBatchEvents)
 	}
 	return cfg, nil
 }

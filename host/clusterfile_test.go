@@ -46,6 +46,9 @@ func TestClusterFileRefusesMistakes(t *testing.T) {
 	require.ErrorContains(t, load("members: [{id: 1, peer: a:1}]\n"), "needs both")
 	require.ErrorContains(t, load("node: {version_mode: nope}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "version_mode")
 	require.ErrorContains(t, load("node: {sync_delay: soon}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "sync_delay")
+	require.ErrorContains(t, load("max_batch_events: -1\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "max_batch_events -1 outside [1, 65536]")
+	require.ErrorContains(t, load("max_batch_events: 70000\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "max_batch_events 70000")
+	require.NoError(t, load("max_batch_events: 1\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"))
 }
 
 func TestClusterFileTLSAndDebugKnobs(t *testing.T) {

@@ -1,11 +1,15 @@
 // Package host runs a dynasim node for real: the same node.Node the
 // simulator drives, on the OS clock, the OS filesystem and TCP.
 //
-// One Host is one node. Its event loop is one goroutine that calls the
-// node's Handle for one event at a time — a peer message, a timer firing,
-// or a client request — so the node is single-threaded here as it is in
-// simulation. Nothing under node/ knows the difference: the Host is the
-// node's node.Env.
+// One Host is one node. Its event loop is one goroutine that feeds the
+// node its events — peer messages, timers firing, client requests — so the
+// node is single-threaded here as it is in simulation. The loop hands over
+// every event that queued while the node was busy as one batch
+// (node.HandleBatch, up to Config.MaxBatchEvents): the node then syncs
+// once for the whole batch before any of its acknowledgements leave, which
+// is group commit without a timer — an idle node still syncs each write at
+// once, a loaded one pays one fsync for many. Nothing under node/ knows the
+// difference: the Host is the node's node.Env.
 //
 //   - Now is time.Now; SetTimer is time.AfterFunc feeding the loop; Rand is
 //     a PCG stream seeded from Config.Seed, or from crypto/rand when it is

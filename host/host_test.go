@@ -35,12 +35,6 @@ func startCluster(t *testing.T, n int) *testCluster {
 	return c
 }
 
-// startClusterB is startCluster for a benchmark: 3 nodes, each node's
-// group-commit window syncDelay.
-func startClusterB(b *testing.B, syncDelay time.Duration) *testCluster {
-	return startHosts(b, 3, func(c *node.Config) { c.Storage.SyncDelay = syncDelay })
-}
-
 func startHosts(t testing.TB, n int, tweak ...func(*node.Config)) *testCluster {
 	t.Helper()
 	return startHostsWith(t, n, nil, tweak...)

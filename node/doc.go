@@ -39,7 +39,11 @@
 // if the event wrote anything, the store is synced before any
 // acknowledgement or data-bearing answer leaves (durable.go). The
 // group-commit window (Storage.SyncDelay) trades acknowledgement latency
-// for fewer syncs. Request timeouts come from a tick the coordinator asks
+// for fewer syncs. HandleBatch processes several events and settles once
+// after them: a real host hands over every event that queued while it was
+// busy, so under load one fsync covers many writes without a timer's wait
+// (an addition to DESIGN.md's Process contract; the simulation keeps calling
+// Handle). Request timeouts come from a tick the coordinator asks
 // for while requests are in flight (coord/expiry.go).
 //
 // An I/O failure stops the engine (it refuses writes, and since nothing can

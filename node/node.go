@@ -230,6 +230,27 @@ const (
 // Handle implements Process: it processes one event, then makes durable
 // what the event wrote and releases the outputs that waited for it.
 func (n *Node) Handle(ev Event) {
+	n.step(ev)
+	n.settle(false)
+}
+
+// HandleBatch processes evs in order as Handle would, but settles once,
+// after the last: one sync covers every write of the batch before any of
+// their acknowledgements leave (group commit by arrival, with no timer). A
+// host that finds several events waiting — a real event loop under load —
+// hands them over together and pays one fsync for all of them; outputs that
+// wait for durability are held until the end of the batch, exactly as
+// inside a Storage.SyncDelay window. The simulation calls Handle, one event
+// at a time, so its runs do not depend on how events would have batched.
+func (n *Node) HandleBatch(evs []Event) {
+	for _, ev := range evs {
+		n.step(ev)
+	}
+	n.settle(false)
+}
+
+// step dispatches one event without settling.
+func (n *Node) step(ev Event) {
 	n.stats.Events++
 	switch ev.Kind {
 	case MessageEvent:
@@ -237,7 +258,6 @@ func (n *Node) Handle(ev Event) {
 	case TimerEvent:
 		n.handleTimer(ev.Timer)
 	}
-	n.settle(false)
 }
 
 func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
