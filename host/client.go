@@ -1,6 +1,7 @@
 package host
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"reflect"
@@ -442,6 +443,14 @@ func (h *Host) info() string {
 	fmt.Fprintf(&b, "# Config\r\nversion_mode:%s\r\nn:%d\r\nr:%s\r\nw:%s\r\nread_repair:%s\r\ntwo_phase_writes:%v\r\nmembers:%d\r\ndebug_commands:%v\r\n",
 		nc.Versions.Mode, nc.Ring.Placement.Replicas(), nc.Coordinator.R, nc.Coordinator.W, nc.Coordinator.ReadRepair,
 		nc.Coordinator.TwoPhaseWrites, len(nc.Members), h.cfg.DebugCommands)
+	fmt.Fprintf(&b, "quorum:%s\r\nmembership:%v\r\nhinted_handoff:%v\r\nanti_entropy:%v\r\n",
+		nc.Coordinator.Quorum, nc.Membership.Enabled, nc.HintedHandoff.Enabled, nc.AntiEntropy.Enabled)
+	// Each member as this node sees it: gossip's status (with membership
+	// on) and whether the coordinator routes to it.
+	b.WriteString("# Membership\r\n")
+	for _, m := range h.Members() {
+		fmt.Fprintf(&b, "member_%d:addr=%d,gossip=%s,up=%v\r\n", m.ID, m.Addr, cmp.Or(m.Gossip, "off"), m.Up)
+	}
 	fmt.Fprintf(&b, "# Clients\r\nclient_input_overruns:%d\r\n", h.clientOverruns.Load())
 	b.WriteString("# Node\r\n")
 	writeStats(&b, "", reflect.ValueOf(st))

@@ -37,6 +37,10 @@ import (
 //	  cert_file: ""           # PEM certificate chain (a member's own overrides it)
 //	  key_file: ""            # PEM private key
 //	  ca_file: ""             # PEM CA certificates signing the members' certificates
+//	scenario: ""              # or: a scenario file whose node and membership sections
+//	                          # configure every node instead of the node section above
+//	                          # (gossip, sloppy quorum, hinted handoff, anti-entropy,
+//	                          # storage); resolved at its own seed; relative to this file
 //	debug_commands: false     # DEBUG PARTITION/HEAL/DELAY on the client port (fault injection)
 //	max_batch_events: 256     # events handed to the node at once, sharing one fsync (1..65536; 0: default)
 //	members:
@@ -49,6 +53,7 @@ import (
 //	    ca_file: ""           # optional: overrides tls.ca_file
 //	    dc: ""                # optional
 //	    rack: ""
+//	    weight: 0             # optional: virtual nodes relative to the others (0 means 1)
 //
 // Member i of the list has wire address i; its id places its tokens on the
 // ring. Relative file paths (data_dir, certificates) are relative to the
@@ -58,6 +63,15 @@ type ClusterFile struct {
 	Seed    uint64      `yaml:"seed"`
 	Node    ClusterNode `yaml:"node"`
 	TLS     ClusterTLS  `yaml:"tls"`
+	// Scenario names a scenario file (relative paths: to the cluster
+	// file's directory) whose node and membership sections configure the
+	// nodes instead of Node, mapped exactly as dynasim run maps them for
+	// the simulation: every knob of the simulated node — gossip, sloppy
+	// quorum, hinted handoff, anti-entropy, storage — runs for real too.
+	// The package reads only the path (ScenarioPath); the dynasim node
+	// command resolves the scenario and passes its node configuration to
+	// HostConfigFor.
+	Scenario string `yaml:"scenario"`
 	// DebugCommands turns on the client port's fault-injection commands
 	// (Config.DebugCommands). Default off.
 	DebugCommands bool `yaml:"debug_commands"`
@@ -106,6 +120,9 @@ type ClusterMember struct {
 	CAFile   string `yaml:"ca_file"`
 	DC       string `yaml:"dc"`
 	Rack     string `yaml:"rack"`
+	// Weight scales the member's virtual nodes (ring.Member.Weight); 0
+	// means 1.
+	Weight float64 `yaml:"weight"`
 }
 
 // LoadClusterFile reads and parses a cluster file.
@@ -122,13 +139,39 @@ func LoadClusterFile(path string) (*ClusterFile, error) {
 	if cf.DataDir != "" && !filepath.IsAbs(cf.DataDir) {
 		cf.DataDir = filepath.Join(filepath.Dir(path), cf.DataDir)
 	}
+	if cf.Scenario != "" && !filepath.IsAbs(cf.Scenario) {
+		cf.Scenario = filepath.Join(filepath.Dir(path), cf.Scenario)
+	}
 	return &cf, nil
 }
 
-// HostConfig builds the Config of the member with the given id.
+// ScenarioPath is the scenario file that configures the nodes (absolute
+// once loaded from a file), or "" when the node section does.
+func (cf *ClusterFile) ScenarioPath() string { return cf.Scenario }
+
+// HostConfig builds the Config of the member with the given id from the
+// node section. A cluster file that names a scenario needs HostConfigFor.
 func (cf *ClusterFile) HostConfig(id int32) (Config, error) {
+	if cf.Scenario != "" {
+		return Config{}, fmt.Errorf("cluster file: the nodes are configured by scenario %s: resolve it and use HostConfigFor", cf.Scenario)
+	}
+	return cf.HostConfigFor(id, nil)
+}
+
+// HostConfigFor builds the Config of the member with the given id. With
+// fromScenario nil the node section configures the node; otherwise
+// fromScenario does (the node configuration of ScenarioPath's scenario),
+// its members replaced by the cluster file's, and the node section must be
+// empty.
+func (cf *ClusterFile) HostConfigFor(id int32, fromScenario *node.Config) (Config, error) {
 	if len(cf.Members) == 0 {
 		return Config{}, fmt.Errorf("cluster file: no members")
+	}
+	if fromScenario != nil && cf.Node != (ClusterNode{}) {
+		return Config{}, fmt.Errorf("cluster file: a node section and a scenario (%s) both configure the nodes: keep one", cf.Scenario)
+	}
+	if fromScenario == nil && cf.Scenario != "" {
+		return Config{}, fmt.Errorf("cluster file: the nodes are configured by scenario %s, but no configuration from it was given", cf.Scenario)
 	}
 	self := -1
 	var members []ring.Member
@@ -145,15 +188,23 @@ func (cf *ClusterFile) HostConfig(id int32) (Config, error) {
 		if m.ID == id {
 			self = i
 		}
-		members = append(members, ring.Member{ID: wire.Addr(m.ID), Addr: wire.Addr(i), DC: m.DC, Rack: m.Rack})
+		if m.Weight < 0 {
+			return Config{}, fmt.Errorf("cluster file: member %d: weight %v is negative", m.ID, m.Weight)
+		}
+		members = append(members, ring.Member{ID: wire.Addr(m.ID), Addr: wire.Addr(i), DC: m.DC, Rack: m.Rack, Weight: m.Weight})
 		peers = append(peers, Peer{Addr: wire.Addr(i), TCP: m.Peer})
 	}
 	if self < 0 {
 		return Config{}, fmt.Errorf("cluster file: no member with id %d", id)
 	}
-	nc, err := cf.Node.config()
-	if err != nil {
-		return Config{}, err
+	var nc node.Config
+	if fromScenario != nil {
+		nc = *fromScenario
+	} else {
+		var err error
+		if nc, err = cf.Node.config(); err != nil {
+			return Config{}, err
+		}
 	}
 	nc.Members = members
 	dir := cf.DataDir

@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dynasim/node"
+	"dynasim/node/coord"
+	"dynasim/node/ring"
 	"dynasim/node/versions"
 	"dynasim/wire"
 )
@@ -75,4 +78,49 @@ members:
 	require.NoError(t, err)
 	_, err = cf.HostConfig(1)
 	require.ErrorContains(t, err, "cert_file and key_file")
+}
+
+// A cluster file may name a scenario instead of a node section: the path
+// is taken relative to the file, HostConfig refuses to guess its
+// configuration, HostConfigFor takes it (members from the file, with
+// their placement and weight), and a file with both is refused.
+func TestClusterFileNamesAScenario(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(`scenario: s/x.yaml
+members:
+  - {id: 1, peer: "a:1", client: "a:2", dc: east, rack: r1, weight: 2}
+  - {id: 2, peer: "a:3", client: "a:4", dc: west}
+`), 0o644))
+	cf, err := LoadClusterFile(p)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "s", "x.yaml"), cf.ScenarioPath())
+	_, err = cf.HostConfig(1)
+	require.ErrorContains(t, err, "configured by scenario")
+	_, err = cf.HostConfigFor(1, nil)
+	require.ErrorContains(t, err, "no configuration from it was given")
+
+	fromScenario := node.Config{Coordinator: coord.Config{Quorum: coord.QuorumSloppy}, HintedHandoff: node.HintedHandoffConfig{Enabled: true}}
+	cfg, err := cf.HostConfigFor(2, &fromScenario)
+	require.NoError(t, err)
+	require.Equal(t, coord.QuorumSloppy, cfg.Node.Coordinator.Quorum)
+	require.True(t, cfg.Node.HintedHandoff.Enabled)
+	require.Equal(t, []ring.Member{
+		{ID: 1, Addr: 0, DC: "east", Rack: "r1", Weight: 2},
+		{ID: 2, Addr: 1, DC: "west"},
+	}, cfg.Node.Members)
+	require.Equal(t, wire.Addr(1), cfg.Self)
+	require.Empty(t, fromScenario.Members, "the caller's configuration is not modified")
+
+	require.NoError(t, os.WriteFile(p, []byte("scenario: x.yaml\nnode: {n: 3}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), 0o644))
+	cf, err = LoadClusterFile(p)
+	require.NoError(t, err)
+	_, err = cf.HostConfigFor(1, &fromScenario)
+	require.ErrorContains(t, err, "a node section and a scenario")
+
+	require.NoError(t, os.WriteFile(p, []byte("members: [{id: 1, peer: a:1, client: a:2, weight: -1}]\n"), 0o644))
+	cf, err = LoadClusterFile(p)
+	require.NoError(t, err)
+	_, err = cf.HostConfig(1)
+	require.ErrorContains(t, err, "weight -1 is negative")
 }

@@ -130,7 +130,18 @@ type item struct {
 	ev    node.Event
 	req   wire.Message // a *wire.ClientGet, *wire.ClientPut or *wire.ClientDelete
 	reply chan *wire.ClientReply
-	stats chan node.Stats // a request for the node's statistics
+	stats chan node.Stats   // a request for the node's statistics
+	view  chan []MemberView // a request for the node's view of the members
+}
+
+// MemberView is what this node believes of one member: its gossip status
+// (alive, suspect, down, left; "" with membership off) and whether its
+// coordinator routes to it as up.
+type MemberView struct {
+	ID     wire.Addr // the member's id (its tokens)
+	Addr   wire.Addr // its wire address
+	Gossip string
+	Up     bool
 }
 
 // Start opens the node's disk, starts the node and its listeners, and
@@ -303,6 +314,34 @@ func (h *Host) Stats() node.Stats {
 	return h.final
 }
 
+// Members is the node's view of every member of its ring version, in
+// member order (nil once the host is closed).
+func (h *Host) Members() []MemberView {
+	ch := make(chan []MemberView, 1)
+	if h.post(item{view: ch}) {
+		select {
+		case v := <-ch:
+			return v
+		case <-h.done:
+		}
+	}
+	return nil
+}
+
+// memberViews reads the view on the loop.
+func (h *Host) memberViews() []MemberView {
+	ms := h.node.Membership().Members()
+	out := make([]MemberView, 0, len(ms))
+	for _, m := range ms {
+		v := MemberView{ID: m.ID, Addr: m.Addr, Up: m.Addr == h.cfg.Self || h.node.BelievesUp(m.Addr)}
+		if st, ok := h.node.GossipStatus(m.Addr); ok {
+			v.Gossip = st.String()
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 // TransportStats are the peer transport's counters.
 func (h *Host) TransportStats() TransportStats { return h.tr.stats.snapshot() }
 
@@ -370,7 +409,7 @@ func (h *Host) loop() {
 			for len(batch) < h.cfg.MaxBatchEvents {
 				select {
 				case it := <-h.events:
-					if it.stats != nil {
+					if it.stats != nil || it.view != nil {
 						// Answer in order: after what arrived before.
 						h.handle(batch)
 						batch = h.take(batch[:0], it)
@@ -392,6 +431,10 @@ func (h *Host) loop() {
 func (h *Host) take(batch []node.Event, it item) []node.Event {
 	if it.stats != nil {
 		it.stats <- h.node.Stats()
+		return batch
+	}
+	if it.view != nil {
+		it.view <- h.memberViews()
 		return batch
 	}
 	if it.reply == nil {

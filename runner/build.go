@@ -332,3 +332,10 @@ func storageConfig(s scenarios.Storage) (node.StorageConfig, error) {
 	}
 	return sc, nil
 }
+
+// NodeConfig is the node configuration dynasim run gives every simulated
+// node of the resolved scenario r: what a real cluster whose cluster file
+// names the scenario (host.ClusterFile.Scenario) runs with, so that a real
+// node and a simulated one of the same scenario are configured alike.
+// Members are the scenario's; a real cluster replaces them with its own.
+func NodeConfig(r *scenarios.Resolved) (node.Config, error) { return nodeConfig(r) }

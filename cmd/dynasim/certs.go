@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"dynasim/host"
+	"dynasim/node"
 )
 
 // writeClusterCerts makes a throwaway CA for a local cluster and a
@@ -115,7 +116,13 @@ func clusterClientTLS(dir string) (*tls.Config, error) {
 	if !cf.TLS.ClientTLS || len(cf.Members) == 0 {
 		return nil, nil
 	}
-	cfg, err := cf.HostConfig(cf.Members[0].ID)
+	// Only the TLS files matter here: a scenario-configured cluster's node
+	// configuration is not needed (nor resolved).
+	var fromScenario *node.Config
+	if cf.ScenarioPath() != "" {
+		fromScenario = &node.Config{}
+	}
+	cfg, err := cf.HostConfigFor(cf.Members[0].ID, fromScenario)
 	if err != nil {
 		return nil, err
 	}

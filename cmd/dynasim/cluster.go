@@ -55,12 +55,15 @@ node process per member in the background (log DIR/node-i.log, PID
 DIR/node-i.pid), waits until each answers PING, and prints the client and
 metrics addresses. --debug-commands turns on the nodes' DEBUG
 PARTITION/DROP/DELAY/HEAL commands, which dynasim run --target uses to
-inject network faults; --scenario FILE takes the node section and node
-count from a scenario, so that the cluster is the one the scenario
-describes.`,
+inject network faults; --scenario FILE makes the cluster the one the
+scenario describes: the cluster file names the scenario, whose node and
+membership sections configure every node as dynasim run configures the
+simulated ones (gossip, sloppy quorum, hinted handoff and anti-entropy
+included), and the scenario's node count, datacenters and racks are used.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			node := host.ClusterNode{VersionMode: mode}
+			var placed []host.ClusterMember // each member's dc, rack and weight, from the scenario
 			if scenarioFile != "" {
 				if cmd.Flags().Changed("version-mode") {
 					return withCode(exitInvalid, fmt.Errorf("--version-mode and --scenario: the scenario's node section sets the version mode"))
@@ -73,6 +76,9 @@ describes.`,
 				if err != nil {
 					return withCode(exitInvalid, err)
 				}
+				// The node processes configure themselves from the scenario
+				// (the cluster file names it); node here is only for the
+				// checks below and the printed summary.
 				nd := res.Node
 				node = host.ClusterNode{
 					N: nd.N, R: nd.R, W: nd.W, VersionMode: string(nd.VersionMode), ReadRepair: string(nd.ReadRepair),
@@ -80,6 +86,15 @@ describes.`,
 				}
 				if !cmd.Flags().Changed("nodes") {
 					n = len(res.Cluster.Nodes)
+				}
+				if len(nd.ReplicasPerDatacenter) > 0 && n != len(res.Cluster.Nodes) {
+					return withCode(exitInvalid, fmt.Errorf("-n %d: the scenario places replicas per datacenter over its %d nodes; start exactly those", n, len(res.Cluster.Nodes)))
+				}
+				if scenarioFile, err = filepath.Abs(scenarioFile); err != nil {
+					return withCode(exitError, err)
+				}
+				for i, m := range res.Cluster.Nodes {
+					placed = append(placed, host.ClusterMember{ID: int32(i + 1), DC: m.Datacenter, Rack: m.Rack, Weight: m.Weight})
 				}
 			} else {
 				node.N = min(3, n)
@@ -113,7 +128,7 @@ describes.`,
 					return withCode(exitError, fmt.Errorf("--tls: %w", err))
 				}
 			}
-			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, node, debug, useTLS)), 0o644); err != nil {
+			if err := os.WriteFile(file, []byte(clusterYAML(n, basePort, node, scenarioFile, placed, debug, useTLS)), 0o644); err != nil {
 				return withCode(exitError, err)
 			}
 			tc, err := clusterClientTLS(dir)
@@ -141,7 +156,7 @@ describes.`,
 	}
 	up.Flags().IntVarP(&n, "nodes", "n", 3, "how many nodes")
 	up.Flags().IntVar(&basePort, "base-port", 6380, "node i listens for clients on BASE+i, for peers on BASE+10000+i and serves metrics on BASE+20000+i")
-	up.Flags().StringVar(&scenarioFile, "scenario", "", "take the node section (n, r, w, version_mode, read_repair, two_phase_writes, request_timeout) and, unless -n is given, the node count from this scenario, for dynasim run --target")
+	up.Flags().StringVar(&scenarioFile, "scenario", "", "configure the nodes from this scenario's node and membership sections (every knob: quorums, versions, gossip, sloppy quorum, hinted handoff, anti-entropy, storage) and, unless -n is given, take its node count and placement; for dynasim run --target")
 	up.Flags().BoolVar(&useTLS, "tls", false, "mutual TLS between the nodes and TLS on the client ports, with a throwaway CA and per-member certificates written to DIR/certs (redis-cli --tls --cacert DIR/certs/ca.pem)")
 	up.Flags().BoolVar(&debug, "debug-commands", false, "turn on the nodes' DEBUG fault-injection commands (for dynasim run --target)")
 	up.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for every node to answer")
@@ -220,29 +235,47 @@ describes.`,
 	return cmd
 }
 
-func clusterYAML(n, base int, node host.ClusterNode, debug, useTLS bool) string {
+func clusterYAML(n, base int, node host.ClusterNode, scenario string, placed []host.ClusterMember, debug, useTLS bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\nnode:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\n",
-		base, debug, node.N, node.R, node.W, node.VersionMode)
-	if node.ReadRepair != "" {
-		fmt.Fprintf(&b, "  read_repair: %s\n", node.ReadRepair)
-	}
-	if node.TwoPhaseWrites {
-		b.WriteString("  two_phase_writes: true\n")
-	}
-	if node.RequestTimeout != "" {
-		fmt.Fprintf(&b, "  request_timeout: %s\n", node.RequestTimeout)
+	fmt.Fprintf(&b, "# written by dynasim cluster up; base_port %d\ndata_dir: data\ndebug_commands: %v\n", base, debug)
+	if scenario != "" {
+		// Every node knob, gossip and failure handling included, from the
+		// scenario, mapped as dynasim run maps it.
+		fmt.Fprintf(&b, "scenario: %q\n", scenario)
+	} else {
+		fmt.Fprintf(&b, "node:\n  n: %d\n  r: %d\n  w: %d\n  version_mode: %s\n", node.N, node.R, node.W, node.VersionMode)
+		if node.ReadRepair != "" {
+			fmt.Fprintf(&b, "  read_repair: %s\n", node.ReadRepair)
+		}
+		if node.TwoPhaseWrites {
+			b.WriteString("  two_phase_writes: true\n")
+		}
+		if node.RequestTimeout != "" {
+			fmt.Fprintf(&b, "  request_timeout: %s\n", node.RequestTimeout)
+		}
 	}
 	if useTLS {
 		b.WriteString("tls: {peer_tls: true, client_tls: true, ca_file: certs/ca.pem}\n")
 	}
 	b.WriteString("members:\n")
 	for i := 1; i <= n; i++ {
-		certs := ""
+		extra := ""
 		if useTLS {
-			certs = fmt.Sprintf(", cert_file: certs/node-%d.pem, key_file: certs/node-%d-key.pem", i, i)
+			extra = fmt.Sprintf(", cert_file: certs/node-%d.pem, key_file: certs/node-%d-key.pem", i, i)
 		}
-		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"%s}\n", i, base+10000+i, base+i, base+20000+i, certs)
+		if i <= len(placed) {
+			m := placed[i-1]
+			if m.DC != "" {
+				extra += fmt.Sprintf(", dc: %q", m.DC)
+			}
+			if m.Rack != "" {
+				extra += fmt.Sprintf(", rack: %q", m.Rack)
+			}
+			if m.Weight != 0 {
+				extra += fmt.Sprintf(", weight: %v", m.Weight)
+			}
+		}
+		fmt.Fprintf(&b, "  - {id: %d, peer: \"127.0.0.1:%d\", client: \"127.0.0.1:%d\", metrics_addr: \"127.0.0.1:%d\"%s}\n", i, base+10000+i, base+i, base+20000+i, extra)
 	}
 	return b.String()
 }

@@ -43,6 +43,28 @@ func freeBase(t *testing.T, n int) int {
 	return 0
 }
 
+// useNodeHelper makes the node processes that cluster up starts run this
+// test binary as dynasim node (TestMain), for the rest of the test.
+func useNodeHelper(t *testing.T) {
+	old := nodeProcess
+	nodeProcess = func(args []string) (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), nodeHelperEnv+"="+strings.Join(append([]string{"node", "--log-level", "warn"}, args...), "\x1f"))
+		return cmd, nil
+	}
+	t.Cleanup(func() { nodeProcess = old })
+}
+
+// killPIDs kills every node process whose PID file is in dir.
+func killPIDs(dir string) {
+	pids, _ := readPIDs(dir)
+	for _, pid := range pids {
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill()
+		}
+	}
+}
+
 // TestClusterUpStatusDown starts a local 3-process cluster with `dynasim
 // cluster up`, checks `status`, stops it with `down`; the children run the
 // test binary as `dynasim node` (TestMain), and any left are killed by PID.
@@ -50,22 +72,9 @@ func TestClusterUpStatusDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
-	old := nodeProcess
-	nodeProcess = func(args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), nodeHelperEnv+"="+strings.Join(append([]string{"node", "--log-level", "warn"}, args...), "\x1f"))
-		return cmd, nil
-	}
-	defer func() { nodeProcess = old }()
+	useNodeHelper(t)
 	dir := t.TempDir()
-	t.Cleanup(func() {
-		pids, _ := readPIDs(dir)
-		for _, pid := range pids {
-			if p, err := os.FindProcess(pid); err == nil {
-				_ = p.Kill()
-			}
-		}
-	})
+	t.Cleanup(func() { killPIDs(dir) })
 	base := freeBase(t, 3)
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -132,22 +141,9 @@ func TestClusterUpTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
-	old := nodeProcess
-	nodeProcess = func(args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), nodeHelperEnv+"="+strings.Join(append([]string{"node", "--log-level", "warn"}, args...), "\x1f"))
-		return cmd, nil
-	}
-	defer func() { nodeProcess = old }()
+	useNodeHelper(t)
 	dir := t.TempDir()
-	t.Cleanup(func() {
-		pids, _ := readPIDs(dir)
-		for _, pid := range pids {
-			if p, err := os.FindProcess(pid); err == nil {
-				_ = p.Kill()
-			}
-		}
-	})
+	t.Cleanup(func() { killPIDs(dir) })
 	base := freeBase(t, 3)
 	var out, errb bytes.Buffer
 	code := execute([]string{"cluster", "up", "-n", "3", "--tls", "--dir", dir, "--base-port", fmt.Sprint(base), "--timeout", "20s"}, &out, &errb)

@@ -11,6 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"dynasim/host"
+	"dynasim/node"
+	"dynasim/runner"
+	"dynasim/scenarios"
 )
 
 func newNodeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -27,7 +30,10 @@ func newNodeCmd(stdout, stderr io.Writer) *cobra.Command {
 filesystem and TCP, until SIGTERM or SIGINT, then shuts down gracefully
 (stops accepting, answers the requests in flight, syncs and closes its
 storage). The cluster file names every member's id, peer address and client
-address, the data directory and the node section (see host.ClusterFile):
+address, the data directory and the node section (see host.ClusterFile), or
+instead of the node section a scenario file (scenario: FILE) whose node and
+membership sections configure the nodes as dynasim run configures simulated
+ones — gossip, sloppy quorum, hinted handoff, anti-entropy, storage:
 
   data_dir: data
   node: {n: 3, r: 2, w: 2, version_mode: dvv}
@@ -50,7 +56,15 @@ Prometheus metrics at http://ADDR/metrics; empty: off.`,
 			if err != nil {
 				return withCode(exitInvalid, err)
 			}
-			cfg, err := cf.HostConfig(id)
+			var fromScenario *node.Config
+			if path := cf.ScenarioPath(); path != "" {
+				nc, err := scenarioNodeConfig(path)
+				if err != nil {
+					return withCode(exitInvalid, err)
+				}
+				fromScenario = &nc
+			}
+			cfg, err := cf.HostConfigFor(id, fromScenario)
 			if err != nil {
 				return withCode(exitInvalid, err)
 			}
@@ -86,4 +100,23 @@ Prometheus metrics at http://ADDR/metrics; empty: off.`,
 	_ = cmd.MarkFlagRequired("cluster")
 	_ = cmd.MarkFlagRequired("id")
 	return cmd
+}
+
+// scenarioNodeConfig is the node configuration of the scenario at path,
+// resolved at its own seed (so that every node of the cluster resolves the
+// same ranges and choices to the same values, and builds the same ring).
+func scenarioNodeConfig(path string) (node.Config, error) {
+	sc, err := scenarios.Load(path)
+	if err != nil {
+		return node.Config{}, err
+	}
+	res, err := sc.Resolve(sc.DefaultSeed())
+	if err != nil {
+		return node.Config{}, err
+	}
+	nc, err := runner.NodeConfig(res)
+	if err != nil {
+		return node.Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return nc, nil
 }

@@ -16,7 +16,6 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -244,22 +243,9 @@ func TestRunTargetKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
-	old := nodeProcess
-	nodeProcess = func(args []string) (*exec.Cmd, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), nodeHelperEnv+"="+strings.Join(append([]string{"node", "--log-level", "warn"}, args...), "\x1f"))
-		return cmd, nil
-	}
-	defer func() { nodeProcess = old }()
+	useNodeHelper(t)
 	dir := t.TempDir()
-	t.Cleanup(func() {
-		pids, _ := readPIDs(dir)
-		for _, pid := range pids {
-			if p, err := os.FindProcess(pid); err == nil {
-				_ = p.Kill()
-			}
-		}
-	})
+	t.Cleanup(func() { killPIDs(dir) })
 	base := freeBase(t, 3)
 	file := writeScenario(t, "3s", "faults:\n  - {at: 1s, for: 1s, action: crash, nodes: [n3]}\n  - {at: 2500ms, for: 300ms, action: partition, sides: [[n1]]}")
 	var stdout, stderr bytes.Buffer
@@ -269,7 +255,7 @@ func TestRunTargetKill9(t *testing.T) {
 	require.Equal(t, 3, strings.Count(stdout.String(), "metrics http://"))
 	yml, err := os.ReadFile(filepath.Join(dir, "cluster.yaml"))
 	require.NoError(t, err)
-	require.Contains(t, string(yml), "  n: 3\n  r: 2\n  w: 2\n  version_mode: dvv\n  read_repair: async\n  request_timeout: 500ms\n")
+	require.Contains(t, string(yml), fmt.Sprintf("scenario: %q\n", file), "the nodes configure themselves from the scenario")
 	addrs := []string{}
 	for i := 1; i <= 3; i++ {
 		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", base+i))
