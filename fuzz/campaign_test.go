@@ -2,8 +2,12 @@ package fuzz
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"dynasim/runner"
+	"dynasim/scenarios"
 )
 
 // Results do not depend on --jobs, and shards cover the seed space exactly
@@ -46,4 +50,61 @@ func TestGenerateRoundTrip(t *testing.T) {
 			require.Equal(t, r, r2, "a seed generates one scenario")
 		}
 	}
+}
+
+// Anti-entropy is fuzzed: about half the seeds turn it on, with the
+// knobs drawn, and a generated run with it exchanges and repairs.
+func TestGeneratedRunsExerciseAntiEntropy(t *testing.T) {
+	for _, p := range []Profile{Safe, Eventual} {
+		on := 0
+		var first *scenarios.Resolved
+		for s := uint64(1); s <= 60; s++ {
+			r, _, err := Generate(DefaultBase(), p, s)
+			require.NoError(t, err)
+			if ae := r.Node.AntiEntropy; ae.Enabled {
+				on++
+				require.LessOrEqual(t, ae.Interval.D(), 1500*time.Millisecond, "seed %d", s)
+				if first == nil {
+					first = r
+				}
+			}
+		}
+		require.InDelta(t, 30, on, 12, "%s: seeds with anti-entropy", p)
+		sim, err := runner.Simulate(first, nil)
+		require.NoError(t, err)
+		ae := sim.Facts.AntiEntropy
+		require.NotNil(t, ae, "%s seed %d", p, first.Seed)
+		require.Positive(t, ae.Completed, "%s seed %d: exchanges completed", p, first.Seed)
+	}
+}
+
+// Eventual seeds with anti-entropy sometimes wipe one node, never while it
+// is crashed or paused, and never with W < 2; safe seeds never wipe. A
+// generated run with a wipe loses no acknowledged write (the other
+// replicas and anti-entropy bring its data back).
+func TestGeneratedWipes(t *testing.T) {
+	wipes := 0
+	var first *scenarios.Resolved
+	for s := uint64(1); s <= 120; s++ {
+		for _, p := range []Profile{Safe, Eventual} {
+			r, _, err := Generate(DefaultBase(), p, s)
+			require.NoError(t, err)
+			for _, f := range r.Faults {
+				if f.Action != scenarios.ActWipe {
+					continue
+				}
+				require.Equal(t, Eventual, p, "seed %d", s)
+				require.True(t, r.Node.AntiEntropy.Enabled)
+				require.GreaterOrEqual(t, r.Node.W, 2)
+				wipes++
+				if first == nil {
+					first = r
+				}
+			}
+		}
+	}
+	require.Positive(t, wipes)
+	o := Evaluate(first, false)
+	require.Empty(t, o.Class, "seed %d: %s", first.Seed, o.Detail)
+	require.Positive(t, o.Ops)
 }

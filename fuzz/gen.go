@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -135,6 +136,7 @@ func Generate(base *scenarios.Resolved, profile Profile, seed uint64) (*scenario
 	g.workload()
 	g.faults()
 	g.rest()
+	g.antiEntropy(seed)
 	if err := r.Validate(); err != nil {
 		return nil, "", fmt.Errorf("fuzz: seed %d generated an invalid scenario (a generator bug): %w", seed, err)
 	}
@@ -247,6 +249,71 @@ func (g *gen) failureHandling() {
 		}
 		if g.profile == Eventual && g.rng.IntN(3) != 0 {
 			c.Quorum = "sloppy"
+		}
+	}
+}
+
+// antiEntropy turns Merkle anti-entropy on for half the seeds, with a
+// fast interval (the runs last seconds) and a random tree size, rate and
+// concurrency, so that its exchanges run through every fault the swarm
+// draws. It draws from its own stream, after everything else, so that a
+// seed's other choices are what they were before anti-entropy was fuzzed.
+func (g *gen) antiEntropy(seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0x66757a7a2d616520)) // "fuzz-ae "
+	ae := &g.r.Node.AntiEntropy
+	*ae = scenarios.AntiEntropy{Interval: scenarios.DefaultAEInterval, Buckets: scenarios.DefaultAEBuckets,
+		RateBytesPerS: scenarios.DefaultAERateBytesPerS, MaxInFlight: scenarios.DefaultAEMaxInFlight}
+	if rng.IntN(2) != 0 {
+		return
+	}
+	ae.Enabled = true
+	ae.Interval = scenarios.Duration(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
+	ae.Buckets = []int{4, 16, 64, 256}[rng.IntN(4)]
+	if rng.IntN(2) == 0 {
+		ae.RateBytesPerS = scenarios.Bytes(64<<10 + rng.IntN(1<<20))
+	}
+	ae.MaxInFlight = 1 + rng.IntN(4)
+	g.wipe(rng)
+}
+
+// wipe adds, for half the eventual seeds with anti-entropy, one wipe of one
+// node's disk at a time when that node has no crash, pause or disk-fault
+// window. Only where no acknowledged write can be lost by it: W >= 2 and
+// every write synced before its acknowledgement (the generator's storage
+// modes), so another node holds every acknowledged write, and only one
+// wipe per run. Safe runs never wipe: a wiped replica answering a quorum
+// read beside one that missed the write is a stale read the profile's
+// linearizability claim does not cover (the protocol assumes replicas
+// keep what they acknowledged).
+func (g *gen) wipe(rng *rand.Rand) {
+	r := g.r
+	if g.profile != Eventual || r.Node.W < 2 || rng.IntN(2) != 0 {
+		return
+	}
+	end := r.Workload.Duration.D() - Tail
+	if end <= time.Second {
+		return
+	}
+	name := g.names[rng.IntN(len(g.names))]
+	busy := func(at time.Duration) bool {
+		for _, f := range r.Faults {
+			switch f.Action {
+			case scenarios.ActCrash, scenarios.ActPause, scenarios.ActDiskFaultsOn:
+			default:
+				continue
+			}
+			if slices.Contains(f.Nodes, name) && f.At.D()-100*time.Millisecond <= at && at <= f.At.D()+f.For.D()+100*time.Millisecond {
+				return true
+			}
+		}
+		return false
+	}
+	for range 10 {
+		at := (500*time.Millisecond + time.Duration(rng.Int64N(int64(end-time.Second)))).Round(time.Millisecond)
+		if !busy(at) {
+			r.Faults = append(r.Faults, scenarios.Fault{At: scenarios.Duration(at), Action: scenarios.ActWipe, Nodes: []string{name}})
+			slices.SortStableFunc(r.Faults, func(a, b scenarios.Fault) int { return cmp.Compare(a.At, b.At) })
+			return
 		}
 	}
 }

@@ -191,6 +191,10 @@ func signature(o Outcome, r *scenarios.Resolved) string {
 		// strict one's.
 		sig += "/sloppy"
 	}
+	if r.Node.AntiEntropy.Enabled {
+		// So are failures with anti-entropy spreading data on its own.
+		sig += "/ae"
+	}
 	return sig
 }
 

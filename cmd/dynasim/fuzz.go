@@ -36,7 +36,9 @@ func newFuzzCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Run a fuzz campaign. Each seed generates a scenario from BASE.yaml (or the
 built-in base): a random subset of the fault kinds (swarm testing) with random
 rates and times, a random cluster, quorums, modes and workload within the
-profile's constraints, and the profile's invariants as expectations. Each
+profile's constraints (gossip, hinted handoff, sloppy quorums and Merkle
+anti-entropy included; eventual seeds with anti-entropy may wipe a node's
+disk), and the profile's invariants as expectations. Each
 failure's scenario is saved under --out with the dynasim run command that
 reproduces it. Exit 0: no failure; 1: a failure; 2: usage; 3: tool error.
 Inconclusive checks are counted apart and do not fail the campaign.`,
