@@ -27,7 +27,11 @@ var plantedCases = []struct {
 	// faults bounds the repro's faults (default 2).
 	faults int
 }{
-	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 4, 0},
+	// Anti-entropy (on for seed 6, the first to show it before anti-entropy
+	// was fuzzed) repairs the replicas an early ack skipped fast enough to
+	// hide it there; seed 8 shows it, and its repro needs all 6 clients:
+	// with fewer, too few operations overlap the window the early ack opens.
+	{planted.AckEarly, Safe, []Class{NotLinearizable, LostAckedWrite}, 40, 6, 0},
 	{planted.DropSibling, Eventual, []Class{LostAckedWrite}, 40, 0, 0},
 	{planted.RepairAnswersFirst, Safe, []Class{NotLinearizable}, 400, 0, 0},
 	{planted.AckBeforeSync, Safe, []Class{LostAckedWrite, NotLinearizable}, 40, 0, 0},

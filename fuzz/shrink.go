@@ -162,6 +162,21 @@ func steps() [][]func(*scenarios.Resolved) {
 		one(func(c *scenarios.Resolved) {
 			c.QuietPeriod = scenarios.Duration(time.Second)
 		}),
+		// Anti-entropy off (and the wipes it repairs gone): a failure that
+		// does not need it is easier to read without its exchanges.
+		one(func(c *scenarios.Resolved) {
+			if !c.Node.AntiEntropy.Enabled {
+				return
+			}
+			c.Node.AntiEntropy.Enabled = false
+			kept := c.Faults[:0]
+			for _, f := range c.Faults {
+				if f.Action != scenarios.ActWipe {
+					kept = append(kept, f)
+				}
+			}
+			c.Faults = kept
+		}),
 		smaller(func(c *scenarios.Resolved) *int { return &c.Workload.Clients }),
 		smaller(func(c *scenarios.Resolved) *int { return &c.Workload.Keys.Count }),
 		one(dropNode),
@@ -272,6 +287,7 @@ func sizeOf(r *scenarios.Resolved, ops int) Size {
 	count(r.Node.RequestTimeout != scenarios.DefaultRequestTimeout)
 	count(r.Workload.Routing != scenarios.DefaultRouting)
 	count(r.Workload.Keys.Dist != "uniform")
+	count(r.Node.AntiEntropy.Enabled)
 	for _, n := range sortedNames(r.Clocks.Nodes) {
 		count(r.Clocks.Nodes[n] != (scenarios.Clock{}))
 	}
