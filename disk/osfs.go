@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -193,15 +194,18 @@ func (o *OS) Stat(name string) (FileInfo, error) {
 
 // osFile is a handle of OS.
 type osFile struct {
-	f      *os.File
-	name   string
-	kind   handleKind
-	closed bool
+	f    *os.File
+	name string
+	kind handleKind
+	// closed is atomic because Sync may run on another goroutine beside
+	// Write and Close (a host that syncs off its event loop); the OS file
+	// itself allows that.
+	closed atomic.Bool
 }
 
 func (f *osFile) check(op string, dirOK bool) error {
 	switch {
-	case f.closed:
+	case f.closed.Load():
 		return pathErr(op, f.name, ErrClosed)
 	case f.kind == dirHandle && !dirOK:
 		return pathErr(op, f.name, ErrIsDir)
@@ -268,7 +272,7 @@ func (f *osFile) Close() error {
 	if err := f.check("close", true); err != nil {
 		return err
 	}
-	f.closed = true
+	f.closed.Store(true)
 	if err := f.f.Close(); err != nil {
 		return osErr("close", f.name, err)
 	}

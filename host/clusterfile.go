@@ -43,6 +43,7 @@ import (
 //	                          # storage); resolved at its own seed; relative to this file
 //	debug_commands: false     # DEBUG PARTITION/HEAL/DELAY on the client port (fault injection)
 //	max_batch_events: 256     # events handed to the node at once, sharing one fsync (1..65536; 0: default)
+//	sync_on_loop: false       # fsync on the event loop (as simulated); default: on a goroutine beside it
 //	members:
 //	  - id: 1
 //	    peer: 127.0.0.1:7101  # node-to-node listener
@@ -77,8 +78,11 @@ type ClusterFile struct {
 	DebugCommands bool `yaml:"debug_commands"`
 	// MaxBatchEvents bounds the events the loop hands the node at once
 	// (Config.MaxBatchEvents). 0: the default.
-	MaxBatchEvents int             `yaml:"max_batch_events"`
-	Members        []ClusterMember `yaml:"members"`
+	MaxBatchEvents int `yaml:"max_batch_events"`
+	// SyncOnLoop makes the nodes fsync on their event loops
+	// (Config.SyncOnLoop). Default false.
+	SyncOnLoop bool            `yaml:"sync_on_loop"`
+	Members    []ClusterMember `yaml:"members"`
 
 	dir string // the file's directory, for relative certificate paths
 }
@@ -231,6 +235,7 @@ func (cf *ClusterFile) HostConfigFor(id int32, fromScenario *node.Config) (Confi
 		},
 		DebugCommands:  cf.DebugCommands,
 		MaxBatchEvents: cf.MaxBatchEvents,
+		SyncOnLoop:     cf.SyncOnLoop,
 	}
 	if err := cfg.TLS.Validate(); err != nil {
 		return Config{}, fmt.Errorf("cluster file: member %d: %w", me.ID, err)

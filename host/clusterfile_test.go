@@ -51,7 +51,7 @@ func TestClusterFileRefusesMistakes(t *testing.T) {
 	require.ErrorContains(t, load("node: {sync_delay: soon}\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "sync_delay")
 	require.ErrorContains(t, load("max_batch_events: -1\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "max_batch_events -1 outside [1, 65536]")
 	require.ErrorContains(t, load("max_batch_events: 70000\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"), "max_batch_events 70000")
-	require.NoError(t, load("max_batch_events: 1\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"))
+	require.NoError(t, load("max_batch_events: 1\nsync_on_loop: true\nmembers: [{id: 1, peer: a:1, client: a:2}]\n"))
 }
 
 func TestClusterFileTLSAndDebugKnobs(t *testing.T) {

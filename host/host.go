@@ -68,6 +68,12 @@ type Config struct {
 	// DrainTimeout bounds how long Close waits for client requests in
 	// flight. Default 2s.
 	DrainTimeout time.Duration
+	// SyncOnLoop makes the node fsync on the event loop, inside the event
+	// that needs it, as in the simulation. Default false: the host runs
+	// the fsyncs on a goroutine of their own (node.SplitSyncEnv) and the
+	// loop goes on handling events meanwhile; acknowledgements still wait
+	// for the sync that covers them.
+	SyncOnLoop bool
 	// MaxBatchEvents bounds the events the loop hands the node at once
 	// (node.HandleBatch): the events that queued while the node was busy
 	// share one fsync. 1 hands over one event at a time (an fsync per
@@ -100,6 +106,7 @@ type Host struct {
 	events chan item
 	done   chan struct{} // closed when the loop must stop
 	loopWG sync.WaitGroup
+	syncWG sync.WaitGroup // split syncs running (StartSync)
 
 	// Owned by the loop goroutine.
 	local   []node.Event // messages the node sent to itself
@@ -470,6 +477,21 @@ func (h *Host) handle(batch []node.Event) {
 // Env, as the node sees it. Called only on the loop goroutine (and by
 // node.New before the loop starts).
 
+// SplitSync implements node.SplitSyncEnv: on unless Config.SyncOnLoop.
+func (h *Host) SplitSync() bool { return !h.cfg.SyncOnLoop }
+
+// StartSync implements node.SplitSyncEnv: sync runs on its own goroutine
+// and its result comes back to the loop as a SyncDoneEvent (dropped if the
+// host is closing: the node is closed without it, and Close syncs).
+func (h *Host) StartSync(id uint64, sync func() error) {
+	h.syncWG.Add(1)
+	go func() {
+		defer h.syncWG.Done()
+		err := sync()
+		h.post(item{ev: node.Event{Kind: node.SyncDoneEvent, SyncID: id, SyncErr: err}})
+	}()
+}
+
 // Now implements node.Env with the OS clock.
 func (h *Host) Now() time.Time { return time.Now() }
 
@@ -546,6 +568,7 @@ func (h *Host) Close() error {
 		}
 		close(h.done)
 		h.loopWG.Wait()
+		h.syncWG.Wait()
 		h.client.close()
 		h.closeErr = h.node.Close()
 		h.tr.close()

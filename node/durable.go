@@ -15,6 +15,16 @@ import (
 // of the event, so deferral costs no virtual time; with a positive delay
 // it happens when the group-commit window closes (or when MaxDeferred
 // outputs are waiting).
+//
+// A host that offers SplitSyncEnv (the real one; never the simulation) gets
+// the sync in two halves: the node writes the log out and hands the
+// fsyncs to the host, which runs them off its event loop and answers with
+// a SyncDoneEvent; the outputs that waited are released then. Meanwhile
+// the node goes on handling events — their outputs wait for the next sync,
+// begun when this one is done (pipelined group commit: one sync in flight,
+// the writes behind it batching up) — so a busy node's event loop never
+// stops for the disk. Nothing is revealed earlier than before: an output
+// is released only after a sync that began after the write it depends on.
 
 // deferred output kinds.
 const (
@@ -51,6 +61,22 @@ func (n *Node) settle(windowClosed bool) {
 		return
 	}
 	for len(n.deferred) > 0 {
+		if n.splitPending != nil {
+			// A split sync runs: what waits now waits for it (or, written
+			// since, for the one after it), up to MaxDeferred outputs;
+			// beyond that the node syncs here, covering all of them.
+			if len(n.deferred) < st.MaxDeferred {
+				return
+			}
+			n.stats.Syncs++
+			if err := n.store.Sync(); err != nil {
+				n.stats.SyncFailures++
+				n.failDeferred(err)
+			}
+			n.splitCovered = 0
+			n.releaseDeferred()
+			continue
+		}
 		if n.store.Dirty() {
 			if st.SyncDelay > 0 && !windowClosed && len(n.deferred) < st.MaxDeferred {
 				if !n.syncArmed {
@@ -58,6 +84,9 @@ func (n *Node) settle(windowClosed bool) {
 					n.syncArmed = true
 					n.env.SetTimer(st.SyncDelay, Timer{Kind: timerSync, ID: n.syncGen})
 				}
+				return
+			}
+			if n.split != nil && n.startSplitSync() {
 				return
 			}
 			n.stats.Syncs++
@@ -68,6 +97,62 @@ func (n *Node) settle(windowClosed bool) {
 		}
 		n.releaseDeferred()
 	}
+}
+
+// startSplitSync begins a sync whose fsyncs the host runs off its event
+// loop (SplitSyncEnv): the outputs waiting now are released when its
+// SyncDoneEvent arrives, while the node goes on handling events. It
+// reports false when the node must sync here instead (the engine could not
+// begin one: it failed, and Sync reports why) — or when nothing needed
+// syncing after all, which releases the outputs at once.
+func (n *Node) startSplitSync() bool {
+	p, err := n.store.SyncStart()
+	if err != nil {
+		n.stats.SyncFailures++
+		n.failDeferred(err)
+		return false
+	}
+	if p == nil {
+		return false
+	}
+	n.stats.Syncs++
+	n.stats.SplitSyncs++
+	n.splitID++
+	n.splitPending = p
+	n.splitCovered = len(n.deferred)
+	n.split.StartSync(n.splitID, p.Run)
+	return true
+}
+
+// splitSyncDone completes the split sync id: the outputs it covers are
+// released (as failures if it failed); settle then deals with the rest.
+func (n *Node) splitSyncDone(id uint64, runErr error) {
+	if n.splitPending == nil || id != n.splitID {
+		n.stats.StaleSyncDone++
+		return
+	}
+	p, k := n.splitPending, n.splitCovered
+	n.splitPending, n.splitCovered = nil, 0
+	if err := n.store.SyncFinish(p, runErr); err != nil {
+		n.stats.SyncFailures++
+		failOutputs(n.deferred[:k], err)
+	}
+	n.releaseFirst(k)
+}
+
+// releaseFirst releases the k oldest waiting outputs; the rest keep
+// waiting, ahead of any the releases defer.
+func (n *Node) releaseFirst(k int) {
+	if k == 0 {
+		return
+	}
+	batch := n.deferred
+	n.deferred = append(n.spare[:0], batch[k:]...)
+	for i := range batch[:k] {
+		n.release(&batch[i])
+	}
+	clear(batch)
+	n.spare = batch[:0]
 }
 
 // releaseDeferred releases the outputs waiting now. Releasing may defer
@@ -118,10 +203,13 @@ func (n *Node) release(d *deferred) {
 // failDeferred turns every waiting output into a failure: the sync that
 // should have covered them failed, so their writes may not be durable and
 // their reads may show writes that are not.
-func (n *Node) failDeferred(err error) {
+func (n *Node) failDeferred(err error) { failOutputs(n.deferred, err) }
+
+// failOutputs turns the outputs ds into failures (see failDeferred).
+func failOutputs(ds []deferred, err error) {
 	text := clip(err.Error())
-	for i := range n.deferred {
-		d := &n.deferred[i]
+	for i := range ds {
+		d := &ds[i]
 		switch d.kind {
 		case outSend:
 			switch m := d.msg.(type) {

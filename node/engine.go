@@ -32,7 +32,24 @@ func (e lsmEngine) Get(key []byte) ([]byte, bool, error) {
 func (e lsmEngine) Put(key, value []byte) error         { return e.db.Put(key, value) }
 func (e lsmEngine) Sync() error                         { return e.db.Sync() }
 func (e lsmEngine) Maintain(budget int64) (bool, error) { return e.db.Maintain(budget) }
-func (e lsmEngine) Close() error                        { return e.db.Close() }
+
+// SyncStart and SyncFinish make lsmEngine a replica.SplitSyncer.
+func (e lsmEngine) SyncStart() (replica.PendingSync, error) {
+	p, err := e.db.SyncStart()
+	if p == nil || err != nil {
+		return nil, err // a nil *PendingSync must not become a non-nil interface
+	}
+	return p, nil
+}
+
+func (e lsmEngine) SyncFinish(p replica.PendingSync, runErr error) error {
+	ps, ok := p.(*lsm.PendingSync)
+	if !ok {
+		return fmt.Errorf("node: a pending sync of another engine kind (%T)", p)
+	}
+	return e.db.SyncFinish(ps, runErr)
+}
+func (e lsmEngine) Close() error { return e.db.Close() }
 
 // storageKeyOverhead is what the replica adds to a key to make its storage
 // key (namespace byte and ring hash; see package replica).

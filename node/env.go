@@ -29,6 +29,22 @@ type Env interface {
 	FS() disk.FS
 }
 
+// SplitSyncEnv is an optional extension of Env for a host that can run
+// the slow half of a storage sync (the fsyncs) off its event loop, so that
+// the node goes on handling events while the disk syncs. The simulation
+// does not offer it: there a sync is one step inside the event, as its
+// disk model times it.
+type SplitSyncEnv interface {
+	Env
+	// SplitSync reports whether the host wants it (it may be configured
+	// off).
+	SplitSync() bool
+	// StartSync runs sync (once, on any goroutine) and then delivers a
+	// SyncDoneEvent carrying id and sync's error, through Handle like any
+	// other event.
+	StartSync(id uint64, sync func() error)
+}
+
 // Rand is the subset of *math/rand/v2.Rand a node uses. It is an interface so
 // that nothing under node/ imports a random package (whose package-level
 // functions are not seeded).
@@ -52,6 +68,8 @@ const (
 	MessageEvent EventKind = iota + 1
 	// TimerEvent is a timer set with Env.SetTimer firing.
 	TimerEvent
+	// SyncDoneEvent is a split sync (SplitSyncEnv.StartSync) finished.
+	SyncDoneEvent
 )
 
 // Event is one input to a node.
@@ -60,6 +78,9 @@ type Event struct {
 	From  wire.Addr    // MessageEvent: the sender
 	Msg   wire.Message // MessageEvent: the message
 	Timer Timer        // TimerEvent: the timer as it was set
+	// SyncID and SyncErr: SyncDoneEvent's sync and what it returned.
+	SyncID  uint64
+	SyncErr error
 }
 
 // Process is a node as its host sees it. The host calls Handle for one event

@@ -151,6 +151,14 @@ type Node struct {
 	// syncGen names the armed group-commit timer; syncArmed says one is.
 	syncGen   uint64
 	syncArmed bool
+	// split is the host's off-loop sync (nil: sync inside the event; see
+	// durable.go); while splitID's sync runs, splitPending is its slow
+	// half's handle and the first splitCovered deferred outputs wait for
+	// it.
+	split        SplitSyncEnv
+	splitID      uint64
+	splitPending replica.PendingSync
+	splitCovered int
 
 	stats Stats
 
@@ -188,6 +196,9 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 	}
 	n := &Node{sh: sh, cfg: &sh.cfg, self: self, env: env, epoch: epoch, engine: eng}
 	n.store = replica.NewStore(eng, sh.v, st.RowCacheBytes)
+	if se, ok := env.(SplitSyncEnv); ok && se.SplitSync() && !st.AckBeforeSync && n.store.CanSplitSync() {
+		n.split = se
+	}
 	n.view = coord.NewSuspicion(m, sh.cfg.Coordinator.SuspectFor)
 	n.coordView = n.view
 	if sh.cfg.Membership.Enabled {
@@ -257,6 +268,8 @@ func (n *Node) step(ev Event) {
 		n.handleMessage(ev.From, ev.Msg)
 	case TimerEvent:
 		n.handleTimer(ev.Timer)
+	case SyncDoneEvent:
+		n.splitSyncDone(ev.SyncID, ev.SyncErr)
 	}
 }
 

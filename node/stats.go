@@ -26,8 +26,11 @@ type Stats struct {
 	ReplicaReads, ReplicaWrites uint64
 	// UnknownMessages are messages of a kind a node does not handle.
 	UnknownMessages uint64
-	// Syncs and SyncFailures count storage syncs owed by deferred outputs.
-	Syncs, SyncFailures uint64
+	// Syncs and SyncFailures count storage syncs owed by deferred outputs;
+	// SplitSyncs those of them whose fsyncs the host ran off its event loop
+	// (SplitSyncEnv), StaleSyncDone completions of no sync under way.
+	Syncs, SyncFailures       uint64
+	SplitSyncs, StaleSyncDone uint64
 	// MaxDeferred is the most outputs that waited for a sync at once.
 	MaxDeferred int
 	// Maintenance counts rounds of engine background work;

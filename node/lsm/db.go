@@ -5,6 +5,7 @@ import (
 	"dynasim/node/planted"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"dynasim/disk"
@@ -416,6 +417,113 @@ func (d *DB) Sync() error {
 		d.stats.WALSyncs++
 	}
 	d.durableSeq = d.lastSeq
+	if d.opts.Sync == SyncPeriodic {
+		d.lastSync = d.opts.Now()
+	}
+	return nil
+}
+
+// PendingSync is a sync begun by SyncStart: the log files to sync and the
+// writes they cover.
+type PendingSync struct {
+	db   *DB
+	seq  uint64
+	segs []pendingSegment
+}
+
+type pendingSegment struct {
+	w    *wal.Writer
+	f    disk.File
+	upTo int64
+	err  error // what Run's sync of f returned
+}
+
+// Run does the slow half of the sync: it syncs each log file. It touches
+// nothing but those files and p, so — the one exception to the engine's
+// single-threaded rule — it may run on another goroutine while the engine
+// goes on taking writes (they are not covered; the next sync covers them),
+// provided the file system allows a file's Sync beside its Write and Close
+// (disk.OS does). It returns the first failure; SyncFinish looks at each.
+func (p *PendingSync) Run() error {
+	var first error
+	for i := range p.segs {
+		s := &p.segs[i]
+		s.err = s.f.Sync()
+		if first == nil {
+			first = s.err
+		}
+	}
+	return first
+}
+
+// SyncStart begins a Sync whose file syncs (PendingSync.Run) the caller
+// runs where it likes, so that a host need not stop taking events while
+// the disk syncs: it writes every buffered log record to its file (and
+// syncs the directory of a new segment, which is rare), and returns what
+// is left to do, or nil when every write is durable already. Nothing
+// counts as durable until SyncFinish reports Run's result.
+func (d *DB) SyncStart() (*PendingSync, error) {
+	if err := d.writable(); err != nil {
+		return nil, err
+	}
+	if d.durableSeq == d.lastSeq {
+		return nil, nil
+	}
+	p := &PendingSync{db: d, seq: d.lastSeq}
+	for _, s := range d.logs {
+		if s.w == nil || !s.w.Unsynced() {
+			continue
+		}
+		if !s.dirSynced {
+			if err := d.syncDir(); err != nil {
+				d.fail(err)
+				return nil, d.err
+			}
+			s.dirSynced = true
+		}
+		if planted.On(planted.AckBeforeSync) {
+			continue
+		}
+		f, upTo, err := s.w.StartSync()
+		if err != nil {
+			d.fail(err)
+			return nil, d.err
+		}
+		p.segs = append(p.segs, pendingSegment{w: s.w, f: f, upTo: upTo})
+	}
+	return p, nil
+}
+
+// SyncFinish completes p once its Run has returned (and the caller has
+// synchronised with it): on success every write made before SyncStart is
+// durable (DurableSeq covers it); a failed file sync stops the engine, as
+// a failed Sync does — except on a segment discarded meanwhile, whose
+// writes a flushed table holds. A sync begun by another engine (closed and
+// reopened since) is refused. runErr is what the caller got from Run, or
+// its own reason the sync did not happen; an error no file sync explains
+// fails the sync as well.
+func (d *DB) SyncFinish(p *PendingSync, runErr error) error {
+	if p.db != d {
+		return fmt.Errorf("lsm: a sync begun by another engine instance")
+	}
+	if err := d.writable(); err != nil {
+		return err
+	}
+	if runErr != nil && !slices.ContainsFunc(p.segs, func(s pendingSegment) bool { return s.err != nil }) {
+		d.fail(fmt.Errorf("lsm: log sync did not run: %w", runErr))
+		return d.err
+	}
+	for _, s := range p.segs {
+		if s.w.Discarded() {
+			continue
+		}
+		if err := s.w.FinishSync(s.upTo, s.err); err != nil {
+			d.fail(err)
+			return d.err
+		}
+		d.stats.WALSyncs++
+	}
+	d.durableSeq = max(d.durableSeq, p.seq)
 	if d.opts.Sync == SyncPeriodic {
 		d.lastSync = d.opts.Now()
 	}

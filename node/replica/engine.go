@@ -21,3 +21,19 @@ type Engine interface {
 	Maintain(budgetBytes int64) (more bool, err error)
 	Close() error
 }
+
+// SplitSyncer is an Engine that can sync in two steps, its slow half off
+// the caller's goroutine (node/lsm's DB, adapted): SyncStart begins a sync
+// of every write so far and returns its slow half, nil when nothing needs
+// it; the caller runs the half anywhere, then reports back on the engine's
+// goroutine with SyncFinish (passing what Run returned), and only then are the writes durable.
+type SplitSyncer interface {
+	SyncStart() (PendingSync, error)
+	SyncFinish(p PendingSync, runErr error) error
+}
+
+// PendingSync is the slow half of a begun sync: Run may be called once, on
+// any goroutine.
+type PendingSync interface {
+	Run() error
+}

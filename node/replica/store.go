@@ -47,8 +47,12 @@ type Store struct {
 	kbuf  []byte
 	vbuf  []byte
 	dirty bool
-	cache *rowCache
-	stats Stats
+	// splitting: a split sync (SyncStart) is under way; Sync then syncs
+	// even when nothing was written since it began, since the writes it
+	// covers are not durable yet.
+	splitting bool
+	cache     *rowCache
+	stats     Stats
 }
 
 // NewStore wraps an open engine. cacheBytes bounds the row cache of decoded
@@ -168,7 +172,7 @@ func (s *Store) Merge(key []byte, hash uint64, in wire.SiblingSet) (wire.Sibling
 // Sync makes every earlier write durable. After an error the writes since
 // the last successful Sync may or may not be durable, and Dirty stays true.
 func (s *Store) Sync() error {
-	if !s.dirty {
+	if !s.dirty && !s.splitting {
 		return nil
 	}
 	s.stats.Syncs++
@@ -177,6 +181,48 @@ func (s *Store) Sync() error {
 		return fmt.Errorf("replica: sync: %w", err)
 	}
 	s.dirty = false
+	return nil
+}
+
+// CanSplitSync reports whether the engine syncs in two steps (SyncStart).
+func (s *Store) CanSplitSync() bool {
+	_, ok := s.eng.(SplitSyncer)
+	return ok
+}
+
+// SyncStart begins a sync of every earlier write whose slow half the caller
+// runs elsewhere (see SplitSyncer; the engine must be one): nil when
+// nothing needs syncing. Dirty turns false at once — writes from now on
+// make it true again — but nothing is durable until SyncFinish. One split
+// sync at a time.
+func (s *Store) SyncStart() (PendingSync, error) {
+	if !s.dirty {
+		return nil, nil
+	}
+	s.stats.Syncs++
+	p, err := s.eng.(SplitSyncer).SyncStart()
+	if err != nil {
+		s.stats.SyncErrors++
+		return nil, fmt.Errorf("replica: sync: %w", err)
+	}
+	s.dirty = false
+	if p == nil {
+		return nil, nil
+	}
+	s.splitting = true
+	return p, nil
+}
+
+// SyncFinish completes the split sync p once its Run returned runErr: nil
+// means every write made before SyncStart is durable. After an error those
+// writes may not be, and Dirty is true again.
+func (s *Store) SyncFinish(p PendingSync, runErr error) error {
+	s.splitting = false
+	if err := s.eng.(SplitSyncer).SyncFinish(p, runErr); err != nil {
+		s.stats.SyncErrors++
+		s.dirty = true
+		return fmt.Errorf("replica: sync: %w", err)
+	}
 	return nil
 }
 

@@ -17,6 +17,9 @@ type Writer struct {
 	synced   int64 // bytes covered by the last successful Sync
 	err      error
 	retired  bool // a Successor took the buffer: no more records
+	// discarded: Discard closed the file (its records are durable
+	// elsewhere).
+	discarded bool
 }
 
 // NewWriter writes records to f (a freshly created, empty file named name),
@@ -128,6 +131,35 @@ func (w *Writer) Sync() error {
 	return nil
 }
 
+// StartSync is the first half of a Sync that runs its slow part
+// elsewhere: it writes the buffered records to the file and returns the
+// file and the length a sync of it will cover. The caller syncs f (on any
+// goroutine: a file's Sync may run beside this writer's later writes and
+// its Close) and reports the result with FinishSync.
+func (w *Writer) StartSync() (f disk.File, upTo int64, err error) {
+	if err := w.Flush(); err != nil {
+		return nil, 0, err
+	}
+	return w.f, w.written, nil
+}
+
+// FinishSync records the outcome of syncing the file StartSync returned:
+// on success every record up to upTo is durable; a failure is sticky, as
+// in Sync.
+func (w *Writer) FinishSync(upTo int64, err error) error {
+	if err != nil {
+		if w.err == nil {
+			w.err = fmt.Errorf("wal: syncing %s: %w", w.name, err)
+		}
+		return w.err
+	}
+	w.synced = max(w.synced, upTo)
+	return nil
+}
+
+// Discarded reports whether Discard closed the segment.
+func (w *Writer) Discarded() bool { return w.discarded }
+
 // Unsynced reports whether some appended record is not yet durable.
 func (w *Writer) Unsynced() bool { return len(w.buf) > 0 || w.synced != w.written }
 
@@ -154,6 +186,7 @@ func (w *Writer) Close() error {
 // that is about to be removed because everything in it is durable
 // elsewhere.
 func (w *Writer) Discard() {
+	w.discarded = true
 	w.buf = w.buf[:0]
 	if w.err == nil {
 		w.err = fmt.Errorf("wal: %s was discarded", w.name)
