@@ -239,6 +239,13 @@ func measureRun(name string, list []scenarios.Expectation, facts *RunFacts) (m m
 			return measured{float64(facts.Hints.Pending), "", true}, true
 		}
 		return measured{float64(facts.Hints.Dropped), "", true}, true
+	case "anti_entropy_bytes_max":
+		if facts == nil || facts.AntiEntropy == nil {
+			return measured{"n/a", "anti-entropy is not enabled, or the run's counters are not known", false}, true
+		}
+		a := facts.AntiEntropy
+		detail := fmt.Sprintf("%d exchanges; the completed ones %.1f %% of a full copy of the ranges compared", a.Exchanges, 100*a.ExchangeToFullCopy)
+		return measured{float64(a.BytesSent), detail, true}, true
 	}
 	return measured{}, false
 }

@@ -271,6 +271,7 @@
 //	  false_down_max: 0           # down marks of nodes up for the whole suspect_after before
 //	  hints_pending_max: 0        # hints still held at the end (needs hinted_handoff)
 //	  hints_dropped_max: 0        # hints dropped past their window
+//	  anti_entropy_bytes_max: 2MiB  # every anti-entropy byte sent (needs anti_entropy)
 //
 //	sim:
 //	  event_cost: 0s              # processing time charged per event

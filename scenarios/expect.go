@@ -77,6 +77,9 @@ type Expect struct {
 	// their window. Need node.hinted_handoff.enabled.
 	HintsPendingMax *int `yaml:"hints_pending_max,omitempty"`
 	HintsDroppedMax *int `yaml:"hints_dropped_max,omitempty"`
+	// AntiEntropyBytesMax bounds every byte anti-entropy sent over the run
+	// (trees and entries, every node). Needs node.anti_entropy.enabled.
+	AntiEntropyBytesMax *Bytes `yaml:"anti_entropy_bytes_max,omitempty"`
 }
 
 // AfterFaultsGrace is how long after the last fault window ends an
@@ -178,6 +181,9 @@ func (e Expect) List() []Expectation {
 		if c.v != nil {
 			out = append(out, Expectation{c.name, "<=", float64(*c.v)})
 		}
+	}
+	if e.AntiEntropyBytesMax != nil {
+		out = append(out, Expectation{"anti_entropy_bytes_max", "<=", float64(*e.AntiEntropyBytesMax)})
 	}
 	return out
 }

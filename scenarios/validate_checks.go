@@ -70,8 +70,10 @@ func (v *validator) expect() {
 		{"hints_pending_max", "node.hinted_handoff.enabled", "node.hinted_handoff", e.HintsPendingMax, v.s.Node.HintedHandoff.Enabled},
 		{"hints_dropped_max", "node.hinted_handoff.enabled", "node.hinted_handoff", e.HintsDroppedMax, v.s.Node.HintedHandoff.Enabled},
 		{"detected_down_within_ms", "membership.enabled", "membership", nil, v.s.Membership.Enabled},
+		{"anti_entropy_bytes_max", "node.anti_entropy.enabled", "node.anti_entropy", nil, v.s.Node.AntiEntropy.Enabled},
 	} {
-		set := f.x != nil || (f.name == "detected_down_within_ms" && e.DetectedDownWithinMs != nil)
+		set := f.x != nil || (f.name == "detected_down_within_ms" && e.DetectedDownWithinMs != nil) ||
+			(f.name == "anti_entropy_bytes_max" && e.AntiEntropyBytesMax != nil)
 		if !set {
 			continue
 		}

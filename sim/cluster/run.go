@@ -30,6 +30,11 @@ type RunConfig struct {
 	// repairs and in-flight writes to settle. Default 5 s (the scenario
 	// default, scenarios.DefaultQuietPeriod).
 	Quiet time.Duration
+	// RepairProbe, when positive, follows every wiped node's repair: its
+	// keys are recorded just before the wipe and read again at this
+	// interval until it holds them all (Result.Repairs, see Repair).
+	// The probes read the node's store, so they are off by default.
+	RepairProbe time.Duration
 	// NoFinalReads skips the final reads.
 	NoFinalReads bool
 	// NoReplicaStates records no replica states at all (ConvergenceProbes
@@ -121,6 +126,8 @@ type Result struct {
 	World        sim.Stats
 	Network      network.Stats
 	FaultErrors  []sim.FaultError
+	// Repairs are the wiped nodes' repairs (with RunConfig.RepairProbe).
+	Repairs []Repair
 }
 
 // Run runs a workload on the cluster: schedule the faults, run the clients
@@ -166,6 +173,16 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	wl, err := c.AddWorkload(wcfg, rec)
 	if err != nil {
 		return nil, err
+	}
+	if rc.RepairProbe < 0 {
+		return nil, fmt.Errorf("cluster: negative RepairProbe %v", rc.RepairProbe)
+	}
+	repairs := &[]*Repair{}
+	if rc.RepairProbe > 0 {
+		// Before the faults, so that each snapshot runs ahead of its wipe.
+		if repairs, err = c.scheduleRepairProbes(rc.Faults, wl.WrittenKeyNames, rc.RepairProbe); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.world.ScheduleFaults(rc.Faults); err != nil {
 		return nil, err
@@ -255,6 +272,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		World:         c.world.Stats(),
 		Network:       c.world.Network().Stats(),
 		FaultErrors:   c.world.FaultErrors(),
+		Repairs:       derefRepairs(*repairs),
 	}, nil
 }
 
