@@ -268,7 +268,7 @@ func TestEachMistakeGivesOnePreciseProblem(t *testing.T) {
 			"{dist: uniform", `network.default.latency_ms: uniform(min=-1, max=1) can be negative (down to -1), and a latency cannot`},
 		{"unknown message kind",
 			"network:\n  default:\n    kind_latency_ms:\n      write_req: {dist: constant, value: 1}\n",
-			"write_req", `network.default.kind_latency_ms.write_req: unknown message kind "write_req"; did you mean "write_request"? (kinds: client_get, client_put, client_delete, client_reply, write_request, write_ack, read_request, read_response, gossip_push, gossip_reply, ae_tree, ae_entries)`},
+			"write_req", `network.default.kind_latency_ms.write_req: unknown message kind "write_req"; did you mean "write_request"? (kinds: client_get, client_put, client_delete, client_reply, write_request, write_ack, read_request, read_response, gossip_push, gossip_reply, ae_tree, ae_entries, stream_request, stream_chunk, stream_done)`},
 		{"probability above 1",
 			"network:\n  default:\n    loss_prob: 1.5\n",
 			"1.5", `network.default.loss_prob: must be a fraction within [0, 1], got 1.5`},
