@@ -237,7 +237,7 @@ const (
 	timerGossip                       // a gossip round (failure.go)
 	timerHandoff                      // a hinted handoff check; ID 1: a throttle retry
 	timerAntiEntropy                  // anti-entropy: ID 0 a round, 1 a throttle retry, 2 expiry
-	timerStream                       // range streaming's tick (streaming.go)
+	timerStream                       // range streaming (streaming.go): ID 0 the tick, 1 the pacing
 )
 
 // Handle implements Process: it processes one event, then makes durable
@@ -324,7 +324,11 @@ func (n *Node) handleTimer(t Timer) {
 			n.aeTimer(t)
 		}
 	case timerStream:
-		n.streamTick()
+		if t.ID == 1 {
+			n.streamPaced()
+		} else {
+			n.streamTick()
+		}
 	}
 }
 

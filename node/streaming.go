@@ -145,18 +145,19 @@ type StreamStats struct {
 
 // streamState is a node's part in the current transition.
 type streamState struct {
-	m       *ring.Membership // the transition
-	startAt time.Time
-	nextAt  time.Time // pacing: no new request before
-	tasks   []*streamTask
-	next    int // first task not started
-	gainer  bool
-	allDone bool
-	doneAt  time.Time // last StreamDone sent
-	heard   []wire.Addr
-	settled *ring.Membership // issued by this node as the changer
-	armed   bool
-	seq     uint64
+	m         *ring.Membership // the transition
+	startAt   time.Time
+	nextAt    time.Time // pacing: no new request before
+	tasks     []*streamTask
+	next      int // first task not started
+	gainer    bool
+	allDone   bool
+	doneAt    time.Time // last StreamDone sent
+	heard     []wire.Addr
+	settled   *ring.Membership // issued by this node as the changer
+	armed     bool
+	paceArmed bool
+	seq       uint64
 }
 
 // streamTask is one arc pulled from one holder.
@@ -206,6 +207,18 @@ func (n *Node) armStream(after time.Duration) {
 	}
 	n.stream.armed = true
 	n.env.SetTimer(after, Timer{Kind: timerStream})
+}
+
+// streamPaced asks for the chunks the pacing held back.
+func (n *Node) streamPaced() {
+	s := n.stream
+	if s == nil || !s.paceArmed {
+		return
+	}
+	s.paceArmed = false
+	if !s.allDone && !n.env.Now().Before(s.startAt) {
+		n.streamPump(n.env.Now())
+	}
 }
 
 // streamTick drives the node's part in the transition.
@@ -407,6 +420,11 @@ func (n *Node) streamProgress(d *deferred) {
 		if !now.Before(s.nextAt) {
 			n.streamAsk(t, now)
 		}
+	}
+	if now.Before(s.nextAt) && !s.paceArmed {
+		// Paced: the next requests go when the pacing allows.
+		s.paceArmed = true
+		n.env.SetTimer(s.nextAt.Sub(now), Timer{Kind: timerStream, ID: 1})
 	}
 	n.armStream(n.cfg.Streaming.TickInterval)
 }

@@ -22,6 +22,8 @@ type RunConfig struct {
 	// Faults are scheduled before the run starts (times from the start of
 	// the run).
 	Faults []sim.Fault
+	// Changes are joins and decommissions, scheduled likewise (join.go).
+	Changes []MembershipChange
 	// MaxTime bounds the workload phase in virtual time. Default: the
 	// workload's Duration plus a minute, or an hour for a count-bounded
 	// workload.
@@ -170,6 +172,9 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if err := c.world.ScheduleFaults(rc.Faults); err != nil {
 		return nil, err
 	}
+	if err := c.ScheduleChanges(rc.Changes); err != nil {
+		return nil, err
+	}
 	healed := false
 	if rc.HealAtEnd && wcfg.Duration > 0 {
 		c.world.At(sim.At(wcfg.Duration), "heal at end", func() { c.HealAll(); healed = true })
@@ -297,6 +302,9 @@ func (c *Cluster) viewsAgreeUp() bool {
 			continue
 		}
 		for _, t := range c.nodes {
+			if t.removed || t.spare {
+				continue
+			}
 			if t != s && t.ep.Up() && t.cur != nil && !s.cur.BelievesUp(t.addr) {
 				return false
 			}
@@ -321,6 +329,9 @@ func (c *Cluster) HealAll() {
 	w := c.world
 	w.Network().HealAll()
 	for _, s := range c.nodes {
+		if s.spare || s.removed {
+			continue // never started, or decommissioned
+		}
 		ep := s.ep
 		var err error
 		// Disks first: a node whose disk was full can start again.
