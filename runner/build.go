@@ -32,7 +32,7 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 		MaxLatencyMs: r.Network.MaxLatencyMs,
 		// One endpoint per node and client, plus the final reader; the
 		// scenario's validation keeps this within network.HardMaxEndpoints.
-		MaxEndpoints: len(r.Cluster.Nodes) + r.Workload.Clients + 1,
+		MaxEndpoints: len(r.Cluster.Nodes) + len(joins(r)) + r.Workload.Clients + 1,
 	}
 	for _, p := range r.Network.DCPairs {
 		nw.DCPairs = append(nw.DCPairs, network.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
@@ -72,12 +72,49 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 			Disk:   dc,
 		})
 	}
+	// A node that joins later is a spare from the start, on the first
+	// node's kind of disk.
+	for _, f := range joins(r) {
+		spare := cfg.Members[0]
+		spare.Name, spare.DC, spare.Rack, spare.Weight, spare.Clock, spare.Spare = f.Nodes[0], f.DC, f.Rack, f.Weight, sim.ClockConfig{}, true
+		if d := spare.Disk; d != nil {
+			dd := *d
+			spare.Disk = &dd
+		}
+		cfg.Members = append(cfg.Members, spare)
+	}
 	nc, err := nodeConfig(r)
 	if err != nil {
 		return cluster.Config{}, err
 	}
 	cfg.Node = nc
 	return cfg, nil
+}
+
+// joins are the scenario's join faults, in schedule order.
+func joins(r *scenarios.Resolved) []scenarios.Fault {
+	var out []scenarios.Fault
+	for _, st := range r.Steps() {
+		if st.Do.Action == scenarios.ActJoin {
+			out = append(out, st.Do)
+		}
+	}
+	return out
+}
+
+// membershipChanges maps the scenario's joins and decommissions onto the
+// cluster's.
+func membershipChanges(r *scenarios.Resolved) []cluster.MembershipChange {
+	var out []cluster.MembershipChange
+	for _, st := range r.Steps() {
+		switch st.Do.Action {
+		case scenarios.ActJoin:
+			out = append(out, cluster.MembershipChange{At: st.At, Kind: cluster.ChangeJoin, Node: st.Do.Nodes[0]})
+		case scenarios.ActDecommission:
+			out = append(out, cluster.MembershipChange{At: st.At, Kind: cluster.ChangeDecommission, Node: st.Do.Nodes[0]})
+		}
+	}
+	return out
 }
 
 // nodeConfig maps the scenario's node section onto node.Config.
@@ -152,6 +189,11 @@ func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
 			Tree:          merkle.Config{Buckets: n.AntiEntropy.Buckets},
 			RateBytesPerS: int64(n.AntiEntropy.RateBytesPerS),
 			MaxInFlight:   n.AntiEntropy.MaxInFlight,
+		},
+		Streaming: node.StreamingConfig{
+			RateBytesPerSec: int64(n.Streaming.RateBytesPerS),
+			ChunkBytes:      int(n.Streaming.ChunkBytes),
+			StartDelay:      time.Duration(n.Streaming.StartDelay),
 		},
 	}, nil
 }
@@ -274,6 +316,9 @@ func faultSchedule(r *scenarios.Resolved) ([]sim.Fault, error) {
 	var out []sim.Fault
 	for _, st := range r.Steps() {
 		f := st.Do
+		if f.Action == scenarios.ActJoin || f.Action == scenarios.ActDecommission {
+			continue // the cluster's membership changes (membershipChanges)
+		}
 		sf := sim.Fault{
 			At:         st.At,
 			Kind:       sim.FaultKind(f.Action),

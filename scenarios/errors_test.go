@@ -211,7 +211,7 @@ func TestEachMistakeGivesOnePreciseProblem(t *testing.T) {
 			"{action", `faults[0].at: required: when the fault happens, e.g. at: 2s`},
 		{"unknown action",
 			"faults:\n  - {at: 1s, action: explode, nodes: [n1]}\n",
-			"explode", `faults[0].action: unknown value "explode" (want partition, partition_one_way, partition_dc, isolate, heal, heal_all, crash, restart, wipe, pause, resume, clock_jump, disk_faults_on, disk_faults_off, slow or slow_off)`},
+			"explode", `faults[0].action: unknown value "explode" (want partition, partition_one_way, partition_dc, isolate, heal, heal_all, crash, restart, wipe, pause, resume, clock_jump, disk_faults_on, disk_faults_off, slow, slow_off, join or decommission)`},
 		{"restart of a running node",
 			"faults:\n  - {at: 1s, action: crash, nodes: [n1]}\n  - {at: 2s, action: restart, nodes: [n1]}\n  - {at: 3s, action: restart, nodes: [n1]}\n",
 			"{at: 3s", `faults[2]: n1 is not down at 3s, so it cannot restart`},

@@ -159,6 +159,11 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 			RateBytesPerS: nc.HintedHandoff.RateBytesPerS.pick(src, "node.hinted_handoff.rate_bytes_per_s", DefaultHintRateBytesPerS),
 			MaxInFlight:   nc.HintedHandoff.MaxInFlight.pick(src, "node.hinted_handoff.max_in_flight", DefaultHintMaxInFlight),
 		},
+		Streaming: Streaming{
+			RateBytesPerS: nc.Streaming.RateBytesPerS.pick(src, "node.streaming.rate_bytes_per_s", DefaultStreamRateBytesPerS),
+			ChunkBytes:    nc.Streaming.ChunkBytes.pick(src, "node.streaming.chunk_bytes", DefaultStreamChunkBytes),
+			StartDelay:    nc.Streaming.StartDelay.pick(src, "node.streaming.start_delay", DefaultStreamStartDelay),
+		},
 		AntiEntropy: AntiEntropy{
 			Enabled:       nc.AntiEntropy.Enabled.pick(src, "node.anti_entropy.enabled", false),
 			Interval:      nc.AntiEntropy.Interval.pick(src, "node.anti_entropy.interval", DefaultAEInterval),
@@ -350,6 +355,12 @@ func resolveFault(f *FaultSpec, i int, src streams.Source, nodes []string) Fault
 		By:          f.By.pick(src, p+".by", 0),
 		Factor:      f.Factor.pick(src, p+".factor", 0),
 		Kinds:       slices.Clone(f.Kinds),
+		DC:          f.DC,
+		Rack:        f.Rack,
+		Weight:      f.Weight,
+	}
+	if f.Action == ActJoin && out.DC == "" {
+		out.DC = DefaultDatacenter
 	}
 	if f.Action.isPartition() {
 		out.Name = partitionName(f, i)

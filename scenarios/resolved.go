@@ -70,6 +70,14 @@ type NodeConfig struct {
 	Quorum                QuorumMode     `yaml:"quorum"`
 	HintedHandoff         HintedHandoff  `yaml:"hinted_handoff"`
 	AntiEntropy           AntiEntropy    `yaml:"anti_entropy"`
+	Streaming             Streaming      `yaml:"streaming"`
+}
+
+// Streaming holds range streaming's knobs (node's StreamingConfig).
+type Streaming struct {
+	RateBytesPerS Bytes    `yaml:"rate_bytes_per_s"`
+	ChunkBytes    Bytes    `yaml:"chunk_bytes"`
+	StartDelay    Duration `yaml:"start_delay"`
 }
 
 // AntiEntropy holds Merkle-tree anti-entropy's knobs (node's
@@ -273,6 +281,10 @@ type Fault struct {
 	By          Duration        `yaml:"by,omitempty"`
 	Factor      float64         `yaml:"factor,omitempty"`
 	Kinds       []DiskFaultKind `yaml:"kinds,omitempty"`
+	// DC, Rack and Weight place a joining node (join).
+	DC     string  `yaml:"dc,omitempty"`
+	Rack   string  `yaml:"rack,omitempty"`
+	Weight float64 `yaml:"weight,omitempty"`
 }
 
 // Checks configures the checker.
@@ -359,6 +371,10 @@ const (
 	DefaultAEBuckets       = 64
 	DefaultAERateBytesPerS = Bytes(1 << 20)
 	DefaultAEMaxInFlight   = 2
+	// Range streaming (node.StreamingConfig's defaults).
+	DefaultStreamRateBytesPerS = Bytes(8 << 20)
+	DefaultStreamChunkBytes    = Bytes(64 << 10)
+	DefaultStreamStartDelay    = Duration(time.Second)
 )
 
 // DefaultLatencyMs is the default one-way network latency (sim/network's default).

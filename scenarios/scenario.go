@@ -94,6 +94,15 @@ type NodeConfigSpec struct {
 	Quorum                Knob[QuorumMode]     `yaml:"quorum"`
 	HintedHandoff         HintedHandoffSpec    `yaml:"hinted_handoff"`
 	AntiEntropy           AntiEntropySpec      `yaml:"anti_entropy"`
+	Streaming             StreamingSpec        `yaml:"streaming"`
+}
+
+// StreamingSpec is `node.streaming`, range streaming on join and
+// decommission.
+type StreamingSpec struct {
+	RateBytesPerS Knob[Bytes]    `yaml:"rate_bytes_per_s"`
+	ChunkBytes    Knob[Bytes]    `yaml:"chunk_bytes"`
+	StartDelay    Knob[Duration] `yaml:"start_delay"`
 }
 
 // AntiEntropySpec is `node.anti_entropy`, Merkle-tree anti-entropy.
@@ -277,6 +286,9 @@ type FaultSpec struct {
 	By          Knob[Duration]   `yaml:"by"`
 	Factor      Knob[float64]    `yaml:"factor"`
 	Kinds       []DiskFaultKind  `yaml:"kinds"`
+	DC          string           `yaml:"dc"`
+	Rack        string           `yaml:"rack"`
+	Weight      float64          `yaml:"weight"`
 }
 
 // ChecksSpec is `checks:`.

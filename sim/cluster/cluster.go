@@ -51,6 +51,7 @@ type Cluster struct {
 	changes    []ChangeRecord
 	changeBase [2]uint64
 	watching   bool
+	scaling    []ScaleDecision
 }
 
 // RingChange is a ring version and the virtual time it took effect: the

@@ -299,5 +299,14 @@ func (c *Cluster) ScheduleChanges(chs []MembershipChange) error {
 	return nil
 }
 
+// ScaleDecision is one decision of the autoscaler that acted (autoscale.go).
+type ScaleDecision struct {
+	At      sim.Time
+	Kind    ChangeKind
+	Node    string
+	Load    float64 // requests per node per second over the window
+	Members int     // ring members when it decided
+}
+
 var _ = node.StreamStats{}
 var _ = wire.None

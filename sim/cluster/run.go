@@ -3,6 +3,7 @@ package cluster
 import (
 	"dynasim/node/coord"
 	"fmt"
+	"slices"
 	"time"
 
 	"dynasim/disk"
@@ -117,6 +118,12 @@ type Result struct {
 	// RingVersions are the ring versions the nodes were given and when
 	// each took effect (Cluster.RingChanges), as the history records them.
 	RingVersions []history.RingVersion
+	// Rings are the ring versions as they took effect (RingChanges) and
+	// Changes the joins and decommissions (join.go).
+	Rings   []RingChange
+	Changes []ChangeRecord
+	// Scaling are the autoscaler's decisions (autoscale.go).
+	Scaling []ScaleDecision
 	// ClientsPerDC counts the workload's clients per datacenter.
 	ClientsPerDC map[string]int
 	Workload     sim.WorkloadStats
@@ -255,6 +262,9 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		WorkloadEnd:   workloadEnd,
 		Nodes:         c.Stats(),
 		RingVersions:  c.RingVersions(),
+		Rings:         c.RingChanges(),
+		Changes:       c.Changes(),
+		Scaling:       slices.Clone(c.scaling),
 		ClientsPerDC:  c.ClientsPerDC(),
 		Workload:      wl.Stats(),
 		World:         c.world.Stats(),
