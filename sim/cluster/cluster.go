@@ -10,6 +10,7 @@ import (
 	"dynasim/node"
 	"dynasim/node/ring"
 	"dynasim/sim"
+	"dynasim/sim/autoscale"
 	"dynasim/wire"
 )
 
@@ -52,6 +53,11 @@ type Cluster struct {
 	changeBase [2]uint64
 	watching   bool
 	scaling    []ScaleDecision
+	// scaler is the operator's autoscaling policy (autoscale.go), with the
+	// spares it adds and those it added.
+	scaler      *autoscale.Autoscaler
+	scaleSpares []string
+	scaled      []string
 }
 
 // RingChange is a ring version and the virtual time it took effect: the

@@ -182,6 +182,7 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if err := c.ScheduleChanges(rc.Changes); err != nil {
 		return nil, err
 	}
+	c.startAutoscaler(wcfg.Duration)
 	healed := false
 	if rc.HealAtEnd && wcfg.Duration > 0 {
 		c.world.At(sim.At(wcfg.Duration), "heal at end", func() { c.HealAll(); healed = true })
