@@ -19,6 +19,7 @@ import (
 	"dynasim/node/versions"
 	"dynasim/scenarios"
 	"dynasim/sim"
+	"dynasim/sim/autoscale"
 	"dynasim/sim/cluster"
 	"dynasim/sim/network"
 	"dynasim/wire"
@@ -32,7 +33,7 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 		MaxLatencyMs: r.Network.MaxLatencyMs,
 		// One endpoint per node and client, plus the final reader; the
 		// scenario's validation keeps this within network.HardMaxEndpoints.
-		MaxEndpoints: len(r.Cluster.Nodes) + len(joins(r)) + r.Workload.Clients + 1,
+		MaxEndpoints: len(r.Cluster.Nodes) + len(spares(r)) + r.Workload.Clients + 1,
 	}
 	for _, p := range r.Network.DCPairs {
 		nw.DCPairs = append(nw.DCPairs, network.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
@@ -74,7 +75,7 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 	}
 	// A node that joins later is a spare from the start, on the first
 	// node's kind of disk.
-	for _, f := range joins(r) {
+	for _, f := range spares(r) {
 		spare := cfg.Members[0]
 		spare.Name, spare.DC, spare.Rack, spare.Weight, spare.Clock, spare.Spare = f.Nodes[0], f.DC, f.Rack, f.Weight, sim.ClockConfig{}, true
 		if d := spare.Disk; d != nil {
@@ -91,15 +92,27 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 	return cfg, nil
 }
 
-// joins are the scenario's join faults, in schedule order.
-func joins(r *scenarios.Resolved) []scenarios.Fault {
+// spares are the nodes that join later: the scenario's join faults, in
+// schedule order, then the autoscaler's nodes (as joins into its dc).
+func spares(r *scenarios.Resolved) []scenarios.Fault {
 	var out []scenarios.Fault
 	for _, st := range r.Steps() {
 		if st.Do.Action == scenarios.ActJoin {
 			out = append(out, st.Do)
 		}
 	}
+	if a := r.Autoscale; a.Enabled {
+		for _, n := range a.Nodes {
+			out = append(out, scenarios.Fault{Action: scenarios.ActJoin, Nodes: []string{n}, DC: a.DC})
+		}
+	}
 	return out
+}
+
+// autoscalePolicy maps the scenario's autoscaler onto sim/autoscale's.
+func autoscalePolicy(a scenarios.Autoscale) autoscale.Policy {
+	return autoscale.Policy{ScaleUpAbove: a.ScaleUpAbove, ScaleDownBelow: a.ScaleDownBelow, Window: time.Duration(a.Window),
+		Interval: time.Duration(a.Interval), Min: a.Min, Max: a.Max, Cooldown: time.Duration(a.Cooldown)}
 }
 
 // membershipChanges maps the scenario's joins and decommissions onto the
@@ -273,9 +286,19 @@ func workloadConfig(r *scenarios.Resolved) (sim.WorkloadConfig, error) {
 	if err != nil {
 		return sim.WorkloadConfig{}, fmt.Errorf("runner: workload.write_level: %w", err)
 	}
+	// A rate profile makes the loop open.
+	var profile []sim.RatePoint
+	rate := w.RatePerClient
+	for _, p := range w.RateProfile {
+		profile = append(profile, sim.RatePoint{At: time.Duration(p.At), PerClient: p.RatePerClient})
+	}
+	if len(profile) > 0 && rate == 0 {
+		rate = profile[0].PerClient
+	}
 	return sim.WorkloadConfig{
+		RateProfile:    profile,
 		Clients:        w.Clients,
-		RatePerClient:  w.RatePerClient,
+		RatePerClient:  rate,
 		ThinkTimeMs:    w.ThinkTimeMs,
 		Duration:       time.Duration(w.Duration),
 		MaxOps:         w.MaxOps,

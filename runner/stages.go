@@ -75,6 +75,11 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 	if err != nil {
 		return nil, err
 	}
+	if a := r.Autoscale; a.Enabled {
+		if err := c.Autoscale(autoscalePolicy(a), a.Nodes); err != nil {
+			return nil, fmt.Errorf("runner: autoscale: %w", err)
+		}
+	}
 	start := time.Now()
 	phases.Setup = start.Sub(setupStart).Seconds()
 	res, err := c.Run(cluster.RunConfig{

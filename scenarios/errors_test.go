@@ -307,7 +307,7 @@ func TestEachMistakeGivesOnePreciseProblem(t *testing.T) {
 			"n9", `disks.nodes.n9: unknown node "n9" (nodes: n1, n2, n3)`},
 		{"a list where a mapping belongs",
 			"- name: x\n",
-			"- name", `expected a mapping with fields name, description, seed, cluster, node, membership, network, disks, clocks, workload, faults, quiet_period, final_read_level, final_read_keys, heal_at_end, checks, expect, sim, got a list`},
+			"- name", `expected a mapping with fields name, description, seed, cluster, node, membership, network, disks, clocks, workload, faults, autoscale, quiet_period, final_read_level, final_read_keys, heal_at_end, checks, expect, sim, got a list`},
 		{"two documents",
 			"name: a\n---\nname: b\n",
 			"name: b", `a scenario file holds one YAML document, this one has 2`},
@@ -364,6 +364,6 @@ func TestParseReportsAllProblemsAtOnce(t *testing.T) {
 		`t.yaml:9:14: workload.mix.get: must be within [0, 1000000], got -1`,
 		`t.yaml:11:37: faults[0].nodes[0]: unknown node "n4" (nodes: n1, n2, n3)`,
 		`t.yaml:12:49: faults[1].factor: must be within [1, 1000000], got 0.5`,
-		`t.yaml:14:1: bogus: unknown field (fields here: name, description, seed, cluster, node, membership, network, disks, clocks, workload, faults, quiet_period, final_read_level, final_read_keys, heal_at_end, checks, expect, sim)`,
+		`t.yaml:14:1: bogus: unknown field (fields here: name, description, seed, cluster, node, membership, network, disks, clocks, workload, faults, autoscale, quiet_period, final_read_level, final_read_keys, heal_at_end, checks, expect, sim)`,
 	}, got)
 }

@@ -47,6 +47,28 @@ func (s *Scenario) Resolve(seed uint64) (*Resolved, error) {
 	for i := range s.Faults {
 		r.Faults = append(r.Faults, resolveFault(&s.Faults[i], i, src, names))
 	}
+	r.Autoscale = s.Autoscale
+	if a := &r.Autoscale; a.Enabled {
+		a.Nodes = slices.Clone(a.Nodes)
+		if a.Window == 0 {
+			a.Window = DefaultAutoscaleWindow
+		}
+		if a.Interval == 0 {
+			a.Interval = DefaultAutoscaleInterval
+		}
+		if a.Cooldown == 0 {
+			a.Cooldown = DefaultAutoscaleCooldown
+		}
+		if a.DC == "" {
+			a.DC = r.Cluster.Nodes[0].Datacenter
+		}
+		if a.Min == 0 {
+			a.Min = 1
+		}
+		if a.Max == 0 {
+			a.Max = len(r.Cluster.Nodes) + len(a.Nodes)
+		}
+	}
 	r.QuietPeriod = s.QuietPeriod.pick(src, "quiet_period", DefaultQuietPeriod)
 	// DEFAULT stays DEFAULT, as a workload level does: the node applies its
 	// configured R to the final reads too.
@@ -280,6 +302,7 @@ func (s *Scenario) resolveWorkload(src streams.Source, r *Resolved) {
 	out := Workload{
 		Clients:        w.Clients.pick(src, p("clients"), DefaultClients),
 		RatePerClient:  w.RatePerClient.pick(src, p("rate_per_client"), 0),
+		RateProfile:    slices.Clone(w.RateProfile),
 		ThinkTimeMs:    cloneSpec(w.ThinkTimeMs.pick(src, p("think_time_ms"), dist.Spec{})),
 		Duration:       w.Duration.pick(src, p("duration"), defaultDuration(w)),
 		MaxOps:         w.MaxOps.pick(src, p("max_ops"), 0),

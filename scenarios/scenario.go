@@ -23,6 +23,8 @@ type Scenario struct {
 	Clocks     ClocksSpec     `yaml:"clocks"`
 	Workload   WorkloadSpec   `yaml:"workload"`
 	Faults     []FaultSpec    `yaml:"faults"`
+	// Autoscale is the operator's scaling policy (off unless enabled).
+	Autoscale Autoscale `yaml:"autoscale"`
 
 	QuietPeriod    Knob[Duration]      `yaml:"quiet_period"`
 	FinalReadLevel Knob[Level]         `yaml:"final_read_level"`
@@ -228,6 +230,8 @@ type WorkloadSpec struct {
 	// instead of Clients (which is then their sum).
 	ClientsPerDC   map[string]Knob[int] `yaml:"clients_per_dc"`
 	RatePerClient  Knob[float64]        `yaml:"rate_per_client"`
+	// RateProfile varies the open loop's per-client rate over time.
+	RateProfile []RatePoint `yaml:"rate_profile"`
 	ThinkTimeMs    Knob[dist.Spec]      `yaml:"think_time_ms"`
 	Duration       Knob[Duration]       `yaml:"duration"`
 	MaxOps         Knob[int]            `yaml:"max_ops"`

@@ -47,6 +47,8 @@ func (v *validator) faults() {
 	}
 	before, allFixed := len(v.probs.list), true
 	v.membershipChanges()
+	v.autoscale()
+	v.rateProfile()
 	for i := range fs {
 		f, p := &fs[i], fmt.Sprintf("faults[%d]", i)
 		rule, known := actionRules[f.Action]
@@ -249,6 +251,59 @@ func (v *validator) membershipChanges() {
 				v.bad(fmt.Sprintf("faults[%d].action", i), "%s spreads the ring change by gossip: set membership.enabled: true", a)
 				break
 			}
+		}
+	}
+}
+
+// autoscale checks the scaling policy: thresholds, bounds, times, and the
+// nodes it may add (new names, like a join's), with gossip on.
+func (v *validator) autoscale() {
+	a := &v.s.Autoscale
+	if !a.Enabled {
+		return
+	}
+	const p = "autoscale"
+	if !(a.ScaleUpAbove > 0) {
+		v.bad(p+".scale_up_above", "must be positive (requests per node per second), got %v", a.ScaleUpAbove)
+	}
+	if !(a.ScaleDownBelow >= 0 && a.ScaleDownBelow < a.ScaleUpAbove) {
+		v.bad(p+".scale_down_below", "must be within [0, scale_up_above), got %v", a.ScaleDownBelow)
+	}
+	if a.Window < 0 || a.Interval < 0 || a.Cooldown < 0 || (a.Window > 0 && a.Interval > a.Window) {
+		v.bad(p+".interval", "window, interval and cooldown must be positive, the interval at most the window")
+	}
+	if a.Min < 0 || (a.Max != 0 && a.Max < a.Min) {
+		v.bad(p+".max", "need 1 <= min <= max, got min %d max %d", a.Min, a.Max)
+	}
+	if len(a.Nodes) == 0 {
+		v.bad(p+".nodes", "lists no nodes it may add")
+	}
+	for j, n := range a.Nodes {
+		pj := fmt.Sprintf("%s.nodes[%d]", p, j)
+		switch {
+		case v.names[n] || v.someNames[n]:
+			v.bad(pj, "%s is already a node; the autoscaler adds new ones", quoted(n))
+		case !validName(n):
+			v.bad(pj, "%s is not a valid node name", quoted(n))
+		default:
+			v.names[n] = true
+		}
+	}
+	if a.DC != "" {
+		v.datacenter(p+".dc", a.DC)
+	}
+	if slices.Contains(v.s.Membership.Enabled.Possible(false), false) && !v.failed("membership") {
+		v.bad(p+".enabled", "the autoscaler's joins spread by gossip: set membership.enabled: true")
+	}
+}
+
+// rateProfile checks workload.rate_profile: times increase from 0, rates
+// are positive (a profile makes the loop open).
+func (v *validator) rateProfile() {
+	rp := v.s.Workload.RateProfile
+	for i, x := range rp {
+		if !(x.RatePerClient > 0 && x.RatePerClient <= 1e6) || x.At < 0 || (i > 0 && x.At <= rp[i-1].At) {
+			v.bad(fmt.Sprintf("workload.rate_profile[%d]", i), "times must increase from 0 and rates be within (0, 1e6]")
 		}
 	}
 }
