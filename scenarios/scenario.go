@@ -228,24 +228,24 @@ type WorkloadSpec struct {
 	Clients Knob[int]          `yaml:"clients"`
 	// ClientsPerDC places that many clients in each named datacenter,
 	// instead of Clients (which is then their sum).
-	ClientsPerDC   map[string]Knob[int] `yaml:"clients_per_dc"`
-	RatePerClient  Knob[float64]        `yaml:"rate_per_client"`
+	ClientsPerDC  map[string]Knob[int] `yaml:"clients_per_dc"`
+	RatePerClient Knob[float64]        `yaml:"rate_per_client"`
 	// RateProfile varies the open loop's per-client rate over time.
-	RateProfile []RatePoint `yaml:"rate_profile"`
-	ThinkTimeMs    Knob[dist.Spec]      `yaml:"think_time_ms"`
-	Duration       Knob[Duration]       `yaml:"duration"`
-	MaxOps         Knob[int]            `yaml:"max_ops"`
-	MaxOutstanding Knob[int]            `yaml:"max_outstanding"`
-	Mix            MixSpec              `yaml:"mix"`
-	Keys           KeysSpec             `yaml:"keys"`
-	ValueSizeBytes Knob[dist.Spec]      `yaml:"value_size_bytes"`
-	N              Knob[int]            `yaml:"n"`
-	ReadLevel      Knob[Level]          `yaml:"read_level"`
-	WriteLevel     Knob[Level]          `yaml:"write_level"`
-	Routing        Knob[Routing]        `yaml:"routing"`
-	Timeout        Knob[Duration]       `yaml:"timeout"`
-	Retries        Knob[int]            `yaml:"retries"`
-	ClientPolicy   ClientPolicySpec     `yaml:"client_policy"`
+	RateProfile    []RatePoint      `yaml:"rate_profile"`
+	ThinkTimeMs    Knob[dist.Spec]  `yaml:"think_time_ms"`
+	Duration       Knob[Duration]   `yaml:"duration"`
+	MaxOps         Knob[int]        `yaml:"max_ops"`
+	MaxOutstanding Knob[int]        `yaml:"max_outstanding"`
+	Mix            MixSpec          `yaml:"mix"`
+	Keys           KeysSpec         `yaml:"keys"`
+	ValueSizeBytes Knob[dist.Spec]  `yaml:"value_size_bytes"`
+	N              Knob[int]        `yaml:"n"`
+	ReadLevel      Knob[Level]      `yaml:"read_level"`
+	WriteLevel     Knob[Level]      `yaml:"write_level"`
+	Routing        Knob[Routing]    `yaml:"routing"`
+	Timeout        Knob[Duration]   `yaml:"timeout"`
+	Retries        Knob[int]        `yaml:"retries"`
+	ClientPolicy   ClientPolicySpec `yaml:"client_policy"`
 }
 
 // ClientPolicySpec is `workload.client_policy`, mirroring sim.ClientPolicy:
