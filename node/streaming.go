@@ -209,6 +209,17 @@ func (n *Node) armStream(after time.Duration) {
 	n.env.SetTimer(after, Timer{Kind: timerStream})
 }
 
+// streamArmPace arms the pacing timer when the pacing holds requests
+// back: the next requests go as soon as it allows.
+func (n *Node) streamArmPace(now time.Time) {
+	s := n.stream
+	if s == nil || s.paceArmed || s.allDone || !now.Before(s.nextAt) {
+		return
+	}
+	s.paceArmed = true
+	n.env.SetTimer(max(s.nextAt.Sub(now), time.Microsecond), Timer{Kind: timerStream, ID: 1})
+}
+
 // streamPaced asks for the chunks the pacing held back.
 func (n *Node) streamPaced() {
 	s := n.stream
@@ -296,6 +307,9 @@ func (n *Node) streamPump(now time.Time) {
 	if done {
 		s.allDone = true
 		n.stats.Stream.DoneAt = now
+	}
+	if paced {
+		n.streamArmPace(now) // the clock may read just before the pacing's end
 	}
 }
 
@@ -421,11 +435,7 @@ func (n *Node) streamProgress(d *deferred) {
 			n.streamAsk(t, now)
 		}
 	}
-	if now.Before(s.nextAt) && !s.paceArmed {
-		// Paced: the next requests go when the pacing allows.
-		s.paceArmed = true
-		n.env.SetTimer(s.nextAt.Sub(now), Timer{Kind: timerStream, ID: 1})
-	}
+	n.streamArmPace(now)
 	n.armStream(n.cfg.Streaming.TickInterval)
 }
 
