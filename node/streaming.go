@@ -20,8 +20,10 @@ import (
 //     counted over all of them, which with one member changing leaves at
 //     least W among the old replicas and at least W among the new ones
 //     (coord.placeReplicas, withPending);
-//   - every node that gains an arc (ring.Membership.Gains) pulls it, after
-//     StartDelay (so that writes the old version placed land first), from
+//   - every node that gains an arc (ring.Membership.Gains) pulls it, once
+//     every member gossip believes up announces the transition and
+//     StartDelay more has passed (so that no coordinator still places
+//     writes by the old version alone, and those it placed land first), from
 //     the members that lose it — the leaving node's or the displaced
 //     replica's copy holds every write it acknowledged, so the new replicas
 //     together hold at least W copies of every acknowledged write when
@@ -157,6 +159,7 @@ type streamState struct {
 	settled   *ring.Membership // issued by this node as the changer
 	armed     bool
 	paceArmed bool
+	adopted   bool // every member believed up announced the transition
 	seq       uint64
 }
 
@@ -185,7 +188,7 @@ const outStreamChunk uint8 = 16
 func (n *Node) startStreaming(m *ring.Membership) {
 	cfg := &n.cfg.Streaming
 	now := n.env.Now()
-	s := &streamState{m: m, startAt: now.Add(cfg.StartDelay)}
+	s := &streamState{m: m, startAt: now}
 	for _, g := range m.Gains(n.self, 0) {
 		for _, from := range g.From {
 			if from == n.self {
@@ -220,6 +223,25 @@ func (n *Node) streamArmPace(now time.Time) {
 	n.env.SetTimer(max(s.nextAt.Sub(now), time.Microsecond), Timer{Kind: timerStream, ID: 1})
 }
 
+// everyoneAdopted reports whether every member of the transition (old or
+// new) that gossip believes up announces its version or a later one.
+// Without gossip the host hands versions out itself: true.
+func (n *Node) everyoneAdopted() bool {
+	if n.gossip == nil {
+		return true
+	}
+	v := n.stream.m.Version()
+	for _, mi := range n.gossip.Members() {
+		if mi.Member == n.self || !n.stream.m.Has(mi.Member) || !n.gossip.Up(mi.Member) {
+			continue
+		}
+		if mi.RingVersion < v {
+			return false
+		}
+	}
+	return true
+}
+
 // streamPaced asks for the chunks the pacing held back.
 func (n *Node) streamPaced() {
 	s := n.stream
@@ -244,6 +266,18 @@ func (n *Node) streamTick() {
 	if cur := n.view.Membership(); cur.Version() > s.m.Version() {
 		n.stream = nil // settled: nothing more to do
 		return
+	}
+	if !s.adopted {
+		// Pull only once every member gossip believes up announces the
+		// transition (or a later version): from then on no coordinator
+		// places a write by the old version alone, and StartDelay more
+		// lets the writes it placed before land.
+		if !n.everyoneAdopted() {
+			n.armStream(cfg.TickInterval)
+			return
+		}
+		s.adopted = true
+		s.startAt = maxTime(s.startAt, now.Add(cfg.StartDelay))
 	}
 	if now.Before(s.startAt) {
 		n.armStream(s.startAt.Sub(now))
