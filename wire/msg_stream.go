@@ -25,8 +25,8 @@ type StreamRequest struct {
 	StreamID uint64
 	// Version is the transition ring version the stream serves.
 	Version uint64
-	// Arc is what is left of the arc: a resumed stream's Start is just
-	// before the last key it received.
+	// Arc is what is left of the arc: a resumed stream's Start is the
+	// hash of the last key it received (the arc excludes its start).
 	Arc AEArc
 	// MaxBytes bounds the chunk's entries (at least one entry is sent).
 	MaxBytes uint32
@@ -42,8 +42,8 @@ type StreamChunk struct {
 	// Done: the arc has no key after the ones here.
 	Done bool
 	// Next is the hash of the last entry: the next request's arc starts
-	// just before it (that key comes again, which keeps keys that share a
-	// hash).
+	// at it (exclusive). A chunk never ends between two keys that share a
+	// hash, so none is skipped.
 	Next    uint64
 	Entries []AEEntry
 }

@@ -5,10 +5,8 @@ import (
 	"slices"
 	"time"
 
-	"dynasim/node"
 	"dynasim/node/ring"
 	"dynasim/sim"
-	"dynasim/wire"
 )
 
 // Adding and removing servers. A member marked Spare is an endpoint of the
@@ -307,6 +305,3 @@ type ScaleDecision struct {
 	Load    float64 // requests per node per second over the window
 	Members int     // ring members when it decided
 }
-
-var _ = node.StreamStats{}
-var _ = wire.None
