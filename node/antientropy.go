@@ -617,8 +617,9 @@ func (n *Node) aeFinish(ex *aeExchange) {
 // replicates reports whether member a is a replica of key hash h in this
 // node's ring version.
 func (n *Node) replicates(a wire.Addr, h uint64) bool {
-	var buf [8]wire.Addr
-	return slices.Contains(n.view.Membership().PreferenceList(h, buf[:0]), a)
+	var buf [2 * 8]wire.Addr
+	list, _ := n.view.Membership().WriteList(h, 0, buf[:0])
+	return slices.Contains(list, a)
 }
 
 // aeTree takes one step of a tree comparison.

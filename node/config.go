@@ -49,6 +49,9 @@ type Config struct {
 	// AntiEntropy configures Merkle-tree anti-entropy between replicas
 	// (antientropy.go). Default disabled.
 	AntiEntropy AntiEntropyConfig
+	// Streaming configures range streaming during joins and
+	// decommissions (streaming.go).
+	Streaming StreamingConfig
 }
 
 // StorageConfig configures a node's storage.
@@ -177,6 +180,7 @@ func (c Config) WithDefaults() Config {
 	c.Membership = c.Membership.WithDefaults()
 	c.HintedHandoff = c.HintedHandoff.withDefaults(c.Storage.Dir)
 	c.AntiEntropy = c.AntiEntropy.withDefaults()
+	c.Streaming = c.Streaming.withDefaults()
 	return c
 }
 

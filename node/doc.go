@@ -26,7 +26,10 @@
 //   - hints: the persisted hint store, run by handoff.go when
 //     Config.HintedHandoff is enabled;
 //   - merkle: the hash trees over ring ranges that anti-entropy
-//     (antientropy.go, Config.AntiEntropy) compares.
+//     (antientropy.go, Config.AntiEntropy) compares;
+//   - streaming.go (in this package): joins and decommissions — ring
+//     transitions adopted from gossip, pending-replica writes, pulls of the
+//     gained arcs, and the settling of the transition (Config.Streaming).
 //
 // # One node
 //
@@ -95,11 +98,21 @@
 //     copy. A host that replaced a node's disk gives it its last epoch
 //     (FactoryOptions.LastEpoch) so it never reuses an actor.
 //
-// # Seams for what comes next
+// # Joins and decommissions (streaming.go)
 //
-//   - Ring versions travel in gossip entries (the version number today;
-//     the payload is for join and leave).
-//   - Range streaming: stored keys sort by ring hash (replica package),
-//     so a ring range is one engine range (replica.Store.ScanArc, which
-//     anti-entropy reads ranges with).
+// A ring version may be a transition (ring.Membership.Prev: the settled
+// version it leaves, Changer: the joining or leaving node). It travels
+// whole in the gossip entries' ring payload (ring.Membership.Encode): a
+// node adopts any newer version a member announces (adoptRing) and
+// announces its own. While a transition is in force the coordinator reads
+// the old replicas and writes the old and the new (coord.placeReplicas),
+// counting W plus one acknowledgement per pending replica; every node
+// that gains an arc pulls it from the nodes that lose it, chunk by chunk
+// from ordered engine scans, paced, durable before the next request; it
+// refuses replica reads of arcs not received yet; and when every gainer
+// has reported StreamDone the changer issues the settled version
+// (ring.Membership.Settle). Stored keys sort by ring hash (replica
+// package), so a ring arc is one engine range (replica.Store.ScanArc).
+// SetMembership accepts a version that lists the node as an old or a new
+// member (Has).
 package node

@@ -40,6 +40,10 @@ type deferred struct {
 	id   uint64
 	set  wire.SiblingSet
 	err  error
+	// u, flag and ver carry a streamed chunk's progress (outStreamChunk).
+	u    uint64
+	flag bool
+	ver  uint64
 }
 
 func (n *Node) push(d deferred) {
@@ -197,6 +201,8 @@ func (n *Node) release(d *deferred) {
 		n.coord.LocalRead(d.id, d.set, d.err)
 	case outLocalAck:
 		n.coord.LocalAck(d.id, d.err)
+	case outStreamChunk:
+		n.streamProgress(d)
 	}
 }
 
@@ -222,6 +228,8 @@ func failOutputs(ds []deferred, err error) {
 					m.Status, m.Error, m.Set = wire.StatusFailed, text, wire.SiblingSet{}
 				}
 			}
+		case outStreamChunk:
+			d.err = err
 		case outLocalRead, outLocalAck:
 			if d.err == nil {
 				d.err = fmt.Errorf("node: %s", text)

@@ -126,6 +126,7 @@ func (n *Node) sendGossip(out []gossip.Outgoing) {
 // afterGossip reacts to new marks: hints for a member marked up are
 // handed over at once; those in flight to one marked down are released.
 func (n *Node) afterGossip() {
+	n.adoptRing()
 	k := n.gossip.TransitionCount()
 	if k == n.seenMarks {
 		return

@@ -48,6 +48,9 @@ func prepare(cfg Config) (*shared, error) {
 	if err := cfg.AntiEntropy.validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Streaming.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Coordinator.Quorum == coord.QuorumSloppy && !cfg.HintedHandoff.Enabled {
 		return nil, fmt.Errorf("node: a sloppy quorum needs HintedHandoff enabled: its fallbacks keep the writes they take as hints")
 	}
@@ -144,6 +147,9 @@ type Node struct {
 	// ae is the anti-entropy state (nil when Config.AntiEntropy is
 	// disabled; antientropy.go).
 	ae *aeState
+	// stream is the node's part in the ring transition in progress (nil:
+	// none; streaming.go).
+	stream *streamState
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -174,7 +180,7 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 			m = cur
 		}
 	}
-	if _, ok := m.Index(self); !ok {
+	if !m.Has(self) {
 		return nil, fmt.Errorf("node: address %d is not among the %d members of ring version %d", self, m.Len(), m.Version())
 	}
 	fs := env.FS()
@@ -225,6 +231,12 @@ func (sh *shared) start(self wire.Addr, env Env) (*Node, error) {
 	n.stats.Epoch = epoch
 	n.stats.RingVersion = m.Version()
 	env.SetTimer(st.MaintenanceInterval, Timer{Kind: timerMaintain})
+	if m.Prev() != nil {
+		if n.gossip != nil {
+			_ = n.gossip.SetRing(m.Version(), m.Encode())
+		}
+		n.startStreaming(m)
+	}
 	return n, nil
 }
 
@@ -236,6 +248,7 @@ const (
 	timerGossip                       // a gossip round (failure.go)
 	timerHandoff                      // a hinted handoff check; ID 1: a throttle retry
 	timerAntiEntropy                  // anti-entropy: ID 0 a round, 1 a throttle retry, 2 expiry
+	timerStream                       // range streaming (streaming.go): ID 0 the tick, 1 the pacing
 )
 
 // Handle implements Process: it processes one event, then makes durable
@@ -285,6 +298,12 @@ func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
 		n.coord.HandleClientReply(from, m)
 	case *wire.ReadRequest:
 		n.serveRead(from, m)
+	case *wire.StreamRequest:
+		n.streamServe(from, m)
+	case *wire.StreamChunk:
+		n.streamChunk(from, m)
+	case *wire.StreamDone:
+		n.streamDoneFrom(from, m)
 	case *wire.WriteRequest:
 		n.serveWrite(from, m)
 	case *wire.ReadResponse:
@@ -336,6 +355,12 @@ func (n *Node) handleTimer(t Timer) {
 	case timerAntiEntropy:
 		if n.ae != nil {
 			n.aeTimer(t)
+		}
+	case timerStream:
+		if t.ID == 1 {
+			n.streamPaced()
+		} else {
+			n.streamTick()
 		}
 	}
 }
@@ -392,15 +417,22 @@ func (n *Node) SetMembership(m *ring.Membership) error {
 	case !m.Newer(cur):
 		return fmt.Errorf("node %d: ring version %d is not newer than the current %d", n.self, m.Version(), cur.Version())
 	}
-	if _, ok := m.Index(n.self); !ok {
+	if !m.Has(n.self) {
 		return fmt.Errorf("node %d: not a member of ring version %d", n.self, m.Version())
 	}
 	n.view.SetMembership(m)
 	n.stats.RingVersion = m.Version()
 	if n.gossip != nil {
-		if err := n.gossip.SetRing(m.Version(), nil); err != nil {
+		// The version travels whole (its payload), so that the others
+		// can adopt it (adoptRing).
+		if err := n.gossip.SetRing(m.Version(), m.Encode()); err != nil {
 			return err
 		}
+	}
+	if m.Prev() != nil {
+		n.startStreaming(m)
+	} else {
+		n.stream = nil
 	}
 	return nil
 }

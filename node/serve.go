@@ -10,6 +10,13 @@ import (
 // everything written so far is durable.
 func (n *Node) serveRead(from wire.Addr, m *wire.ReadRequest) {
 	n.stats.ReplicaReads++
+	if h := ring.HashKey(m.Key); n.unreceived(h) {
+		// A range this node gains and has not received yet: what it
+		// holds of the key may be missing acknowledged writes.
+		n.stats.Stream.ReadsRefused++
+		n.env.Send(from, &wire.ReadResponse{OpID: m.OpID, Status: wire.StatusFailed, Error: "range not received yet"})
+		return
+	}
 	set, err := n.store.Read(m.Key, ring.HashKey(m.Key))
 	if err == nil && n.hh != nil {
 		set = n.withHints(m.Key, set)

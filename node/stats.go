@@ -52,6 +52,10 @@ type Stats struct {
 	Gossip  gossip.Stats
 	// AntiEntropy counts the node's anti-entropy (zero when disabled).
 	AntiEntropy AntiEntropyStats
+	// Stream counts range streaming (streaming.go); RingRejected ring
+	// versions announced in gossip that did not decode or apply.
+	Stream       StreamStats
+	RingRejected uint64
 
 	Coordinator coord.Stats
 	Replica     replica.Stats

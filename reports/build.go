@@ -102,6 +102,8 @@ type Input struct {
 	Hints      *Hints
 	// AntiEntropy is copied into the report when set.
 	AntiEntropy *AntiEntropy
+	// Ring is copied into the report when set.
+	Ring *Ring
 	// Notes are copied into the report (see Report.Notes).
 	Notes   []string
 	Options Options
@@ -193,6 +195,7 @@ func Build(in Input) (*Report, error) {
 		Hints:      in.Hints,
 
 		AntiEntropy: in.AntiEntropy,
+		Ring:        in.Ring,
 	}
 	if c := res.Ops; c.Total != r.Ops.Total || c.OK != r.Ops.OK || c.Failed != r.Ops.Failed || c.Unknown != r.Ops.Unknown || c.FinalReads != r.Ops.FinalReads {
 		return nil, fmt.Errorf("reports: the results count %d operations (%d ok, %d final reads) but the history has %d (%d ok, %d final reads): they are not from the same run",

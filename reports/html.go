@@ -79,6 +79,9 @@ type htmlPage struct {
 	// Failures is the membership and hints table; nil when the run had
 	// neither.
 	Failures *htmlTable
+	// Ring are the membership change tables (changes, ring versions,
+	// autoscaler, cluster size over time); empty without changes.
+	Ring []htmlTable
 	// Membership is the membership timeline (no SVG without membership).
 	Membership htmlPlot
 	LatencyCDF htmlPlot
@@ -113,6 +116,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 	if t := failuresTable(r); t != nil {
 		ft := toHTML(t)
 		page.Failures = &ft
+	}
+	for _, t := range ringTables(r) {
+		page.Ring = append(page.Ring, toHTML(t))
 	}
 	for _, f := range []struct {
 		dst     *htmlPlot

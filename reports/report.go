@@ -88,6 +88,8 @@ type Report struct {
 	Hints      *Hints      `json:"hints,omitempty"`
 	// AntiEntropy is present when the run's nodes ran anti-entropy.
 	AntiEntropy *AntiEntropy `json:"anti_entropy,omitempty"`
+	// Ring is present when the run joined or decommissioned nodes.
+	Ring *Ring `json:"ring,omitempty"`
 	// Notes are things the run wants a reader to know that no check
 	// measures: scheduled faults that could not be applied, a workload that
 	// did not finish in time, a visualisation that could not be written.

@@ -19,6 +19,7 @@ import (
 	"dynasim/node/versions"
 	"dynasim/scenarios"
 	"dynasim/sim"
+	"dynasim/sim/autoscale"
 	"dynasim/sim/cluster"
 	"dynasim/sim/network"
 	"dynasim/wire"
@@ -32,7 +33,7 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 		MaxLatencyMs: r.Network.MaxLatencyMs,
 		// One endpoint per node and client, plus the final reader; the
 		// scenario's validation keeps this within network.HardMaxEndpoints.
-		MaxEndpoints: len(r.Cluster.Nodes) + r.Workload.Clients + 1,
+		MaxEndpoints: len(r.Cluster.Nodes) + len(spares(r)) + r.Workload.Clients + 1,
 	}
 	for _, p := range r.Network.DCPairs {
 		nw.DCPairs = append(nw.DCPairs, network.DCPairConfig{From: p.From, To: p.To, BothWays: p.BothWays, Link: p.Link.Net()})
@@ -72,12 +73,61 @@ func clusterConfig(r *scenarios.Resolved) (cluster.Config, error) {
 			Disk:   dc,
 		})
 	}
+	// A node that joins later is a spare from the start, on the first
+	// node's kind of disk.
+	for _, f := range spares(r) {
+		spare := cfg.Members[0]
+		spare.Name, spare.DC, spare.Rack, spare.Weight, spare.Clock, spare.Spare = f.Nodes[0], f.DC, f.Rack, f.Weight, sim.ClockConfig{}, true
+		if d := spare.Disk; d != nil {
+			dd := *d
+			spare.Disk = &dd
+		}
+		cfg.Members = append(cfg.Members, spare)
+	}
 	nc, err := nodeConfig(r)
 	if err != nil {
 		return cluster.Config{}, err
 	}
 	cfg.Node = nc
 	return cfg, nil
+}
+
+// spares are the nodes that join later: the scenario's join faults, in
+// schedule order, then the autoscaler's nodes (as joins into its dc).
+func spares(r *scenarios.Resolved) []scenarios.Fault {
+	var out []scenarios.Fault
+	for _, st := range r.Steps() {
+		if st.Do.Action == scenarios.ActJoin {
+			out = append(out, st.Do)
+		}
+	}
+	if a := r.Autoscale; a.Enabled {
+		for _, n := range a.Nodes {
+			out = append(out, scenarios.Fault{Action: scenarios.ActJoin, Nodes: []string{n}, DC: a.DC})
+		}
+	}
+	return out
+}
+
+// autoscalePolicy maps the scenario's autoscaler onto sim/autoscale's.
+func autoscalePolicy(a scenarios.Autoscale) autoscale.Policy {
+	return autoscale.Policy{ScaleUpAbove: a.ScaleUpAbove, ScaleDownBelow: a.ScaleDownBelow, Window: time.Duration(a.Window),
+		Interval: time.Duration(a.Interval), Min: a.Min, Max: a.Max, Cooldown: time.Duration(a.Cooldown)}
+}
+
+// membershipChanges maps the scenario's joins and decommissions onto the
+// cluster's.
+func membershipChanges(r *scenarios.Resolved) []cluster.MembershipChange {
+	var out []cluster.MembershipChange
+	for _, st := range r.Steps() {
+		switch st.Do.Action {
+		case scenarios.ActJoin:
+			out = append(out, cluster.MembershipChange{At: st.At, Kind: cluster.ChangeJoin, Node: st.Do.Nodes[0]})
+		case scenarios.ActDecommission:
+			out = append(out, cluster.MembershipChange{At: st.At, Kind: cluster.ChangeDecommission, Node: st.Do.Nodes[0]})
+		}
+	}
+	return out
 }
 
 // nodeConfig maps the scenario's node section onto node.Config.
@@ -152,6 +202,11 @@ func nodeConfig(r *scenarios.Resolved) (node.Config, error) {
 			Tree:          merkle.Config{Buckets: n.AntiEntropy.Buckets},
 			RateBytesPerS: int64(n.AntiEntropy.RateBytesPerS),
 			MaxInFlight:   n.AntiEntropy.MaxInFlight,
+		},
+		Streaming: node.StreamingConfig{
+			RateBytesPerSec: int64(n.Streaming.RateBytesPerS),
+			ChunkBytes:      int(n.Streaming.ChunkBytes),
+			StartDelay:      time.Duration(n.Streaming.StartDelay),
 		},
 	}, nil
 }
@@ -231,9 +286,19 @@ func workloadConfig(r *scenarios.Resolved) (sim.WorkloadConfig, error) {
 	if err != nil {
 		return sim.WorkloadConfig{}, fmt.Errorf("runner: workload.write_level: %w", err)
 	}
+	// A rate profile makes the loop open.
+	var profile []sim.RatePoint
+	rate := w.RatePerClient
+	for _, p := range w.RateProfile {
+		profile = append(profile, sim.RatePoint{At: time.Duration(p.At), PerClient: p.RatePerClient})
+	}
+	if len(profile) > 0 && rate == 0 {
+		rate = profile[0].PerClient
+	}
 	return sim.WorkloadConfig{
+		RateProfile:    profile,
 		Clients:        w.Clients,
-		RatePerClient:  w.RatePerClient,
+		RatePerClient:  rate,
 		ThinkTimeMs:    w.ThinkTimeMs,
 		Duration:       time.Duration(w.Duration),
 		MaxOps:         w.MaxOps,
@@ -274,6 +339,9 @@ func faultSchedule(r *scenarios.Resolved) ([]sim.Fault, error) {
 	var out []sim.Fault
 	for _, st := range r.Steps() {
 		f := st.Do
+		if f.Action == scenarios.ActJoin || f.Action == scenarios.ActDecommission {
+			continue // the cluster's membership changes (membershipChanges)
+		}
 		sf := sim.Fault{
 			At:         st.At,
 			Kind:       sim.FaultKind(f.Action),

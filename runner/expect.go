@@ -30,6 +30,8 @@ type RunFacts struct {
 	Hints      *reports.Hints
 	// AntiEntropy is the anti-entropy section (nil when disabled).
 	AntiEntropy *reports.AntiEntropy
+	// Ring is the membership changes (nil when there were none).
+	Ring *reports.Ring
 }
 
 // EvaluateRun is Evaluate with the run's facts, which the membership and
@@ -192,6 +194,25 @@ type measured struct {
 // false for the others.
 func measureRun(name string, list []scenarios.Expectation, facts *RunFacts) (m measured, handled bool) {
 	switch name {
+	case "moved_fraction_max":
+		if facts == nil || facts.Ring == nil {
+			return measured{"n/a", "no node joined, or the run's ring changes are not known", false}, true
+		}
+		worst, joins, detail := 0.0, 0, ""
+		for _, ch := range facts.Ring.Changes {
+			if ch.Kind != "join" {
+				continue
+			}
+			joins++
+			if ch.MovedFraction >= worst {
+				worst = ch.MovedFraction
+				detail = fmt.Sprintf("%s joining %d members moved %.4f of the replica placements (ideal 1/(n+1) = %.4f)", ch.Node, ch.MembersBefore, ch.MovedFraction, ch.Ideal)
+			}
+		}
+		if joins == 0 {
+			return measured{"n/a", "no node joined", false}, true
+		}
+		return measured{worst, detail, true}, true
 	case "detected_down_within_ms", "false_down_max":
 		if facts == nil || facts.Membership == nil {
 			return measured{"n/a", "membership (gossip) is not enabled, or the run's marks are not known", false}, true

@@ -154,3 +154,48 @@ func antiEntropyReport(r *scenarios.Resolved, res *cluster.Result) *reports.Anti
 	a.ExchangeToFullCopy = a.Fraction()
 	return a
 }
+
+// ringReport is the membership changes section (nil without joins or
+// decommissions): the ring versions, the changes, and the cluster size
+// per second beside the operations the clients invoked in that second.
+func ringReport(res *cluster.Result) *reports.Ring {
+	if len(res.Changes) == 0 {
+		return nil
+	}
+	g := &reports.Ring{}
+	for _, rc := range res.Rings {
+		g.Versions = append(g.Versions, reports.RingVersionPoint{AtS: float64(rc.At) / 1e9, Version: rc.Membership.Version(),
+			Members: rc.Membership.Len(), Transition: rc.Membership.Prev() != nil})
+	}
+	for _, ch := range res.Changes {
+		g.Changes = append(g.Changes, reports.RingChange{Kind: string(ch.Kind), Node: ch.Node, MembersBefore: ch.Members,
+			Version: ch.Version, Settled: ch.Settled, StartS: float64(ch.StartAt) / 1e9, SettledS: float64(ch.SettledAt) / 1e9,
+			StoppedS: float64(ch.StoppedAt) / 1e9, MovedFraction: ch.MovedFraction, Ideal: ch.Ideal,
+			StreamedBytes: ch.StreamedBytes, StreamedKeys: ch.StreamedKeys})
+	}
+	for _, d := range res.Scaling {
+		g.Autoscaler = append(g.Autoscaler, reports.ScaleDecision{AtS: float64(d.At) / 1e9, Action: string(d.Kind), Node: d.Node, Load: d.Load, Members: d.Members})
+	}
+	secs := int(res.WorkloadEnd/1e9) + 1
+	ops := make([]int, secs)
+	for _, op := range res.History.Ops {
+		if !op.Final {
+			if s := int(op.InvokeNs / 1e9); s >= 0 && s < secs {
+				ops[s]++
+			}
+		}
+	}
+	members := func(t int64) int {
+		m := res.Rings[0].Membership
+		for _, rc := range res.Rings {
+			if int64(rc.At) <= t {
+				m = rc.Membership
+			}
+		}
+		return m.Len()
+	}
+	for s := range secs {
+		g.Size = append(g.Size, reports.SizePoint{AtS: float64(s), Members: members(int64(s) * 1e9), OpsPerSec: float64(ops[s])})
+	}
+	return g
+}

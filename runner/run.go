@@ -164,6 +164,9 @@ func runInfo(r *scenarios.Resolved, res *cluster.Result) *history.RunInfo {
 	for _, m := range r.Cluster.Nodes {
 		info.Nodes = append(info.Nodes, history.NodeInfo{Name: m.Name, DC: m.Datacenter})
 	}
+	for _, f := range spares(r) { // the spares, after the members (cluster order)
+		info.Nodes = append(info.Nodes, history.NodeInfo{Name: f.Nodes[0], DC: f.DC})
+	}
 	info.RingVersions = res.RingVersions
 	info.ClientsPerDC = res.ClientsPerDC
 	return info

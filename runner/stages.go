@@ -75,11 +75,17 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 	if err != nil {
 		return nil, err
 	}
+	if a := r.Autoscale; a.Enabled {
+		if err := c.Autoscale(autoscalePolicy(a), a.Nodes); err != nil {
+			return nil, fmt.Errorf("runner: autoscale: %w", err)
+		}
+	}
 	start := time.Now()
 	phases.Setup = start.Sub(setupStart).Seconds()
 	res, err := c.Run(cluster.RunConfig{
 		Workload:  wcfg,
 		Faults:    faults,
+		Changes:   membershipChanges(r),
 		Quiet:     time.Duration(r.QuietPeriod),
 		HealAtEnd: r.HealAtEnd,
 		FinalRead: &finalRead,
@@ -109,7 +115,7 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		Nodes:       nodeStats(res, c.Ring().Ownership()),
 		Messages:    messageStats(res),
 		Wall:        wall,
-		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res), AntiEntropy: antiEntropyReport(r, res)},
+		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res), AntiEntropy: antiEntropyReport(r, res), Ring: ringReport(res)},
 	}, nil
 }
 
@@ -226,6 +232,7 @@ func BuildReport(sim *Simulation, v *Verdict, opt ReportOptions) (*reports.Repor
 		Membership:   sim.Facts.Membership,
 		Hints:        sim.Facts.Hints,
 		AntiEntropy:  sim.Facts.AntiEntropy,
+		Ring:         sim.Facts.Ring,
 		Notes:        notes,
 		// The checks validated this very history (and nothing changes it).
 		HistoryValidated: v.validated == sim.History,

@@ -152,6 +152,10 @@
 //	    buckets: 64               # leaves per range tree, a power of two in [1, 512]
 //	    rate_bytes_per_s: 1MiB    # what one node sends for anti-entropy, burst one second
 //	    max_in_flight: 2          # exchanges one node runs at once
+//	  streaming:                  # range streaming on join and decommission
+//	    rate_bytes_per_s: 8MiB    # what one gaining node pulls, in [1KiB, 16GiB]
+//	    chunk_bytes: 64KiB        # entries per chunk, in [1KiB, 4MiB]
+//	    start_delay: 1s           # wait after adopting a ring transition before pulling
 //
 //	membership:                   # gossip membership and failure detection
 //	  enabled: false              # false: each coordinator judges by missed replies only
@@ -272,6 +276,8 @@
 //	  hints_pending_max: 0        # hints still held at the end (needs hinted_handoff)
 //	  hints_dropped_max: 0        # hints dropped past their window
 //	  anti_entropy_bytes_max: 2MiB  # every anti-entropy byte sent (needs anti_entropy)
+//	  moved_fraction_max: 0.2167  # per join: share of replica placements moved
+//	                              # (ideal 1/(n+1) joining n members; needs a join)
 //
 //	sim:
 //	  event_cost: 0s              # processing time charged per event
@@ -320,6 +326,9 @@
 //	disk_faults_off    nodes, kinds                  nodes           disk_faults_on
 //	slow               nodes, factor (1 to 1e6)      nodes, factor   slow_off
 //	slow_off           nodes                         nodes           -
+//	join               nodes (one new), dc, rack,    nodes           -
+//	                   weight
+//	decommission       nodes (one member)            nodes           -
 //
 // The action names are sim.FaultKind's. sides is one list (those nodes
 // against every other node) or two disjoint lists; partition_one_way cuts
@@ -332,6 +341,46 @@
 // with an empty one and starts the node on it (stopping it first if it is
 // up): everything it stored is gone, and only anti-entropy (or read repair)
 // brings its data back; it restarts under an epoch above its last.
+//
+// join adds a new server (a name no cluster node has; dc defaults to
+// dc1, weight to 1) and decommission retires a member; both need
+// membership.enabled, since the ring change (a transitional ring version:
+// writes to the old and new replicas, reads from the old) travels by
+// gossip. The gaining nodes stream the ranges they take over from the
+// nodes that lose them (node.streaming), then the node that changes issues
+// the settled ring version; a decommissioned node is stopped once every
+// member runs it. One change at a time: a change scheduled while another
+// is in progress fails (a fault error). A joined node may be the target of
+// later faults. The report gains `ring` (ring versions, each change with
+// its moved fraction against the ideal and the bytes and keys streamed,
+// the cluster size per second against the offered load) and MEMBERSHIP
+// CHANGES, RING VERSIONS and CLUSTER SIZE OVER TIME tables.
+//
+// # Autoscaling
+//
+// autoscale is an operator policy outside the nodes (sim/autoscale): every
+// interval it measures the requests the clients started per ring member
+// per second; when that stayed above scale_up_above for the whole window
+// it joins the next of nodes, below scale_down_below it decommissions the
+// node it added last, within [min, max] members, at most once per cooldown
+// and never while a change is in progress. It needs membership.enabled.
+//
+//	autoscale:
+//	  enabled: false
+//	  scale_up_above: 300         # requests per node per second
+//	  scale_down_below: 100
+//	  window: 5s                  # the load must stay beyond a threshold this long
+//	  interval: 1s                # sampling interval, at most the window
+//	  min: 1                      # cluster size bounds (default max: nodes + len(nodes))
+//	  max: 6
+//	  cooldown: 10s               # least time between decisions
+//	  nodes: [n4, n5, n6]         # new nodes it may add, in order
+//	  dc: dc1                     # their datacenter (default: the first node's)
+//
+// workload.rate_profile ([{at: 0s, rate_per_client: 10}, ...]) varies the
+// open loop's per-client rate over time, linearly between points (the
+// first point's rate before it, the last's after); it makes the loop
+// open.
 //
 // Times: at must come before the workload ends (workload.duration), and a
 // window must end by then, because heal_at_end undoes every active fault at
@@ -414,6 +463,9 @@
 //	node.anti_entropy.buckets              64
 //	node.anti_entropy.rate_bytes_per_s     1MiB
 //	node.anti_entropy.max_in_flight        2
+//	node.streaming.rate_bytes_per_s        8MiB
+//	node.streaming.chunk_bytes             64KiB
+//	node.streaming.start_delay             1s
 //	membership.enabled                     false
 //	membership.interval                    1s
 //	membership.fanout                      2

@@ -80,6 +80,11 @@ type Expect struct {
 	// AntiEntropyBytesMax bounds every byte anti-entropy sent over the run
 	// (trees and entries, every node). Needs node.anti_entropy.enabled.
 	AntiEntropyBytesMax *Bytes `yaml:"anti_entropy_bytes_max,omitempty"`
+	// MovedFractionMax bounds, for every join, the share of replica
+	// placements (key, replica) of the workload's keys that move to the
+	// new node: consistent hashing's ideal is 1/(n+1) for a join into n
+	// members. Needs a join in the fault schedule.
+	MovedFractionMax *float64 `yaml:"moved_fraction_max,omitempty"`
 }
 
 // AfterFaultsGrace is how long after the last fault window ends an
@@ -174,6 +179,7 @@ func (e Expect) List() []Expectation {
 		}
 	}
 	bound("detected_down_within_ms", "<=", e.DetectedDownWithinMs)
+	bound("moved_fraction_max", "<=", e.MovedFractionMax)
 	for _, c := range []struct {
 		name string
 		v    *int

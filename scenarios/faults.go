@@ -30,6 +30,8 @@ const (
 	ActDiskFaultsOff   Action = "disk_faults_off"   // switch disk fault kinds off
 	ActSlow            Action = "slow"              // multiply nodes' processing time by factor
 	ActSlowOff         Action = "slow_off"          // back to normal speed
+	ActJoin            Action = "join"              // a new node (nodes: [name], dc, rack, weight) joins the ring
+	ActDecommission    Action = "decommission"      // a member streams its ranges away and leaves
 )
 
 // actionRule says which fields an action takes, which it needs, and what
@@ -56,10 +58,12 @@ var actionRules = map[Action]actionRule{
 	ActDiskFaultsOff:   {[]string{"nodes", "kinds"}, []string{"nodes"}, ActDiskFaultsOn},
 	ActSlow:            {[]string{"nodes", "factor"}, []string{"nodes", "factor"}, ActSlowOff},
 	ActSlowOff:         {[]string{"nodes"}, []string{"nodes"}, ""},
+	ActJoin:            {[]string{"nodes", "dc", "rack", "weight"}, []string{"nodes"}, ""},
+	ActDecommission:    {[]string{"nodes"}, []string{"nodes"}, ""},
 }
 
 var actionOrder = []Action{ActPartition, ActPartitionOneWay, ActPartitionDC, ActIsolate, ActHeal, ActHealAll, ActCrash, ActRestart,
-	ActWipe, ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff}
+	ActWipe, ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff, ActJoin, ActDecommission}
 
 func (Action) enumValues() []string {
 	out := make([]string, len(actionOrder))

@@ -47,6 +47,28 @@ func (s *Scenario) Resolve(seed uint64) (*Resolved, error) {
 	for i := range s.Faults {
 		r.Faults = append(r.Faults, resolveFault(&s.Faults[i], i, src, names))
 	}
+	r.Autoscale = s.Autoscale
+	if a := &r.Autoscale; a.Enabled {
+		a.Nodes = slices.Clone(a.Nodes)
+		if a.Window == 0 {
+			a.Window = DefaultAutoscaleWindow
+		}
+		if a.Interval == 0 {
+			a.Interval = DefaultAutoscaleInterval
+		}
+		if a.Cooldown == 0 {
+			a.Cooldown = DefaultAutoscaleCooldown
+		}
+		if a.DC == "" {
+			a.DC = r.Cluster.Nodes[0].Datacenter
+		}
+		if a.Min == 0 {
+			a.Min = 1
+		}
+		if a.Max == 0 {
+			a.Max = len(r.Cluster.Nodes) + len(a.Nodes)
+		}
+	}
 	r.QuietPeriod = s.QuietPeriod.pick(src, "quiet_period", DefaultQuietPeriod)
 	// DEFAULT stays DEFAULT, as a workload level does: the node applies its
 	// configured R to the final reads too.
@@ -158,6 +180,11 @@ func (s *Scenario) resolveNode(src streams.Source, r *Resolved) {
 			Window:        nc.HintedHandoff.Window.pick(src, "node.hinted_handoff.window", DefaultHintWindow),
 			RateBytesPerS: nc.HintedHandoff.RateBytesPerS.pick(src, "node.hinted_handoff.rate_bytes_per_s", DefaultHintRateBytesPerS),
 			MaxInFlight:   nc.HintedHandoff.MaxInFlight.pick(src, "node.hinted_handoff.max_in_flight", DefaultHintMaxInFlight),
+		},
+		Streaming: Streaming{
+			RateBytesPerS: nc.Streaming.RateBytesPerS.pick(src, "node.streaming.rate_bytes_per_s", DefaultStreamRateBytesPerS),
+			ChunkBytes:    nc.Streaming.ChunkBytes.pick(src, "node.streaming.chunk_bytes", DefaultStreamChunkBytes),
+			StartDelay:    nc.Streaming.StartDelay.pick(src, "node.streaming.start_delay", DefaultStreamStartDelay),
 		},
 		AntiEntropy: AntiEntropy{
 			Enabled:       nc.AntiEntropy.Enabled.pick(src, "node.anti_entropy.enabled", false),
@@ -275,6 +302,7 @@ func (s *Scenario) resolveWorkload(src streams.Source, r *Resolved) {
 	out := Workload{
 		Clients:        w.Clients.pick(src, p("clients"), DefaultClients),
 		RatePerClient:  w.RatePerClient.pick(src, p("rate_per_client"), 0),
+		RateProfile:    slices.Clone(w.RateProfile),
 		ThinkTimeMs:    cloneSpec(w.ThinkTimeMs.pick(src, p("think_time_ms"), dist.Spec{})),
 		Duration:       w.Duration.pick(src, p("duration"), defaultDuration(w)),
 		MaxOps:         w.MaxOps.pick(src, p("max_ops"), 0),
@@ -350,6 +378,12 @@ func resolveFault(f *FaultSpec, i int, src streams.Source, nodes []string) Fault
 		By:          f.By.pick(src, p+".by", 0),
 		Factor:      f.Factor.pick(src, p+".factor", 0),
 		Kinds:       slices.Clone(f.Kinds),
+		DC:          f.DC,
+		Rack:        f.Rack,
+		Weight:      f.Weight,
+	}
+	if f.Action == ActJoin && out.DC == "" {
+		out.DC = DefaultDatacenter
 	}
 	if f.Action.isPartition() {
 		out.Name = partitionName(f, i)

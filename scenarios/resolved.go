@@ -27,6 +27,8 @@ type Resolved struct {
 	// Faults are in file order; Actions lists them in time order with the
 	// reverse actions of `for:` windows.
 	Faults []Fault `yaml:"faults,omitempty"`
+	// Autoscale is the operator's scaling policy (Enabled false: none).
+	Autoscale Autoscale `yaml:"autoscale,omitempty"`
 
 	QuietPeriod    Duration      `yaml:"quiet_period"`
 	FinalReadLevel Level         `yaml:"final_read_level"`
@@ -70,6 +72,14 @@ type NodeConfig struct {
 	Quorum                QuorumMode     `yaml:"quorum"`
 	HintedHandoff         HintedHandoff  `yaml:"hinted_handoff"`
 	AntiEntropy           AntiEntropy    `yaml:"anti_entropy"`
+	Streaming             Streaming      `yaml:"streaming"`
+}
+
+// Streaming holds range streaming's knobs (node's StreamingConfig).
+type Streaming struct {
+	RateBytesPerS Bytes    `yaml:"rate_bytes_per_s"`
+	ChunkBytes    Bytes    `yaml:"chunk_bytes"`
+	StartDelay    Duration `yaml:"start_delay"`
 }
 
 // AntiEntropy holds Merkle-tree anti-entropy's knobs (node's
@@ -212,6 +222,7 @@ type Workload struct {
 	// name order. Unset: every client sits in the first node's datacenter.
 	ClientsPerDC   map[string]int `yaml:"clients_per_dc,omitempty"`
 	RatePerClient  float64        `yaml:"rate_per_client"`
+	RateProfile    []RatePoint    `yaml:"rate_profile,omitempty"`
 	ThinkTimeMs    dist.Spec      `yaml:"think_time_ms,omitempty"`
 	Duration       Duration       `yaml:"duration"`
 	MaxOps         int            `yaml:"max_ops"`
@@ -273,6 +284,10 @@ type Fault struct {
 	By          Duration        `yaml:"by,omitempty"`
 	Factor      float64         `yaml:"factor,omitempty"`
 	Kinds       []DiskFaultKind `yaml:"kinds,omitempty"`
+	// DC, Rack and Weight place a joining node (join).
+	DC     string  `yaml:"dc,omitempty"`
+	Rack   string  `yaml:"rack,omitempty"`
+	Weight float64 `yaml:"weight,omitempty"`
 }
 
 // Checks configures the checker.
@@ -359,6 +374,10 @@ const (
 	DefaultAEBuckets       = 64
 	DefaultAERateBytesPerS = Bytes(1 << 20)
 	DefaultAEMaxInFlight   = 2
+	// Range streaming (node.StreamingConfig's defaults).
+	DefaultStreamRateBytesPerS = Bytes(8 << 20)
+	DefaultStreamChunkBytes    = Bytes(64 << 10)
+	DefaultStreamStartDelay    = Duration(time.Second)
 )
 
 // DefaultLatencyMs is the default one-way network latency (sim/network's default).
@@ -374,3 +393,37 @@ var DefaultTVisibilityMs = []float64{0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000
 // DefaultDiskFaultKinds are the kinds disk_faults_on/off switch when a
 // fault lists none.
 var DefaultDiskFaultKinds = []DiskFaultKind{"error", "bitflip"}
+
+// RatePoint is one point of workload.rate_profile: each client's
+// open-loop rate at a time, interpolated linearly between points.
+type RatePoint struct {
+	At            Duration `yaml:"at"`
+	RatePerClient float64  `yaml:"rate_per_client"`
+}
+
+// Autoscale is `autoscale:`, the operator's scaling policy
+// (sim/autoscale): every interval it measures the requests the clients
+// started per ring member per second; when that stayed above
+// scale_up_above for the whole window it joins the next of nodes (new
+// nodes, in dc), when it stayed below scale_down_below it decommissions
+// the node it added last, within [min, max] members and at most once per
+// cooldown, never while a change is still in progress.
+type Autoscale struct {
+	Enabled        bool     `yaml:"enabled"`
+	ScaleUpAbove   float64  `yaml:"scale_up_above"`
+	ScaleDownBelow float64  `yaml:"scale_down_below"`
+	Window         Duration `yaml:"window"`
+	Interval       Duration `yaml:"interval"`
+	Min            int      `yaml:"min"`
+	Max            int      `yaml:"max"`
+	Cooldown       Duration `yaml:"cooldown"`
+	Nodes          []string `yaml:"nodes"`
+	DC             string   `yaml:"dc"`
+}
+
+// Autoscale defaults (sim/autoscale's).
+const (
+	DefaultAutoscaleWindow   = Duration(5 * time.Second)
+	DefaultAutoscaleInterval = Duration(time.Second)
+	DefaultAutoscaleCooldown = Duration(10 * time.Second)
+)

@@ -23,6 +23,8 @@ type Scenario struct {
 	Clocks     ClocksSpec     `yaml:"clocks"`
 	Workload   WorkloadSpec   `yaml:"workload"`
 	Faults     []FaultSpec    `yaml:"faults"`
+	// Autoscale is the operator's scaling policy (off unless enabled).
+	Autoscale Autoscale `yaml:"autoscale"`
 
 	QuietPeriod    Knob[Duration]      `yaml:"quiet_period"`
 	FinalReadLevel Knob[Level]         `yaml:"final_read_level"`
@@ -94,6 +96,15 @@ type NodeConfigSpec struct {
 	Quorum                Knob[QuorumMode]     `yaml:"quorum"`
 	HintedHandoff         HintedHandoffSpec    `yaml:"hinted_handoff"`
 	AntiEntropy           AntiEntropySpec      `yaml:"anti_entropy"`
+	Streaming             StreamingSpec        `yaml:"streaming"`
+}
+
+// StreamingSpec is `node.streaming`, range streaming on join and
+// decommission.
+type StreamingSpec struct {
+	RateBytesPerS Knob[Bytes]    `yaml:"rate_bytes_per_s"`
+	ChunkBytes    Knob[Bytes]    `yaml:"chunk_bytes"`
+	StartDelay    Knob[Duration] `yaml:"start_delay"`
 }
 
 // AntiEntropySpec is `node.anti_entropy`, Merkle-tree anti-entropy.
@@ -217,22 +228,24 @@ type WorkloadSpec struct {
 	Clients Knob[int]          `yaml:"clients"`
 	// ClientsPerDC places that many clients in each named datacenter,
 	// instead of Clients (which is then their sum).
-	ClientsPerDC   map[string]Knob[int] `yaml:"clients_per_dc"`
-	RatePerClient  Knob[float64]        `yaml:"rate_per_client"`
-	ThinkTimeMs    Knob[dist.Spec]      `yaml:"think_time_ms"`
-	Duration       Knob[Duration]       `yaml:"duration"`
-	MaxOps         Knob[int]            `yaml:"max_ops"`
-	MaxOutstanding Knob[int]            `yaml:"max_outstanding"`
-	Mix            MixSpec              `yaml:"mix"`
-	Keys           KeysSpec             `yaml:"keys"`
-	ValueSizeBytes Knob[dist.Spec]      `yaml:"value_size_bytes"`
-	N              Knob[int]            `yaml:"n"`
-	ReadLevel      Knob[Level]          `yaml:"read_level"`
-	WriteLevel     Knob[Level]          `yaml:"write_level"`
-	Routing        Knob[Routing]        `yaml:"routing"`
-	Timeout        Knob[Duration]       `yaml:"timeout"`
-	Retries        Knob[int]            `yaml:"retries"`
-	ClientPolicy   ClientPolicySpec     `yaml:"client_policy"`
+	ClientsPerDC  map[string]Knob[int] `yaml:"clients_per_dc"`
+	RatePerClient Knob[float64]        `yaml:"rate_per_client"`
+	// RateProfile varies the open loop's per-client rate over time.
+	RateProfile    []RatePoint      `yaml:"rate_profile"`
+	ThinkTimeMs    Knob[dist.Spec]  `yaml:"think_time_ms"`
+	Duration       Knob[Duration]   `yaml:"duration"`
+	MaxOps         Knob[int]        `yaml:"max_ops"`
+	MaxOutstanding Knob[int]        `yaml:"max_outstanding"`
+	Mix            MixSpec          `yaml:"mix"`
+	Keys           KeysSpec         `yaml:"keys"`
+	ValueSizeBytes Knob[dist.Spec]  `yaml:"value_size_bytes"`
+	N              Knob[int]        `yaml:"n"`
+	ReadLevel      Knob[Level]      `yaml:"read_level"`
+	WriteLevel     Knob[Level]      `yaml:"write_level"`
+	Routing        Knob[Routing]    `yaml:"routing"`
+	Timeout        Knob[Duration]   `yaml:"timeout"`
+	Retries        Knob[int]        `yaml:"retries"`
+	ClientPolicy   ClientPolicySpec `yaml:"client_policy"`
 }
 
 // ClientPolicySpec is `workload.client_policy`, mirroring sim.ClientPolicy:
@@ -277,6 +290,9 @@ type FaultSpec struct {
 	By          Knob[Duration]   `yaml:"by"`
 	Factor      Knob[float64]    `yaml:"factor"`
 	Kinds       []DiskFaultKind  `yaml:"kinds"`
+	DC          string           `yaml:"dc"`
+	Rack        string           `yaml:"rack"`
+	Weight      float64          `yaml:"weight"`
 }
 
 // ChecksSpec is `checks:`.

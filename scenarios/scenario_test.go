@@ -144,7 +144,9 @@ func TestReferenceFileParsesEveryField(t *testing.T) {
 	require.Equal(t, Fixed[Level]("QUORUM"), w.WriteLevel, "level names are case-insensitive, stored in upper case")
 	require.Equal(t, Fixed[Routing]("first_replica"), w.Routing)
 
-	require.Len(t, s.Faults, 13)
+	require.Len(t, s.Faults, 15)
+	require.Equal(t, FaultSpec{At: Fixed(Duration(28 * time.Second)), Action: ActJoin, Nodes: Fixed([]string{"e9"}), DC: "east", Rack: "r9", Weight: 2}, s.Faults[13])
+	require.Equal(t, StreamingSpec{Fixed(Bytes(4 << 20)), ChoiceOf(Bytes(16<<10), Bytes(64<<10)), Fixed(Duration(500 * time.Millisecond))}, s.Node.Streaming)
 	require.Equal(t, FaultSpec{At: Fixed(Duration(5 * time.Second)), For: Fixed(Duration(3 * time.Second)), Action: ActPartitionDC, Datacenters: []string{"east", "west"}, OneWay: true, Name: "wan"}, s.Faults[0])
 	require.Equal(t, ActPartitionOneWay, s.Faults[1].Action)
 	require.Equal(t, Fixed([][]string{{"e1"}, {"e2", "e3"}}), s.Faults[1].Sides)
@@ -183,6 +185,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 			Quorum:         "strict",
 			HintedHandoff:  HintedHandoff{Enabled: false, Window: Duration(3 * time.Hour), RateBytesPerS: 1 << 20, MaxInFlight: 16},
 			AntiEntropy:    AntiEntropy{Enabled: false, Interval: Duration(10 * time.Second), Buckets: 64, RateBytesPerS: 1 << 20, MaxInFlight: 2},
+			Streaming:      Streaming{RateBytesPerS: 8 << 20, ChunkBytes: 64 << 10, StartDelay: Duration(time.Second)},
 		},
 		Membership: Membership{Enabled: false, Interval: Duration(time.Second), Fanout: 2, SuspectAfter: Duration(5 * time.Second),
 			ConfirmReporters: 2, Detector: "heartbeat", PhiThreshold: 8},

@@ -53,6 +53,7 @@ func (v *validator) expect() {
 		{"availability_min", e.AvailabilityMin}, {"availability_in_faults_min", e.AvailabilityInFaultsMin},
 		{"availability_in_faults_max", e.AvailabilityInFaultsMax}, {"stale_fraction_max", e.StaleFractionMax},
 		{"availability_after_faults_min", e.AvailabilityAfterFaultsMin}, {"stale_fraction_min", e.StaleFractionMin},
+		{"moved_fraction_max", e.MovedFractionMax},
 	} {
 		if f.x != nil && (*f.x < 0 || *f.x > 1) {
 			v.bad("expect."+f.name, "must be a fraction within [0, 1], got %v", *f.x)

@@ -181,6 +181,10 @@ func (v *validator) nodeConfig() {
 	within(v, hh.RateBytesPerS, "node.hinted_handoff.rate_bytes_per_s", 1, 1<<40)
 	within(v, hh.MaxInFlight, "node.hinted_handoff.max_in_flight", 1, 1<<16) // node.MaxHintMaxInFlight
 	ae := &nc.AntiEntropy
+	sm := &v.s.Node.Streaming
+	within(v, sm.RateBytesPerS, "node.streaming.rate_bytes_per_s", 1<<10, 1<<34) // node.MinStreamRate, MaxStreamRate
+	within(v, sm.ChunkBytes, "node.streaming.chunk_bytes", 1<<10, 4<<20)
+	within(v, sm.StartDelay, "node.streaming.start_delay", 0, Duration(3600e9))
 	within(v, ae.Interval, "node.anti_entropy.interval", Duration(1e6), Duration(24*3600e9))
 	within(v, ae.Buckets, "node.anti_entropy.buckets", 1, 1<<9) // node.AntiEntropy: 256 arcs × buckets ≤ 2^17
 	eachValue(ae.Buckets, "node.anti_entropy.buckets", func(b int, p string) {

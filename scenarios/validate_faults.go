@@ -11,7 +11,7 @@ import (
 )
 
 // faultFields are the FaultSpec fields whose use depends on the action.
-var faultFields = []string{"name", "nodes", "sides", "datacenters", "one_way", "mode", "by", "factor", "kinds"}
+var faultFields = []string{"name", "nodes", "sides", "datacenters", "one_way", "mode", "by", "factor", "kinds", "dc", "rack", "weight"}
 
 // given reports whether a fault field is set (non-zero).
 func (f *FaultSpec) given(name string) bool {
@@ -46,6 +46,9 @@ func (v *validator) faults() {
 		}
 	}
 	before, allFixed := len(v.probs.list), true
+	v.membershipChanges()
+	v.autoscale()
+	v.rateProfile()
 	for i := range fs {
 		f, p := &fs[i], fmt.Sprintf("faults[%d]", i)
 		rule, known := actionRules[f.Action]
@@ -198,5 +201,109 @@ func (v *validator) datacenterPair(path string, dcs []string) {
 	okB := v.datacenter(path+"[1]", dcs[1])
 	if okA && okB && dcs[0] == dcs[1] {
 		v.bad(path, "cannot partition datacenter %s from itself", dcs[0])
+	}
+}
+
+// membershipChanges checks the joins and decommissions: a join names one
+// new node (not a cluster node, not joined twice), placed in a known
+// datacenter with a weight in range; a decommission names one node; both
+// need gossip (membership.enabled on for every seed), which carries the
+// ring change. A joined node may be the target of later faults and
+// changes: its name is added to the known nodes.
+func (v *validator) membershipChanges() {
+	used := false
+	for i := range v.s.Faults {
+		f, p := &v.s.Faults[i], fmt.Sprintf("faults[%d]", i)
+		if f.Action != ActJoin && f.Action != ActDecommission {
+			continue
+		}
+		used = true
+		if !f.Nodes.IsFixed() || len(f.Nodes.Value) != 1 {
+			v.bad(p+".nodes", "%s takes exactly one node, given as a list of one name", f.Action)
+			continue
+		}
+		if f.Action != ActJoin {
+			continue
+		}
+		n := f.Nodes.Value[0]
+		switch {
+		case v.names[n] || v.someNames[n]:
+			v.bad(p+".nodes[0]", "%s is already a node; a join names a new one", quoted(n))
+			continue
+		case !validName(n):
+			v.bad(p+".nodes[0]", "%s is not a valid node name", quoted(n))
+			continue
+		}
+		if f.DC != "" {
+			v.datacenter(p+".dc", f.DC)
+		}
+		if f.Rack != "" && len(f.Rack) > MaxNameBytes {
+			v.bad(p+".rack", "a rack name is at most %d bytes", MaxNameBytes)
+		}
+		if f.Weight != 0 && !(f.Weight > 0 && f.Weight <= 64) {
+			v.bad(p+".weight", "must be within (0, 64], got %v", f.Weight)
+		}
+		v.names[n] = true
+	}
+	if used && slices.Contains(v.s.Membership.Enabled.Possible(false), false) && !v.failed("membership") {
+		for i := range v.s.Faults {
+			if a := v.s.Faults[i].Action; a == ActJoin || a == ActDecommission {
+				v.bad(fmt.Sprintf("faults[%d].action", i), "%s spreads the ring change by gossip: set membership.enabled: true", a)
+				break
+			}
+		}
+	}
+}
+
+// autoscale checks the scaling policy: thresholds, bounds, times, and the
+// nodes it may add (new names, like a join's), with gossip on.
+func (v *validator) autoscale() {
+	a := &v.s.Autoscale
+	if !a.Enabled {
+		return
+	}
+	const p = "autoscale"
+	if !(a.ScaleUpAbove > 0) {
+		v.bad(p+".scale_up_above", "must be positive (requests per node per second), got %v", a.ScaleUpAbove)
+	}
+	if !(a.ScaleDownBelow >= 0 && a.ScaleDownBelow < a.ScaleUpAbove) {
+		v.bad(p+".scale_down_below", "must be within [0, scale_up_above), got %v", a.ScaleDownBelow)
+	}
+	if a.Window < 0 || a.Interval < 0 || a.Cooldown < 0 || (a.Window > 0 && a.Interval > a.Window) {
+		v.bad(p+".interval", "window, interval and cooldown must be positive, the interval at most the window")
+	}
+	if a.Min < 0 || (a.Max != 0 && a.Max < a.Min) {
+		v.bad(p+".max", "need 1 <= min <= max, got min %d max %d", a.Min, a.Max)
+	}
+	if len(a.Nodes) == 0 {
+		v.bad(p+".nodes", "lists no nodes it may add")
+	}
+	for j, n := range a.Nodes {
+		pj := fmt.Sprintf("%s.nodes[%d]", p, j)
+		switch {
+		case v.names[n] || v.someNames[n]:
+			v.bad(pj, "%s is already a node; the autoscaler adds new ones", quoted(n))
+		case !validName(n):
+			v.bad(pj, "%s is not a valid node name", quoted(n))
+		default:
+			v.names[n] = true
+		}
+	}
+	if a.DC != "" {
+		v.datacenter(p+".dc", a.DC)
+	}
+	if slices.Contains(v.s.Membership.Enabled.Possible(false), false) && !v.failed("membership") {
+		v.bad(p+".enabled", "the autoscaler's joins spread by gossip: set membership.enabled: true")
+	}
+}
+
+// rateProfile checks workload.rate_profile: times increase from 0, rates
+// are positive (a profile makes the loop open).
+func (v *validator) rateProfile() {
+	rp := v.s.Workload.RateProfile
+	for i, x := range rp {
+		if !(x.RatePerClient > 0 && x.RatePerClient <= 1e6) || x.At < 0 || (i > 0 && x.At <= rp[i-1].At) {
+			v.bad(fmt.Sprintf("workload.rate_profile[%d]", i), "times must increase from 0 and rates be within (0, 1e6]")
+		}
 	}
 }

@@ -246,7 +246,7 @@ func (c *Client) budgetSpent() bool {
 // think time; open loop: the next Poisson arrival).
 func (c *Client) scheduleNext(first bool) {
 	var after time.Duration
-	if rate := c.wl.cfg.RatePerClient; rate > 0 {
+	if rate := c.wl.cfg.rateAt(time.Duration(c.ep.localNow())); rate > 0 {
 		after = time.Duration(c.rng.ExpFloat64() / rate * float64(time.Second))
 	} else if c.wl.think != nil && !first {
 		after = time.Duration(c.wl.think.Sample(c.rng) * float64(time.Millisecond))

@@ -22,6 +22,12 @@ type WorkloadConfig struct {
 	// earlier ones have finished. Zero runs a closed loop: each client has
 	// one operation in flight and waits ThinkTimeMs between operations.
 	RatePerClient float64
+	// RateProfile, when set, varies the open loop's rate over time: each
+	// client's rate at virtual time t is interpolated linearly between
+	// the points around t (the first point's before it, the last's
+	// after). RatePerClient must be positive (the loop is open); the
+	// profile then replaces it.
+	RateProfile []RatePoint
 	// ThinkTimeMs is the closed-loop pause between operations (ms).
 	// Default: no pause.
 	ThinkTimeMs dist.Spec
@@ -168,6 +174,14 @@ func (c WorkloadConfig) WithDefaults() WorkloadConfig {
 
 // Validate checks a config (after WithDefaults).
 func (c WorkloadConfig) Validate() error {
+	for i, p := range c.RateProfile {
+		if !(p.PerClient > 0) || math.IsInf(p.PerClient, 0) || (i > 0 && p.At <= c.RateProfile[i-1].At) || p.At < 0 {
+			return fmt.Errorf("workload: rate profile point %d (%v, %g/s): times must increase from 0 and rates be positive", i, p.At, p.PerClient)
+		}
+	}
+	if len(c.RateProfile) > 0 && c.RatePerClient <= 0 {
+		return fmt.Errorf("workload: a rate profile needs an open loop (a positive rate per client)")
+	}
 	if c.Probe != nil {
 		if err := c.Probe.Validate(); err != nil {
 			return err
@@ -316,3 +330,28 @@ func (p *KeyPicker) Pick(r *rand.Rand, client int, seq uint64) int { return p.k.
 
 // Names lists every key, in index order.
 func (p *KeyPicker) Names() []string { return p.k.names }
+
+// RatePoint is one point of a rate profile: each client's rate (per
+// second) at virtual time At.
+type RatePoint struct {
+	At        time.Duration
+	PerClient float64
+}
+
+// rateAt is each client's open-loop rate at virtual time t.
+func (c *WorkloadConfig) rateAt(t time.Duration) float64 {
+	p := c.RateProfile
+	if len(p) == 0 {
+		return c.RatePerClient
+	}
+	if t <= p[0].At {
+		return p[0].PerClient
+	}
+	for i := 1; i < len(p); i++ {
+		if t < p[i].At {
+			f := float64(t-p[i-1].At) / float64(p[i].At-p[i-1].At)
+			return p[i-1].PerClient + f*(p[i].PerClient-p[i-1].PerClient)
+		}
+	}
+	return p[len(p)-1].PerClient
+}

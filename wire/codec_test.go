@@ -19,6 +19,7 @@ var protocolKinds = []Kind{
 	KindWriteRequest, KindWriteAck, KindReadRequest, KindReadResponse,
 	KindGossipPush, KindGossipReply,
 	KindAETree, KindAEEntries,
+	KindStreamRequest, KindStreamChunk, KindStreamDone,
 }
 
 func iterations(full int) int {
@@ -35,6 +36,7 @@ func TestKindsAreRegisteredByName(t *testing.T) {
 		KindReadRequest: "read_request", KindReadResponse: "read_response",
 		KindGossipPush: "gossip_push", KindGossipReply: "gossip_reply",
 		KindAETree: "ae_tree", KindAEEntries: "ae_entries",
+		KindStreamRequest: "stream_request", KindStreamChunk: "stream_chunk", KindStreamDone: "stream_done",
 	}
 	require.Len(t, Kinds(), len(want))
 	for k, name := range want {

@@ -139,6 +139,12 @@ func randMessage(r *rand.Rand, k Kind) Message {
 		return randAETree(r)
 	case KindAEEntries:
 		return randAEEntries(r)
+	case KindStreamRequest:
+		return randStreamRequest(r)
+	case KindStreamChunk:
+		return randStreamChunk(r)
+	case KindStreamDone:
+		return &StreamDone{Version: 1 + randUint(r)/2}
 	}
 	panic("randMessage: no generator for kind " + k.String())
 }
@@ -211,6 +217,26 @@ func randAETree(r *rand.Rand) *AETree {
 func randAEEntries(r *rand.Rand) *AEEntries {
 	m := &AEEntries{ExchangeID: randUint(r), Initiator: r.IntN(2) == 0, Last: r.IntN(2) == 0, Reply: r.IntN(2) == 0,
 		Spans: randArcs(r, 10)}
+	for range r.IntN(6) {
+		key := randBytes(r, 200)
+		if len(key) == 0 {
+			key = []byte{'k'}
+		}
+		m.Entries = append(m.Entries, AEEntry{Key: key, Set: randSet(r)})
+	}
+	return m
+}
+
+func randStreamRequest(r *rand.Rand) *StreamRequest {
+	return &StreamRequest{StreamID: randUint(r), Version: 1 + randUint(r)/2,
+		Arc: AEArc{Start: randUint(r), End: randUint(r)}, MaxBytes: uint32(1 + r.IntN(MaxFrameBytes))}
+}
+
+func randStreamChunk(r *rand.Rand) *StreamChunk {
+	m := &StreamChunk{StreamID: randUint(r), Version: randUint(r), Refused: r.IntN(5) == 0, Done: r.IntN(2) == 0, Next: randUint(r)}
+	if m.Refused {
+		return m
+	}
 	for range r.IntN(6) {
 		key := randBytes(r, 200)
 		if len(key) == 0 {

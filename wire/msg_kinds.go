@@ -28,6 +28,10 @@ const (
 
 	KindAETree    Kind = 64
 	KindAEEntries Kind = 65
+
+	KindStreamRequest Kind = 66
+	KindStreamChunk   Kind = 67
+	KindStreamDone    Kind = 68
 )
 
 // decodable is a message type Decode can build: it parses its own payload.
@@ -68,4 +72,7 @@ func init() {
 	register(KindGossipReply, "gossip_reply", func() decodable { return new(GossipReply) })
 	register(KindAETree, "ae_tree", func() decodable { return new(AETree) })
 	register(KindAEEntries, "ae_entries", func() decodable { return new(AEEntries) })
+	register(KindStreamRequest, "stream_request", func() decodable { return new(StreamRequest) })
+	register(KindStreamChunk, "stream_chunk", func() decodable { return new(StreamChunk) })
+	register(KindStreamDone, "stream_done", func() decodable { return new(StreamDone) })
 }

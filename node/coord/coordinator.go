@@ -86,7 +86,7 @@ func New(cfg Config, self wire.Addr, epoch uint32, v *versions.Versioner, host H
 	if m == nil {
 		return nil, fmt.Errorf("coord: the view has no ring version")
 	}
-	if _, ok := m.Index(self); !ok {
+	if !m.Has(self) {
 		return nil, fmt.Errorf("coord: node %d is not a member of ring version %d", self, m.Version())
 	}
 	c := &Coordinator{
@@ -178,10 +178,16 @@ func (c *Coordinator) finish(o *op) {
 // placeReplicas fills the op's replicas with the first n entries of the
 // key's preference list (n = 0: all of them). Under a sloppy quorum every
 // one the view believes down is then replaced by a fallback (sloppy).
-func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
+//
+// During a ring transition (ring.Membership.Prev) the preference list is
+// the old version's (reads stay on the replicas that hold the data); a
+// write then also goes to the new version's first n replicas that are not
+// among them, the pending replicas, placed after the others (o.normal
+// counts the others). See withPending for how W counts them.
+func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8, write bool) error {
 	o.key, o.hash = key, ring.HashKey(key)
 	m := c.membership()
-	c.prefBuf = m.PreferenceList(o.hash, c.prefBuf[:0])
+	c.prefBuf = m.ReadList(o.hash, c.prefBuf[:0])
 	want := int(n)
 	if want == 0 {
 		want = len(c.prefBuf)
@@ -200,12 +206,56 @@ func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8) error {
 	if c.cfg.Quorum == QuorumSloppy {
 		c.sloppy(o, m)
 	}
-	for i := 0; i < want; i++ {
+	o.normal = o.n
+	if write && m.Prev() != nil {
+		var nb [maxReplicas]wire.Addr
+		next := m.PreferenceList(o.hash, nb[:0])
+		if want < len(next) {
+			next = next[:want]
+		}
+		for _, a := range next {
+			if o.index(a) < 0 && o.n < maxReplicas {
+				o.replicas[o.n], o.hintFor[o.n] = a, wire.None
+				o.n++
+			}
+		}
+	}
+	for i := 0; i < o.n; i++ {
 		if o.replicas[i] == c.self {
 			o.self = i
 		}
 	}
 	return nil
+}
+
+// withPending makes a write quorum count the pending replicas of a ring
+// transition: one more acknowledgement per pending replica (Cassandra's
+// rule), counted over all of them — for a per-datacenter level, one more
+// in the pending replica's datacenter. With one member joining or leaving
+// the old and new replica sets differ in as many members as there are
+// pending ones, so W plus the pending count leaves at least W
+// acknowledgements among the old replicas (which reads use until the
+// transition settles) and at least W among the new ones (which they use
+// after): no acknowledged write is missing from either read set.
+func (c *Coordinator) withPending(o *op, q *quorum) {
+	if o.n == o.normal {
+		return
+	}
+	if q.ndc == 0 {
+		q.total = min(q.total+o.n-o.normal, o.n)
+		return
+	}
+	for i := o.normal; i < o.n; i++ {
+		q.dcOf[i] = -1
+		dc := c.dcOf(o.replicas[i])
+		for d := 0; d < q.ndc; d++ {
+			if q.names[d] == dc {
+				q.dcOf[i] = int8(d)
+				q.need[d]++
+				break
+			}
+		}
+	}
 }
 
 // sloppy replaces every replica of o the view believes down (this node is
@@ -305,13 +355,13 @@ func (c *Coordinator) rackUsed(o *op, m *ring.Membership, dc, rack string) bool 
 // sloppy quorum put them, as Dynamo counts fallbacks towards W and R.
 func (c *Coordinator) resolve(o *op, name string, req, def wire.Need) (quorum, error) {
 	var countedAs [maxReplicas]wire.Addr
-	for i := 0; i < o.n; i++ {
+	for i := 0; i < o.normal; i++ {
 		countedAs[i] = o.replicas[i]
 		if h := o.hintFor[i]; h != wire.None {
 			countedAs[i] = h
 		}
 	}
-	return resolveQuorum(name, req, def, countedAs[:o.n], c.dcOf, c.dc)
+	return resolveQuorum(name, req, def, countedAs[:o.normal], c.dcOf, c.dc)
 }
 
 // replyTo is where a request's answer goes.

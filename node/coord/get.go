@@ -30,7 +30,7 @@ func (c *Coordinator) HandleGet(from wire.Addr, m *wire.ClientGet) {
 	if planted.On(planted.PanicOnGet) {
 		panic("planted: a coordinator panics on a get")
 	}
-	err := c.placeReplicas(o, m.Key, m.N)
+	err := c.placeReplicas(o, m.Key, m.N, false)
 	if err == nil {
 		o.rq, err = c.resolve(o, "R", m.R, c.cfg.R)
 	}

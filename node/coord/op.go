@@ -41,6 +41,7 @@ type op struct {
 
 	// The request's replicas: a prefix of the key's preference list.
 	n        int
+	normal   int // replicas[:normal] are the read replicas; the rest are a transition's pending ones
 	replicas [maxReplicas]wire.Addr
 	self     int // index of this node in replicas, or -1
 	// hintFor, per replica: the preference-list replica a sloppy quorum's

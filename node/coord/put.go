@@ -51,9 +51,10 @@ func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byt
 	if o == nil {
 		return
 	}
-	err = c.placeReplicas(o, key, n)
+	err = c.placeReplicas(o, key, n, true)
 	if err == nil {
 		o.wq, err = c.resolve(o, "W", w, c.cfg.W)
+		c.withPending(o, &o.wq)
 	}
 	if err == nil && c.cfg.TwoPhaseWrites {
 		o.rq, err = c.resolve(o, "read-phase R", wire.Need{}, c.cfg.R)
@@ -91,7 +92,7 @@ func (c *Coordinator) write(to wire.Addr, reqID uint64, key, rawCtx, value []byt
 	c.stats.TwoPhaseReads++
 	o.phase = phaseTwoPhase
 	read := &wire.ReadRequest{OpID: o.id, Key: o.key, Purpose: wire.PurposeTwoPhase}
-	for i := 0; i < o.n; i++ {
+	for i := 0; i < o.normal; i++ { // pending replicas may not hold the key yet
 		if i == o.self {
 			o.rd[i] = stOK
 			continue

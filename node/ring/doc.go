@@ -69,4 +69,17 @@
 // rings exactly over the hash space: the fraction of keys whose primary,
 // replica set or replica slots change, which is what a join or leave costs
 // in data transfer.
+//
+// # Transitions (transition.go)
+//
+// A join or a decommission is a transition: the version after a settled
+// one, over the new member set, remembering the version it leaves (Prev)
+// and the member running it (Changer). ReadList is the old preference
+// list, WriteList the old one followed by the new replicas not in it (the
+// pending ones), Gains the arcs a member gains with the members it pulls
+// them from (those losing the arc), Gainers who gains anything, and
+// MovedFraction the share of replica placements that change (about
+// 1/(n+1) for a join into n members). Settle is the next, settled version
+// over the new members; every node builds the same one. Encode and
+// DecodeMembership carry a version (transition or not) in gossip.
 package ring

@@ -32,6 +32,10 @@ type Membership struct {
 	ring    *Ring
 	addrs   []wire.Addr // per ring member index (members sorted by ID)
 	byAddr  []addrIndex // sorted by address
+	// prev is the settled version a transition leaves (nil: settled) and
+	// changer the member running it (transition.go).
+	prev    *Membership
+	changer wire.Addr
 }
 
 type addrIndex struct {
@@ -104,6 +108,9 @@ func (m *Membership) computeDigest() uint64 {
 		str(mb.DC)
 		str(mb.Rack)
 		u64(math.Float64bits(mb.Weight))
+	}
+	if m.prev != nil {
+		return m.transitionDigest(d.Sum64())
 	}
 	return d.Sum64()
 }
@@ -186,6 +193,9 @@ func (m *Membership) AddrOf(id wire.Addr) (wire.Addr, bool) {
 func (m *Membership) DCOf(a wire.Addr) string {
 	if i, ok := m.Index(a); ok {
 		return m.ring.members[i].DC
+	}
+	if m.prev != nil {
+		return m.prev.DCOf(a)
 	}
 	return ""
 }

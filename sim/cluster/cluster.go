@@ -10,6 +10,7 @@ import (
 	"dynasim/node"
 	"dynasim/node/ring"
 	"dynasim/sim"
+	"dynasim/sim/autoscale"
 	"dynasim/wire"
 )
 
@@ -42,6 +43,21 @@ type Cluster struct {
 	expectedEnd time.Duration
 	// names interns the strings of replica states (ReplicaStates).
 	names *stateNames
+
+	// routable are the indexes of the nodes clients may send to (members
+	// of the version in force, not leaving); changes are the joins and
+	// decommissions (join.go), changeBase the stream totals when the last
+	// began; watching says the ring watch is scheduled.
+	routable   []int
+	changes    []ChangeRecord
+	changeBase [2]uint64
+	watching   bool
+	scaling    []ScaleDecision
+	// scaler is the operator's autoscaling policy (autoscale.go), with the
+	// spares it adds and those it added.
+	scaler      *autoscale.Autoscaler
+	scaleSpares []string
+	scaled      []string
 }
 
 // RingChange is a ring version and the virtual time it took effect: the
@@ -72,6 +88,12 @@ type slot struct {
 	ae node.AntiEntropyStats
 	// epoch is the last epoch the node used.
 	epoch uint32
+	// ring is the member's ring entry (without address); spare: it has
+	// not joined yet (join.go); leaving: it is being decommissioned;
+	// removed: it was stopped after leaving.
+	ring                    ring.Member
+	spare, leaving, removed bool
+	streamBytes, streamKeys uint64 // streamed to earlier incarnations
 }
 
 // lastEpoch is the last epoch the node at a used: the floor for its next,
@@ -100,7 +122,7 @@ func New(cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, world: w, byAddr: make(map[wire.Addr]int, len(cfg.Members))}
 	slots := make([]*slot, len(cfg.Members))
 	for i, m := range cfg.Members {
-		s := &slot{member: m, id: members[i].ID}
+		s := &slot{member: m, id: members[i].ID, ring: members[i], spare: m.Spare}
 		slots[i] = s
 		d := m.Disk
 		if d == nil {
@@ -128,7 +150,13 @@ func New(cfg Config) (*Cluster, error) {
 		}
 	}
 	ncfg := cfg.Node
-	ncfg.Members = members
+	ncfg.Members = nil
+	for i, m := range members {
+		if !slots[i].spare {
+			ncfg.Members = append(ncfg.Members, m)
+		}
+	}
+	members = ncfg.Members
 	factory, err := node.NewFactoryWith(ncfg, node.FactoryOptions{CurrentRing: c.currentRing, LastEpoch: c.lastEpoch})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: node config: %w", err)
@@ -141,7 +169,11 @@ func New(cfg Config) (*Cluster, error) {
 	c.rings = []RingChange{{At: w.Now(), Membership: first}}
 	c.factory = factory
 	c.nodes = slots
+	c.refreshRoutable()
 	for _, s := range slots {
+		if s.spare {
+			continue
+		}
 		if err := w.Start(s.addr); err != nil {
 			// The node could not start (say its disk is full): it stays
 			// down, like a crashed node, and the run reports why.
@@ -211,7 +243,7 @@ func (c *Cluster) SetMembership(m *ring.Membership) error {
 	if !m.Newer(cur) {
 		return fmt.Errorf("cluster: ring version %d is not newer than %d", m.Version(), cur.Version())
 	}
-	if m.Len() != len(c.nodes) {
+	if m.Len() != len(c.nodes) || len(c.changes) > 0 {
 		return fmt.Errorf("cluster: ring version %d lists %d members, the cluster has %d (join and leave are not supported yet)", m.Version(), m.Len(), len(c.nodes))
 	}
 	for _, s := range c.nodes {
@@ -244,6 +276,9 @@ func (c *Cluster) startNode(s *slot, self wire.Addr, env node.Env) (node.Process
 		s.hints.add(st, false)
 		s.ae.Add(st.AntiEntropy)
 		s.epoch = max(s.epoch, s.cur.Epoch())
+		ss := st.Stream
+		s.streamBytes += ss.BytesReceived
+		s.streamKeys += ss.KeysReceived
 		s.cur = nil
 	}
 	if c.cfg.WireCheck {
@@ -373,21 +408,26 @@ func (c *Cluster) Err() error { return c.wireErr }
 func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) wire.Addr {
 	switch policy {
 	case sim.RouteFirstReplica:
-		c.scratch = c.currentRing().PreferenceList(ring.HashKey(key), c.scratch[:0])
-		if len(c.scratch) > 0 {
+		c.scratch = c.currentRing().ReadList(ring.HashKey(key), c.scratch[:0])
+		if len(c.scratch) > 0 && !c.slotAt(c.scratch[0]).leaving {
 			return c.scratch[0]
 		}
 	case sim.RouteNonReplica:
-		c.scratch = c.currentRing().PreferenceList(ring.HashKey(key), c.scratch[:0])
+		c.scratch = c.currentRing().ReadList(ring.HashKey(key), c.scratch[:0])
 		n := len(c.scratch)
 		if c.workload != nil && c.workload.n > 0 && c.workload.n < n {
 			n = c.workload.n
 		}
-		others := len(c.nodes) - n
+		others := len(c.routable)
+		for _, a := range c.scratch[:n] {
+			if i, ok := c.byAddr[a]; ok && slices.Contains(c.routable, i) {
+				others--
+			}
+		}
 		if others > 0 {
 			k := r.IntN(others)
-			for _, s := range c.nodes {
-				a := s.addr
+			for _, i := range c.routable {
+				a := c.nodes[i].addr
 				if contains(c.scratch[:n], a) {
 					continue
 				}
@@ -398,7 +438,7 @@ func (c *Cluster) Route(key []byte, policy sim.Routing, r *rand.Rand) wire.Addr 
 			}
 		}
 	}
-	return c.nodes[r.IntN(len(c.nodes))].addr
+	return c.nodes[c.routable[r.IntN(len(c.routable))]].addr
 }
 
 func contains(list []wire.Addr, a wire.Addr) bool {

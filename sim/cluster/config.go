@@ -30,6 +30,9 @@ type Member struct {
 	// Disk is the node's simulated disk. nil means an unlimited in-memory
 	// disk without faults whose crashes lose unsynced writes.
 	Disk *sim.DiskConfig
+	// Spare makes the node an endpoint that is not in the first ring
+	// version and not started: it joins later (Cluster.Join, join.go).
+	Spare bool
 }
 
 // Config describes a simulated cluster.

@@ -52,4 +52,20 @@
 // syncs) with its disk's usage and I/O counts. Config.WireCheck makes every
 // node-to-node and node-to-client message travel as its decoded wire frame,
 // which proves the codec on every message a run sends.
+//
+// # Joins, decommissions and autoscaling
+//
+// A member with Spare set is an endpoint from the start but joins the
+// ring only when Join (or a scheduled MembershipChange, RunConfig.Changes)
+// starts it with a ring transition; Decommission gives a member the
+// transition without it (join.go). The nodes do the rest by gossip and
+// streaming; the harness watches every 100 ms, records each newer ring
+// version a node holds (RingChanges, the checkers' oracle) and stops a
+// leaving node once every member runs the settled version. Changes lists
+// each change with its moved fraction and streamed bytes. After a change,
+// replica states list only the replicas of the ring in force: a node that
+// lost a range keeps its old copy, which no request reads (Cassandra needs
+// a cleanup for it). Autoscale (autoscale.go) runs an operator policy
+// (sim/autoscale) that joins spares and decommissions members as the load
+// per node goes.
 package cluster

@@ -3,6 +3,7 @@ package cluster
 import (
 	"dynasim/node/coord"
 	"fmt"
+	"slices"
 	"time"
 
 	"dynasim/disk"
@@ -22,6 +23,8 @@ type RunConfig struct {
 	// Faults are scheduled before the run starts (times from the start of
 	// the run).
 	Faults []sim.Fault
+	// Changes are joins and decommissions, scheduled likewise (join.go).
+	Changes []MembershipChange
 	// MaxTime bounds the workload phase in virtual time. Default: the
 	// workload's Duration plus a minute, or an hour for a count-bounded
 	// workload.
@@ -120,6 +123,12 @@ type Result struct {
 	// RingVersions are the ring versions the nodes were given and when
 	// each took effect (Cluster.RingChanges), as the history records them.
 	RingVersions []history.RingVersion
+	// Rings are the ring versions as they took effect (RingChanges) and
+	// Changes the joins and decommissions (join.go).
+	Rings   []RingChange
+	Changes []ChangeRecord
+	// Scaling are the autoscaler's decisions (autoscale.go).
+	Scaling []ScaleDecision
 	// ClientsPerDC counts the workload's clients per datacenter.
 	ClientsPerDC map[string]int
 	Workload     sim.WorkloadStats
@@ -187,6 +196,10 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 	if err := c.world.ScheduleFaults(rc.Faults); err != nil {
 		return nil, err
 	}
+	if err := c.ScheduleChanges(rc.Changes); err != nil {
+		return nil, err
+	}
+	c.startAutoscaler(wcfg.Duration)
 	healed := false
 	if rc.HealAtEnd && wcfg.Duration > 0 {
 		c.world.At(sim.At(wcfg.Duration), "heal at end", func() { c.HealAll(); healed = true })
@@ -267,6 +280,9 @@ func (c *Cluster) Run(rc RunConfig) (*Result, error) {
 		WorkloadEnd:   workloadEnd,
 		Nodes:         c.Stats(),
 		RingVersions:  c.RingVersions(),
+		Rings:         c.RingChanges(),
+		Changes:       c.Changes(),
+		Scaling:       slices.Clone(c.scaling),
 		ClientsPerDC:  c.ClientsPerDC(),
 		Workload:      wl.Stats(),
 		World:         c.world.Stats(),
@@ -315,6 +331,9 @@ func (c *Cluster) viewsAgreeUp() bool {
 			continue
 		}
 		for _, t := range c.nodes {
+			if t.removed || t.spare {
+				continue
+			}
 			if t != s && t.ep.Up() && t.cur != nil && !s.cur.BelievesUp(t.addr) {
 				return false
 			}
@@ -339,6 +358,9 @@ func (c *Cluster) HealAll() {
 	w := c.world
 	w.Network().HealAll()
 	for _, s := range c.nodes {
+		if s.spare || s.removed {
+			continue // never started, or decommissioned
+		}
 		ep := s.ep
 		var err error
 		// Disks first: a node whose disk was full can start again.

@@ -1,0 +1,421 @@
+package ring
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/cespare/xxhash/v2"
+
+	"dynasim/wire"
+)
+
+// A transition is a ring version on the way from one member set to
+// another (a join or a decommission). It places keys with the new members
+// (its own Ring) and remembers the settled version it leaves (Prev):
+//
+//   - reads go to the old replicas (ReadList) until the transition settles,
+//     because the members that gain a range do not hold it yet;
+//   - writes go to the old and the new replicas (WriteList; the new ones
+//     that are not old are "pending", as in Cassandra's pending ranges);
+//   - every member that gains an arc pulls it from the members that lose it
+//     (Gains); when every gainer holds what it gains the node running the
+//     transition (Changer: the joining or the leaving node) issues the next
+//     version, Settle, with the new members and no Prev.
+//
+// A transition is built from a settled version (Transition) and is always
+// one version number after it; its digest covers the old members and the
+// changer too, so two nodes agree on a transition only if they agree on all
+// of it. It travels in gossip as Encode's bytes.
+
+// Transition returns the version after the settled version m that moves to
+// members next, run by the member at address changer (a member of m or of
+// next).
+func (m *Membership) Transition(next []Member, changer wire.Addr) (*Membership, error) {
+	if m.prev != nil {
+		return nil, fmt.Errorf("ring: version %d is itself a transition; settle it first", m.version)
+	}
+	t, err := NewMembership(m.version+1, m.Config(), next)
+	if err != nil {
+		return nil, err
+	}
+	t.prev, t.changer = m, changer
+	if _, ok := t.Index(changer); !ok {
+		if _, ok := m.Index(changer); !ok {
+			return nil, fmt.Errorf("ring: changer %d is a member of neither version", changer)
+		}
+	}
+	t.digest = t.computeDigest()
+	return t, nil
+}
+
+// Settle returns the version after the transition m: its new members, no
+// Prev. Every node settling the same transition builds the same version.
+func (m *Membership) Settle() (*Membership, error) {
+	if m.prev == nil {
+		return nil, fmt.Errorf("ring: version %d is not a transition", m.version)
+	}
+	return NewMembership(m.version+1, m.Config(), m.Members())
+}
+
+// Prev is the settled version a transition leaves (nil for a settled
+// version).
+func (m *Membership) Prev() *Membership { return m.prev }
+
+// Changer is the address of the member running a transition (wire.None
+// for a settled version).
+func (m *Membership) Changer() wire.Addr {
+	if m.prev == nil {
+		return wire.None
+	}
+	return m.changer
+}
+
+// Has reports whether the member at address a takes part in the version:
+// a member of it, or of the version a transition leaves.
+func (m *Membership) Has(a wire.Addr) bool {
+	if _, ok := m.Index(a); ok {
+		return true
+	}
+	if m.prev != nil {
+		_, ok := m.prev.Index(a)
+		return ok
+	}
+	return false
+}
+
+// ReadList is the replicas a read of key hash h asks: the old version's
+// preference list during a transition, the version's own otherwise.
+func (m *Membership) ReadList(h uint64, buf []wire.Addr) []wire.Addr {
+	if m.prev != nil {
+		return m.prev.PreferenceList(h, buf)
+	}
+	return m.PreferenceList(h, buf)
+}
+
+// WriteList is the replicas a write of key hash h goes to: the first n of
+// ReadList (n <= 0: all), then the first n of the new preference list that
+// are not among them (the pending replicas). normal is how many come
+// first.
+func (m *Membership) WriteList(h uint64, n int, buf []wire.Addr) (list []wire.Addr, normal int) {
+	list = m.ReadList(h, buf)
+	if n > 0 && n < len(list) {
+		list = list[:n]
+	}
+	normal = len(list)
+	if m.prev == nil {
+		return list, normal
+	}
+	var nb [MaxReplicas]wire.Addr
+	next := m.PreferenceList(h, nb[:0])
+	if n > 0 && n < len(next) {
+		next = next[:n]
+	}
+	for _, a := range next {
+		if !slices.Contains(list[:normal], a) {
+			list = append(list, a)
+		}
+	}
+	return list, normal
+}
+
+// Gain is one arc (hash in (Start, End]) a member gains in a transition,
+// with the members (addresses) it pulls the arc from: the old replicas of
+// the arc that are not new ones (the members losing it, whose copy of
+// every acknowledged write is what the gainer must take over), or every
+// old replica when none loses it.
+type Gain struct {
+	Start, End uint64
+	From       []wire.Addr
+}
+
+// Gains lists, in ring order, the arcs the member at address a gains in
+// the transition m (nil for a settled version): where a is among the first
+// n new replicas but not among the first n old ones (n <= 0: all).
+// Adjacent arcs with the same sources are joined.
+func (m *Membership) Gains(a wire.Addr, n int) []Gain {
+	if m.prev == nil {
+		return nil
+	}
+	var out []Gain
+	m.eachArc(func(start, end uint64, old, next []wire.Addr) {
+		if n > 0 {
+			old, next = old[:min(n, len(old))], next[:min(n, len(next))]
+		}
+		if !slices.Contains(next, a) || slices.Contains(old, a) {
+			return
+		}
+		var from []wire.Addr
+		for _, o := range old {
+			if !slices.Contains(next, o) {
+				from = append(from, o)
+			}
+		}
+		if len(from) == 0 {
+			from = slices.Clone(old)
+		}
+		if k := len(out) - 1; k >= 0 && out[k].End == start && slices.Equal(out[k].From, from) {
+			out[k].End = end
+			return
+		}
+		out = append(out, Gain{Start: start, End: end, From: from})
+	})
+	return out
+}
+
+// Gainers lists (ascending) the addresses of the members that gain some
+// arc in the transition m.
+func (m *Membership) Gainers(n int) []wire.Addr {
+	if m.prev == nil {
+		return nil
+	}
+	var out []wire.Addr
+	m.eachArc(func(_, _ uint64, old, next []wire.Addr) {
+		if n > 0 {
+			old, next = old[:min(n, len(old))], next[:min(n, len(next))]
+		}
+		for _, a := range next {
+			if !slices.Contains(old, a) && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	})
+	slices.Sort(out)
+	return out
+}
+
+// MovedFraction is the share of replica placements (key hash, replica)
+// that change in the transition m, measured over the key hashes given:
+// for each hash, the new replicas that were not old ones, over all new
+// replicas. Consistent hashing moves about 1/(n+1) of them when a member
+// joins n others.
+func (m *Membership) MovedFraction(hashes []uint64) float64 {
+	if m.prev == nil || len(hashes) == 0 {
+		return 0
+	}
+	var ob, nb [MaxReplicas]wire.Addr
+	moved, total := 0, 0
+	for _, h := range hashes {
+		old := m.prev.PreferenceList(h, ob[:0])
+		next := m.PreferenceList(h, nb[:0])
+		for _, a := range next {
+			total++
+			if !slices.Contains(old, a) {
+				moved++
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(moved) / float64(total)
+}
+
+// eachArc calls fn for every arc between consecutive token positions of
+// the old and new rings together, in ring order, with both preference
+// lists of the arc (valid only during the call).
+func (m *Membership) eachArc(fn func(start, end uint64, old, next []wire.Addr)) {
+	bounds := make([]uint64, 0, len(m.ring.tokens)+len(m.prev.ring.tokens))
+	bounds = append(bounds, m.ring.tokens...)
+	bounds = append(bounds, m.prev.ring.tokens...)
+	slices.Sort(bounds)
+	bounds = slices.Compact(bounds)
+	var ob, nb [MaxReplicas]wire.Addr
+	for i, end := range bounds {
+		start := bounds[(i+len(bounds)-1)%len(bounds)]
+		fn(start, end, m.prev.PreferenceList(end, ob[:0]), m.PreferenceList(end, nb[:0]))
+	}
+}
+
+// payloadMagic starts an encoded ring version.
+const payloadMagic = 0xd1
+
+// Encode is the version as bytes (for gossip's ring payload):
+// DecodeMembership rebuilds an equal version.
+func (m *Membership) Encode() []byte {
+	b := []byte{payloadMagic}
+	b = binary.AppendUvarint(b, m.version)
+	cfg := m.Config()
+	b = binary.AppendUvarint(b, uint64(cfg.VNodes))
+	b = binary.AppendUvarint(b, cfg.Seed)
+	b = binary.AppendUvarint(b, uint64(cfg.Placement.N))
+	b = binary.AppendUvarint(b, uint64(len(cfg.Placement.PerDC)))
+	for _, d := range cfg.Placement.PerDC {
+		b = appendStr(b, d.DC)
+		b = binary.AppendUvarint(b, uint64(d.N))
+	}
+	b = appendMembers(b, m.Members())
+	if m.prev == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendVarint(b, int64(m.changer))
+	b = binary.AppendUvarint(b, m.prev.version)
+	return appendMembers(b, m.prev.Members())
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendMembers(b []byte, ms []Member) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ms)))
+	for _, mb := range ms {
+		b = binary.AppendVarint(b, int64(mb.ID))
+		b = binary.AppendVarint(b, int64(mb.Addr))
+		b = appendStr(b, mb.DC)
+		b = appendStr(b, mb.Rack)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(mb.Weight))
+	}
+	return b
+}
+
+type payloadReader struct {
+	b   []byte
+	err error
+}
+
+func (r *payloadReader) uv() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = fmt.Errorf("ring: payload truncated")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *payloadReader) sv() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = fmt.Errorf("ring: payload truncated")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *payloadReader) str() string {
+	n := r.uv()
+	if r.err == nil && n > uint64(len(r.b)) {
+		r.err = fmt.Errorf("ring: payload truncated")
+	}
+	if r.err != nil {
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *payloadReader) addr() wire.Addr {
+	v := r.sv()
+	if r.err == nil && (v < math.MinInt32 || v > math.MaxInt32) {
+		r.err = fmt.Errorf("ring: address %d out of range", v)
+	}
+	return wire.Addr(v)
+}
+
+func (r *payloadReader) members() []Member {
+	n := r.uv()
+	if r.err == nil && n > MaxMembers {
+		r.err = fmt.Errorf("ring: %d members exceeds the limit of %d", n, MaxMembers)
+	}
+	var out []Member
+	for range n {
+		if r.err != nil {
+			return nil
+		}
+		mb := Member{ID: r.addr(), Addr: r.addr(), DC: r.str(), Rack: r.str()}
+		if r.err == nil && len(r.b) < 8 {
+			r.err = fmt.Errorf("ring: payload truncated")
+		}
+		if r.err != nil {
+			return nil
+		}
+		mb.Weight = math.Float64frombits(binary.LittleEndian.Uint64(r.b))
+		r.b = r.b[8:]
+		out = append(out, mb)
+	}
+	return out
+}
+
+// DecodeMembership rebuilds the version Encode wrote, validating it as
+// NewMembership does.
+func DecodeMembership(b []byte) (*Membership, error) {
+	if len(b) == 0 || b[0] != payloadMagic {
+		return nil, fmt.Errorf("ring: not an encoded ring version")
+	}
+	r := &payloadReader{b: b[1:]}
+	version := r.uv()
+	var cfg Config
+	cfg.VNodes = int(min(r.uv(), MaxVNodes+1))
+	cfg.Seed = r.uv()
+	cfg.Placement.N = int(min(r.uv(), MaxReplicas+1))
+	ndc := r.uv()
+	if r.err == nil && ndc > MaxDatacenters {
+		r.err = fmt.Errorf("ring: %d datacenters exceeds the limit of %d", ndc, MaxDatacenters)
+	}
+	for range ndc {
+		if r.err != nil {
+			break
+		}
+		cfg.Placement.PerDC = append(cfg.Placement.PerDC, DCReplicas{DC: r.str(), N: int(min(r.uv(), MaxReplicas+1))})
+	}
+	members := r.members()
+	var flag byte
+	if r.err == nil {
+		if len(r.b) == 0 {
+			r.err = fmt.Errorf("ring: payload truncated")
+		} else {
+			flag, r.b = r.b[0], r.b[1:]
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if flag == 0 {
+		if len(r.b) != 0 {
+			return nil, fmt.Errorf("ring: %d bytes after the ring version", len(r.b))
+		}
+		return NewMembership(version, cfg, members)
+	}
+	if flag != 1 {
+		return nil, fmt.Errorf("ring: unknown transition flag %d", flag)
+	}
+	changer := r.addr()
+	pv := r.uv()
+	prevMembers := r.members()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("ring: %d bytes after the ring version", len(r.b))
+	}
+	if pv+1 != version {
+		return nil, fmt.Errorf("ring: transition %d does not follow version %d", version, pv)
+	}
+	prev, err := NewMembership(pv, cfg, prevMembers)
+	if err != nil {
+		return nil, err
+	}
+	return prev.Transition(members, changer)
+}
+
+// transitionDigest folds a transition's old members and changer into its
+// digest.
+func (m *Membership) transitionDigest(d uint64) uint64 {
+	var b [24]byte
+	binary.LittleEndian.PutUint64(b[0:], d)
+	binary.LittleEndian.PutUint64(b[8:], m.prev.digest)
+	binary.LittleEndian.PutUint64(b[16:], uint64(uint32(m.changer)))
+	return xxhash.Sum64(b[:])
+}
