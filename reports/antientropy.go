@@ -95,3 +95,35 @@ func antiEntropyTable(r *Report) *table {
 		fmt.Sprintf("trees built: %d over %d ranges compared, scanning %d keys (%s)", a.TreeBuilds, a.RangesCompared, a.TreeKeys, fmtBytes(float64(a.TreeBytes))))
 	return t
 }
+
+// Repair is how a wiped node got its data back: it held Keys keys when
+// its disk was wiped at WipedAtS; Repaired says it held every one of them
+// again (each key's versions back or superseded), AfterMs after the wipe,
+// to within the probe's interval; otherwise Missing were still not when
+// the run ended.
+type Repair struct {
+	Node     string  `json:"node"`
+	WipedAtS float64 `json:"wiped_at_s"`
+	Keys     int     `json:"keys"`
+	Repaired bool    `json:"repaired"`
+	AfterMs  float64 `json:"after_ms"`
+	Missing  int     `json:"missing"`
+}
+
+// repairsTable is the text and HTML table of the wiped nodes' repairs; nil
+// when the run followed none.
+func repairsTable(r *Report) *table {
+	if len(r.Repairs) == 0 {
+		return nil
+	}
+	t := &table{Title: "Repairs after wipes", Header: []string{"node", "wiped at", "keys held", "repaired", "after", "still missing"}, Right: rightFrom(6, 1)}
+	for _, rp := range r.Repairs {
+		after := "-"
+		if rp.Repaired {
+			after = fmt.Sprintf("%.0f ms", rp.AfterMs)
+		}
+		t.add(c(rp.Node, fmt.Sprintf("%.3f s", rp.WipedAtS), fmt.Sprint(rp.Keys), fmt.Sprint(rp.Repaired), after, fmt.Sprint(rp.Missing))...)
+	}
+	t.Notes = append(t.Notes, "repaired: the node holds every key it held just before the wipe again, each key's versions back or superseded by newer ones (read back every 100 ms)")
+	return t
+}

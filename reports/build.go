@@ -100,8 +100,9 @@ type Input struct {
 	// Membership and Hints are copied into the report when set.
 	Membership *Membership
 	Hints      *Hints
-	// AntiEntropy is copied into the report when set.
+	// AntiEntropy and Repairs are copied into the report when set.
 	AntiEntropy *AntiEntropy
+	Repairs     []Repair
 	// Ring is copied into the report when set.
 	Ring *Ring
 	// Notes are copied into the report (see Report.Notes).
@@ -195,6 +196,7 @@ func Build(in Input) (*Report, error) {
 		Hints:      in.Hints,
 
 		AntiEntropy: in.AntiEntropy,
+		Repairs:     slices.Clone(in.Repairs),
 		Ring:        in.Ring,
 	}
 	if c := res.Ops; c.Total != r.Ops.Total || c.OK != r.Ops.OK || c.Failed != r.Ops.Failed || c.Unknown != r.Ops.Unknown || c.FinalReads != r.Ops.FinalReads {

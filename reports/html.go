@@ -82,6 +82,9 @@ type htmlPage struct {
 	// Ring are the membership change tables (changes, ring versions,
 	// autoscaler, cluster size over time); empty without changes.
 	Ring []htmlTable
+	// Repair is the anti-entropy and wipe-repair tables; empty when the
+	// run had neither.
+	Repair []htmlTable
 	// Membership is the membership timeline (no SVG without membership).
 	Membership htmlPlot
 	LatencyCDF htmlPlot
@@ -119,6 +122,11 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	for _, t := range ringTables(r) {
 		page.Ring = append(page.Ring, toHTML(t))
+	}
+	for _, t := range []*table{antiEntropyTable(r), repairsTable(r)} {
+		if t != nil {
+			page.Repair = append(page.Repair, toHTML(t))
+		}
 	}
 	for _, f := range []struct {
 		dst     *htmlPlot

@@ -88,6 +88,9 @@ type Report struct {
 	Hints      *Hints      `json:"hints,omitempty"`
 	// AntiEntropy is present when the run's nodes ran anti-entropy.
 	AntiEntropy *AntiEntropy `json:"anti_entropy,omitempty"`
+	// Repairs are the wiped nodes' repairs, when the run followed them
+	// (repaired_within_ms).
+	Repairs []Repair `json:"repairs,omitempty"`
 	// Ring is present when the run joined or decommissioned nodes.
 	Ring *Ring `json:"ring,omitempty"`
 	// Notes are things the run wants a reader to know that no check

@@ -60,7 +60,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	tx.line(tx.paint(ansiBold, "dynasim report: "+r.Scenario+"  ") + tx.status(v, st))
 	for _, t := range append([]*table{
 		summaryTable(r), expectationsTable(r), checksTable(r), opsTable(r), faultTable(r),
-		tVisTable(r, opts.TVisibilityPoints), kTable(r, 8), messagesTable(r), nodesTable(r), failuresTable(r), antiEntropyTable(r),
+		tVisTable(r, opts.TVisibilityPoints), kTable(r, 8), messagesTable(r), nodesTable(r), failuresTable(r), antiEntropyTable(r), repairsTable(r),
 	}, ringTables(r)...) {
 		if t == nil {
 			continue

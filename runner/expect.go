@@ -30,6 +30,9 @@ type RunFacts struct {
 	Hints      *reports.Hints
 	// AntiEntropy is the anti-entropy section (nil when disabled).
 	AntiEntropy *reports.AntiEntropy
+	// Repairs are the wiped nodes' repairs (only when repaired_within_ms
+	// is expected: the probe reads the nodes' stores).
+	Repairs []reports.Repair
 	// Ring is the membership changes (nil when there were none).
 	Ring *reports.Ring
 }
@@ -260,6 +263,20 @@ func measureRun(name string, list []scenarios.Expectation, facts *RunFacts) (m m
 			return measured{float64(facts.Hints.Pending), "", true}, true
 		}
 		return measured{float64(facts.Hints.Dropped), "", true}, true
+	case "repaired_within_ms":
+		if facts == nil || len(facts.Repairs) == 0 {
+			return measured{"n/a", "no node was wiped, or the repairs were not followed", false}, true
+		}
+		worst, detail := 0.0, ""
+		for _, rp := range facts.Repairs {
+			if !rp.Repaired {
+				return measured{"not repaired", fmt.Sprintf("%s (wiped at %.3fs) still lacked %d of the %d keys it held when the run ended", rp.Node, rp.WipedAtS, rp.Missing, rp.Keys), true}, true
+			}
+			if rp.AfterMs >= worst {
+				worst, detail = rp.AfterMs, fmt.Sprintf("%s: %d keys back %.0f ms after its wipe", rp.Node, rp.Keys, rp.AfterMs)
+			}
+		}
+		return measured{worst, detail, true}, true
 	case "anti_entropy_bytes_max":
 		if facts == nil || facts.AntiEntropy == nil {
 			return measured{"n/a", "anti-entropy is not enabled, or the run's counters are not known", false}, true

@@ -199,3 +199,28 @@ func ringReport(res *cluster.Result) *reports.Ring {
 	}
 	return g
 }
+
+// RepairProbeInterval is how often a wiped node's keys are read back when
+// repaired_within_ms is expected: the resolution of the measured repair
+// time.
+const RepairProbeInterval = 100 * time.Millisecond
+
+// repairProbe is the cluster's repair probe interval: on only when the
+// scenario expects repaired_within_ms, since the probe reads the wiped
+// node's store (which warms its caches) and folds into the fingerprint.
+func repairProbe(r *scenarios.Resolved) time.Duration {
+	if r.Expect.RepairedWithinMs == nil {
+		return 0
+	}
+	return RepairProbeInterval
+}
+
+// repairsReport is the report's repairs section (nil without a probe).
+func repairsReport(res *cluster.Result) []reports.Repair {
+	var out []reports.Repair
+	for _, rp := range res.Repairs {
+		out = append(out, reports.Repair{Node: rp.Node, WipedAtS: time.Duration(rp.WipedAt).Seconds(), Keys: rp.Keys,
+			Repaired: rp.Repaired, AfterMs: float64(rp.After) / float64(time.Millisecond), Missing: rp.Missing})
+	}
+	return out
+}

@@ -97,6 +97,7 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		NoFinalReads:    r.Workload.Probe != nil,
 		NoReplicaStates: r.Workload.Probe != nil,
 		Progress:        progress,
+		RepairProbe:     repairProbe(r),
 	})
 	if err != nil {
 		return nil, err
@@ -115,7 +116,8 @@ func simulate(r *scenarios.Resolved, progress func(now, end time.Duration), phas
 		Nodes:       nodeStats(res, c.Ring().Ownership()),
 		Messages:    messageStats(res),
 		Wall:        wall,
-		Facts:       RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res), AntiEntropy: antiEntropyReport(r, res), Ring: ringReport(res)},
+		Facts: RunFacts{Membership: membershipReport(r, res), Hints: hintsReport(r, res), AntiEntropy: antiEntropyReport(r, res), Ring: ringReport(res),
+			Repairs: repairsReport(res)},
 	}, nil
 }
 
@@ -233,6 +235,7 @@ func BuildReport(sim *Simulation, v *Verdict, opt ReportOptions) (*reports.Repor
 		Hints:        sim.Facts.Hints,
 		AntiEntropy:  sim.Facts.AntiEntropy,
 		Ring:         sim.Facts.Ring,
+		Repairs:      sim.Facts.Repairs,
 		Notes:        notes,
 		// The checks validated this very history (and nothing changes it).
 		HistoryValidated: v.validated == sim.History,

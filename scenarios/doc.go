@@ -276,6 +276,8 @@
 //	  hints_pending_max: 0        # hints still held at the end (needs hinted_handoff)
 //	  hints_dropped_max: 0        # hints dropped past their window
 //	  anti_entropy_bytes_max: 2MiB  # every anti-entropy byte sent (needs anti_entropy)
+//	  repaired_within_ms: 15000   # each wiped node holds every key it held again
+//	                              # within this after the wipe (needs a wipe)
 //	  moved_fraction_max: 0.2167  # per join: share of replica placements moved
 //	                              # (ideal 1/(n+1) joining n members; needs a join)
 //

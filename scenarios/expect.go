@@ -80,6 +80,12 @@ type Expect struct {
 	// AntiEntropyBytesMax bounds every byte anti-entropy sent over the run
 	// (trees and entries, every node). Needs node.anti_entropy.enabled.
 	AntiEntropyBytesMax *Bytes `yaml:"anti_entropy_bytes_max,omitempty"`
+	// RepairedWithinMs bounds, in milliseconds, how long after each wipe
+	// the wiped node took to hold again every key it held just before it
+	// (each key's versions back, or superseded by newer ones); a node not
+	// repaired by the end of the run fails it. Needs a wipe in the fault
+	// schedule.
+	RepairedWithinMs *float64 `yaml:"repaired_within_ms,omitempty"`
 	// MovedFractionMax bounds, for every join, the share of replica
 	// placements (key, replica) of the workload's keys that move to the
 	// new node: consistent hashing's ideal is 1/(n+1) for a join into n
@@ -188,6 +194,7 @@ func (e Expect) List() []Expectation {
 			out = append(out, Expectation{c.name, "<=", float64(*c.v)})
 		}
 	}
+	bound("repaired_within_ms", "<=", e.RepairedWithinMs)
 	if e.AntiEntropyBytesMax != nil {
 		out = append(out, Expectation{"anti_entropy_bytes_max", "<=", float64(*e.AntiEntropyBytesMax)})
 	}

@@ -144,7 +144,8 @@ func TestReferenceFileParsesEveryField(t *testing.T) {
 	require.Equal(t, Fixed[Level]("QUORUM"), w.WriteLevel, "level names are case-insensitive, stored in upper case")
 	require.Equal(t, Fixed[Routing]("first_replica"), w.Routing)
 
-	require.Len(t, s.Faults, 15)
+	require.Len(t, s.Faults, 16)
+	require.Equal(t, FaultSpec{At: Fixed(Duration(29500 * time.Millisecond)), Action: ActWipe, Nodes: Fixed([]string{"w2"})}, s.Faults[15])
 	require.Equal(t, FaultSpec{At: Fixed(Duration(28 * time.Second)), Action: ActJoin, Nodes: Fixed([]string{"e9"}), DC: "east", Rack: "r9", Weight: 2}, s.Faults[13])
 	require.Equal(t, StreamingSpec{Fixed(Bytes(4 << 20)), ChoiceOf(Bytes(16<<10), Bytes(64<<10)), Fixed(Duration(500 * time.Millisecond))}, s.Node.Streaming)
 	require.Equal(t, FaultSpec{At: Fixed(Duration(5 * time.Second)), For: Fixed(Duration(3 * time.Second)), Action: ActPartitionDC, Datacenters: []string{"east", "west"}, OneWay: true, Name: "wan"}, s.Faults[0])

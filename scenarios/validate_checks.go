@@ -62,6 +62,14 @@ func (v *validator) expect() {
 	if x := e.DetectedDownWithinMs; x != nil && !(*x >= 0 && *x <= 1e9) {
 		v.bad("expect.detected_down_within_ms", "must be within [0, 1e9] ms, got %v", *x)
 	}
+	if x := e.RepairedWithinMs; x != nil {
+		if !(*x >= 0 && *x <= 1e9) {
+			v.bad("expect.repaired_within_ms", "must be within [0, 1e9] ms, got %v", *x)
+		}
+		if !slices.ContainsFunc(v.s.Faults, func(f FaultSpec) bool { return f.Action == ActWipe }) {
+			v.bad("expect.repaired_within_ms", "measures how fast a wiped node is refilled, but no fault wipes a node")
+		}
+	}
 	for _, f := range []struct {
 		name, needs, needsPath string
 		x                      *int
