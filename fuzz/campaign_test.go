@@ -108,3 +108,30 @@ func TestGeneratedWipes(t *testing.T) {
 	require.Empty(t, o.Class, "seed %d: %s", first.Seed, o.Detail)
 	require.Positive(t, o.Ops)
 }
+
+// A third of the eventual seeds with membership join a server; safe seeds
+// never do (see join in gen.go). A generated run with a join holds every
+// invariant.
+func TestGeneratedJoins(t *testing.T) {
+	var first *scenarios.Resolved
+	joins := 0
+	for s := uint64(1); s <= 120; s++ {
+		for _, p := range []Profile{Safe, Eventual} {
+			r, _, err := Generate(DefaultBase(), p, s)
+			require.NoError(t, err)
+			for _, f := range r.Faults {
+				if f.Action == scenarios.ActJoin {
+					require.Equal(t, Eventual, p, "seed %d", s)
+					require.True(t, r.Membership.Enabled)
+					joins++
+					if first == nil {
+						first = r
+					}
+				}
+			}
+		}
+	}
+	require.Positive(t, joins)
+	o := Evaluate(first, false)
+	require.Empty(t, o.Class, "seed %d: %s", first.Seed, o.Detail)
+}
