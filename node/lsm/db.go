@@ -79,6 +79,9 @@ type DB struct {
 	imm    []immMem      // oldest first
 	logs   []*logSegment // oldest first; the last is the current segment
 	tables []*table      // newest first; sequence ranges are disjoint
+	// quarantined are the tables quarantined since Quarantined was last
+	// called (quarantine.go).
+	quarantined []Quarantine
 	// zombies are obsolete tables that iterators still read.
 	zombies []*table
 	// pendingDeletes are obsolete tables the durable manifest still lists;
@@ -569,6 +572,10 @@ func (d *DB) Get(key []byte) ([]byte, error) {
 		}
 		v, kind, found, err := t.r.Get(key, d.keyBuf, h)
 		if err != nil {
+			if d.QuarantineCorrupt(err) {
+				// Read on without it: an older table may hold the key.
+				return d.Get(key)
+			}
 			return nil, err
 		}
 		if found {

@@ -50,6 +50,12 @@ func (d *DB) Maintain(budgetBytes int64) (more bool, err error) {
 	for budgetBytes > 0 {
 		n, ran, err := d.stepCompaction(budgetBytes)
 		if err != nil {
+			if d.QuarantineCorrupt(err) {
+				// The job met a corrupt input: it is out of the list now,
+				// and compaction goes on with the others.
+				budgetBytes -= max(1, n)
+				continue
+			}
 			return true, err
 		}
 		if !ran {

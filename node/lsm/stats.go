@@ -30,6 +30,10 @@ type Stats struct {
 	VersionsDropped        uint64 // shadowed versions dropped by compaction
 	TombstonesDropped      uint64 // tombstones past their grace period dropped
 	TablesDeleted          uint64
+	// TablesQuarantined are tables taken out of the live list because a
+	// read found them corrupt; LastQuarantine is the latest's error.
+	TablesQuarantined uint64
+	LastQuarantine    string
 	ManifestWrites         uint64
 	Checkpoints            uint64 // table lists made durable
 	TableSyncs             uint64 // tables synced by checkpoints
