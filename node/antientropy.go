@@ -162,6 +162,9 @@ type AntiEntropyStats struct {
 	// to copy; TimedOut dropped for silence; Refused refused by the peer;
 	// Skipped not started because the peer was believed down.
 	Rounds, Exchanges, Completed, InSync, TimedOut, Refused, Skipped uint64
+	// RepairRounds are rounds with every replica queued after a
+	// quarantined table (aeRepairAll).
+	RepairRounds uint64
 	// Served are exchanges of other nodes this node took part in;
 	// ServeRefused those it refused (too many, or not a replica).
 	Served, ServeRefused uint64
@@ -195,6 +198,7 @@ type AntiEntropyStats struct {
 // Add sums o into s (LastError: o's when it has one).
 func (s *AntiEntropyStats) Add(o AntiEntropyStats) {
 	s.Rounds += o.Rounds
+	s.RepairRounds += o.RepairRounds
 	s.Exchanges += o.Exchanges
 	s.Completed += o.Completed
 	s.InSync += o.InSync
@@ -377,6 +381,33 @@ func (n *Node) aePeerUp(peer wire.Addr) {
 	n.aeStart()
 }
 
+// aeRepairAll queues, ahead of the rest, exchanges over every range this
+// node replicates with every other replica of it: after a quarantine, to
+// pull back whatever the node lost from whoever holds it.
+func (n *Node) aeRepairAll() {
+	a := n.ae
+	byPeer := map[wire.Addr][]merkle.Arc{}
+	n.aeRanges(func(arc merkle.Arc, reps []wire.Addr) {
+		for _, p := range reps {
+			if p != n.self {
+				byPeer[p] = append(byPeer[p], arc)
+			}
+		}
+	})
+	peers := make([]wire.Addr, 0, len(byPeer))
+	for p := range byPeer {
+		peers = append(peers, p)
+	}
+	slices.Sort(peers)
+	var first []aeJob
+	for _, p := range peers {
+		first = append(first, n.aeChunk(p, byPeer[p])...)
+	}
+	a.jobs = append(first, a.jobs...)
+	a.stats.RepairRounds++
+	n.aeStart()
+}
+
 // aeStart starts queued exchanges while there is room.
 func (n *Node) aeStart() {
 	a := n.ae
@@ -445,6 +476,9 @@ func (n *Node) aeBuild(arcs []merkle.Arc) ([]*merkle.Tree, bool) {
 		return true
 	})
 	if err != nil {
+		// A corrupt table met by the scan counts towards its quarantine
+		// (afterQuarantine then pulls the ranges back).
+		n.engine.db.QuarantineCorrupt(err)
 		return fail(err)
 	}
 	trees := make([]*merkle.Tree, len(arcs))

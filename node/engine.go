@@ -33,6 +33,9 @@ func (e lsmEngine) Put(key, value []byte) error         { return e.db.Put(key, v
 func (e lsmEngine) Sync() error                         { return e.db.Sync() }
 func (e lsmEngine) Maintain(budget int64) (bool, error) { return e.db.Maintain(budget) }
 
+// DataLost makes lsmEngine a replica.DataLosing: the tables quarantined.
+func (e lsmEngine) DataLost() uint64 { return e.db.QuarantinedTables() }
+
 // SyncStart and SyncFinish make lsmEngine a replica.SplitSyncer.
 func (e lsmEngine) SyncStart() (replica.PendingSync, error) {
 	p, err := e.db.SyncStart()

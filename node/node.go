@@ -161,6 +161,10 @@ type Node struct {
 	// durable.go); while splitID's sync runs, splitPending is its slow
 	// half's handle and the first splitCovered deferred outputs wait for
 	// it.
+	// lossUnhandled: the engine lost data and the node could not take a
+	// new epoch yet (afterQuarantine).
+	lossUnhandled bool
+
 	split        SplitSyncEnv
 	splitID      uint64
 	splitPending replica.PendingSync
@@ -283,6 +287,46 @@ func (n *Node) step(ev Event) {
 		n.handleTimer(ev.Timer)
 	case SyncDoneEvent:
 		n.splitSyncDone(ev.SyncID, ev.SyncErr)
+	}
+	n.afterQuarantine()
+}
+
+// afterQuarantine reacts to tables the engine quarantined during the event
+// (a read found them corrupt, node/lsm quarantine.go): what only they held
+// is gone from this replica, so anti-entropy pulls every range the node
+// replicates from each of its peers at once, ahead of the scheduled
+// rounds (the exchanges copy only what differs). Without anti-entropy the
+// loss waits for read repair and later writes. Either way it is reported.
+//
+// The loss also ends the incarnation's actor: a set read from the engine
+// now may lack versions this node minted, and minting over it could reuse
+// one of its dots for another value. So, as after a crash or a storage
+// reopen, the node takes a new epoch and its coordinator mints under it
+// from now on (reads of the store fail in between, replica.ErrDataLost).
+func (n *Node) afterQuarantine() {
+	q := n.engine.db.Quarantined()
+	if len(q) == 0 && !n.lossUnhandled {
+		return
+	}
+	if len(q) > 0 {
+		n.stats.TablesQuarantined += uint64(len(q))
+		n.stats.LastQuarantine = clip(q[len(q)-1].File + ": " + q[len(q)-1].Reason)
+	}
+	epoch, err := replica.NextEpoch(n.env.FS(), n.cfg.Storage.Dir)
+	if err != nil {
+		// Reads keep failing (replica.ErrDataLost) rather than risk a
+		// reused dot; the next event tries again.
+		n.lossUnhandled = true
+		n.stats.LastQuarantine = clip("taking a new epoch after a quarantine: " + err.Error())
+		return
+	}
+	n.lossUnhandled = false
+	n.epoch = epoch
+	n.coord.Reincarnate(epoch)
+	n.stats.Epoch = epoch
+	n.store.DataLossHandled()
+	if n.ae != nil {
+		n.aeRepairAll()
 	}
 }
 

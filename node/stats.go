@@ -43,6 +43,11 @@ type Stats struct {
 	// maintenance round.
 	Reopens, ReopenFailures uint64
 	LastReopenError         string
+	// TablesQuarantined counts storage tables taken out for corruption
+	// (each one makes anti-entropy pull the node's ranges from its peers);
+	// LastQuarantine names the latest and why.
+	TablesQuarantined uint64
+	LastQuarantine    string
 
 	// Handoff counts the node's hinted handoff; Hints are its hint store's
 	// counters (zero with hinted handoff disabled); Gossip its gossip's

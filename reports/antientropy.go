@@ -108,6 +108,12 @@ type Repair struct {
 	Repaired bool    `json:"repaired"`
 	AfterMs  float64 `json:"after_ms"`
 	Missing  int     `json:"missing"`
+	// Kind is the fault: wipe or corrupt_table. CorruptReads and
+	// Quarantined are the node's storage-table reads that failed their
+	// checksum and the tables it quarantined, over the whole run.
+	Kind         string `json:"kind"`
+	CorruptReads uint64 `json:"corrupt_reads"`
+	Quarantined  uint64 `json:"tables_quarantined"`
 }
 
 // repairsTable is the text and HTML table of the wiped nodes' repairs; nil
@@ -116,14 +122,15 @@ func repairsTable(r *Report) *table {
 	if len(r.Repairs) == 0 {
 		return nil
 	}
-	t := &table{Title: "Repairs after wipes", Header: []string{"node", "wiped at", "keys held", "repaired", "after", "still missing"}, Right: rightFrom(6, 1)}
+	t := &table{Title: "Repairs after wipes and corrupt tables", Header: []string{"node", "fault", "at", "keys held", "repaired", "after", "still missing", "corrupt reads", "tables quarantined"}, Right: rightFrom(9, 2)}
 	for _, rp := range r.Repairs {
 		after := "-"
 		if rp.Repaired {
 			after = fmt.Sprintf("%.0f ms", rp.AfterMs)
 		}
-		t.add(c(rp.Node, fmt.Sprintf("%.3f s", rp.WipedAtS), fmt.Sprint(rp.Keys), fmt.Sprint(rp.Repaired), after, fmt.Sprint(rp.Missing))...)
+		t.add(c(rp.Node, rp.Kind, fmt.Sprintf("%.3f s", rp.WipedAtS), fmt.Sprint(rp.Keys), fmt.Sprint(rp.Repaired), after, fmt.Sprint(rp.Missing),
+			fmtUint(rp.CorruptReads), fmtUint(rp.Quarantined))...)
 	}
-	t.Notes = append(t.Notes, "repaired: the node holds every key it held just before the wipe again, each key's versions back or superseded by newer ones (read back every 100 ms)")
+	t.Notes = append(t.Notes, "repaired: the node holds every key it held just before the fault again, each key's versions back or superseded by newer ones (read back every 100 ms)")
 	return t
 }

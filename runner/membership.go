@@ -219,8 +219,14 @@ func repairProbe(r *scenarios.Resolved) time.Duration {
 func repairsReport(res *cluster.Result) []reports.Repair {
 	var out []reports.Repair
 	for _, rp := range res.Repairs {
-		out = append(out, reports.Repair{Node: rp.Node, WipedAtS: time.Duration(rp.WipedAt).Seconds(), Keys: rp.Keys,
-			Repaired: rp.Repaired, AfterMs: float64(rp.After) / float64(time.Millisecond), Missing: rp.Missing})
+		x := reports.Repair{Node: rp.Node, Kind: string(rp.Kind), WipedAtS: time.Duration(rp.WipedAt).Seconds(), Keys: rp.Keys,
+			Repaired: rp.Repaired, AfterMs: float64(rp.After) / float64(time.Millisecond), Missing: rp.Missing}
+		for _, n := range res.Nodes {
+			if n.Name == rp.Node {
+				x.CorruptReads, x.Quarantined = n.Total.CorruptReads, n.Total.TablesQuarantined
+			}
+		}
+		out = append(out, x)
 	}
 	return out
 }

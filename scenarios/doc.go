@@ -276,8 +276,8 @@
 //	  hints_pending_max: 0        # hints still held at the end (needs hinted_handoff)
 //	  hints_dropped_max: 0        # hints dropped past their window
 //	  anti_entropy_bytes_max: 2MiB  # every anti-entropy byte sent (needs anti_entropy)
-//	  repaired_within_ms: 15000   # each wiped node holds every key it held again
-//	                              # within this after the wipe (needs a wipe)
+//	  repaired_within_ms: 15000   # each wiped (or corrupted) node holds every key it
+//	                              # held again within this (needs a wipe or corrupt_table)
 //	  moved_fraction_max: 0.2167  # per join: share of replica placements moved
 //	                              # (ideal 1/(n+1) joining n members; needs a join)
 //
@@ -321,6 +321,7 @@
 //	crash              nodes, mode                   nodes           restart
 //	restart            nodes                         nodes           -
 //	wipe               nodes                         nodes           -
+//	corrupt_table      nodes                         nodes           -
 //	pause              nodes                         nodes           resume
 //	resume             nodes                         nodes           -
 //	clock_jump         nodes, by (e.g. -2s)          nodes, by       clock_jump by -by
@@ -343,6 +344,11 @@
 // with an empty one and starts the node on it (stopping it first if it is
 // up): everything it stored is gone, and only anti-entropy (or read repair)
 // brings its data back; it restarts under an epoch above its last.
+// corrupt_table flips a few bits in the data blocks of each node's largest
+// storage table, for good (crashes keep the damage): the node finds it by
+// checksum when it reads the table, quarantines the table after three
+// corrupt reads in a row, and pulls its ranges back from its peers with
+// anti-entropy; the run fails if a node has no table yet.
 //
 // join adds a new server (a name no cluster node has; dc defaults to
 // dc1, weight to 1) and decommission retires a member; both need

@@ -23,6 +23,7 @@ const (
 	ActCrash           Action = "crash"             // crash nodes (disk per mode)
 	ActRestart         Action = "restart"           // restart crashed nodes
 	ActWipe            Action = "wipe"              // replace nodes' disks with empty ones and (re)start them
+	ActCorruptTable    Action = "corrupt_table"     // flip bits in a storage table on each node's disk, for good
 	ActPause           Action = "pause"             // freeze nodes (events queue up)
 	ActResume          Action = "resume"            // unfreeze paused nodes
 	ActClockJump       Action = "clock_jump"        // step nodes' clocks by `by`
@@ -51,6 +52,7 @@ var actionRules = map[Action]actionRule{
 	ActCrash:           {[]string{"nodes", "mode"}, []string{"nodes"}, ActRestart},
 	ActRestart:         {[]string{"nodes"}, []string{"nodes"}, ""},
 	ActWipe:            {[]string{"nodes"}, []string{"nodes"}, ""},
+	ActCorruptTable:    {[]string{"nodes"}, []string{"nodes"}, ""},
 	ActPause:           {[]string{"nodes"}, []string{"nodes"}, ActResume},
 	ActResume:          {[]string{"nodes"}, []string{"nodes"}, ""},
 	ActClockJump:       {[]string{"nodes", "by"}, []string{"nodes", "by"}, ActClockJump},
@@ -63,7 +65,7 @@ var actionRules = map[Action]actionRule{
 }
 
 var actionOrder = []Action{ActPartition, ActPartitionOneWay, ActPartitionDC, ActIsolate, ActHeal, ActHealAll, ActCrash, ActRestart,
-	ActWipe, ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff, ActJoin, ActDecommission}
+	ActWipe, ActCorruptTable, ActPause, ActResume, ActClockJump, ActDiskFaultsOn, ActDiskFaultsOff, ActSlow, ActSlowOff, ActJoin, ActDecommission}
 
 func (Action) enumValues() []string {
 	out := make([]string, len(actionOrder))
@@ -172,7 +174,7 @@ func (r *Resolved) FaultWindows(end time.Duration) []FaultWindow {
 
 func opensWindow(f Fault) bool {
 	switch f.Action {
-	case ActHeal, ActHealAll, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff, ActWipe:
+	case ActHeal, ActHealAll, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff, ActWipe, ActCorruptTable:
 		return false
 	case ActClockJump:
 		return f.For > 0

@@ -66,8 +66,8 @@ func (v *validator) expect() {
 		if !(*x >= 0 && *x <= 1e9) {
 			v.bad("expect.repaired_within_ms", "must be within [0, 1e9] ms, got %v", *x)
 		}
-		if !slices.ContainsFunc(v.s.Faults, func(f FaultSpec) bool { return f.Action == ActWipe }) {
-			v.bad("expect.repaired_within_ms", "measures how fast a wiped node is refilled, but no fault wipes a node")
+		if !slices.ContainsFunc(v.s.Faults, func(f FaultSpec) bool { return f.Action == ActWipe || f.Action == ActCorruptTable }) {
+			v.bad("expect.repaired_within_ms", "measures how fast a wiped node is refilled, but no fault wipes a node or corrupts a table")
 		}
 	}
 	for _, f := range []struct {

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"fmt"
+	"path"
+	"strings"
 	"time"
 
 	"dynasim/disk"
@@ -95,6 +97,67 @@ func (w *World) Wipe(a wire.Addr) error {
 	w.fp.Add(w.Now(), fpWipe, int32(a), -1, 0)
 	return w.Restart(a)
 }
+
+// CorruptTable damages one storage table on an endpoint's disk for good:
+// it flips bits in the largest file named *.sst (ties: the last name), in
+// its first 80 % (the data blocks; the index and footer are at the end),
+// at offsets drawn from the world's "corrupt" stream, in both its current
+// and its durable bytes, so the damage survives crashes. The process is
+// not told: it meets the damage when it reads the table, by checksum. An
+// endpoint with no table yet is left alone (and the fault reports it).
+func (w *World) CorruptTable(a wire.Addr) error {
+	ep, err := w.endpointFor(a)
+	if err != nil {
+		return err
+	}
+	if ep.mem == nil {
+		return fmt.Errorf("sim: corrupt_table %s: no disk", ep.spec.Name)
+	}
+	var best string
+	var bestSize int64
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		names, err := ep.mem.List(dir)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			p := path.Join(dir, n)
+			st, err := ep.mem.Stat(p)
+			if err != nil {
+				return err
+			}
+			switch {
+			case st.IsDir:
+				if err := walk(p); err != nil {
+					return err
+				}
+			case strings.HasSuffix(n, ".sst") && st.Size >= bestSize:
+				best, bestSize = p, st.Size
+			}
+		}
+		return nil
+	}
+	if err := walk("."); err != nil {
+		return fmt.Errorf("sim: corrupt_table %s: %w", ep.spec.Name, err)
+	}
+	if best == "" || bestSize < 16 {
+		return fmt.Errorf("sim: corrupt_table %s: no storage table on its disk yet", ep.spec.Name)
+	}
+	rng := w.Stream("corrupt/" + ep.spec.Name)
+	span := bestSize * 8 * 8 / 10
+	for range corruptTableFlips {
+		if err := ep.mem.FlipBit(best, rng.Int64N(span)); err != nil {
+			return fmt.Errorf("sim: corrupt_table %s: %w", ep.spec.Name, err)
+		}
+	}
+	w.fp.Add(w.Now(), fpCorrupt, int32(a), -1, uint64(bestSize))
+	return nil
+}
+
+// corruptTableFlips is how many bits CorruptTable flips: a few, so that
+// more than one block of a large table is damaged.
+const corruptTableFlips = 4
 
 // Pause freezes an endpoint: events addressed to it queue up (messages and
 // timers alike) until Resume, as with a long GC pause or SIGSTOP.

@@ -25,6 +25,7 @@ const (
 	FaultCrash           FaultKind = "crash"             // crash Nodes (CrashMode, or the disk's default)
 	FaultRestart         FaultKind = "restart"           // restart crashed Nodes
 	FaultWipe            FaultKind = "wipe"              // replace Nodes' disks with empty ones and restart them
+	FaultCorruptTable    FaultKind = "corrupt_table"     // flip bits in a storage table on each of Nodes' disks, for good
 	FaultPause           FaultKind = "pause"             // pause Nodes
 	FaultResume          FaultKind = "resume"            // resume paused Nodes
 	FaultClockJump       FaultKind = "clock_jump"        // step the clocks of Nodes by ClockJump
@@ -172,7 +173,7 @@ func (w *World) checkFault(f *Fault) error {
 		return nil
 	case FaultCrash, FaultRestart, FaultPause, FaultResume, FaultSlowOff:
 		return need("nodes", len(f.Nodes) > 0)
-	case FaultWipe:
+	case FaultWipe, FaultCorruptTable:
 		if err := need("nodes", len(f.Nodes) > 0); err != nil {
 			return err
 		}
@@ -254,6 +255,8 @@ func (w *World) applyFault(f Fault) error {
 		return each(w.Restart)
 	case FaultWipe:
 		return each(w.Wipe)
+	case FaultCorruptTable:
+		return each(w.CorruptTable)
 	case FaultPause:
 		return each(w.Pause)
 	case FaultResume:

@@ -101,6 +101,7 @@ const (
 	fpCrash
 	fpRestart
 	fpWipe
+	fpCorrupt
 )
 
 // event is one pending occurrence. It is kept small: the scheduler copies it

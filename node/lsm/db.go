@@ -41,6 +41,9 @@ type table struct {
 	listed       bool // the durable manifest lists it
 	smallestUser []byte
 	largestUser  []byte
+	// corruptReads counts the corrupt reads of the table since its last
+	// good one (quarantine.go).
+	corruptReads int
 }
 
 // overlaps reports whether ukey lies within the table's key range.
@@ -571,13 +574,20 @@ func (d *DB) Get(key []byte) ([]byte, error) {
 			continue
 		}
 		v, kind, found, err := t.r.Get(key, d.keyBuf, h)
+		for try := 0; try < QuarantineAfter && errors.Is(err, ErrCorruption) && !d.QuarantineCorrupt(err); try++ {
+			// A corrupt read: again, until it reads well or the table is
+			// quarantined (the failed block was not cached).
+			v, kind, found, err = t.r.Get(key, d.keyBuf, h)
+		}
 		if err != nil {
-			if d.QuarantineCorrupt(err) {
-				// Read on without it: an older table may hold the key.
+			if t.obsolete {
+				// Quarantined: read on without it (an older table may
+				// hold the key).
 				return d.Get(key)
 			}
 			return nil, err
 		}
+		t.corruptReads = 0
 		if found {
 			return d.result(v, kind)
 		}

@@ -16,10 +16,18 @@ import (
 // pull the table's key range back from them (anti-entropy). Corrupt data
 // is never returned as data either way.
 
-// QuarantineCorrupt quarantines the live table that err (a corruption
-// error, errors.As *base.CorruptionError) names, and reports whether it
-// did. A caller that met the error through an iterator or a job calls it
-// so that the next attempt does not meet the table again.
+// QuarantineAfter is how many corrupt reads of a table in a row (with no
+// good read of it between) quarantine it. A checksum failure may come
+// from the read rather than the file (a flipped bit on the way): one
+// failure is retried, and only a table that keeps failing is taken out,
+// so that a flaky read never costs a replica good data.
+const QuarantineAfter = 3
+
+// QuarantineCorrupt counts a corrupt read of the live table that err (a
+// corruption error, errors.As *base.CorruptionError) names, quarantines
+// the table once QuarantineAfter such reads came in a row, and reports
+// whether it did. A caller that met the error through an iterator or a
+// job calls it, so that a damaged table cannot fail every later attempt.
 func (d *DB) QuarantineCorrupt(err error) bool {
 	var ce *base.CorruptionError
 	if d.closed || !errors.As(err, &ce) {
@@ -28,6 +36,11 @@ func (d *DB) QuarantineCorrupt(err error) bool {
 	for i, t := range d.tables {
 		if t.r.Name() != ce.File {
 			continue
+		}
+		t.corruptReads++
+		d.stats.CorruptReads++
+		if t.corruptReads < QuarantineAfter {
+			return false
 		}
 		if j := d.compJob; j != nil && j.uses(t) {
 			d.abortCompaction()
@@ -75,3 +88,6 @@ func (j *compactionJob) uses(t *table) bool {
 	}
 	return false
 }
+
+// QuarantinedTables is how many tables this engine has quarantined.
+func (d *DB) QuarantinedTables() uint64 { return d.stats.TablesQuarantined }

@@ -40,7 +40,7 @@ func TestCorruptTableIsQuarantinedAndReadsGoOn(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, len(tables), 2)
-	newest := tables[len(tables)-1] // numbered in creation order
+	newest := tables[len(tables)-1]                 // numbered in creation order
 	require.NoError(t, fs.FlipBit(newest, 8*100+3)) // inside its first data block
 
 	d = mustOpen(t, fs, o)

@@ -34,10 +34,13 @@ type Stats struct {
 	// read found them corrupt; LastQuarantine is the latest's error.
 	TablesQuarantined uint64
 	LastQuarantine    string
-	ManifestWrites         uint64
-	Checkpoints            uint64 // table lists made durable
-	TableSyncs             uint64 // tables synced by checkpoints
-	RetainedLogBytes       int64  // log kept until the next checkpoint
+	// CorruptReads are table reads that failed their checksum (retried,
+	// or counted towards a quarantine).
+	CorruptReads     uint64
+	ManifestWrites   uint64
+	Checkpoints      uint64 // table lists made durable
+	TableSyncs       uint64 // tables synced by checkpoints
+	RetainedLogBytes int64  // log kept until the next checkpoint
 	// WriteAmplification is (log + flush + compaction bytes written) /
 	// BytesIngested.
 	WriteAmplification float64

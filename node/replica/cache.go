@@ -117,3 +117,12 @@ func (c *rowCache) evict() {
 		c.hand++
 	}
 }
+
+// clear empties the cache (its hit and miss counts stay).
+func (c *rowCache) clear() {
+	if c == nil {
+		return
+	}
+	clear(c.index)
+	c.slots, c.free, c.hand, c.bytes = c.slots[:0], c.free[:0], 0, 0
+}

@@ -37,3 +37,10 @@ type SplitSyncer interface {
 type PendingSync interface {
 	Run() error
 }
+
+// DataLosing is an Engine that may drop data it held (node/lsm quarantines
+// a table that fails its checksum): DataLost counts such losses, so that
+// the Store can drop the cached sets the engine may no longer hold.
+type DataLosing interface {
+	DataLost() uint64
+}

@@ -51,14 +51,20 @@ type Store struct {
 	// even when nothing was written since it began, since the writes it
 	// covers are not durable yet.
 	splitting bool
-	cache     *rowCache
-	stats     Stats
+	// lostSeen is the engine's DataLost count the cache was last cleared
+	// at.
+	lostSeen    uint64
+	lossPending bool       // reads fail until DataLossHandled
+	lossy       DataLosing // eng, when it is one
+	cache       *rowCache
+	stats       Stats
 }
 
 // NewStore wraps an open engine. cacheBytes bounds the row cache of decoded
 // sets (0 or less: no cache).
 func NewStore(eng Engine, v *versions.Versioner, cacheBytes int64) *Store {
-	return &Store{eng: eng, v: v, cache: newRowCache(cacheBytes)}
+	lossy, _ := eng.(DataLosing)
+	return &Store{eng: eng, v: v, cache: newRowCache(cacheBytes), lossy: lossy}
 }
 
 // Engine is the underlying engine (for statistics and maintenance).
@@ -92,6 +98,10 @@ func (s *Store) dataKey(key []byte, hash uint64) []byte {
 func (s *Store) Read(key []byte, hash uint64) (wire.SiblingSet, error) {
 	s.stats.Reads++
 	dk := s.dataKey(key, hash)
+	s.noteLoss()
+	if s.lossPending {
+		return wire.SiblingSet{}, ErrDataLost
+	}
 	if s.cache != nil {
 		if set, ok := s.cache.get(dk); ok {
 			return set, nil
@@ -100,6 +110,9 @@ func (s *Store) Read(key []byte, hash uint64) (wire.SiblingSet, error) {
 	raw, ok, err := s.eng.Get(dk)
 	if err != nil {
 		return wire.SiblingSet{}, fmt.Errorf("replica: read %s: %w", printable(key), err)
+	}
+	if s.noteLoss(); s.lossPending {
+		return wire.SiblingSet{}, ErrDataLost
 	}
 	if !ok {
 		return wire.SiblingSet{}, nil
@@ -182,6 +195,30 @@ func (s *Store) Sync() error {
 	}
 	s.dirty = false
 	return nil
+}
+
+// ErrDataLost is what every read returns once the engine has lost data (a
+// table quarantined for corruption) until the owner calls DataLossHandled:
+// a set read now may lack versions this replica acknowledged, and a
+// coordinator that minted over it could reuse one of its own dots.
+var ErrDataLost = errors.New("replica: the storage engine lost data (a table was quarantined); reads wait for the node to take a new epoch")
+
+// noteLoss notices a new loss of the engine's: the cache may hold sets the
+// engine no longer has, so it is dropped, and reads fail until the owner
+// has dealt with the loss.
+func (s *Store) noteLoss() {
+	if s.lossy != nil && s.lossy.DataLost() != s.lostSeen {
+		s.lostSeen = s.lossy.DataLost()
+		s.cache.clear()
+		s.lossPending = true
+	}
+}
+
+// DataLossHandled lets reads go on after a loss (the node has taken a new
+// epoch, so it mints under a new actor, and asked its peers for the data).
+func (s *Store) DataLossHandled() {
+	s.noteLoss()
+	s.lossPending = false
 }
 
 // CanSplitSync reports whether the engine syncs in two steps (SyncStart).

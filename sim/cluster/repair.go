@@ -10,8 +10,9 @@ import (
 	"dynasim/wire"
 )
 
-// Repair is how a node whose disk was wiped got its data back (the repair
-// probe, RunConfig.RepairProbe): just before the wipe the harness records
+// Repair is how a node whose disk was wiped (or a storage table corrupted)
+// got its data back (the repair probe, RunConfig.RepairProbe): just before
+// the fault the harness records
 // every key the node held and its set; from then on, every probe interval,
 // it reads those keys from the node again, and the node is repaired once
 // each key's set covers what it held — the set held now, merged with the
@@ -19,6 +20,8 @@ import (
 // back or superseded by a newer one.
 type Repair struct {
 	Node string
+	// Kind is the fault (wipe or corrupt_table).
+	Kind sim.FaultKind
 	// WipedAt is the virtual time of the wipe.
 	WipedAt sim.Time
 	// Keys is how many keys the node held when it was wiped.
@@ -45,7 +48,7 @@ type lostKey struct {
 func (c *Cluster) scheduleRepairProbes(faults []sim.Fault, keys func() []string, interval time.Duration) (*[]*Repair, error) {
 	out := &[]*Repair{}
 	for _, f := range faults {
-		if f.Kind != sim.FaultWipe {
+		if f.Kind != sim.FaultWipe && f.Kind != sim.FaultCorruptTable {
 			continue
 		}
 		for _, name := range f.Nodes {
@@ -53,14 +56,14 @@ func (c *Cluster) scheduleRepairProbes(faults []sim.Fault, keys func() []string,
 			if i < 0 {
 				return nil, fmt.Errorf("cluster: repair probe: no node %q", name)
 			}
-			at := sim.At(f.At)
+			at, kind := sim.At(f.At), f.Kind
 			c.world.At(at-1, "repair snapshot "+name, func() {
 				lost, err := c.heldKeys(i, keys())
 				if err != nil {
 					c.setErr(err)
 					return
 				}
-				r := &Repair{Node: name, WipedAt: at, Keys: len(lost), Missing: len(lost)}
+				r := &Repair{Node: name, Kind: kind, WipedAt: at, Keys: len(lost), Missing: len(lost)}
 				*out = append(*out, r)
 				c.probeRepair(i, r, lost, interval)
 			})
@@ -98,10 +101,22 @@ func (c *Cluster) probeRepair(i int, r *Repair, lost []lostKey, interval time.Du
 		c.setErr(err)
 		return
 	}
+	all := slices.Clone(lost)
+	// A corrupt table is repaired only once the node has found it (and
+	// quarantined it): until then it may serve the keys from its caches.
+	found := r.Kind != sim.FaultCorruptTable
+	start, base := c.nodes[i].cur, uint64(0)
+	if start != nil {
+		base = start.Stats().Engine.TablesQuarantined
+	}
 	var probe func()
 	probe = func() {
 		s := c.nodes[i]
 		if s.ep.Up() && s.cur != nil {
+			// A pass that makes the node lose data (its reads meet a
+			// corrupt table, which it quarantines) starts over: keys it
+			// passed may have been served from what it no longer holds.
+			quarantined := s.cur.Stats().Engine.TablesQuarantined
 			kept := lost[:0]
 			for _, l := range lost {
 				cur, err := s.cur.ReadLocal(l.key)
@@ -115,9 +130,14 @@ func (c *Cluster) probeRepair(i int, r *Repair, lost []lostKey, interval time.Du
 				}
 			}
 			lost = kept
+			if q := s.cur.Stats().Engine.TablesQuarantined; q != quarantined {
+				lost = slices.Clone(all)
+			} else if (s.cur == start && q > base) || (s.cur != start && q > 0) {
+				found = true
+			}
 			r.Missing = len(lost)
 		}
-		if len(lost) == 0 {
+		if len(lost) == 0 && found {
 			r.Repaired, r.After = true, time.Duration(c.world.Now()-r.WipedAt)
 			return
 		}

@@ -24,6 +24,9 @@ type Totals struct {
 	StoreWrites                 uint64 // sibling sets written to the engine
 	StoreBytes                  uint64 // encoded bytes of those sets
 	Syncs, SyncFailures         uint64
+	// CorruptReads are storage-table reads that failed their checksum;
+	// TablesQuarantined the tables taken out for it.
+	CorruptReads, TablesQuarantined uint64
 }
 
 func (t *Totals) add(s node.Stats) {
@@ -41,6 +44,8 @@ func (t *Totals) add(s node.Stats) {
 	t.TwoPhaseReads += c.TwoPhaseReads
 	t.Timeouts += c.Timeouts
 	t.ReplicaReads += s.ReplicaReads
+	t.CorruptReads += s.Engine.CorruptReads
+	t.TablesQuarantined += s.TablesQuarantined
 	t.ReplicaWrites += s.ReplicaWrites
 	t.StoreWrites += s.Replica.Puts
 	t.StoreBytes += s.Replica.BytesWritten
