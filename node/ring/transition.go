@@ -277,24 +277,17 @@ type payloadReader struct {
 	err error
 }
 
-func (r *payloadReader) uv() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = fmt.Errorf("ring: payload truncated")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *payloadReader) uv() uint64 { return readVarint(r, binary.Uvarint) }
 
-func (r *payloadReader) sv() int64 {
+func (r *payloadReader) sv() int64 { return readVarint(r, binary.Varint) }
+
+// readVarint reads one varint with decode (binary.Uvarint or Varint),
+// recording a truncated payload as r's error.
+func readVarint[T uint64 | int64](r *payloadReader, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
 		r.err = fmt.Errorf("ring: payload truncated")
 		return 0

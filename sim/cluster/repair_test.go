@@ -13,8 +13,27 @@ import (
 	"dynasim/sim"
 )
 
-// repairRun runs puts and gets with n4 wiped at 2 s and the repair probe
-// on; read repair is off, so only anti-entropy (when on) refills n5.
+// probeRun runs 4 clients' puts and gets over keys for duration with the
+// one fault and the repair probe on (every 100 ms), and returns the result
+// with its one repair.
+func probeRun(t *testing.T, c *Cluster, keys int, duration time.Duration, fault sim.Fault) *Result {
+	t.Helper()
+	res, err := c.Run(RunConfig{
+		Workload: sim.WorkloadConfig{
+			Clients: 4, Duration: duration, Mix: sim.OpMix{Get: 1, Put: 1},
+			Keys: sim.KeyConfig{Count: keys}, Timeout: 300 * time.Millisecond, Retries: 1,
+		},
+		Faults:      []sim.Fault{fault},
+		Quiet:       5 * time.Second,
+		RepairProbe: 100 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	require.Len(t, res.Repairs, 1)
+	return res
+}
+
+// repairRun runs puts and gets with n4 wiped at 2 s; read repair is off,
+// so only anti-entropy (when on) refills n4.
 func repairRun(t *testing.T, ae bool) *Result {
 	t.Helper()
 	cfg := testConfig(41, 5, versions.ModeDVV)
@@ -22,19 +41,7 @@ func repairRun(t *testing.T, ae bool) *Result {
 	if ae {
 		cfg.Node.AntiEntropy = node.AntiEntropyConfig{Enabled: true, Interval: time.Second, Tree: merkle.Config{Buckets: 16}}
 	}
-	c := newCluster(t, cfg)
-	res, err := c.Run(RunConfig{
-		Workload: sim.WorkloadConfig{
-			Clients: 4, Duration: 6 * time.Second, Mix: sim.OpMix{Get: 1, Put: 1},
-			Keys: sim.KeyConfig{Count: 3000}, Timeout: 300 * time.Millisecond, Retries: 1,
-		},
-		Faults:      []sim.Fault{{At: 2 * time.Second, Kind: sim.FaultWipe, Nodes: []string{"n4"}}},
-		Quiet:       5 * time.Second,
-		RepairProbe: 100 * time.Millisecond,
-	})
-	require.NoError(t, err)
-	require.Len(t, res.Repairs, 1)
-	return res
+	return probeRun(t, newCluster(t, cfg), 3000, 6*time.Second, sim.Fault{At: 2 * time.Second, Kind: sim.FaultWipe, Nodes: []string{"n4"}})
 }
 
 // The repair probe records the keys a wiped node held and tells when it
@@ -69,18 +76,8 @@ func TestCorruptTableIsQuarantinedAndRepaired(t *testing.T) {
 	c := newCluster(t, cfg)
 	epochBefore := uint32(0)
 	c.World().At(sim.At(5*time.Second-time.Millisecond), "epoch", func() { epochBefore = c.Stats()[4].Current.Epoch })
-	res, err := c.Run(RunConfig{
-		Workload: sim.WorkloadConfig{
-			Clients: 4, Duration: 10 * time.Second, Mix: sim.OpMix{Get: 1, Put: 1},
-			Keys: sim.KeyConfig{Count: 300}, Timeout: 300 * time.Millisecond, Retries: 1,
-		},
-		Faults:      []sim.Fault{{At: 5 * time.Second, Kind: sim.FaultCorruptTable, Nodes: []string{"n4"}}},
-		Quiet:       5 * time.Second,
-		RepairProbe: 100 * time.Millisecond,
-	})
-	require.NoError(t, err)
+	res := probeRun(t, c, 300, 10*time.Second, sim.Fault{At: 5 * time.Second, Kind: sim.FaultCorruptTable, Nodes: []string{"n4"}})
 	require.Empty(t, res.FaultErrors)
-	require.Len(t, res.Repairs, 1)
 	r := res.Repairs[0]
 	require.Equal(t, sim.FaultCorruptTable, r.Kind)
 	require.True(t, r.Repaired, "%d of %d keys still missing", r.Missing, r.Keys)
