@@ -472,6 +472,7 @@ func (n *Node) SetMembership(m *ring.Membership) error {
 		if err := n.gossip.SetRing(m.Version(), m.Encode()); err != nil {
 			return err
 		}
+		n.announceRing(m)
 	}
 	if m.Prev() != nil {
 		n.startStreaming(m)

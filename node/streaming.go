@@ -42,10 +42,27 @@ import (
 //     transition settles, and this holds even for a stale coordinator.
 //   - when a gainer holds every arc, it reports StreamDone to the
 //     transition's changer (the joining or the leaving node), every
-//     RetryInterval until the transition settles; the changer, once every
-//     gainer reported, issues the settled version (Settle) — the joiner
-//     adopts it, the leaver only announces it in gossip (it is not a
-//     member of it) and is then stopped by its host (Left).
+//     RetryInterval until the reads move; the changer, once every gainer
+//     reported, issues the transition's second step (ring.MoveReads:
+//     reads on the new replicas, writes still on both);
+//   - once every member of the transition announces the second step (up
+//     or not: a paused or partitioned member may still coordinate by the
+//     first step when it comes back) and the change delay more has
+//     passed, the changer issues the settled version (Settle) — the
+//     joiner adopts it, the leaver only announces it in gossip (it is not
+//     a member of it) and is then stopped by its host (Left).
+//
+// The waits are what keeps reads correct across the change: two versions
+// in use at once are always adjacent ones (settled and step 1, step 1 and
+// step 2, step 2 and settled), whose quorums intersect. Pulls begin only
+// once every member runs step 1, so no coordinator places a write on the
+// old replicas alone while a losing replica streams; the settled version
+// (writes on the new replicas alone) comes only once every member runs
+// step 2, so no coordinator still reads the old replicas. The change delay
+// (changeDelay: StartDelay, at least twice the coordinator's
+// RequestTimeout) lets the requests placed by the version before finish
+// first. The price: a member that stays down holds a change in its step
+// (the cluster serves, writing to both replica sets) until it returns.
 
 // StreamingConfig configures range streaming.
 type StreamingConfig struct {
@@ -59,8 +76,11 @@ type StreamingConfig struct {
 	// Parallel is how many pulls a gainer runs at once. Default 2; at
 	// most 64.
 	Parallel int
-	// StartDelay is how long a gainer waits after adopting a transition
-	// before pulling. Default 1 s.
+	// StartDelay is how long a gainer waits, once every member runs a
+	// transition, before pulling, and the changer before settling once
+	// every member runs its second step (at least twice the coordinator's
+	// RequestTimeout is used, whatever this says: changeDelay). Default
+	// 1 s.
 	StartDelay time.Duration
 	// RetryInterval: a request unanswered (or refused) for this long is
 	// asked again; StreamDone is repeated this often. Default 500 ms.
@@ -184,10 +204,21 @@ type streamTask struct {
 const outStreamChunk uint8 = 16
 
 // startStreaming starts the node's part in transition m (called when the
-// node adopts it, or starts with it).
+// node adopts it, or starts with it): the pulls of the first step; in the
+// second only the changer has something to do (settle).
 func (n *Node) startStreaming(m *ring.Membership) {
 	cfg := &n.cfg.Streaming
 	now := n.env.Now()
+	if m.ReadsMoved() {
+		// The second step: the changer waits for every member to run it
+		// (settleTick); the others have nothing to do.
+		n.stream = nil
+		if m.Changer() == n.self {
+			n.stream = &streamState{m: m, startAt: now, allDone: true}
+			n.armStream(cfg.TickInterval)
+		}
+		return
+	}
 	s := &streamState{m: m, startAt: now}
 	for _, g := range m.Gains(n.self, 0) {
 		for _, from := range g.From {
@@ -223,23 +254,44 @@ func (n *Node) streamArmPace(now time.Time) {
 	n.env.SetTimer(max(s.nextAt.Sub(now), time.Microsecond), Timer{Kind: timerStream, ID: 1})
 }
 
-// everyoneAdopted reports whether every member of the transition (old or
-// new) that gossip believes up announces its version or a later one.
-// Without gossip the host hands versions out itself: true.
-func (n *Node) everyoneAdopted() bool {
+// everyMemberAt reports whether every member of the transition (old or
+// new, up or not) announces version v or a later one in gossip. Without
+// gossip the host hands versions out itself: true.
+func (n *Node) everyMemberAt(v uint64) bool {
 	if n.gossip == nil {
 		return true
 	}
-	v := n.stream.m.Version()
-	for _, mi := range n.gossip.Members() {
-		if mi.Member == n.self || !n.stream.m.Has(mi.Member) || !n.gossip.Up(mi.Member) {
-			continue
+	m := n.stream.m
+	infos := n.gossip.Members()
+	at := func(a wire.Addr) bool {
+		if a == n.self {
+			return true
 		}
-		if mi.RingVersion < v {
+		for _, mi := range infos {
+			if mi.Member == a {
+				return mi.RingVersion >= v
+			}
+		}
+		return false // not heard of yet
+	}
+	for _, mb := range m.Members() {
+		if !at(mb.Addr) {
+			return false
+		}
+	}
+	for _, mb := range m.Prev().Members() {
+		if !at(mb.Addr) {
 			return false
 		}
 	}
 	return true
+}
+
+// changeDelay is how long a step waits, once every member runs the
+// version before it, for the requests placed by the version before that
+// to finish: StartDelay, at least twice the coordinator's RequestTimeout.
+func (n *Node) changeDelay() time.Duration {
+	return max(n.cfg.Streaming.StartDelay, 2*n.cfg.Coordinator.RequestTimeout)
 }
 
 // streamPaced asks for the chunks the pacing held back.
@@ -264,20 +316,24 @@ func (n *Node) streamTick() {
 	cfg := &n.cfg.Streaming
 	now := n.env.Now()
 	if cur := n.view.Membership(); cur.Version() > s.m.Version() {
-		n.stream = nil // settled: nothing more to do
+		n.stream = nil // a later step: nothing more to do here
+		return
+	}
+	if s.m.ReadsMoved() {
+		n.settleTick(now)
 		return
 	}
 	if !s.adopted {
-		// Pull only once every member gossip believes up announces the
-		// transition (or a later version): from then on no coordinator
-		// places a write by the old version alone, and StartDelay more
-		// lets the writes it placed before land.
-		if !n.everyoneAdopted() {
+		// Pull only once every member announces the transition (or a
+		// later version): from then on no coordinator places a write by
+		// the old version alone, and the change delay more lets the
+		// writes it placed before land.
+		if !n.everyMemberAt(s.m.Version()) {
 			n.armStream(cfg.TickInterval)
 			return
 		}
 		s.adopted = true
-		s.startAt = maxTime(s.startAt, now.Add(cfg.StartDelay))
+		s.startAt = maxTime(s.startAt, now.Add(n.changeDelay()))
 	}
 	if now.Before(s.startAt) {
 		n.armStream(s.startAt.Sub(now))
@@ -300,9 +356,6 @@ func (n *Node) streamTick() {
 	}
 	if s.m.Changer() == n.self && s.settled == nil {
 		n.streamMaybeSettle()
-	}
-	if s.settled != nil && !s.settled.Has(n.self) {
-		return // a leaver that announced the settled version: its host stops it
 	}
 	n.armStream(cfg.TickInterval)
 }
@@ -500,14 +553,42 @@ func (n *Node) streamHeard(a wire.Addr) {
 	}
 }
 
-// streamMaybeSettle issues the settled version once every gainer holds
-// what it gains.
+// streamMaybeSettle issues the transition's second step (reads on the new
+// replicas) once every gainer holds what it gains.
 func (n *Node) streamMaybeSettle() {
 	s := n.stream
 	for _, g := range s.m.Gainers(0) {
 		if !slices.Contains(s.heard, g) {
 			return
 		}
+	}
+	next, err := s.m.MoveReads()
+	if err != nil {
+		return
+	}
+	s.settled = next
+	_ = n.SetMembership(next) // a member of the second step (the leaver too)
+}
+
+// settleTick drives the changer through a transition's second step: once
+// every member runs it and the change delay more has passed, it issues
+// the settled version.
+func (n *Node) settleTick(now time.Time) {
+	s, cfg := n.stream, &n.cfg.Streaming
+	if s.settled != nil {
+		return // issued (a leaver waits for its host to stop it)
+	}
+	if !s.adopted {
+		if !n.everyMemberAt(s.m.Version()) {
+			n.armStream(cfg.TickInterval)
+			return
+		}
+		s.adopted = true
+		s.startAt = now.Add(n.changeDelay())
+	}
+	if now.Before(s.startAt) {
+		n.armStream(s.startAt.Sub(now))
+		return
 	}
 	next, err := s.m.Settle()
 	if err != nil {
@@ -521,9 +602,30 @@ func (n *Node) streamMaybeSettle() {
 	}
 	// The leaving node: not a member of the settled version, it only
 	// announces it.
-	if n.gossip != nil {
-		_ = n.gossip.SetRing(next.Version(), next.Encode())
+	if n.gossip != nil && n.gossip.SetRing(next.Version(), next.Encode()) == nil {
+		n.announceRing(next)
 	}
+}
+
+// announceRing pushes this node's gossip list, which carries the ring
+// version it just took, to every member of m at once: a change waits for
+// every member to run each of its steps (everyMemberAt), and the news
+// would take several gossip rounds to spread by the epidemic alone. The
+// members that adopt it push again, so each learns within a round trip
+// that the others did.
+func (n *Node) announceRing(m *ring.Membership) {
+	var to []wire.Addr
+	for _, mb := range m.Members() {
+		to = append(to, mb.Addr)
+	}
+	if p := m.Prev(); p != nil {
+		for _, mb := range p.Members() {
+			if !slices.Contains(to, mb.Addr) {
+				to = append(to, mb.Addr)
+			}
+		}
+	}
+	n.sendGossip(n.gossip.Announce(to))
 }
 
 // unreceived reports whether key hash h lies in an arc this node gains in

@@ -18,12 +18,14 @@ type Ring struct {
 
 // RingVersionPoint is one ring version and when the harness saw it take
 // effect; Transition marks a join's or decommission's transitional
-// version (reads on the old replicas, writes on both).
+// versions (writes on the old and the new replicas), ReadsMoved the second
+// of them (reads on the new replicas; the first reads the old ones).
 type RingVersionPoint struct {
 	AtS        float64 `json:"at_s"`
 	Version    uint64  `json:"version"`
 	Members    int     `json:"members"`
 	Transition bool    `json:"transition"`
+	ReadsMoved bool    `json:"reads_moved"`
 }
 
 // RingChange is one join or decommission.
@@ -84,7 +86,10 @@ func ringTables(r *Report) []*table {
 	tl := &table{Title: "Ring versions", Header: []string{"at", "version", "members", "kind"}, Right: rightFrom(4, 0)}
 	for _, v := range g.Versions {
 		kind := "settled"
-		if v.Transition {
+		switch {
+		case v.ReadsMoved:
+			kind = "transition, reads moved"
+		case v.Transition:
 			kind = "transition"
 		}
 		tl.add(c(fmt.Sprintf("%.2fs", v.AtS), fmt.Sprintf("%d", v.Version), fmt.Sprintf("%d", v.Members), kind)...)

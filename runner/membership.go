@@ -165,7 +165,7 @@ func ringReport(res *cluster.Result) *reports.Ring {
 	g := &reports.Ring{}
 	for _, rc := range res.Rings {
 		g.Versions = append(g.Versions, reports.RingVersionPoint{AtS: float64(rc.At) / 1e9, Version: rc.Membership.Version(),
-			Members: rc.Membership.Len(), Transition: rc.Membership.Prev() != nil})
+			Members: rc.Membership.Len(), Transition: rc.Membership.Prev() != nil, ReadsMoved: rc.Membership.ReadsMoved()})
 	}
 	for _, ch := range res.Changes {
 		g.Changes = append(g.Changes, reports.RingChange{Kind: string(ch.Kind), Node: ch.Node, MembersBefore: ch.Members,

@@ -155,7 +155,7 @@
 //	  streaming:                  # range streaming on join and decommission
 //	    rate_bytes_per_s: 8MiB    # what one gaining node pulls, in [1KiB, 16GiB]
 //	    chunk_bytes: 64KiB        # entries per chunk, in [1KiB, 4MiB]
-//	    start_delay: 1s           # wait after adopting a ring transition before pulling
+//	    start_delay: 1s           # wait, once every member runs a change's step, before the next (>= 2 x request_timeout)
 //
 //	membership:                   # gossip membership and failure detection
 //	  enabled: false              # false: each coordinator judges by missed replies only

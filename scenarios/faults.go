@@ -147,7 +147,7 @@ type FaultWindow struct {
 
 // FaultWindows lists the windows of the faults that disrupt service:
 // partitions, crashes, pauses, slow nodes, disk faults switched on, and
-// clock jumps with a `for:` window. A window ends when its `for:` runs out,
+// clock jumps with a `for:` window (joins and decommissions are not faults). A window ends when its `for:` runs out,
 // or at the first later step that undoes all of it (a heal of its partition
 // or heal_all, restarts of all its crashed nodes, ...), or else at end (the
 // end of the workload, which the runner knows). Windows are in start order.
@@ -175,6 +175,12 @@ func (r *Resolved) FaultWindows(end time.Duration) []FaultWindow {
 func opensWindow(f Fault) bool {
 	switch f.Action {
 	case ActHeal, ActHealAll, ActRestart, ActResume, ActSlowOff, ActDiskFaultsOff, ActWipe, ActCorruptTable:
+		return false
+	case ActJoin, ActDecommission:
+		// Membership changes, not faults: the cluster serves throughout
+		// (the report's ring-change table says how long each took), and
+		// a window open to the end of the workload would leave no
+		// stretch "after the faults" to measure.
 		return false
 	case ActClockJump:
 		return f.For > 0

@@ -180,8 +180,9 @@ func (c *Coordinator) finish(o *op) {
 // one the view believes down is then replaced by a fallback (sloppy).
 //
 // During a ring transition (ring.Membership.Prev) the preference list is
-// the old version's (reads stay on the replicas that hold the data); a
-// write then also goes to the new version's first n replicas that are not
+// the one reads use (ReadList: the old version's in the first step, the
+// new one's in the second); a write — a blocking read repair's write-back
+// too — then also goes to the other list's first n replicas that are not
 // among them, the pending replicas, placed after the others (o.normal
 // counts the others). See withPending for how W counts them.
 func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8, write bool) error {
@@ -209,7 +210,7 @@ func (c *Coordinator) placeReplicas(o *op, key []byte, n uint8, write bool) erro
 	o.normal = o.n
 	if write && m.Prev() != nil {
 		var nb [maxReplicas]wire.Addr
-		next := m.PreferenceList(o.hash, nb[:0])
+		next := m.OtherList(o.hash, nb[:0])
 		if want < len(next) {
 			next = next[:want]
 		}

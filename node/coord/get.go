@@ -30,12 +30,18 @@ func (c *Coordinator) HandleGet(from wire.Addr, m *wire.ClientGet) {
 	if planted.On(planted.PanicOnGet) {
 		panic("planted: a coordinator panics on a get")
 	}
-	err := c.placeReplicas(o, m.Key, m.N, false)
+	// A blocking read repair's write-back is a write: during a ring
+	// transition it goes to the pending replicas too (placeReplicas), or
+	// a value it made visible could be missing from the replicas reads
+	// use after the next step. Reads ask the read replicas only.
+	blocking := c.cfg.ReadRepair == ReadRepairBlocking
+	err := c.placeReplicas(o, m.Key, m.N, blocking)
 	if err == nil {
 		o.rq, err = c.resolve(o, "R", m.R, c.cfg.R)
 	}
-	if err == nil && c.cfg.ReadRepair == ReadRepairBlocking {
+	if err == nil && blocking {
 		o.wq, err = c.resolve(o, "write-back W", wire.Need{}, c.cfg.W)
+		c.withPending(o, &o.wq)
 	}
 	if err == nil && planted.On(planted.Nondeterminism) && planted.Tick()%7 == 0 {
 		err = errPlanted
@@ -56,14 +62,14 @@ func (c *Coordinator) sendReads(o *op, purpose wire.Purpose) {
 	// after sending.
 	m := c.msgs.readRequests.New()
 	*m = wire.ReadRequest{OpID: o.id, Key: o.key, Purpose: purpose}
-	for i := 0; i < o.n; i++ {
+	for i := 0; i < o.normal; i++ { // pending replicas may not hold the key yet
 		o.rd[i] = stPending
 		if i == o.self {
 			continue
 		}
 		c.host.Send(o.replicas[i], m)
 	}
-	if o.self >= 0 {
+	if o.self >= 0 && o.self < o.normal {
 		c.host.ReadLocal(o.id, o.key, o.hash)
 	}
 }

@@ -561,6 +561,26 @@ func (g *Gossip) SetRing(version uint64, payload []byte) error {
 	return nil
 }
 
+// Announce pushes the list to the given members now, outside the rounds
+// (this node and unknown members are skipped): for news that should not
+// wait for the epidemic, such as a new ring version SetRing published.
+func (g *Gossip) Announce(to []MemberID) []Outgoing {
+	var out []Outgoing
+	var entries []wire.GossipEntry
+	for _, p := range to {
+		if p == g.self || g.members[p] == nil {
+			continue
+		}
+		if entries == nil {
+			entries = g.listFor(nil)
+		}
+		msg := &wire.GossipPush{Entries: entries}
+		out = append(out, Outgoing{To: p, Msg: msg})
+		g.count(msg, &g.stats.PushesSent, len(entries))
+	}
+	return out
+}
+
 // HighestRing returns the highest ring version any known member announces,
 // with its payload and the (lowest-numbered) member announcing it.
 func (g *Gossip) HighestRing() (MemberID, uint64, []byte) {

@@ -33,9 +33,11 @@ type Membership struct {
 	addrs   []wire.Addr // per ring member index (members sorted by ID)
 	byAddr  []addrIndex // sorted by address
 	// prev is the settled version a transition leaves (nil: settled) and
-	// changer the member running it (transition.go).
-	prev    *Membership
-	changer wire.Addr
+	// changer the member running it (transition.go); readsMoved marks a
+	// transition's second step (reads on the new replicas).
+	prev       *Membership
+	changer    wire.Addr
+	readsMoved bool
 }
 
 type addrIndex struct {

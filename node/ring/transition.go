@@ -13,21 +13,35 @@ import (
 
 // A transition is a ring version on the way from one member set to
 // another (a join or a decommission). It places keys with the new members
-// (its own Ring) and remembers the settled version it leaves (Prev):
+// (its own Ring) and remembers the settled version it leaves (Prev). It
+// runs in two steps, each its own version number:
 //
-//   - reads go to the old replicas (ReadList) until the transition settles,
-//     because the members that gain a range do not hold it yet;
-//   - writes go to the old and the new replicas (WriteList; the new ones
-//     that are not old are "pending", as in Cassandra's pending ranges);
-//   - every member that gains an arc pulls it from the members that lose it
-//     (Gains); when every gainer holds what it gains the node running the
-//     transition (Changer: the joining or the leaving node) issues the next
-//     version, Settle, with the new members and no Prev.
+//  1. reads go to the old replicas (ReadList), because the members that
+//     gain a range do not hold it yet; writes go to the old and the new
+//     replicas (WriteList; the new ones that are not old are "pending",
+//     as in Cassandra's pending ranges); every member that gains an arc
+//     pulls it from the members that lose it (Gains);
+//  2. when every gainer holds what it gains, the node running the
+//     transition (Changer: the joining or the leaving node) issues the
+//     second step (MoveReads): reads go to the new replicas, writes still
+//     to both (the old ones not new are now the extra ones);
+//  3. once every member runs the second step, the changer issues the
+//     settled version (Settle): the new members, no Prev.
+//
+// Why the middle step: a coordinator still on step 1 reads the old
+// replicas. Were the settled version issued straight after step 1, its
+// writes would reach only the new replicas, and such a coordinator could
+// read a losing replica (itself, say) that never saw them — a stale read
+// (found by the fuzzer: seed 153 of the safe profile). Every pair of
+// adjacent versions (settled and step 1, step 1 and step 2, step 2 and
+// settled) has quorums that intersect, so coordinators one version apart
+// never disagree; the changer makes sure no two versions further apart
+// are in use at once (node/streaming.go).
 //
 // A transition is built from a settled version (Transition) and is always
-// one version number after it; its digest covers the old members and the
-// changer too, so two nodes agree on a transition only if they agree on all
-// of it. It travels in gossip as Encode's bytes.
+// one version number after it; its digest covers the old members, the
+// changer and the step too, so two nodes agree on a transition only if they
+// agree on all of it. It travels in gossip as Encode's bytes.
 
 // Transition returns the version after the settled version m that moves to
 // members next, run by the member at address changer (a member of m or of
@@ -50,11 +64,31 @@ func (m *Membership) Transition(next []Member, changer wire.Addr) (*Membership, 
 	return t, nil
 }
 
-// Settle returns the version after the transition m: its new members, no
-// Prev. Every node settling the same transition builds the same version.
+// MoveReads returns the second step of the transition m (step 1): the
+// same members, one version later, with reads on the new replicas.
+func (m *Membership) MoveReads() (*Membership, error) {
+	if m.prev == nil || m.readsMoved {
+		return nil, fmt.Errorf("ring: version %d is not a transition's first step", m.version)
+	}
+	t := *m
+	t.version, t.readsMoved = m.version+1, true
+	t.digest = t.computeDigest()
+	return &t, nil
+}
+
+// ReadsMoved reports whether m is a transition's second step (reads on the
+// new replicas).
+func (m *Membership) ReadsMoved() bool { return m.readsMoved }
+
+// Settle returns the version after the transition's second step m: its
+// new members, no Prev. Every node settling the same transition builds the
+// same version.
 func (m *Membership) Settle() (*Membership, error) {
 	if m.prev == nil {
 		return nil, fmt.Errorf("ring: version %d is not a transition", m.version)
+	}
+	if !m.readsMoved {
+		return nil, fmt.Errorf("ring: transition %d has not moved its reads yet (MoveReads first)", m.version)
 	}
 	return NewMembership(m.version+1, m.Config(), m.Members())
 }
@@ -85,19 +119,33 @@ func (m *Membership) Has(a wire.Addr) bool {
 	return false
 }
 
-// ReadList is the replicas a read of key hash h asks: the old version's
-// preference list during a transition, the version's own otherwise.
+// ReadList is the replicas a read of key hash h asks: during a
+// transition's first step the old version's preference list, otherwise the
+// version's own.
 func (m *Membership) ReadList(h uint64, buf []wire.Addr) []wire.Addr {
-	if m.prev != nil {
+	if m.prev != nil && !m.readsMoved {
 		return m.prev.PreferenceList(h, buf)
 	}
 	return m.PreferenceList(h, buf)
 }
 
+// OtherList is, during a transition, the preference list reads do not use
+// (the new one in the first step, the old one in the second): a write goes
+// to its replicas too. Nil for a settled version.
+func (m *Membership) OtherList(h uint64, buf []wire.Addr) []wire.Addr {
+	switch {
+	case m.prev == nil:
+		return nil
+	case m.readsMoved:
+		return m.prev.PreferenceList(h, buf)
+	default:
+		return m.PreferenceList(h, buf)
+	}
+}
+
 // WriteList is the replicas a write of key hash h goes to: the first n of
-// ReadList (n <= 0: all), then the first n of the new preference list that
-// are not among them (the pending replicas). normal is how many come
-// first.
+// ReadList (n <= 0: all), then the first n of OtherList that are not among
+// them (the pending replicas). normal is how many come first.
 func (m *Membership) WriteList(h uint64, n int, buf []wire.Addr) (list []wire.Addr, normal int) {
 	list = m.ReadList(h, buf)
 	if n > 0 && n < len(list) {
@@ -108,7 +156,7 @@ func (m *Membership) WriteList(h uint64, n int, buf []wire.Addr) (list []wire.Ad
 		return list, normal
 	}
 	var nb [MaxReplicas]wire.Addr
-	next := m.PreferenceList(h, nb[:0])
+	next := m.OtherList(h, nb[:0])
 	if n > 0 && n < len(next) {
 		next = next[:n]
 	}
@@ -249,7 +297,11 @@ func (m *Membership) Encode() []byte {
 	if m.prev == nil {
 		return append(b, 0)
 	}
-	b = append(b, 1)
+	if m.readsMoved {
+		b = append(b, 2)
+	} else {
+		b = append(b, 1)
+	}
 	b = binary.AppendVarint(b, int64(m.changer))
 	b = binary.AppendUvarint(b, m.prev.version)
 	return appendMembers(b, m.prev.Members())
@@ -381,9 +433,10 @@ func DecodeMembership(b []byte) (*Membership, error) {
 		}
 		return NewMembership(version, cfg, members)
 	}
-	if flag != 1 {
+	if flag != 1 && flag != 2 {
 		return nil, fmt.Errorf("ring: unknown transition flag %d", flag)
 	}
+	step := uint64(flag) // 1: reads on the old replicas, 2: moved
 	changer := r.addr()
 	pv := r.uv()
 	prevMembers := r.members()
@@ -393,22 +446,30 @@ func DecodeMembership(b []byte) (*Membership, error) {
 	if len(r.b) != 0 {
 		return nil, fmt.Errorf("ring: %d bytes after the ring version", len(r.b))
 	}
-	if pv+1 != version {
-		return nil, fmt.Errorf("ring: transition %d does not follow version %d", version, pv)
+	if pv+step != version {
+		return nil, fmt.Errorf("ring: transition %d (step %d) does not follow version %d", version, step, pv)
 	}
 	prev, err := NewMembership(pv, cfg, prevMembers)
 	if err != nil {
 		return nil, err
 	}
-	return prev.Transition(members, changer)
+	t, err := prev.Transition(members, changer)
+	if err != nil || step == 1 {
+		return t, err
+	}
+	return t.MoveReads()
 }
 
-// transitionDigest folds a transition's old members and changer into its
-// digest.
+// transitionDigest folds a transition's old members, changer and step into
+// its digest.
 func (m *Membership) transitionDigest(d uint64) uint64 {
-	var b [24]byte
+	var b [25]byte
 	binary.LittleEndian.PutUint64(b[0:], d)
 	binary.LittleEndian.PutUint64(b[8:], m.prev.digest)
 	binary.LittleEndian.PutUint64(b[16:], uint64(uint32(m.changer)))
-	return xxhash.Sum64(b[:])
+	if m.readsMoved {
+		b[24] = 1
+		return xxhash.Sum64(b[:])
+	}
+	return xxhash.Sum64(b[:24])
 }

@@ -63,14 +63,39 @@ func TestTransitionJoinGainsAndMovedFraction(t *testing.T) {
 		require.Equal(t, 3+len(next)-countIn(next, w[:3]), len(w))
 	}
 
-	s3, err := t2.Settle()
+	_, err = t2.Settle()
+	require.Error(t, err, "a transition settles only after its reads moved")
+	m3, err := t2.MoveReads()
 	require.NoError(t, err)
-	require.Nil(t, s3.Prev())
-	require.Equal(t, uint64(3), s3.Version())
-	again, _ := t2.Settle()
-	require.True(t, s3.Same(again), "every node settles a transition to the same version")
-	_, err = s3.Settle()
+	require.Equal(t, uint64(3), m3.Version())
+	require.True(t, m3.ReadsMoved())
+	require.Same(t, v1, m3.Prev())
+	require.NotEqual(t, t2.Digest(), m3.Digest())
+	_, err = m3.MoveReads()
 	require.Error(t, err)
+	// The second step reads the new replicas and writes both, the old
+	// ones that are not new now the extra ones; Gains are the same.
+	require.Equal(t, t2.Gains(105, 0), m3.Gains(105, 0))
+	for _, h := range hashes[:200] {
+		next, old := t2.PreferenceList(h, nil), v1.PreferenceList(h, nil)
+		require.Equal(t, next, m3.ReadList(h, nil))
+		require.Equal(t, old, m3.OtherList(h, nil))
+		w, normal := m3.WriteList(h, 0, nil)
+		require.Equal(t, 3, normal)
+		require.Equal(t, next, w[:3])
+		require.Equal(t, 3+len(old)-countIn(old, next), len(w))
+		require.ElementsMatch(t, w, mustWriteList(t2, h), "both steps write to the same replicas")
+	}
+
+	s4, err := m3.Settle()
+	require.NoError(t, err)
+	require.Nil(t, s4.Prev())
+	require.Equal(t, uint64(4), s4.Version())
+	again, _ := m3.Settle()
+	require.True(t, s4.Same(again), "every node settles a transition to the same version")
+	_, err = s4.Settle()
+	require.Error(t, err)
+	require.Nil(t, s4.OtherList(hashes[0], nil))
 	_, err = t2.Transition(joined, 105)
 	require.Error(t, err, "a transition starts from a settled version")
 }
@@ -103,13 +128,37 @@ func TestMembershipEncodeRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, t2.Same(got))
 	require.True(t, v1.Same(got.Prev()))
-	require.NotEqual(t, t2.Digest(), func() uint64 { s, _ := t2.Settle(); return s.Digest() }())
-	enc := t2.Encode()
-	for i := range enc {
-		_, _ = DecodeMembership(enc[:i]) // never panics
-		_, err := DecodeMembership(enc[:i])
-		require.Error(t, err)
+	require.False(t, got.ReadsMoved())
+	m3, err := t2.MoveReads()
+	require.NoError(t, err)
+	got, err = DecodeMembership(m3.Encode())
+	require.NoError(t, err)
+	require.True(t, m3.Same(got))
+	require.True(t, got.ReadsMoved())
+	require.True(t, v1.Same(got.Prev()))
+	s4, err := m3.Settle()
+	require.NoError(t, err)
+	require.NotEqual(t, m3.Digest(), s4.Digest())
+	for _, enc := range [][]byte{t2.Encode(), m3.Encode()} {
+		for i := range enc {
+			_, err := DecodeMembership(enc[:i]) // never panics
+			require.Error(t, err)
+		}
 	}
+	// A step number that does not fit the version numbers is refused.
+	// The step flag comes before the changer (address 13) and the old
+	// version (9), one byte each, and the old members.
+	bad := m3.Encode()
+	i := len(bad) - len(appendMembers(nil, v1.Members())) - 3
+	require.Equal(t, byte(2), bad[i])
+	bad[i] = 1
+	_, err = DecodeMembership(bad)
+	require.ErrorContains(t, err, "does not follow")
+}
+
+func mustWriteList(m *Membership, h uint64) []wire.Addr {
+	w, _ := m.WriteList(h, 0, nil)
+	return w
 }
 
 func arcHas(start, end, h uint64) bool {
