@@ -82,33 +82,35 @@ func TestGeneratedRunsExerciseAntiEntropy(t *testing.T) {
 
 // Eventual seeds with anti-entropy sometimes wipe one node, never while it
 // is crashed or paused, and never with W < 2; safe seeds never wipe. A
-// generated run with a wipe loses no acknowledged write (the other
-// replicas and anti-entropy bring its data back).
+// generated run with a wipe, and one with a corrupt table, loses no
+// acknowledged write (the other replicas and anti-entropy bring its data
+// back).
 func TestGeneratedWipes(t *testing.T) {
-	wipes := 0
-	var first *scenarios.Resolved
-	for s := uint64(1); s <= 120; s++ {
+	first := map[scenarios.Action]*scenarios.Resolved{}
+	for s := uint64(1); s <= 160; s++ {
 		for _, p := range []Profile{Safe, Eventual} {
 			r, _, err := Generate(DefaultBase(), p, s)
 			require.NoError(t, err)
 			for _, f := range r.Faults {
-				if f.Action != scenarios.ActWipe {
+				if f.Action != scenarios.ActWipe && f.Action != scenarios.ActCorruptTable {
 					continue
 				}
 				require.Equal(t, Eventual, p, "seed %d", s)
 				require.True(t, r.Node.AntiEntropy.Enabled)
 				require.GreaterOrEqual(t, r.Node.W, 2)
-				wipes++
-				if first == nil {
-					first = r
+				if first[f.Action] == nil {
+					first[f.Action] = r
 				}
 			}
 		}
 	}
-	require.Positive(t, wipes)
-	o := Evaluate(first, false)
-	require.Empty(t, o.Class, "seed %d: %s", first.Seed, o.Detail)
-	require.Positive(t, o.Ops)
+	for _, act := range []scenarios.Action{scenarios.ActWipe, scenarios.ActCorruptTable} {
+		r := first[act]
+		require.NotNil(t, r, act)
+		o := Evaluate(r, false)
+		require.Empty(t, o.Class, "%s seed %d: %s", act, r.Seed, o.Detail)
+		require.Positive(t, o.Ops)
+	}
 }
 
 // A third of the seeds with membership join a server, in both profiles

@@ -22,7 +22,10 @@
 // with anti-entropy and W >= 2 also wipe one node's disk once, outside its
 // process and disk-fault windows: with every write synced before its
 // acknowledgement another replica holds it, so the wipe may not lose an
-// acknowledged write and the replicas must converge again. Safe seeds
+// acknowledged write and the replicas must converge again. Half of those
+// corrupt the node's largest table instead (corrupt_table, with a small
+// memtable so that tables exist), which the node must find, quarantine and
+// pull back from its peers. Safe seeds
 // never wipe (a protocol that assumes replicas keep what they acknowledged
 // does not claim linearizability when one forgets). A third of the
 // seeds with gossip membership, safe and eventual, also join a server

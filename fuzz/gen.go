@@ -316,6 +316,13 @@ func (g *gen) join(seed uint64) {
 // read beside one that missed the write is a stale read the profile's
 // linearizability claim does not cover (the protocol assumes replicas
 // keep what they acknowledged).
+//
+// Half of those disk losses are a corrupt table instead (bits flipped for
+// good in the node's largest table: it quarantines the table after three
+// failed reads, drops its row cache, takes a new epoch and pulls its
+// ranges back by anti-entropy), with the smallest memtable so that the
+// node has flushed tables to damage in a short run. Drawn last, so the
+// wipes' seeds kept every other choice.
 func (g *gen) wipe(rng *rand.Rand) {
 	r := g.r
 	if g.profile != Eventual || r.Node.W < 2 || rng.IntN(2) != 0 {
@@ -342,7 +349,16 @@ func (g *gen) wipe(rng *rand.Rand) {
 	for range 10 {
 		at := (500*time.Millisecond + time.Duration(rng.Int64N(int64(end-time.Second)))).Round(time.Millisecond)
 		if !busy(at) {
-			r.Faults = append(r.Faults, scenarios.Fault{At: scenarios.Duration(at), Action: scenarios.ActWipe, Nodes: []string{name}})
+			act := scenarios.ActWipe
+			if rng.IntN(2) == 0 {
+				act = scenarios.ActCorruptTable
+				r.Node.Storage.MemtableSizeBytes = 16 << 10
+				// Later in the run, when the node has tables to damage.
+				if later := ((at + end) / 2).Round(time.Millisecond); !busy(later) {
+					at = later
+				}
+			}
+			r.Faults = append(r.Faults, scenarios.Fault{At: scenarios.Duration(at), Action: act, Nodes: []string{name}})
 			slices.SortStableFunc(r.Faults, func(a, b scenarios.Fault) int { return cmp.Compare(a.At, b.At) })
 			return
 		}

@@ -162,7 +162,7 @@ func steps() [][]func(*scenarios.Resolved) {
 		one(func(c *scenarios.Resolved) {
 			c.QuietPeriod = scenarios.Duration(time.Second)
 		}),
-		// Anti-entropy off (and the wipes it repairs gone): a failure that
+		// Anti-entropy off (and the wipes and corrupt tables it repairs gone): a failure that
 		// does not need it is easier to read without its exchanges.
 		one(func(c *scenarios.Resolved) {
 			if !c.Node.AntiEntropy.Enabled {
@@ -171,7 +171,7 @@ func steps() [][]func(*scenarios.Resolved) {
 			c.Node.AntiEntropy.Enabled = false
 			kept := c.Faults[:0]
 			for _, f := range c.Faults {
-				if f.Action != scenarios.ActWipe {
+				if f.Action != scenarios.ActWipe && f.Action != scenarios.ActCorruptTable {
 					kept = append(kept, f)
 				}
 			}
