@@ -113,22 +113,29 @@ func TestGeneratedWipes(t *testing.T) {
 	}
 }
 
-// A third of the seeds with membership join a server, in both profiles
-// (see join in gen.go). A generated run with a join holds every invariant,
-// in each profile.
+// A third of the seeds with membership join a server or decommission one,
+// in both profiles (see join in gen.go). A generated run with a join, and
+// one with a decommission, holds every invariant, in each profile.
 func TestGeneratedJoins(t *testing.T) {
-	first := map[Profile]*scenarios.Resolved{}
-	joins := map[Profile]int{}
+	first, firstDecommission := map[Profile]*scenarios.Resolved{}, map[Profile]*scenarios.Resolved{}
+	joins, decommissions := map[Profile]int{}, map[Profile]int{}
 	for s := uint64(1); s <= 120; s++ {
 		for _, p := range []Profile{Safe, Eventual} {
 			r, _, err := Generate(DefaultBase(), p, s)
 			require.NoError(t, err)
 			for _, f := range r.Faults {
-				if f.Action == scenarios.ActJoin {
+				if f.Action == scenarios.ActJoin || f.Action == scenarios.ActDecommission {
 					require.True(t, r.Membership.Enabled)
 					joins[p]++
-					if first[p] == nil {
+					if first[p] == nil && f.Action == scenarios.ActJoin {
 						first[p] = r
+					}
+					if f.Action == scenarios.ActDecommission {
+						require.Greater(t, len(r.Cluster.Nodes), r.Node.N)
+						decommissions[p]++
+						if firstDecommission[p] == nil {
+							firstDecommission[p] = r
+						}
 					}
 				}
 			}
@@ -136,8 +143,11 @@ func TestGeneratedJoins(t *testing.T) {
 	}
 	for _, p := range []Profile{Safe, Eventual} {
 		require.Positive(t, joins[p], p)
-		o := Evaluate(first[p], false)
-		require.Empty(t, o.Class, "%s seed %d: %s", p, first[p].Seed, o.Detail)
+		require.Positive(t, decommissions[p], p)
+		for _, r := range []*scenarios.Resolved{first[p], firstDecommission[p]} {
+			o := Evaluate(r, false)
+			require.Empty(t, o.Class, "%s seed %d: %s", p, r.Seed, o.Detail)
+		}
 	}
 }
 

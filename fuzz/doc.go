@@ -29,7 +29,8 @@
 // never wipe (a protocol that assumes replicas keep what they acknowledged
 // does not claim linearizability when one forgets). A third of the
 // seeds with gossip membership, safe and eventual, also join a server
-// mid-run, its ranges streaming to it under the faults (the safe ones
+// mid-run, its ranges streaming to it under the faults, or (half of those
+// with more nodes than replicas) decommission one (the safe ones
 // found a stale read after a join, fixed by the transition's middle
 // step: testdata/join-stale-read.yaml, run by TestRegressions).
 //

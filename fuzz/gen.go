@@ -280,8 +280,10 @@ func (g *gen) antiEntropy(seed uint64) {
 // join adds, for a third of the seeds with gossip membership (which ring
 // changes travel by), one server joining the ring while the workload and
 // the other faults run: its ranges stream to it from their holders while
-// the coordinators write to the old and the new replicas. From a stream of
-// its own, after everything else, like antiEntropy.
+// the coordinators write to the old and the new replicas — or, in half of
+// those with more nodes than replicas, one server's decommission (its
+// ranges stream away before it is stopped). From a stream of its own,
+// after everything else, like antiEntropy.
 //
 // Safe seeds join too since the transition took its middle step (reads
 // move to the new replicas before writes leave the old ones,
@@ -302,8 +304,13 @@ func (g *gen) join(seed uint64) {
 		name += "j"
 	}
 	at := (500*time.Millisecond + time.Duration(rng.Int64N(int64(end-time.Second)))).Round(time.Millisecond)
-	r.Faults = append(r.Faults, scenarios.Fault{At: scenarios.Duration(at), Action: scenarios.ActJoin, Nodes: []string{name},
-		DC: r.Cluster.Nodes[rng.IntN(len(r.Cluster.Nodes))].Datacenter})
+	f := scenarios.Fault{At: scenarios.Duration(at), Action: scenarios.ActJoin, Nodes: []string{name},
+		DC: r.Cluster.Nodes[rng.IntN(len(r.Cluster.Nodes))].Datacenter}
+	if len(r.Cluster.Nodes) > r.Node.N && rng.IntN(2) == 0 {
+		// A decommission instead, where the rest still hold N replicas.
+		f = scenarios.Fault{At: f.At, Action: scenarios.ActDecommission, Nodes: []string{g.names[rng.IntN(len(g.names))]}}
+	}
+	r.Faults = append(r.Faults, f)
 	slices.SortStableFunc(r.Faults, func(a, b scenarios.Fault) int { return cmp.Compare(a.At, b.At) })
 }
 
