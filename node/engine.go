@@ -30,6 +30,7 @@ func (e lsmEngine) Get(key []byte) ([]byte, bool, error) {
 }
 
 func (e lsmEngine) Put(key, value []byte) error         { return e.db.Put(key, value) }
+func (e lsmEngine) Delete(key []byte) error             { return e.db.Delete(key) }
 func (e lsmEngine) Sync() error                         { return e.db.Sync() }
 func (e lsmEngine) Maintain(budget int64) (bool, error) { return e.db.Maintain(budget) }
 

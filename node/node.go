@@ -150,6 +150,10 @@ type Node struct {
 	// stream is the node's part in the ring transition in progress (nil:
 	// none; streaming.go).
 	stream *streamState
+	// cleanup is the pass dropping the ranges a ring change took away
+	// (cleanup.go); prefScratch its preference-list buffer.
+	cleanup     *cleanupState
+	prefScratch []wire.Addr
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred
@@ -253,6 +257,7 @@ const (
 	timerHandoff                      // a hinted handoff check; ID 1: a throttle retry
 	timerAntiEntropy                  // anti-entropy: ID 0 a round, 1 a throttle retry, 2 expiry
 	timerStream                       // range streaming (streaming.go): ID 0 the tick, 1 the pacing
+	timerCleanup                      // the cleanup after a ring change (cleanup.go)
 )
 
 // Handle implements Process: it processes one event, then makes durable
@@ -312,8 +317,7 @@ func (n *Node) afterQuarantine() {
 		n.stats.TablesQuarantined += uint64(len(q))
 		n.stats.LastQuarantine = clip(q[len(q)-1].File + ": " + q[len(q)-1].Reason)
 	}
-	epoch, err := replica.NextEpoch(n.env.FS(), n.cfg.Storage.Dir)
-	if err != nil {
+	if err := n.reincarnate(); err != nil {
 		// Reads keep failing (replica.ErrDataLost) rather than risk a
 		// reused dot; the next event tries again.
 		n.lossUnhandled = true
@@ -321,13 +325,24 @@ func (n *Node) afterQuarantine() {
 		return
 	}
 	n.lossUnhandled = false
-	n.epoch = epoch
-	n.coord.Reincarnate(epoch)
-	n.stats.Epoch = epoch
 	n.store.DataLossHandled()
 	if n.ae != nil {
 		n.aeRepairAll()
 	}
+}
+
+// reincarnate takes a new epoch (persisted first) and has the coordinator
+// mint under it from now on: after the store forgot versions this node
+// minted, so that no dot of the old actor is minted again.
+func (n *Node) reincarnate() error {
+	epoch, err := replica.NextEpoch(n.env.FS(), n.cfg.Storage.Dir)
+	if err != nil {
+		return err
+	}
+	n.epoch = epoch
+	n.coord.Reincarnate(epoch)
+	n.stats.Epoch = epoch
+	return nil
 }
 
 func (n *Node) handleMessage(from wire.Addr, msg wire.Message) {
@@ -406,6 +421,8 @@ func (n *Node) handleTimer(t Timer) {
 		} else {
 			n.streamTick()
 		}
+	case timerCleanup:
+		n.cleanupTick()
 	}
 }
 
@@ -478,6 +495,9 @@ func (n *Node) SetMembership(m *ring.Membership) error {
 		n.startStreaming(m)
 	} else {
 		n.stream = nil
+		if old := cur.Prev(); old != nil {
+			n.startCleanup(old, m)
+		}
 	}
 	return nil
 }

@@ -43,7 +43,11 @@ func (n *Node) serveWrite(from wire.Addr, m *wire.WriteRequest) {
 		n.storeHint(from, m)
 		return
 	}
-	_, _, err := n.store.Merge(m.Key, ring.HashKey(m.Key), m.Set)
+	h := ring.HashKey(m.Key)
+	if n.cleanup != nil && !n.replicaIn(n.view.Membership(), h) {
+		n.abortCleanup()
+	}
+	_, _, err := n.store.Merge(m.Key, h, m.Set)
 	ack := n.writeAcks.New()
 	*ack = wire.WriteAck{OpID: m.OpID, Status: wire.StatusOK}
 	if err != nil {

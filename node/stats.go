@@ -61,6 +61,9 @@ type Stats struct {
 	// versions announced in gossip that did not decode or apply.
 	Stream       StreamStats
 	RingRejected uint64
+	// Cleanup counts the passes dropping the ranges ring changes took
+	// away (cleanup.go).
+	Cleanup CleanupStats
 
 	Coordinator coord.Stats
 	Replica     replica.Stats

@@ -14,6 +14,9 @@ type Ring struct {
 	Size []SizePoint `json:"cluster_size"`
 	// Autoscaler is the operator policy's decisions (absent without one).
 	Autoscaler []ScaleDecision `json:"autoscaler,omitempty"`
+	// CleanupDropped are the keys members dropped after the changes took
+	// their ranges away, over the run.
+	CleanupDropped uint64 `json:"cleanup_keys_dropped"`
 }
 
 // RingVersionPoint is one ring version and when the harness saw it take
@@ -82,7 +85,8 @@ func ringTables(r *Report) []*table {
 		ch.add(c(x.Kind, x.Node, fmt.Sprintf("%d", x.MembersBefore), fmt.Sprintf("%.2fs", x.StartS), settled, took,
 			fmt.Sprintf("%.4f", x.MovedFraction), fmt.Sprintf("%.4f", x.Ideal), fmtBytes(float64(x.StreamedBytes)), fmtUint(x.StreamedKeys))...)
 	}
-	ch.Notes = append(ch.Notes, "moved: share of replica placements of the workload's keys that changed; ideal 1/(n+1) for a join into n members, 1/n for a decommission")
+	ch.Notes = append(ch.Notes, "moved: share of replica placements of the workload's keys that changed; ideal 1/(n+1) for a join into n members, 1/n for a decommission",
+		fmt.Sprintf("cleanup: the displaced replicas dropped %s keys they no longer replicate", fmtUint(g.CleanupDropped)))
 	tl := &table{Title: "Ring versions", Header: []string{"at", "version", "members", "kind"}, Right: rightFrom(4, 0)}
 	for _, v := range g.Versions {
 		kind := "settled"

@@ -173,6 +173,9 @@ func ringReport(res *cluster.Result) *reports.Ring {
 			StoppedS: float64(ch.StoppedAt) / 1e9, MovedFraction: ch.MovedFraction, Ideal: ch.Ideal,
 			StreamedBytes: ch.StreamedBytes, StreamedKeys: ch.StreamedKeys})
 	}
+	for _, n := range res.Nodes {
+		g.CleanupDropped += n.Total.CleanupDropped
+	}
 	for _, d := range res.Scaling {
 		g.Autoscaler = append(g.Autoscaler, reports.ScaleDecision{AtS: float64(d.At) / 1e9, Action: string(d.Kind), Node: d.Node, Load: d.Load, Members: d.Members})
 	}

@@ -73,3 +73,32 @@ func (s *Store) ScanArcs(arcs [][2]uint64, fn func(arc int, key []byte, hash uin
 	}
 	return nil
 }
+
+// Deleter is an Engine that can delete a key (node/lsm writes a
+// tombstone); Drop needs it.
+type Deleter interface {
+	Delete(key []byte) error
+}
+
+// ErrNoDelete is Drop's error for an engine that cannot delete.
+var ErrNoDelete = errors.New("replica: the engine cannot delete keys")
+
+// Drop removes what is stored for key (whose ring hash is hash): for a
+// replica that no longer holds the key's range (the cleanup after a ring
+// change), not for a client delete, which is a tombstone version.
+func (s *Store) Drop(key []byte, hash uint64) error {
+	d, ok := s.eng.(Deleter)
+	if !ok {
+		return ErrNoDelete
+	}
+	dk := s.dataKey(key, hash)
+	if s.cache != nil {
+		s.cache.drop(dk)
+	}
+	if err := d.Delete(dk); err != nil {
+		return fmt.Errorf("replica: drop %s: %w", printable(key), err)
+	}
+	s.dirty = true
+	s.stats.Drops++
+	return nil
+}

@@ -32,6 +32,7 @@ type Stats struct {
 	BytesWritten  uint64 // encoded set bytes written
 	Syncs         uint64 // engine syncs
 	SyncErrors    uint64 // failed syncs
+	Drops         uint64 // keys dropped (Drop: ranges no longer held)
 	// CacheHits and CacheMisses count row-cache lookups (reads that
 	// skipped the engine, and reads that went to it).
 	CacheHits, CacheMisses uint64

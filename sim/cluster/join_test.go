@@ -226,3 +226,52 @@ func TestJoinNeverServesUnreceivedRange(t *testing.T) {
 		require.NotEmpty(t, a.Set.Siblings, "%s: the joined node holds it", k)
 	}
 }
+
+// After a join settles, every member a key's replicas moved away from
+// drops its copy (once the change delay has passed), keeps every key it
+// still replicates, and the cluster still holds every write.
+func TestJoinCleansUpDisplacedReplicas(t *testing.T) {
+	c := newCluster(t, joinConfig(7, 5, 1))
+	p := addProbe(t, c, "client")
+	keys := putKeys(t, p, wire.None, "c", 300, req{w: wire.Need{Level: wire.LevelAll}})
+	before := c.Membership()
+	require.NoError(t, c.Join("n5"))
+	old := slices.DeleteFunc(c.Addrs(), func(a wire.Addr) bool { return !before.Has(a) })
+	require.Len(t, old, 5)
+	done := func() bool {
+		for _, a := range old {
+			if c.Node(a).Stats().Cleanup.Done == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < 200 && !(c.Settled() && done()); i++ {
+		c.World().RunFor(100 * time.Millisecond)
+	}
+	require.True(t, c.Settled())
+	require.True(t, done(), "every old member finished its cleanup")
+	after := c.Membership()
+	require.Nil(t, after.Prev())
+	dropped := uint64(0)
+	for _, a := range old {
+		n := c.Node(a)
+		dropped += n.Stats().Cleanup.KeysDropped
+		for _, k := range keys {
+			h := ring.HashString(k)
+			set, err := n.ReadLocal([]byte(k))
+			require.NoError(t, err)
+			switch {
+			case slices.Contains(after.PreferenceList(h, nil), a):
+				require.NotEmpty(t, set.Siblings, "%s on node %d: a replica keeps it", k, a)
+			case slices.Contains(before.PreferenceList(h, nil), a):
+				require.Empty(t, set.Siblings, "%s on node %d: displaced, dropped", k, a)
+			}
+		}
+	}
+	require.Positive(t, dropped)
+	for _, k := range keys {
+		r := p.get(t, old[0], k, req{})
+		require.Equal(t, wire.StatusOK, r.Status, "%s: %s", k, r.Error)
+	}
+}

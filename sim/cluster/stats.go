@@ -27,6 +27,9 @@ type Totals struct {
 	// CorruptReads are storage-table reads that failed their checksum;
 	// TablesQuarantined the tables taken out for it.
 	CorruptReads, TablesQuarantined uint64
+	// CleanupDropped are the keys it dropped after ring changes took
+	// their ranges away (node/cleanup.go).
+	CleanupDropped uint64
 }
 
 func (t *Totals) add(s node.Stats) {
@@ -46,6 +49,7 @@ func (t *Totals) add(s node.Stats) {
 	t.ReplicaReads += s.ReplicaReads
 	t.CorruptReads += s.Engine.CorruptReads
 	t.TablesQuarantined += s.TablesQuarantined
+	t.CleanupDropped += s.Cleanup.KeysDropped
 	t.ReplicaWrites += s.ReplicaWrites
 	t.StoreWrites += s.Replica.Puts
 	t.StoreBytes += s.Replica.BytesWritten
