@@ -161,7 +161,8 @@ type StreamStats struct {
 	// StartedAt and DoneAt are the local times the gainer's pulls of the
 	// last transition started and finished (zero: not yet).
 	StartedAt, DoneAt time.Time
-	// Settled is the version this node issued as a changer (0: none).
+	// Settled is the settled version this node issued as a changer (0:
+	// none).
 	Settled uint64
 }
 
@@ -176,10 +177,10 @@ type streamState struct {
 	allDone   bool
 	doneAt    time.Time // last StreamDone sent
 	heard     []wire.Addr
-	settled   *ring.Membership // issued by this node as the changer
+	settled   *ring.Membership // the next version this node issued as the changer (step 2, or the settled one)
 	armed     bool
 	paceArmed bool
-	adopted   bool // every member believed up announced the transition
+	adopted   bool // every member (up or not) announced this version
 	seq       uint64
 }
 
