@@ -29,7 +29,8 @@
 //     (antientropy.go, Config.AntiEntropy) compares;
 //   - streaming.go (in this package): joins and decommissions — ring
 //     transitions adopted from gossip, pending-replica writes, pulls of the
-//     gained arcs, and the settling of the transition (Config.Streaming).
+//     gained arcs, and the settling of the transition (Config.Streaming);
+//     cleanup.go drops the ranges a change took away.
 //
 // # One node
 //
@@ -104,15 +105,19 @@
 // version it leaves, Changer: the joining or leaving node). It travels
 // whole in the gossip entries' ring payload (ring.Membership.Encode): a
 // node adopts any newer version a member announces (adoptRing) and
-// announces its own. While a transition is in force the coordinator reads
-// the old replicas and writes the old and the new (coord.placeReplicas),
-// counting W plus one acknowledgement per pending replica; every node
-// that gains an arc pulls it from the nodes that lose it, chunk by chunk
-// from ordered engine scans, paced, durable before the next request; it
-// refuses replica reads of arcs not received yet; and when every gainer
-// has reported StreamDone the changer issues the settled version
-// (ring.Membership.Settle). Stored keys sort by ring hash (replica
-// package), so a ring arc is one engine range (replica.Store.ScanArc).
+// announces its own, pushing it to every member at once. A transition
+// runs in two steps: in the first the coordinator reads the old replicas
+// and writes the old and the new (coord.placeReplicas), counting W plus
+// one acknowledgement per pending replica, and every node that gains an
+// arc pulls it from the nodes that lose it, chunk by chunk from ordered
+// engine scans, paced, durable before the next request, refusing replica
+// reads of arcs not received yet; when every gainer has reported
+// StreamDone the changer issues the second step (ring.Membership.MoveReads:
+// reads on the new replicas, writes still on both), and once every member
+// runs that, the settled version (ring.Membership.Settle). Afterwards the
+// displaced replicas drop what they no longer replicate (cleanup.go).
+// Stored keys sort by ring hash (replica package), so a ring arc is one
+// engine range (replica.Store.ScanArc).
 // SetMembership accepts a version that lists the node as an old or a new
 // member (Has).
 package node

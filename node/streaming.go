@@ -15,15 +15,16 @@ import (
 // from its host (SetMembership). From then on:
 //
 //   - the coordinator writes to the old and the new replicas of a key (the
-//     new ones that are not old are pending) and reads the old ones only;
+//     new ones that are not old are pending) and, in the first step, reads
+//     the old ones only;
 //     a write needs W acknowledgements plus one per pending replica,
 //     counted over all of them, which with one member changing leaves at
 //     least W among the old replicas and at least W among the new ones
 //     (coord.placeReplicas, withPending);
 //   - every node that gains an arc (ring.Membership.Gains) pulls it, once
-//     every member gossip believes up announces the transition and
-//     StartDelay more has passed (so that no coordinator still places
-//     writes by the old version alone, and those it placed land first), from
+//     every member (up or not) announces the transition and the change
+//     delay more has passed (so that no coordinator still places writes
+//     by the old version alone, and those it placed land first), from
 //     the members that lose it — the leaving node's or the displaced
 //     replica's copy holds every write it acknowledged, so the new replicas
 //     together hold at least W copies of every acknowledged write when

@@ -64,8 +64,8 @@
 // leaving node once every member runs the settled version. Changes lists
 // each change with its moved fraction and streamed bytes. After a change,
 // replica states list only the replicas of the ring in force: a node that
-// lost a range keeps its old copy, which no request reads (Cassandra needs
-// a cleanup for it). Autoscale (autoscale.go) runs an operator policy
+// lost a range keeps its old copy, which no request reads, until its
+// cleanup pass drops it (node/cleanup.go). Autoscale (autoscale.go) runs an operator policy
 // (sim/autoscale) that joins spares and decommissions members as the load
 // per node goes.
 package cluster

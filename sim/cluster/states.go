@@ -71,7 +71,7 @@ func (c *Cluster) eachReplicaState(keys []string, n int, scratch bool, emit func
 			}
 			if (len(set.Siblings) == 0 || len(c.changes) > 0) && !contains(prefs, s.addr) {
 				// After a join or decommission a node that lost a range
-				// keeps its old copy (until a cleanup, as in Cassandra);
+				// keeps its old copy until its cleanup pass drops it;
 				// no request reads it, so it is not a replica's state.
 				continue
 			}
