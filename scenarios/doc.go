@@ -128,7 +128,7 @@
 //	  w: 2                        # default write quorum
 //	  replicas_per_datacenter: {east: 2, west: 1}   # instead of n; n is the sum
 //	  version_mode: dvv           # vclock | dvv | lww
-//	  max_siblings: 100
+//	  max_siblings: 100           # a put leaving more fails; replica merges may hold up to 128
 //	  read_repair: async          # off | async | blocking
 //	  two_phase_writes: false     # read the current version before writing
 //	  request_timeout: 500ms      # coordinator waiting for replicas

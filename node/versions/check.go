@@ -10,7 +10,7 @@ import (
 //
 // All modes: clocks sorted by strictly increasing actor with counters >= 1;
 // siblings in canonical order without duplicates; tombstones without
-// values; at most MaxSiblings siblings. Vector clocks: every sibling has a
+// values; at most wire.MaxSiblings siblings. Vector clocks: every sibling has a
 // clock that covers its dot, no sibling's clock descends another's, and the
 // set has no context. Dotted sets and LWW: no sibling clocks, every dot
 // covered by the context; LWW holds at most one sibling.
@@ -18,7 +18,7 @@ func (v *Versioner) Check(s wire.SiblingSet) error {
 	if err := checkClock("context", s.Context); err != nil {
 		return err
 	}
-	if err := v.checkLimits(s); err != nil {
+	if err := checkLimits(s, wire.MaxSiblings); err != nil {
 		return err
 	}
 	for i := range s.Siblings {

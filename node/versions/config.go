@@ -48,8 +48,15 @@ func ParseMode(s string) (Mode, error) {
 type Config struct {
 	// Mode is the scheme. Default ModeDVV.
 	Mode Mode
-	// MaxSiblings refuses an update or merge whose result would hold more
-	// versions (Riak's max_siblings). Default 100; at most wire.MaxSiblings.
+	// MaxSiblings refuses a client write (Update) whose result would hold
+	// more versions (Riak's max_siblings): the put fails, and the client
+	// must read and resolve first. Merges of replicas' sets (replication,
+	// repair, anti-entropy, a coordinator merging read answers) may hold
+	// up to wire.MaxSiblings, what a set can carry: two replicas each under
+	// the limit can hold more than it together, and refusing their merge
+	// would leave the key unreadable (so never resolved) and the replicas
+	// apart for good (fuzz eventual seed 1531). Default 100; at most
+	// wire.MaxSiblings.
 	MaxSiblings int
 	// Prune bounds vector clocks (ModeVClock only).
 	Prune PruneConfig

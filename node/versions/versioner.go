@@ -61,7 +61,7 @@ func (v *Versioner) Update(stored wire.SiblingSet, w Write) (wire.SiblingSet, er
 	default:
 		out = lwwUpdate(stored, w)
 	}
-	return out, v.checkLimits(out)
+	return out, checkLimits(out, v.cfg.MaxSiblings)
 }
 
 // Merge combines two replicas' sets for the same key (replica sync, read
@@ -78,7 +78,7 @@ func (v *Versioner) Merge(a, b wire.SiblingSet) (wire.SiblingSet, error) {
 	default:
 		out = lwwMerge(a, b)
 	}
-	return out, v.checkLimits(out)
+	return out, checkLimits(out, wire.MaxSiblings)
 }
 
 // MergeAll merges any number of sets (the responses of a read quorum).
@@ -114,9 +114,11 @@ func (v *Versioner) Context(s wire.SiblingSet) wire.Clock {
 	return c
 }
 
-func (v *Versioner) checkLimits(s wire.SiblingSet) error {
-	if len(s.Siblings) > v.cfg.MaxSiblings {
-		return &LimitError{What: "siblings", Count: len(s.Siblings), Limit: v.cfg.MaxSiblings}
+// checkLimits checks s against a sibling limit (Config.MaxSiblings for
+// a client write, wire.MaxSiblings for a merge) and the clocks' limits.
+func checkLimits(s wire.SiblingSet, maxSiblings int) error {
+	if len(s.Siblings) > maxSiblings {
+		return &LimitError{What: "siblings", Count: len(s.Siblings), Limit: maxSiblings}
 	}
 	if len(s.Context) > wire.MaxClockEntries {
 		return &LimitError{What: "context entries", Count: len(s.Context), Limit: wire.MaxClockEntries}

@@ -380,6 +380,31 @@ func TestMaxSiblingsIsEnforced(t *testing.T) {
 	}
 }
 
+// The limit is on client writes. Two replicas each at it hold more
+// together: their merge (and a read of it) still works, up to what a set
+// can carry, and a client write whose context covers every sibling
+// resolves the key to one version again.
+func TestMergesMayPassTheSiblingLimit(t *testing.T) {
+	v := mustVersioner(t, Config{Mode: ModeDVV, MaxSiblings: 3})
+	var a, b wire.SiblingSet
+	var err error
+	for i := range 3 {
+		a, err = v.Update(a, Write{Actor: wire.ActorID(10 + i), Value: []byte{'a', byte(i)}})
+		require.NoError(t, err)
+		b, err = v.Update(b, Write{Actor: wire.ActorID(20 + i), Value: []byte{'b', byte(i)}})
+		require.NoError(t, err)
+	}
+	m, err := v.Merge(a, b)
+	require.NoError(t, err)
+	require.Len(t, m.Siblings, 6)
+	require.NoError(t, v.Check(m), "a stored merge over the write limit reads back")
+	_, err = v.Update(m, Write{Actor: 30, Value: []byte("blind")})
+	require.ErrorIs(t, err, ErrTooMany, "a write that adds a seventh is refused")
+	resolved, err := v.Update(m, Write{Actor: 30, Value: []byte("resolved"), Context: v.Context(m)})
+	require.NoError(t, err)
+	require.Len(t, resolved.Siblings, 1)
+}
+
 func TestUpdateRefusesBadWrites(t *testing.T) {
 	v := mustVersioner(t, Config{})
 	_, err := v.Update(wire.SiblingSet{}, Write{Actor: sx, Tombstone: true, Value: []byte("x")})
