@@ -39,18 +39,26 @@ func (e *sendEnv) readTargets() []wire.Addr {
 	return out
 }
 
-// A node given a new ring version places the next request by it: its own
-// copy, not the configuration it started with.
-func TestNodeRoutesByTheRingVersionItIsGiven(t *testing.T) {
-	cfg := Config{Ring: ring.Config{VNodes: 8, Placement: ring.Placement{N: 2}}}
+// sixMemberNode starts node 10 of six members (IDs 100-105 at addresses
+// 10-60) under cfg, which it completes with them, and records its sends.
+func sixMemberNode(t *testing.T, cfg *Config) (*Node, *sendEnv) {
+	t.Helper()
 	for i := range 6 {
 		cfg.Members = append(cfg.Members, ring.Member{ID: wire.Addr(100 + i), Addr: wire.Addr(10 * (i + 1))})
 	}
 	fs, err := disk.NewMemFS(disk.DefaultMemFSConfig())
 	require.NoError(t, err)
 	env := &sendEnv{fakeEnv: fakeEnv{fs: fs}}
-	n, err := New(cfg, 10, env)
+	n, err := New(*cfg, 10, env)
 	require.NoError(t, err)
+	return n, env
+}
+
+// A node given a new ring version places the next request by it: its own
+// copy, not the configuration it started with.
+func TestNodeRoutesByTheRingVersionItIsGiven(t *testing.T) {
+	cfg := Config{Ring: ring.Config{VNodes: 8, Placement: ring.Placement{N: 2}}}
+	n, env := sixMemberNode(t, &cfg)
 	require.Equal(t, uint64(1), n.Membership().Version())
 	require.Equal(t, uint64(1), n.Stats().RingVersion)
 
@@ -111,14 +119,7 @@ func TestNodeRoutesByTheRingVersionItIsGiven(t *testing.T) {
 func TestTransitionStepsPlaceReadsAndWriteBacks(t *testing.T) {
 	cfg := Config{Ring: ring.Config{VNodes: 8, Placement: ring.Placement{N: 3}}}
 	cfg.Coordinator.ReadRepair = coord.ReadRepairBlocking
-	for i := range 6 {
-		cfg.Members = append(cfg.Members, ring.Member{ID: wire.Addr(100 + i), Addr: wire.Addr(10 * (i + 1))})
-	}
-	fs, err := disk.NewMemFS(disk.DefaultMemFSConfig())
-	require.NoError(t, err)
-	env := &sendEnv{fakeEnv: fakeEnv{fs: fs}}
-	n, err := New(cfg, 10, env)
-	require.NoError(t, err)
+	n, env := sixMemberNode(t, &cfg)
 	joined := append(n.Membership().Members(), ring.Member{ID: 106, Addr: 70})
 	t2, err := n.Membership().Transition(joined, 70)
 	require.NoError(t, err)

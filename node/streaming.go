@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"dynasim/node/gossip"
 	"dynasim/node/ring"
 	"dynasim/wire"
 )
@@ -256,34 +257,22 @@ func (n *Node) streamArmPace(now time.Time) {
 	n.env.SetTimer(max(s.nextAt.Sub(now), time.Microsecond), Timer{Kind: timerStream, ID: 1})
 }
 
-// everyMemberAt reports whether every member of the transition (old or
-// new, up or not) announces version v or a later one in gossip. Without
-// gossip the host hands versions out itself: true.
-func (n *Node) everyMemberAt(v uint64) bool {
+// everyMemberRuns reports whether every member of the transition step the
+// node is in (old or new, up or not) announces that version or a later one
+// in gossip. Without gossip the host hands versions out itself: true.
+func (n *Node) everyMemberRuns() bool {
 	if n.gossip == nil {
 		return true
 	}
-	m := n.stream.m
+	v := n.stream.m.Version()
 	infos := n.gossip.Members()
-	at := func(a wire.Addr) bool {
+	for _, a := range n.stream.m.Participants() {
 		if a == n.self {
-			return true
+			continue
 		}
-		for _, mi := range infos {
-			if mi.Member == a {
-				return mi.RingVersion >= v
-			}
-		}
-		return false // not heard of yet
-	}
-	for _, mb := range m.Members() {
-		if !at(mb.Addr) {
-			return false
-		}
-	}
-	for _, mb := range m.Prev().Members() {
-		if !at(mb.Addr) {
-			return false
+		i := slices.IndexFunc(infos, func(mi gossip.MemberInfo) bool { return mi.Member == a })
+		if i < 0 || infos[i].RingVersion < v {
+			return false // not heard of yet, or behind
 		}
 	}
 	return true
@@ -330,7 +319,7 @@ func (n *Node) streamTick() {
 		// later version): from then on no coordinator places a write by
 		// the old version alone, and the change delay more lets the
 		// writes it placed before land.
-		if !n.everyMemberAt(s.m.Version()) {
+		if !n.everyMemberRuns() {
 			n.armStream(cfg.TickInterval)
 			return
 		}
@@ -581,7 +570,7 @@ func (n *Node) settleTick(now time.Time) {
 		return // issued (a leaver waits for its host to stop it)
 	}
 	if !s.adopted {
-		if !n.everyMemberAt(s.m.Version()) {
+		if !n.everyMemberRuns() {
 			n.armStream(cfg.TickInterval)
 			return
 		}
@@ -611,23 +600,12 @@ func (n *Node) settleTick(now time.Time) {
 
 // announceRing pushes this node's gossip list, which carries the ring
 // version it just took, to every member of m at once: a change waits for
-// every member to run each of its steps (everyMemberAt), and the news
+// every member to run each of its steps (everyMemberRuns), and the news
 // would take several gossip rounds to spread by the epidemic alone. The
 // members that adopt it push again, so each learns within a round trip
 // that the others did.
 func (n *Node) announceRing(m *ring.Membership) {
-	var to []wire.Addr
-	for _, mb := range m.Members() {
-		to = append(to, mb.Addr)
-	}
-	if p := m.Prev(); p != nil {
-		for _, mb := range p.Members() {
-			if !slices.Contains(to, mb.Addr) {
-				to = append(to, mb.Addr)
-			}
-		}
-	}
-	n.sendGossip(n.gossip.Announce(to))
+	n.sendGossip(n.gossip.Announce(m.Participants()))
 }
 
 // unreceived reports whether key hash h lies in an arc this node gains in

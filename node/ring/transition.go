@@ -119,6 +119,21 @@ func (m *Membership) Has(a wire.Addr) bool {
 	return false
 }
 
+// Participants lists (ascending) the addresses of every member that takes
+// part in m (Has): its members and, for a transition, the old version's.
+func (m *Membership) Participants() []wire.Addr {
+	out := slices.Clone(m.addrs)
+	if m.prev != nil {
+		for _, a := range m.prev.addrs {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // ReadList is the replicas a read of key hash h asks: during a
 // transition's first step the old version's preference list, otherwise the
 // version's own.

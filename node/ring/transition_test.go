@@ -107,6 +107,10 @@ func TestTransitionDecommissionGains(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, t2.Has(105))
 	require.Equal(t, "dc1", t2.DCOf(105))
+	require.Equal(t, []wire.Addr{100, 101, 102, 103, 104, 105}, t2.Participants(), "the leaver takes part until it settles")
+	s, _ := t2.MoveReads()
+	s, _ = s.Settle()
+	require.Equal(t, []wire.Addr{100, 101, 102, 103, 104}, s.Participants())
 	for _, a := range t2.Gainers(0) {
 		require.NotEqual(t, wire.Addr(105), a)
 		for _, g := range t2.Gains(a, 0) {
