@@ -1,7 +1,6 @@
 package node
 
 import (
-	"slices"
 	"time"
 
 	"dynasim/node/ring"
@@ -110,7 +109,7 @@ func (n *Node) cleanupTick() {
 		scanned += len(key) + len(raw)
 		last = h
 		st.KeysScanned++
-		if n.replicaIn(c.from, h) && !n.replicaIn(c.to, h) {
+		if c.from.InPreferenceList(n.self, h) && !c.to.InPreferenceList(n.self, h) {
 			drop = append(drop, victim{append([]byte(nil), key...), h})
 		}
 		return true
@@ -152,11 +151,4 @@ func (n *Node) cleanupTick() {
 	}
 	pace := time.Duration(int64(scanned) * int64(time.Second) / n.cfg.Streaming.RateBytesPerSec)
 	n.armCleanup(max(pace, n.cfg.Streaming.TickInterval))
-}
-
-// replicaIn reports whether this node is among the replicas of key hash h
-// in version m.
-func (n *Node) replicaIn(m *ring.Membership, h uint64) bool {
-	n.prefScratch = m.PreferenceList(h, n.prefScratch[:0])
-	return slices.Contains(n.prefScratch, n.self)
 }

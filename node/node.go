@@ -151,9 +151,8 @@ type Node struct {
 	// none; streaming.go).
 	stream *streamState
 	// cleanup is the pass dropping the ranges a ring change took away
-	// (cleanup.go); prefScratch its preference-list buffer.
-	cleanup     *cleanupState
-	prefScratch []wire.Addr
+	// (cleanup.go).
+	cleanup *cleanupState
 
 	// deferred are outputs waiting for the next sync (see durable.go).
 	deferred []deferred

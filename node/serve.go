@@ -44,7 +44,7 @@ func (n *Node) serveWrite(from wire.Addr, m *wire.WriteRequest) {
 		return
 	}
 	h := ring.HashKey(m.Key)
-	if n.cleanup != nil && !n.replicaIn(n.view.Membership(), h) {
+	if n.cleanup != nil && !n.view.Membership().InPreferenceList(n.self, h) {
 		n.abortCleanup()
 	}
 	_, _, err := n.store.Merge(m.Key, h, m.Set)

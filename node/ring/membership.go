@@ -212,6 +212,13 @@ func (m *Membership) PreferenceList(h uint64, buf []wire.Addr) []wire.Addr {
 	return m.ring.walk(m.ring.search(h), buf[:0], &chosen, m.addrs)
 }
 
+// InPreferenceList reports whether the member at address a is among the
+// replicas of key hash h (its preference list).
+func (m *Membership) InPreferenceList(a wire.Addr, h uint64) bool {
+	var buf [MaxReplicas]wire.Addr
+	return slices.Contains(m.PreferenceList(h, buf[:0]), a)
+}
+
 // ExtendedList is Ring.ExtendedList naming the members by address.
 func (m *Membership) ExtendedList(h uint64, extra int, buf []wire.Addr) ([]wire.Addr, int) {
 	return m.ring.extendedList(h, extra, buf, m.addrs)
