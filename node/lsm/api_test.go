@@ -227,10 +227,19 @@ func TestWritesContinueDuringIncrementalFlush(t *testing.T) {
 // its memtable's flush durable, so the log stays bounded; tables that a
 // compaction replaced before the checkpoint were never synced.
 func TestLogSegmentsRecycled(t *testing.T) {
+	for name, checkpoint := range map[string]int64{
+		"set":     4 * MinMemtableSizeBytes,
+		"default": 0, // follows the memtable size: the same 4 x
+	} {
+		t.Run(name, func(t *testing.T) { testLogSegmentsRecycled(t, checkpoint) })
+	}
+}
+
+func testLogSegmentsRecycled(t *testing.T, checkpointLogBytes int64) {
 	c := newClock()
 	fs := newMemFS(t)
 	o := Options{Now: c.Now, Sync: SyncGroupCommit, MemtableSizeBytes: MinMemtableSizeBytes,
-		CheckpointLogBytes: 4 * MinMemtableSizeBytes, InlineMaintenance: true}
+		CheckpointLogBytes: checkpointLogBytes, InlineMaintenance: true}
 	d := mustOpen(t, fs, o)
 	for i := 0; i < 5000; i++ {
 		k, v := kv(i)
