@@ -246,7 +246,7 @@
 //	  linearizability: auto       # on | off | auto (when R+W > N)
 //	  lin_step_budget: 20000000   # per key, in model steps: over it the key is inconclusive,
 //	                              # the same verdict on every machine
-//	  lin_memory_budget_mb: 2048  # per key, an upper bound on what the search caches; over it: inconclusive
+//	  lin_memory_budget_mb: 512   # per key, an upper bound on what the search caches; over it: inconclusive
 //	  lin_time_limit: 10m         # last-resort wall-clock safety cap; running out is
 //	                              # inconclusive and the report says it is machine-dependent
 //	  t_visibility_ms: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
@@ -534,7 +534,7 @@
 //	heal_at_end                            true
 //	checks.linearizability                 auto
 //	checks.lin_step_budget                 20000000
-//	checks.lin_memory_budget_mb            2048
+//	checks.lin_memory_budget_mb            512
 //	checks.lin_time_limit                  10m
 //	checks.t_visibility_ms                 0 1 2 5 10 20 50 100 200 500 1000 2000 5000 10000
 //	checks.max_examples                    20

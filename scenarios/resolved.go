@@ -354,7 +354,7 @@ const (
 	DefaultLinTimeLimit        = Duration(10 * time.Minute)
 	// The checker's own defaults (runner's tests hold them equal).
 	DefaultLinStepBudget = int64(20_000_000)
-	DefaultLinMemoryMB   = int64(2048)
+	DefaultLinMemoryMB   = int64(512)
 	DefaultMaxExamples   = 20
 	DefaultMaxQueued     = 1_000_000
 	// Membership and sloppy quorum (the node's own defaults; runner's

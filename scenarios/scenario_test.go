@@ -206,7 +206,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 		FinalReadLevel: "ALL",
 		FinalReadKeys:  "written",
 		HealAtEnd:      true,
-		Checks: Checks{Linearizability: "auto", LinTimeLimit: Duration(10 * time.Minute), LinStepBudget: 20_000_000, LinMemoryMB: 2048,
+		Checks: Checks{Linearizability: "auto", LinTimeLimit: Duration(10 * time.Minute), LinStepBudget: 20_000_000, LinMemoryMB: 512,
 			TVisibilityMs: []float64{0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000}, MaxExamples: 20},
 		Sim: Sim{MaxQueuedEvents: 1_000_000},
 	}, r)
