@@ -178,6 +178,9 @@ the run is not replayable.`,
 			if asJSON {
 				totalOut = stderr
 			}
+			if peak, ok := peakRSSBytes(); ok {
+				fmt.Fprintf(totalOut, "peak memory: %d MB resident (the process's high-water mark)\n", peak/1_000_000)
+			}
 			fmt.Fprintf(totalOut, "total wall time: %.3f s for %d scenario(s), process start to exit\n", time.Since(start).Seconds(), len(reps))
 			if !allPassed {
 				return withCode(exitFailed, errFailed)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -52,6 +53,9 @@ func TestRunPassesAndWritesItsFiles(t *testing.T) {
 	// output.
 	require.Regexp(t, `wall time +\| [0-9.]+ s simulating; [0-9.]+ s in all \(setup [0-9.]+ s, simulate [0-9.]+ s, check [0-9.]+ s, report [0-9.]+ s, write [0-9.]+ s\)`, stdout)
 	require.Regexp(t, `total wall time: [0-9.]+ s for 1 scenario\(s\), process start to exit\n$`, stdout)
+	if runtime.GOOS == "linux" {
+		require.Regexp(t, `\npeak memory: [0-9]+ MB resident \(the process's high-water mark\)\ntotal wall time`, stdout)
+	}
 
 	// Replay verifies the fingerprint.
 	code, stdout, _ = run(t, "replay", out)
