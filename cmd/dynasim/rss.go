@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"os"
 	"strconv"
@@ -23,9 +22,8 @@ func peakRSSBytes() (int64, bool) {
 
 // parseVmHWM finds the "VmHWM:   1234 kB" line of a /proc status file.
 func parseVmHWM(status []byte) (int64, bool) {
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmHWM:"))
+	for line := range bytes.Lines(status) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmHWM:"))
 		if !ok {
 			continue
 		}
